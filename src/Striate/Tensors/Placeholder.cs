@@ -1,0 +1,2 @@
+namespace Striate.Tensors;
+internal static class Placeholder { }

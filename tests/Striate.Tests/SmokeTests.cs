@@ -1,0 +1,2 @@
+namespace Striate.Tests;
+public class SmokeTests { [Fact] public void Runs() => Assert.True(1 + 1 == 2); }
