@@ -1,2 +1,0 @@
-namespace Striate.Tensors;
-internal static class Placeholder { }
