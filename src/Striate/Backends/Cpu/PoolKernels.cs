@@ -1,0 +1,149 @@
+namespace Striate.Backends.Cpu;
+
+/// <summary>Max, average and adaptive average pooling over NCHW planes, with PyTorch's window rules.</summary>
+public static class PoolKernels
+{
+    // x: [P, H, W] with P = N*C planes; y: [P, OH, OW]; argmax: [P, OH, OW], the flat index in its input plane.
+    public static void MaxForward(in Pool2dGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax)
+    {
+        int oh = g.OutHeight, ow = g.OutWidth, inPlane = g.InHeight * g.InWidth, outPlane = oh * ow;
+        for (int p = 0; p < g.Planes; p++)
+        {
+            var src = x.Slice(p * inPlane, inPlane);
+            for (int i = 0; i < oh; i++)
+            {
+                int h0 = i * g.StrideH - g.PadH;
+                int hEnd = Math.Min(h0 + (g.KernelHeight - 1) * g.DilationH + 1, g.InHeight);
+                while (h0 < 0) h0 += g.DilationH;
+                for (int j = 0; j < ow; j++)
+                {
+                    int w0 = j * g.StrideW - g.PadW;
+                    int wEnd = Math.Min(w0 + (g.KernelWidth - 1) * g.DilationW + 1, g.InWidth);
+                    while (w0 < 0) w0 += g.DilationW;
+                    int best = h0 * g.InWidth + w0;
+                    float max = float.NegativeInfinity;
+                    for (int h = h0; h < hEnd; h += g.DilationH)
+                        for (int w = w0; w < wEnd; w += g.DilationW)
+                        {
+                            float v = src[h * g.InWidth + w];
+                            // A NaN wins, as in PyTorch, so a diverged network shows NaN rather than hiding it.
+                            if (v > max || float.IsNaN(v))
+                            {
+                                max = v;
+                                best = h * g.InWidth + w;
+                            }
+                        }
+                    y[p * outPlane + i * ow + j] = max;
+                    argmax[p * outPlane + i * ow + j] = best;
+                }
+            }
+        }
+    }
+
+    // dy, argmax: [P, OH, OW]; dx: [P, H, W] (overwritten).
+    public static void MaxBackward(in Pool2dGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx)
+    {
+        int inPlane = g.InHeight * g.InWidth, outPlane = g.OutHeight * g.OutWidth;
+        dx.Slice(0, g.Planes * inPlane).Clear();
+        for (int p = 0; p < g.Planes; p++)
+        {
+            var d = dx.Slice(p * inPlane, inPlane);
+            for (int o = 0; o < outPlane; o++)
+                d[argmax[p * outPlane + o]] += dy[p * outPlane + o];
+        }
+    }
+
+    // x: [P, H, W]; y: [P, OH, OW]. Divisor per PyTorch: the window clipped to the padded input (count_include_pad)
+    // or to the input alone.
+    public static void AvgForward(in Pool2dGeometry g, ReadOnlySpan<float> x, Span<float> y)
+    {
+        int oh = g.OutHeight, ow = g.OutWidth, inPlane = g.InHeight * g.InWidth, outPlane = oh * ow;
+        for (int p = 0; p < g.Planes; p++)
+        {
+            var src = x.Slice(p * inPlane, inPlane);
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
+                {
+                    Window(g, i, j, out int h0, out int h1, out int w0, out int w1, out int divisor);
+                    float sum = 0;
+                    for (int h = h0; h < h1; h++)
+                        for (int w = w0; w < w1; w++)
+                            sum += src[h * g.InWidth + w];
+                    y[p * outPlane + i * ow + j] = divisor == 0 ? 0 : sum / divisor;
+                }
+        }
+    }
+
+    // dy: [P, OH, OW]; dx: [P, H, W] (overwritten).
+    public static void AvgBackward(in Pool2dGeometry g, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        int oh = g.OutHeight, ow = g.OutWidth, inPlane = g.InHeight * g.InWidth, outPlane = oh * ow;
+        dx.Slice(0, g.Planes * inPlane).Clear();
+        for (int p = 0; p < g.Planes; p++)
+        {
+            var d = dx.Slice(p * inPlane, inPlane);
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
+                {
+                    Window(g, i, j, out int h0, out int h1, out int w0, out int w1, out int divisor);
+                    if (divisor == 0) continue;
+                    float v = dy[p * outPlane + i * ow + j] / divisor;
+                    for (int h = h0; h < h1; h++)
+                        for (int w = w0; w < w1; w++)
+                            d[h * g.InWidth + w] += v;
+                }
+        }
+    }
+
+    private static void Window(in Pool2dGeometry g, int i, int j, out int h0, out int h1, out int w0, out int w1, out int divisor)
+    {
+        h0 = i * g.StrideH - g.PadH;
+        w0 = j * g.StrideW - g.PadW;
+        h1 = Math.Min(h0 + g.KernelHeight, g.InHeight + g.PadH);
+        w1 = Math.Min(w0 + g.KernelWidth, g.InWidth + g.PadW);
+        int padded = (h1 - h0) * (w1 - w0);
+        h0 = Math.Max(h0, 0);
+        w0 = Math.Max(w0, 0);
+        h1 = Math.Min(h1, g.InHeight);
+        w1 = Math.Min(w1, g.InWidth);
+        divisor = g.CountIncludePad ? padded : (h1 - h0) * (w1 - w0);
+    }
+
+    // x: [P, H, W]; y: [P, OH, OW]; output cell o covers [floor(o*H/OH), ceil((o+1)*H/OH)).
+    public static void AdaptiveAvgForward(int planes, int inH, int inW, int outH, int outW, ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (int p = 0; p < planes; p++)
+            for (int i = 0; i < outH; i++)
+            {
+                int h0 = i * inH / outH, h1 = ((i + 1) * inH + outH - 1) / outH;
+                for (int j = 0; j < outW; j++)
+                {
+                    int w0 = j * inW / outW, w1 = ((j + 1) * inW + outW - 1) / outW;
+                    float sum = 0;
+                    for (int h = h0; h < h1; h++)
+                        for (int w = w0; w < w1; w++)
+                            sum += x[(p * inH + h) * inW + w];
+                    y[(p * outH + i) * outW + j] = sum / ((h1 - h0) * (w1 - w0));
+                }
+            }
+    }
+
+    // dy: [P, OH, OW]; dx: [P, H, W] (overwritten).
+    public static void AdaptiveAvgBackward(int planes, int inH, int inW, int outH, int outW, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        dx.Slice(0, planes * inH * inW).Clear();
+        for (int p = 0; p < planes; p++)
+            for (int i = 0; i < outH; i++)
+            {
+                int h0 = i * inH / outH, h1 = ((i + 1) * inH + outH - 1) / outH;
+                for (int j = 0; j < outW; j++)
+                {
+                    int w0 = j * inW / outW, w1 = ((j + 1) * inW + outW - 1) / outW;
+                    float v = dy[(p * outH + i) * outW + j] / ((h1 - h0) * (w1 - w0));
+                    for (int h = h0; h < h1; h++)
+                        for (int w = w0; w < w1; w++)
+                            dx[(p * inH + h) * inW + w] += v;
+                }
+            }
+    }
+}

@@ -1,0 +1,46 @@
+using Striate.Backends.Cpu;
+
+namespace Striate.Backends;
+
+/// <summary>
+/// The primitives the ops are built from. Each works on flat float buffers plus plain shape arguments and
+/// knows nothing of tensors or graphs, so another device can be added beside the CPU without touching the
+/// ops, layers or models. Destination buffers come last.
+/// </summary>
+public interface IBackend
+{
+    /// <summary>A short name for messages and benchmarks, e.g. "cpu".</summary>
+    string Name { get; }
+
+    void Binary(BinaryOp op, ReadOnlySpan<float> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<float> b, ReadOnlySpan<int> bStrides, Span<float> y, ReadOnlySpan<int> outShape);
+
+    void SumInto(ReadOnlySpan<float> src, ReadOnlySpan<int> srcShape, Span<float> dst, ReadOnlySpan<int> dstStrides);
+
+    void Unary(UnaryOp op, float alpha, ReadOnlySpan<float> x, Span<float> y);
+
+    void UnaryBackward(UnaryOp op, float alpha, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx);
+
+    void Gemm(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc);
+
+    void Conv2dForward(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y);
+
+    void Conv2dBackwardData(in Conv2dGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx);
+
+    void Conv2dBackwardWeight(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, Span<float> dbias);
+
+    void MaxPool2dForward(in Pool2dGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax);
+
+    void MaxPool2dBackward(in Pool2dGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx);
+
+    void AvgPool2dForward(in Pool2dGeometry g, ReadOnlySpan<float> x, Span<float> y);
+
+    void AvgPool2dBackward(in Pool2dGeometry g, ReadOnlySpan<float> dy, Span<float> dx);
+
+    void AdaptiveAvgPool2dForward(int planes, int inH, int inW, int outH, int outW, ReadOnlySpan<float> x, Span<float> y);
+
+    void AdaptiveAvgPool2dBackward(int planes, int inH, int inW, int outH, int outW, ReadOnlySpan<float> dy, Span<float> dx);
+
+    void Softmax(int rows, int cols, ReadOnlySpan<float> x, Span<float> y, bool log);
+
+    void SoftmaxBackward(int rows, int cols, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool log);
+}

@@ -1,0 +1,106 @@
+namespace Striate.Tensors;
+
+/// <summary>
+/// A seeded, counter-based random generator: value i of a draw is a hash of (seed, offset + i), so a draw
+/// filled by any number of threads, in any order, gives the same numbers. The whole state is (Seed, Offset),
+/// which a checkpoint stores to resume a run bit-for-bit.
+/// </summary>
+public sealed class Generator
+{
+    /// <summary>Creates a generator at the start of the stream of <paramref name="seed"/>.</summary>
+    public Generator(ulong seed, ulong offset = 0)
+    {
+        Seed = seed;
+        Offset = offset;
+    }
+
+    public ulong Seed { get; }
+
+    /// <summary>How many 64-bit values have been drawn so far.</summary>
+    public ulong Offset { get; set; }
+
+    /// <summary>A new generator whose stream is independent of this one's (for a worker, a layer, an epoch).</summary>
+    public Generator Fork(ulong stream) => new(Mix(Seed ^ Mix(stream + 0x632BE59BD9B4E019UL)));
+
+    /// <summary>Reserves <paramref name="count"/> values and returns the counter of the first.</summary>
+    public ulong Advance(long count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ulong start = Offset;
+        Offset += (ulong)count;
+        return start;
+    }
+
+    /// <summary>The 64-bit value at <paramref name="counter"/> of the stream of <paramref name="seed"/>.</summary>
+    public static ulong Bits(ulong seed, ulong counter) => Mix(seed * 0x9E3779B97F4A7C15UL + Mix(counter ^ 0xD1B54A32D192ED03UL));
+
+    /// <summary>Uniform in [0, 1) with 24 random bits, from one counter.</summary>
+    public static float UniformAt(ulong seed, ulong counter) => (Bits(seed, counter) >> 40) * (1.0f / (1 << 24));
+
+    /// <summary>Uniform in (0, 1] with 53 random bits, from one counter.</summary>
+    public static double UniformOpen(ulong seed, ulong counter) => ((Bits(seed, counter) >> 11) + 1) * (1.0 / (1UL << 53));
+
+    /// <summary>An integer uniform in [0, <paramref name="maxExclusive"/>) from one counter.</summary>
+    public static int IntAt(ulong seed, ulong counter, int maxExclusive) =>
+        (int)(((Bits(seed, counter) >> 32) * (ulong)maxExclusive) >> 32);
+
+    /// <summary>A standard normal value (Box-Muller on two sub-streams of one counter).</summary>
+    public static float NormalAt(ulong seed, ulong counter)
+    {
+        double u1 = UniformOpen(seed, 2 * counter);
+        double u2 = UniformOpen(seed, 2 * counter + 1);
+        return (float)(Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2));
+    }
+
+    /// <summary>Next uniform float in [0, 1).</summary>
+    public float NextFloat() => UniformAt(Seed, Advance(1));
+
+    /// <summary>Next standard normal float.</summary>
+    public float NextNormal() => NormalAt(Seed, Advance(1));
+
+    /// <summary>Next integer uniform in [0, <paramref name="maxExclusive"/>).</summary>
+    public int NextInt(int maxExclusive)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxExclusive, 1);
+        return IntAt(Seed, Advance(1), maxExclusive);
+    }
+
+    /// <summary>Fills <paramref name="dst"/> with uniform values in [low, high).</summary>
+    public void FillUniform(Span<float> dst, float low, float high)
+    {
+        ulong start = Advance(dst.Length);
+        float range = high - low;
+        for (int i = 0; i < dst.Length; i++)
+            dst[i] = low + range * UniformAt(Seed, start + (ulong)i);
+    }
+
+    /// <summary>Fills <paramref name="dst"/> with normal values of the given mean and standard deviation.</summary>
+    public void FillNormal(Span<float> dst, float mean, float std)
+    {
+        ulong start = Advance(dst.Length);
+        for (int i = 0; i < dst.Length; i++)
+            dst[i] = mean + std * NormalAt(Seed, start + (ulong)i);
+    }
+
+    /// <summary>A random permutation of 0..n-1 (Fisher-Yates driven by this stream).</summary>
+    public int[] Permutation(int n)
+    {
+        var p = new int[n];
+        for (int i = 0; i < n; i++) p[i] = i;
+        ulong start = Advance(n);
+        for (int i = n - 1; i > 0; i--)
+        {
+            int j = IntAt(Seed, start + (ulong)i, i + 1);
+            (p[i], p[j]) = (p[j], p[i]);
+        }
+        return p;
+    }
+
+    private static ulong Mix(ulong z)
+    {
+        // SplitMix64's finaliser: a bijection with full avalanche.
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+}
