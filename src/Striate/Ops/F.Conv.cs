@@ -44,7 +44,7 @@ public static partial class F
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(weight);
-        string who = module is null ? "conv2d" : $"Conv2d '{module}'";
+        string who = Who("conv2d", "Conv2d", module);
         if (x.Rank != 4)
             throw new ArgumentException($"{who} expects a 4-D input [N, C, H, W], got {x.Shape}.");
         if (weight.Rank != 4)
@@ -90,7 +90,7 @@ public static partial class F
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(weight);
-        string who = module is null ? "conv_transpose2d" : $"ConvTranspose2d '{module}'";
+        string who = Who("conv_transpose2d", "ConvTranspose2d", module);
         var s = stride ?? (1, 1);
         var p = padding ?? (0, 0);
         var op = outputPadding ?? (0, 0);

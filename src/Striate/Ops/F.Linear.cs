@@ -48,7 +48,7 @@ public static partial class F
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(weight);
-        string who = module is null ? "linear" : $"Linear '{module}'";
+        string who = Who("linear", "Linear", module);
         if (weight.Rank != 2)
             throw new ArgumentException($"{who}: weight must be [out_features, in_features], got {weight.Shape}.");
         int outF = weight.Shape[0], inF = weight.Shape[1];

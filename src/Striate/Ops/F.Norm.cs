@@ -15,7 +15,7 @@ public static partial class F
         bool training, float? momentum = 0.1f, float eps = 1e-5f, long batchesTracked = 0, string? module = null)
     {
         ArgumentNullException.ThrowIfNull(x);
-        string who = module is null ? "batch_norm" : $"BatchNorm '{module}'";
+        string who = Who("batch_norm", "BatchNorm", module);
         if (x.Rank < 2)
             throw new ArgumentException($"{who} expects an input [N, C, ...] of rank 2 to 4, got {x.Shape}.");
         int n = x.Shape[0], c = x.Shape[1], inner = x.Shape.Inner(1);
@@ -145,7 +145,7 @@ public static partial class F
     public static Tensor LocalResponseNorm(Tensor x, int size, float alpha = 1e-4f, float beta = 0.75f, float k = 1f, string? module = null)
     {
         ArgumentNullException.ThrowIfNull(x);
-        string who = module is null ? "local_response_norm" : $"LocalResponseNorm '{module}'";
+        string who = Who("local_response_norm", "LocalResponseNorm", module);
         if (x.Rank < 3)
             throw new ArgumentException($"{who} expects an input [N, C, ...] of rank 3 or more, got {x.Shape}.");
         if (size < 1)

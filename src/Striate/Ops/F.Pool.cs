@@ -53,7 +53,7 @@ public static partial class F
     /// <summary>Average pooling to a fixed output size; cell i covers [floor(i*H/OH), ceil((i+1)*H/OH)).</summary>
     public static Tensor AdaptiveAvgPool2d(Tensor x, (int H, int W) outputSize, string? module = null)
     {
-        string who = module is null ? "adaptive_avg_pool2d" : $"AdaptiveAvgPool2d '{module}'";
+        string who = Who("adaptive_avg_pool2d", "AdaptiveAvgPool2d", module);
         if (x.Rank != 4)
             throw new ArgumentException($"{who} expects a 4-D input [N, C, H, W], got {x.Shape}.");
         if (outputSize.H < 1 || outputSize.W < 1)
@@ -79,7 +79,7 @@ public static partial class F
         (int H, int W)? stride, (int H, int W)? padding, (int H, int W) dilation, bool ceilMode, bool countIncludePad)
     {
         ArgumentNullException.ThrowIfNull(x);
-        string who = module is null ? op : $"{layer} '{module}'";
+        string who = Who(op, layer, module);
         if (x.Rank != 4)
             throw new ArgumentException($"{who} expects a 4-D input [N, C, H, W], got {x.Shape}.");
         var s = stride ?? kernel;

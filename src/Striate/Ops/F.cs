@@ -12,6 +12,10 @@ public static partial class F
 {
     private static IBackend B => Backend.Current;
 
+    /// <summary>How messages name the caller: the op ("conv2d"), the layer ("Conv2d") or the layer at its path ("Conv2d 'features.3'").</summary>
+    internal static string Who(string op, string layer, string? module) =>
+        module is null ? op : module.Length == 0 ? layer : $"{layer} '{module}'";
+
     /// <summary>Element strides of a contiguous tensor of <paramref name="shape"/>.</summary>
     internal static int[] ContiguousStrides(ReadOnlySpan<int> shape)
     {

@@ -16,6 +16,17 @@ public sealed class Generator
 
     public ulong Seed { get; }
 
+    private static Generator s_default = new(0);
+
+    /// <summary>
+    /// The generator layers draw their initial weights from when none is given: seeded with 0 at start-up and
+    /// reseeded by <see cref="ManualSeed"/>, as torch.manual_seed does.
+    /// </summary>
+    public static Generator Default => s_default;
+
+    /// <summary>Restarts <see cref="Default"/> at the stream of <paramref name="seed"/>.</summary>
+    public static void ManualSeed(ulong seed) => s_default = new Generator(seed);
+
     /// <summary>How many 64-bit values have been drawn so far.</summary>
     public ulong Offset { get; set; }
 

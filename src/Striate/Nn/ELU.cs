@@ -1,0 +1,16 @@
+using Striate.Ops;
+using Striate.Tensors;
+
+namespace Striate.Nn;
+
+/// <summary>x if x &gt; 0 else alpha * (e^x - 1).</summary>
+public sealed class ELU : Module
+{
+    public ELU(float alpha = 1f) => Alpha = alpha;
+
+    public float Alpha { get; }
+
+    public override Tensor Forward(Tensor input) => F.Elu(input, Alpha);
+
+    protected override string ExtraRepr() => $"alpha={Alpha}";
+}

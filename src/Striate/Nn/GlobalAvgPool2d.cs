@@ -1,0 +1,10 @@
+using Striate.Ops;
+using Striate.Tensors;
+
+namespace Striate.Nn;
+
+/// <summary>Global average pooling (Network in Network): [N, C, H, W] to [N, C, 1, 1].</summary>
+public sealed class GlobalAvgPool2d : Module
+{
+    public override Tensor Forward(Tensor input) => F.GlobalAvgPool2d(input, Path ?? "");
+}

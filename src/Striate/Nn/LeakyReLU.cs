@@ -1,0 +1,16 @@
+using Striate.Ops;
+using Striate.Tensors;
+
+namespace Striate.Nn;
+
+/// <summary>x if x &gt; 0 else negativeSlope * x.</summary>
+public sealed class LeakyReLU : Module
+{
+    public LeakyReLU(float negativeSlope = 0.01f) => NegativeSlope = negativeSlope;
+
+    public float NegativeSlope { get; }
+
+    public override Tensor Forward(Tensor input) => F.LeakyRelu(input, NegativeSlope);
+
+    protected override string ExtraRepr() => $"negative_slope={NegativeSlope}";
+}

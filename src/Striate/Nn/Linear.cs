@@ -1,0 +1,28 @@
+using Striate.Ops;
+using Striate.Tensors;
+
+namespace Striate.Nn;
+
+/// <summary>Fully connected layer y = x W^T + b; weight [out, in], bias [out]; PyTorch's default initialisation.</summary>
+public sealed class Linear : Module
+{
+    public Linear(int inFeatures, int outFeatures, bool bias = true, Generator? generator = null)
+    {
+        if (inFeatures < 0 || outFeatures < 1)
+            throw new ArgumentException($"Linear: in_features ({inFeatures}) must be >= 0 and out_features ({outFeatures}) >= 1.");
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        Weight = RegisterParameter("weight", Tensor.Persistent(new Shape(outFeatures, inFeatures)))!;
+        Bias = RegisterParameter("bias", bias ? Tensor.Persistent(new Shape(outFeatures)) : null);
+        Init.DefaultLayer(Weight, Bias, generator);
+    }
+
+    public int InFeatures { get; }
+    public int OutFeatures { get; }
+    public Tensor Weight { get; }
+    public Tensor? Bias { get; }
+
+    public override Tensor Forward(Tensor input) => F.Linear(input, Weight, Bias, Path ?? "");
+
+    protected override string ExtraRepr() => $"in_features={InFeatures}, out_features={OutFeatures}, bias={(Bias is null ? "False" : "True")}";
+}

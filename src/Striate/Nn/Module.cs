@@ -1,0 +1,203 @@
+using System.Text;
+using Striate.Tensors;
+
+namespace Striate.Nn;
+
+/// <summary>
+/// Base of every layer and model: named parameters, buffers and child modules registered explicitly with
+/// PyTorch's state-dict keys, a training flag, and <see cref="Forward"/>. Layers hold parameters, never
+/// activations, so a module can appear twice in one graph (siamese networks) or run on two threads.
+/// </summary>
+public abstract class Module
+{
+    private readonly List<(string Name, Tensor? Tensor)> _parameters = new();
+    private readonly List<(string Name, Tensor? Tensor, bool Persistent)> _buffers = new();
+    private readonly List<(string Name, Module Module)> _children = new();
+    private readonly HashSet<string> _names = new();
+
+    /// <summary>True in training mode (dropout active, batch norm on batch statistics).</summary>
+    public bool IsTraining { get; private set; } = true;
+
+    /// <summary>The module's path in its model (e.g. "features.3"); set when it is registered.</summary>
+    public string? Path { get; private set; }
+
+    /// <summary>Computes the output for <paramref name="input"/>.</summary>
+    public abstract Tensor Forward(Tensor input);
+
+    /// <summary>Shorthand for <see cref="Forward"/>.</summary>
+    public Tensor Call(Tensor input) => Forward(input);
+
+    /// <summary>Registers a trainable tensor under <paramref name="name"/> (a null parameter, such as an absent bias, is kept as a name only).</summary>
+    protected Tensor? RegisterParameter(string name, Tensor? parameter)
+    {
+        Claim(name);
+        if (parameter is not null) parameter.RequiresGrad = true;
+        _parameters.Add((name, parameter));
+        return parameter;
+    }
+
+    /// <summary>Registers a non-trainable state tensor (running statistics); <paramref name="persistent"/> puts it in the state dict.</summary>
+    protected Tensor? RegisterBuffer(string name, Tensor? buffer, bool persistent = true)
+    {
+        Claim(name);
+        _buffers.Add((name, buffer, persistent));
+        return buffer;
+    }
+
+    /// <summary>Registers a child; its parameters appear under "name.".</summary>
+    protected T RegisterModule<T>(string name, T module) where T : Module
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        Claim(name);
+        _children.Add((name, module));
+        module.SetPath(Path is null ? name : $"{Path}.{name}");
+        return module;
+    }
+
+    private void Claim(string name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Contains('.'))
+            throw new ArgumentException($"{GetType().Name}: invalid name '{name}' (must be non-empty and contain no '.').");
+        if (!_names.Add(name))
+            throw new ArgumentException($"{GetType().Name}: the name '{name}' is already registered.");
+    }
+
+    private void SetPath(string path)
+    {
+        Path = path;
+        foreach (var (n, m) in _children) m.SetPath($"{path}.{n}");
+    }
+
+    /// <summary>The direct children, in registration order.</summary>
+    public IEnumerable<(string Name, Module Module)> Children() => _children;
+
+    /// <summary>Every module in the tree with its dotted name, this one first (name "").</summary>
+    public IEnumerable<(string Name, Module Module)> NamedModules(string prefix = "")
+    {
+        yield return (prefix, this);
+        foreach (var (n, m) in _children)
+            foreach (var x in m.NamedModules(prefix.Length == 0 ? n : $"{prefix}.{n}"))
+                yield return x;
+    }
+
+    /// <summary>Every parameter with its state-dict key, in registration order.</summary>
+    public IEnumerable<(string Name, Tensor Parameter)> NamedParameters(string prefix = "")
+    {
+        foreach (var (n, p) in _parameters)
+            if (p is not null) yield return (Join(prefix, n), p);
+        foreach (var (n, m) in _children)
+            foreach (var x in m.NamedParameters(Join(prefix, n)))
+                yield return x;
+    }
+
+    /// <summary>Every parameter, in registration order.</summary>
+    public IEnumerable<Tensor> Parameters() => NamedParameters().Select(p => p.Parameter);
+
+    /// <summary>Every buffer with its state-dict key.</summary>
+    public IEnumerable<(string Name, Tensor Buffer)> NamedBuffers(string prefix = "", bool persistentOnly = false)
+    {
+        foreach (var (n, b, persistent) in _buffers)
+            if (b is not null && (persistent || !persistentOnly)) yield return (Join(prefix, n), b);
+        foreach (var (n, m) in _children)
+            foreach (var x in m.NamedBuffers(Join(prefix, n), persistentOnly))
+                yield return x;
+    }
+
+    private static string Join(string prefix, string name) => prefix.Length == 0 ? name : $"{prefix}.{name}";
+
+    /// <summary>Number of trainable elements.</summary>
+    public long ParameterCount() => Parameters().Sum(p => (long)p.Numel);
+
+    /// <summary>
+    /// Parameters and persistent buffers by key, in PyTorch's order (each module's parameters, then its
+    /// buffers, then its children). The tensors are the live ones, not copies.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, Tensor>> StateDict()
+    {
+        var list = new List<KeyValuePair<string, Tensor>>();
+        AddState("", list);
+        return list;
+    }
+
+    private void AddState(string prefix, List<KeyValuePair<string, Tensor>> list)
+    {
+        foreach (var (n, p) in _parameters)
+            if (p is not null) list.Add(new(Join(prefix, n), p));
+        foreach (var (n, b, persistent) in _buffers)
+            if (b is not null && persistent) list.Add(new(Join(prefix, n), b));
+        foreach (var (n, m) in _children) m.AddState(Join(prefix, n), list);
+    }
+
+    /// <summary>
+    /// Copies values by key into this module's parameters and buffers. With <paramref name="strict"/>, a
+    /// missing or unexpected key is an error; a key whose shape differs is always an error. Nothing is
+    /// copied unless every check passes.
+    /// </summary>
+    /// <returns>The keys that were missing from <paramref name="state"/> and the keys it had that this module lacks.</returns>
+    public LoadResult LoadStateDict(IEnumerable<KeyValuePair<string, Tensor>> state, bool strict = true)
+    {
+        var own = StateDict().ToDictionary(kv => kv.Key, kv => kv.Value);
+        var given = new Dictionary<string, Tensor>();
+        foreach (var kv in state) given[kv.Key] = kv.Value;
+        var missing = own.Keys.Where(k => !given.ContainsKey(k)).ToList();
+        var unexpected = given.Keys.Where(k => !own.ContainsKey(k)).ToList();
+        var wrong = given.Where(kv => own.TryGetValue(kv.Key, out var t) && !t.Shape.Equals(kv.Value.Shape))
+            .Select(kv => $"{kv.Key}: expected {own[kv.Key].Shape}, got {kv.Value.Shape}").ToList();
+        var problems = new List<string>();
+        if (wrong.Count > 0) problems.Add("wrongly shaped keys: " + string.Join("; ", wrong));
+        if (strict && missing.Count > 0) problems.Add("missing keys: " + string.Join(", ", missing));
+        if (strict && unexpected.Count > 0) problems.Add("unexpected keys: " + string.Join(", ", unexpected));
+        if (problems.Count > 0)
+            throw new ArgumentException($"LoadStateDict into {GetType().Name}: " + string.Join(". ", problems) + ".");
+        foreach (var (k, t) in own)
+            if (given.TryGetValue(k, out var src)) src.Data.CopyTo(t.Data);
+        return new LoadResult(missing, unexpected);
+    }
+
+    /// <summary>Switches this module and its children to training mode.</summary>
+    public Module Train(bool mode = true)
+    {
+        IsTraining = mode;
+        foreach (var (_, m) in _children) m.Train(mode);
+        return this;
+    }
+
+    /// <summary>Switches this module and its children to evaluation mode.</summary>
+    public Module Eval() => Train(false);
+
+    /// <summary>Zeroes every parameter's gradient (keeping its memory), or drops it with <paramref name="setToNull"/>.</summary>
+    public void ZeroGrad(bool setToNull = false)
+    {
+        foreach (var p in Parameters()) p.ZeroGrad(setToNull);
+    }
+
+    /// <summary>The settings that differ from the defaults, as PyTorch's repr shows them (e.g. "3, 64, kernel_size=(3, 3)").</summary>
+    protected virtual string ExtraRepr() => "";
+
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        Repr(sb, 0);
+        return sb.ToString();
+    }
+
+    private void Repr(StringBuilder sb, int indent)
+    {
+        sb.Append(GetType().Name).Append('(').Append(ExtraRepr());
+        if (_children.Count > 0)
+        {
+            sb.Append('\n');
+            foreach (var (n, m) in _children)
+            {
+                sb.Append(' ', indent + 2).Append('(').Append(n).Append("): ");
+                m.Repr(sb, indent + 2);
+                sb.Append('\n');
+            }
+            sb.Append(' ', indent);
+        }
+        sb.Append(')');
+    }
+}
+
+/// <summary>What <see cref="Module.LoadStateDict"/> did not match.</summary>
+public sealed record LoadResult(IReadOnlyList<string> MissingKeys, IReadOnlyList<string> UnexpectedKeys);
