@@ -1,0 +1,228 @@
+using Striate.Ops;
+using Striate.Tensors;
+using Striate.Tests.Support;
+
+namespace Striate.Tests.Ops;
+
+/// <summary>Every op's forward against a float64 reference and its backward against central differences.</summary>
+public class OpTableTests
+{
+    private static double[] Map(double[] x, Func<double, double> f) => x.Select(f).ToArray();
+
+    // Broadcast reference: out[i] = f(a[ia], b[ib]) for NumPy-aligned shapes.
+    private static double[] Bcast(double[] a, int[] sa, double[] b, int[] sb, Func<double, double, double> f)
+    {
+        int rank = Math.Max(sa.Length, sb.Length);
+        int[] pa = Enumerable.Repeat(1, rank - sa.Length).Concat(sa).ToArray(), pb = Enumerable.Repeat(1, rank - sb.Length).Concat(sb).ToArray();
+        int[] so = pa.Zip(pb, Math.Max).ToArray();
+        int total = so.Aggregate(1, (x, y) => x * y);
+        var y = new double[total];
+        var idx = new int[rank];
+        for (int k = 0; k < total; k++)
+        {
+            int rem = k;
+            for (int d = rank - 1; d >= 0; d--) { idx[d] = rem % so[d]; rem /= so[d]; }
+            int ia = 0, ib = 0;
+            for (int d = 0; d < rank; d++)
+            {
+                ia = ia * pa[d] + (pa[d] == 1 ? 0 : idx[d]);
+                ib = ib * pb[d] + (pb[d] == 1 ? 0 : idx[d]);
+            }
+            y[k] = f(a[ia], b[ib]);
+        }
+        return y;
+    }
+
+    private static OpCase Conv(string name, int[] xs, int[] ws, bool bias, (int, int) s, Padding2d p, (int, int) d, int groups)
+    {
+        var (pt, pb, pl, pr) = p.Resolve(ws[2], ws[3], d.Item1, d.Item2);
+        int[][] shapes = bias ? [xs, ws, [ws[0]]] : [xs, ws];
+        return new OpCase(name, shapes,
+            t => F.Conv2d(t[0], t[1], bias ? t[2] : null, s, p, d, groups),
+            r => Ref.Conv2d(r[0], xs, r[1], ws, bias ? r[2] : null, s.Item1, s.Item2, pt, pb, pl, pr, d.Item1, d.Item2, groups, out _));
+    }
+
+    private static OpCase ConvT(string name, int[] xs, int[] ws, bool bias, (int, int) s, (int, int) p, (int, int) op, (int, int) d, int groups)
+    {
+        int[][] shapes = bias ? [xs, ws, [ws[1] * groups]] : [xs, ws];
+        return new OpCase(name, shapes,
+            t => F.ConvTranspose2d(t[0], t[1], bias ? t[2] : null, s, p, op, d, groups),
+            r => Ref.ConvTranspose2d(r[0], xs, r[1], ws, bias ? r[2] : null, s.Item1, s.Item2, p.Item1, p.Item2, op.Item1, op.Item2, d.Item1, d.Item2, groups, out _));
+    }
+
+    private static OpCase MaxPool(string name, int[] xs, (int, int) k, (int, int) s, (int, int) p, (int, int) d, bool ceil) =>
+        new(name, [xs], t => F.MaxPool2d(t[0], k, s, p, d, ceil),
+            r => Ref.MaxPool(r[0], xs[0] * xs[1], xs[2], xs[3], k.Item1, k.Item2, s.Item1, s.Item2, p.Item1, p.Item2, d.Item1, d.Item2, ceil, out _, out _));
+
+    private static OpCase AvgPool(string name, int[] xs, (int, int) k, (int, int) s, (int, int) p, bool ceil, bool countPad) =>
+        new(name, [xs], t => F.AvgPool2d(t[0], k, s, p, ceil, countPad),
+            r => Ref.AvgPool(r[0], xs[0] * xs[1], xs[2], xs[3], k.Item1, k.Item2, s.Item1, s.Item2, p.Item1, p.Item2, ceil, countPad, out _, out _));
+
+    private static double Sig(double v) => 1 / (1 + Math.Exp(-v));
+
+    public static IEnumerable<object[]> Cases()
+    {
+        var list = new List<OpCase>
+        {
+            Conv("conv2d pad 1 bias", [2, 3, 7, 9], [4, 3, 3, 3], true, (1, 1), 1, (1, 1), 1),
+            Conv("conv2d stride (2,3) asymmetric pad", [1, 2, 9, 8], [3, 2, 2, 3], false, (2, 3), new Padding2d(1, 0, 2, 1), (1, 1), 1),
+            Conv("conv2d dilation 2", [2, 2, 9, 10], [2, 2, 3, 3], true, (1, 1), 2, (2, 2), 1),
+            Conv("conv2d dilation (3,2) stride 2", [1, 2, 11, 12], [3, 2, 3, 2], true, (2, 2), 0, (3, 2), 1),
+            Conv("conv2d groups 2", [2, 4, 6, 7], [6, 2, 3, 3], true, (1, 1), 1, (1, 1), 2),
+            Conv("conv2d depthwise same", [2, 3, 7, 6], [3, 1, 3, 3], true, (1, 1), Padding2d.Same, (1, 1), 3),
+            Conv("conv2d same even kernel", [1, 2, 5, 6], [2, 2, 2, 4], false, (1, 1), Padding2d.Same, (1, 1), 1),
+            Conv("conv2d stride > kernel", [1, 2, 9, 9], [2, 2, 2, 2], true, (3, 3), 0, (1, 1), 1),
+            Conv("conv2d 1x1", [2, 5, 4, 3], [3, 5, 1, 1], true, (1, 1), 0, (1, 1), 1),
+            Conv("conv2d valid 5x5", [1, 1, 8, 7], [2, 1, 5, 5], true, (1, 1), Padding2d.Valid, (1, 1), 1),
+            ConvT("conv_transpose2d stride 2 output padding", [2, 3, 4, 5], [3, 2, 3, 3], true, (2, 2), (1, 1), (1, 1), (1, 1), 1),
+            ConvT("conv_transpose2d groups 2", [1, 4, 3, 3], [4, 1, 2, 3], false, (1, 2), (0, 1), (0, 1), (1, 1), 2),
+            ConvT("conv_transpose2d dilation 2", [1, 2, 4, 3], [2, 3, 3, 2], true, (1, 1), (1, 0), (0, 0), (2, 2), 1),
+            MaxPool("max_pool2d 3/2 pad 1", [2, 3, 7, 9], (3, 3), (2, 2), (1, 1), (1, 1), false),
+            MaxPool("max_pool2d ceil mode", [1, 2, 7, 7], (2, 2), (2, 2), (0, 0), (1, 1), true),
+            MaxPool("max_pool2d dilation 2", [1, 2, 8, 9], (3, 2), (1, 2), (1, 1), (2, 2), false),
+            MaxPool("max_pool2d stride > kernel", [2, 1, 9, 10], (2, 2), (3, 3), (0, 0), (1, 1), false),
+            AvgPool("avg_pool2d count pad", [2, 2, 7, 6], (3, 3), (2, 2), (1, 1), false, true),
+            AvgPool("avg_pool2d exclude pad", [2, 2, 7, 6], (3, 3), (2, 2), (1, 1), false, false),
+            AvgPool("avg_pool2d ceil mode", [1, 3, 7, 8], (3, 2), (2, 3), (1, 1), true, true),
+            AvgPool("avg_pool2d ceil exclude pad", [1, 2, 6, 5], (2, 2), (2, 2), (1, 1), true, false),
+            new("adaptive_avg_pool2d 3x4", [[2, 3, 7, 9]], t => F.AdaptiveAvgPool2d(t[0], (3, 4)), r => Ref.AdaptiveAvg(r[0], 6, 7, 9, 3, 4)),
+            new("global_avg_pool2d", [[2, 3, 5, 4]], t => F.GlobalAvgPool2d(t[0]), r => Ref.AdaptiveAvg(r[0], 6, 5, 4, 1, 1)),
+            new("linear", [[5, 7], [3, 7], [3]], t => F.Linear(t[0], t[1], t[2]), r => LinearRef(r[0], r[1], r[2], 5, 7, 3)),
+            new("linear 3-D input, no bias", [[2, 3, 7], [4, 7]], t => F.Linear(t[0], t[1]), r => LinearRef(r[0], r[1], null, 6, 7, 4)),
+            new("matmul", [[3, 5], [5, 4]], t => F.MatMul(t[0], t[1]), r => MatMulRef(r[0], r[1], 1, 3, 5, 4)),
+            new("matmul batched", [[2, 3, 5], [2, 5, 2]], t => F.MatMul(t[0], t[1]), r => MatMulRef(r[0], r[1], 2, 3, 5, 2)),
+            new("softmax", [[4, 7]], t => F.Softmax(t[0]), r => Ref.Softmax(r[0], 4, 7, false)) { Low = -3, High = 3 },
+            new("log_softmax", [[4, 7]], t => F.LogSoftmax(t[0]), r => Ref.Softmax(r[0], 4, 7, true)) { Low = -3, High = 3 },
+            new("softmax dim 1 of 3-D", [[2, 3, 4]], t => F.Softmax(t[0], 1), r => SoftmaxMiddle(r[0])),
+            new("relu", [[3, 5]], t => F.Relu(t[0]), r => Map(r[0], v => Math.Max(v, 0))),
+            new("leaky_relu", [[3, 5]], t => F.LeakyRelu(t[0], 0.2f), r => Map(r[0], v => v > 0 ? v : 0.2 * v)),
+            new("elu", [[3, 5]], t => F.Elu(t[0], 1.5f), r => Map(r[0], v => v > 0 ? v : 1.5 * (Math.Exp(v) - 1))),
+            new("sigmoid", [[3, 5]], t => F.Sigmoid(t[0]), r => Map(r[0], Sig)) { Low = -4, High = 4 },
+            new("tanh", [[3, 5]], t => F.Tanh(t[0]), r => Map(r[0], Math.Tanh)) { Low = -3, High = 3 },
+            new("exp", [[7]], t => F.Exp(t[0]), r => Map(r[0], Math.Exp)),
+            new("log", [[7]], t => F.Log(t[0]), r => Map(r[0], Math.Log)) { Low = 0.5, High = 3 },
+            new("sqrt", [[7]], t => F.Sqrt(t[0]), r => Map(r[0], Math.Sqrt)) { Low = 0.5, High = 3 },
+            new("abs", [[7]], t => F.Abs(t[0]), r => Map(r[0], Math.Abs)),
+            new("square", [[7]], t => F.Square(t[0]), r => Map(r[0], v => v * v)),
+            new("pow 2.5", [[7]], t => F.Pow(t[0], 2.5f), r => Map(r[0], v => Math.Pow(v, 2.5))) { Low = 0.5, High = 2 },
+            new("add broadcast", [[2, 3, 4], [3, 1]], t => F.Add(t[0], t[1]), r => Bcast(r[0], [2, 3, 4], r[1], [3, 1], (a, b) => a + b)),
+            new("sub broadcast", [[4, 1, 5], [3, 5]], t => F.Sub(t[0], t[1]), r => Bcast(r[0], [4, 1, 5], r[1], [3, 5], (a, b) => a - b)),
+            new("mul broadcast", [[4, 1, 5], [1, 3, 5]], t => F.Mul(t[0], t[1]), r => Bcast(r[0], [4, 1, 5], r[1], [1, 3, 5], (a, b) => a * b)),
+            new("div broadcast", [[2, 3], [3]], t => F.Div(t[0], t[1]), r => Bcast(r[0], [2, 3], r[1], [3], (a, b) => a / b)) { Low = 0.5, High = 2 },
+            new("mul scalar tensor", [[2, 3], []], t => F.Mul(t[0], t[1]), r => Bcast(r[0], [2, 3], r[1], [], (a, b) => a * b)),
+            new("add_scalar, mul_scalar", [[5]], t => F.MulScalar(F.AddScalar(t[0], 2f), -3f), r => Map(r[0], v => (v + 2) * -3)),
+            new("sum", [[3, 4]], t => F.Sum(t[0]), r => [r[0].Sum()]),
+            new("mean", [[3, 4]], t => F.Mean(t[0]), r => [r[0].Average()]),
+            new("sum dim 1", [[2, 3, 4]], t => F.Sum(t[0], 1), r => SumMiddle(r[0], 2, 3, 4)),
+            new("mean dims {0,2} keepdim", [[2, 3, 4]], t => F.Mean(t[0], [0, 2], keepDim: true), r => MeanOuter(r[0])),
+            new("max dim -1", [[3, 5]], t => F.Max(t[0], -1).Values, r => Enumerable.Range(0, 3).Select(i => r[0].Skip(i * 5).Take(5).Max()).ToArray()),
+            new("reshape", [[2, 6]], t => F.Mul(F.Reshape(t[0], 3, -1), F.Reshape(t[0], 3, 4)), r => Map(r[0], v => v * v)),
+            new("permute", [[2, 3, 4]], t => F.Permute(t[0], 2, 0, 1), r => PermuteRef(r[0])),
+            new("concat dim 1", [[2, 3, 2], [2, 1, 2]], t => F.Concat([t[0], t[1]], 1), r => ConcatRef(r[0], r[1])),
+            new("narrow", [[3, 5]], t => F.Narrow(t[0], 1, 1, 3), r => Enumerable.Range(0, 3).SelectMany(i => r[0].Skip(i * 5 + 1).Take(3)).ToArray()),
+            new("batch_norm 1d train", [[6, 3], [3], [3]], t => F.BatchNorm(t[0], null, null, t[1], t[2], true), r => Ref.BatchNorm(r[0], 6, 3, 1, r[1], r[2], 1e-5)),
+            new("batch_norm 2d train", [[2, 3, 4, 5], [3], [3]], t => F.BatchNorm(t[0], null, null, t[1], t[2], true), r => Ref.BatchNorm(r[0], 2, 3, 20, r[1], r[2], 1e-5)),
+            new("local_response_norm size 5", [[2, 7, 3, 2]], t => F.LocalResponseNorm(t[0], 5, 0.5f, 0.75f, 2f), r => Ref.Lrn(r[0], 2, 7, 6, 5, 0.5, 0.75, 2)),
+            new("local_response_norm size 4", [[1, 6, 2, 3]], t => F.LocalResponseNorm(t[0], 4, 0.3f, 0.6f, 1f), r => Ref.Lrn(r[0], 1, 6, 6, 4, 0.3, 0.6, 1)),
+            new("cross_entropy", [[5, 4]], t => F.CrossEntropy(t[0], [0, 3, 1, 1, 2]), r => [Ref.CrossEntropy(r[0], 5, 4, [0, 3, 1, 1, 2], null, 0, 1)]) { Low = -2, High = 2 },
+            new("cross_entropy weights smoothing", [[5, 4]], t => F.CrossEntropy(t[0], [0, 3, 1, 1, 2], Tensor.FromArray([0.5f, 2f, 1f, 3f], 4), labelSmoothing: 0.2f),
+                r => [Ref.CrossEntropy(r[0], 5, 4, [0, 3, 1, 1, 2], [0.5, 2, 1, 3], 0.2, 1)]) { Low = -2, High = 2 },
+            new("cross_entropy sum ignore", [[4, 3]], t => F.CrossEntropy(t[0], [2, -100, 0, 1], reduction: Reduction.Sum),
+                r => [Ref.CrossEntropy(r[0], 4, 3, [2, -100, 0, 1], null, 0, 2)]) { Low = -2, High = 2 },
+            new("nll_loss weighted", [[4, 3]], t => F.NllLoss(t[0], [2, 0, 0, 1], Tensor.FromArray([1f, 2f, 0.5f], 3)),
+                r => [-(0.5 * r[0][2] + 1 * r[0][3] + 1 * r[0][6] + 2 * r[0][10]) / 4.5]),
+            new("mse_loss", [[3, 4], [3, 4]], t => F.MseLoss(t[0], t[1]), r => [r[0].Zip(r[1], (a, b) => (a - b) * (a - b)).Average()]),
+            new("bce_with_logits pos_weight", [[2, 3], [2, 3], [3]], t => F.BinaryCrossEntropyWithLogits(t[0], t[1], posWeight: t[2]), r => BceRef(r[0], r[1], r[2])) { Low = 0.1, High = 2, NoGrad = [2] },
+        };
+        return list.Select(c => new object[] { c });
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ForwardMatchesReferenceAndBackwardMatchesFiniteDifferences(OpCase c) => Check.Op(c);
+
+    private static double[] LinearRef(double[] x, double[] w, double[]? b, int rows, int inF, int outF)
+    {
+        var y = new double[rows * outF];
+        for (int r = 0; r < rows; r++)
+            for (int o = 0; o < outF; o++)
+            {
+                double s = b?[o] ?? 0;
+                for (int i = 0; i < inF; i++) s += x[r * inF + i] * w[o * inF + i];
+                y[r * outF + o] = s;
+            }
+        return y;
+    }
+
+    private static double[] MatMulRef(double[] a, double[] b, int batch, int m, int k, int n)
+    {
+        var y = new double[batch * m * n];
+        for (int z = 0; z < batch; z++)
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                    for (int p = 0; p < k; p++) y[(z * m + i) * n + j] += a[(z * m + i) * k + p] * b[(z * k + p) * n + j];
+        return y;
+    }
+
+    private static double[] SoftmaxMiddle(double[] x)
+    {
+        var y = new double[24];
+        for (int a = 0; a < 2; a++)
+            for (int c = 0; c < 4; c++)
+            {
+                double m = Enumerable.Range(0, 3).Max(b => x[(a * 3 + b) * 4 + c]);
+                double s = Enumerable.Range(0, 3).Sum(b => Math.Exp(x[(a * 3 + b) * 4 + c] - m));
+                for (int b = 0; b < 3; b++) y[(a * 3 + b) * 4 + c] = Math.Exp(x[(a * 3 + b) * 4 + c] - m) / s;
+            }
+        return y;
+    }
+
+    private static double[] SumMiddle(double[] x, int a, int b, int c)
+    {
+        var y = new double[a * c];
+        for (int i = 0; i < a; i++)
+            for (int j = 0; j < b; j++)
+                for (int k = 0; k < c; k++) y[i * c + k] += x[(i * b + j) * c + k];
+        return y;
+    }
+
+    private static double[] MeanOuter(double[] x)
+    {
+        var y = new double[3];
+        for (int i = 0; i < 2; i++)
+            for (int j = 0; j < 3; j++)
+                for (int k = 0; k < 4; k++) y[j] += x[(i * 3 + j) * 4 + k] / 8;
+        return y;
+    }
+
+    private static double[] PermuteRef(double[] x)
+    {
+        var y = new double[24];
+        for (int a = 0; a < 2; a++)
+            for (int b = 0; b < 3; b++)
+                for (int c = 0; c < 4; c++) y[(c * 2 + a) * 3 + b] = x[(a * 3 + b) * 4 + c];
+        return y;
+    }
+
+    private static double[] ConcatRef(double[] a, double[] b)
+    {
+        var y = new List<double>();
+        for (int n = 0; n < 2; n++)
+        {
+            y.AddRange(a.Skip(n * 6).Take(6));
+            y.AddRange(b.Skip(n * 2).Take(2));
+        }
+        return y.ToArray();
+    }
+
+    private static double[] BceRef(double[] x, double[] t, double[] pw)
+    {
+        double s = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            double p = Sig(x[i]);
+            s += -(pw[i % 3] * t[i] * Math.Log(p) + (1 - t[i]) * Math.Log(1 - p));
+        }
+        return [s / x.Length];
+    }
+}
