@@ -3,10 +3,11 @@
 //
 // Marks a version requirement of an ELF64 shared library as weak: the Vernaux entry naming that version in the
 // SHT_GNU_verneed section (.gnu.version_r) gets VER_FLG_WEAK in vna_flags. glibc's loader then accepts the library
-// when the providing library lacks that version (it is only reported under LD_DEBUG/verbose), instead of failing
-// dlopen with "version `X' not found". That is safe only if no symbol bound to that version is ever resolved, so the
-// task refuses to patch when a dynamic relocation refers to such a symbol. A symbol no relocation refers to is never
-// looked up by the loader, so its .gnu.version entry and binding are left as they are.
+// when the providing library lacks that version (only `ldd -v` still notes "weak version ... not found") instead of
+// failing dlopen with "version `X' not found". That is safe only if no symbol bound to that version is ever resolved,
+// so the task refuses to patch when a dynamic relocation refers to such a symbol. The loader looks symbols up only
+// for relocations (eagerly under LD_BIND_NOW too), so the .gnu.version entry and binding of a symbol no relocation
+// refers to are left as they are.
 //
 // The file is patched through a copy in the same folder which then replaces it by rename, so a hard link to the
 // original (a package cache, say) is never written through. The copy keeps the original's mode and timestamps,
@@ -25,8 +26,8 @@ public sealed class WeakenVersionNeed : Task
     private const uint ShtStrTab = 3;
     private const uint ShtRela = 4;
     private const uint ShtDynamic = 6;
-    private const uint ShtRel = 9;
     private const uint ShtNoBits = 8;
+    private const uint ShtRel = 9;
     private const uint ShtDynSym = 11;
     private const uint ShtGnuVerNeed = 0x6ffffffe;
     private const uint ShtGnuVerSym = 0x6fffffff;
@@ -159,7 +160,9 @@ public sealed class WeakenVersionNeed : Task
             ushort patched = (ushort)(flags | VerFlgWeak);
             using (FileStream stream = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
             {
-                if (stream.Length != image.LongLength)
+                stream.Position = flagsOffset;
+                int low = stream.ReadByte(), high = stream.ReadByte();
+                if (stream.Length != image.LongLength || low != (byte)flags || high != (byte)(flags >> 8))
                     throw new IOException("the file changed while it was being patched");
                 stream.Position = flagsOffset;
                 stream.WriteByte((byte)patched);
