@@ -1,1 +1,3 @@
-return 0;
+using Striate.Cli;
+
+return StriateCli.Run(args, Console.Out, Console.Error);

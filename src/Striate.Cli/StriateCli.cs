@@ -1,0 +1,37 @@
+using System.CommandLine;
+
+namespace Striate.Cli;
+
+/// <summary>The <c>striate</c> command line: builds the verb tree and maps failures to exit codes.</summary>
+public static class StriateCli
+{
+    /// <summary>Exit code for bad input (a usage error, a corrupt file).</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Runs the command line; returns the process exit code.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("Striate: convolutional neural networks for .NET.");
+        root.Subcommands.Add(ExplainCommand.Create(stdout));
+        var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+        try
+        {
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                foreach (var e in parse.Errors) stderr.WriteLine($"error: {e.Message}");
+                stderr.WriteLine("Run 'striate --help' for usage.");
+                return UsageError;
+            }
+            return parse.Invoke(config);
+        }
+        catch (CliUsageException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return UsageError;
+        }
+    }
+}
+
+/// <summary>A user error on the command line: printed without a stack trace, exit code 2.</summary>
+public sealed class CliUsageException(string message) : Exception(message);
