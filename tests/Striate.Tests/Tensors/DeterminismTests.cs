@@ -1,0 +1,53 @@
+using Striate.Backends.Cpu;
+using Striate.Ops;
+using Striate.Optim;
+using Striate.Tensors;
+
+namespace Striate.Tests.Tensors;
+
+/// <summary>The same seed gives bit-identical weights whatever the thread count.</summary>
+[Collection(nameof(ThreadCountCollection))]
+public class DeterminismTests
+{
+    private static float[] Train(int threads)
+    {
+        int saved = Parallelism.Threads;
+        Parallelism.Threads = threads;
+        try
+        {
+            var gen = new Generator(21);
+            var model = ScopeTests.SmallCnn(gen);
+            var opt = new Sgd(model.Parameters(), lr: 0.05f, momentum: 0.9f);
+            var x = Tensor.Rand(gen, 16, 1, 28, 28);
+            var t = Enumerable.Range(0, 16).Select(i => (i * 7) % 10).ToArray();
+            for (int i = 0; i < 4; i++)
+            {
+                using var scope = TensorScope.Begin();
+                var loss = F.CrossEntropy(model.Forward(x), t);
+                opt.ZeroGrad();
+                loss.Backward();
+                opt.Step();
+            }
+            return model.Parameters().SelectMany(p => p.ToArray()).ToArray();
+        }
+        finally
+        {
+            Parallelism.Threads = saved;
+        }
+    }
+
+    [Fact]
+    public void OneAndTwoThreadsGiveTheSameBits()
+    {
+        var one = Train(1);
+        var two = Train(2);
+        Assert.Equal(one.Length, two.Length);
+        for (int i = 0; i < one.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(one[i]) == BitConverter.SingleToInt32Bits(two[i]), $"parameter element {i}: {one[i]:R} with 1 thread, {two[i]:R} with 2");
+        Assert.Equal(one, Train(2));
+    }
+}
+
+/// <summary>Tests that change the global thread count run one at a time.</summary>
+[CollectionDefinition(nameof(ThreadCountCollection), DisableParallelization = true)]
+public sealed class ThreadCountCollection;
