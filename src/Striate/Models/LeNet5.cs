@@ -1,0 +1,52 @@
+using Striate.Nn;
+using Striate.Tensors;
+
+namespace Striate.Models;
+
+/// <summary>
+/// LeNet-5 (LeCun, Bottou, Bengio and Haffner, "Gradient-based learning applied to document recognition",
+/// 1998) for 28x28 inputs, the first convolution padded by 2 so the feature maps are the paper's 28, 14, 10, 5:
+/// conv1 5x5 to 6 maps, pool 2x2, conv2 5x5 to 16 maps, pool 2x2, fc1 400-120, fc2 120-84, fc3 84-classes.
+/// The classic form uses sigmoid and average pooling, as in the paper; the modern form ReLU and max pooling.
+/// </summary>
+public sealed class LeNet5 : Module
+{
+    public LeNet5(int numClasses = 10, int inChannels = 1, bool classic = false, Generator? generator = null)
+    {
+        if (numClasses < 1) throw new ArgumentException($"LeNet5: numClasses must be >= 1, got {numClasses}.");
+        if (inChannels < 1) throw new ArgumentException($"LeNet5: inChannels must be >= 1, got {inChannels}.");
+        Classic = classic;
+        NumClasses = numClasses;
+        InChannels = inChannels;
+        Conv1 = RegisterModule("conv1", new Conv2d(inChannels, 6, 5, padding: 2, generator: generator));
+        Conv2 = RegisterModule("conv2", new Conv2d(6, 16, 5, generator: generator));
+        Fc1 = RegisterModule("fc1", new Linear(16 * 5 * 5, 120, generator: generator));
+        Fc2 = RegisterModule("fc2", new Linear(120, 84, generator: generator));
+        Fc3 = RegisterModule("fc3", new Linear(84, numClasses, generator: generator));
+    }
+
+    public bool Classic { get; }
+    public int NumClasses { get; }
+    public int InChannels { get; }
+    public Conv2d Conv1 { get; }
+    public Conv2d Conv2 { get; }
+    public Linear Fc1 { get; }
+    public Linear Fc2 { get; }
+    public Linear Fc3 { get; }
+
+    public override Tensor Forward(Tensor input)
+    {
+        var x = Pool(Act(Conv1.Forward(input)));
+        x = Pool(Act(Conv2.Forward(x)));
+        x = Ops.F.Flatten(x);
+        x = Act(Fc1.Forward(x));
+        x = Act(Fc2.Forward(x));
+        return Fc3.Forward(x);
+    }
+
+    private Tensor Act(Tensor x) => Classic ? Ops.F.Sigmoid(x) : Ops.F.Relu(x);
+
+    private Tensor Pool(Tensor x) => Classic ? Ops.F.AvgPool2d(x, (2, 2)) : Ops.F.MaxPool2d(x, (2, 2));
+
+    protected override string ExtraRepr() => Classic ? "classic" : "";
+}

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using Striate.Data;
+using Striate.Nn;
+using Striate.Ops;
+using Striate.Optim;
+using Striate.Tensors;
+
+namespace Striate.Training;
+
+/// <summary>
+/// Fits a classifier with cross-entropy: each step runs in a <see cref="TensorScope"/>, so activations go back
+/// to the pool, and evaluation runs under <see cref="Autograd.NoGrad"/> in evaluation mode.
+/// </summary>
+public sealed class Trainer
+{
+    public Trainer(Module model, Optimizer optimizer)
+    {
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+        Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
+    }
+
+    public Module Model { get; }
+    public Optimizer Optimizer { get; }
+
+    /// <summary>Optional class weights for the loss.</summary>
+    public Tensor? ClassWeights { get; set; }
+
+    /// <summary>Trains one epoch; returns the mean loss and accuracy over its batches.</summary>
+    public (double Loss, double Accuracy, double ImagesPerSecond, double Seconds) TrainEpoch(DataLoader loader, int epoch, Action<BatchProgress>? onBatch = null)
+    {
+        Model.Train();
+        var sw = Stopwatch.StartNew();
+        double lossSum = 0;
+        long correct = 0, seen = 0;
+        int b = 0, batches = loader.BatchCount;
+        foreach (var batch in loader.Epoch(epoch))
+        {
+            using (TensorScope.Begin())
+            {
+                var logits = Model.Forward(batch.Images);
+                var loss = F.CrossEntropy(logits, batch.Labels, ClassWeights);
+                Optimizer.ZeroGrad();
+                loss.Backward();
+                Optimizer.Step();
+                float l = loss.Item();
+                if (!float.IsFinite(l))
+                    throw new InvalidOperationException($"Training diverged: the loss of epoch {epoch + 1}, batch {b + 1} is {l}. Lower the learning rate.");
+                lossSum += (double)l * batch.Count;
+                correct += CountCorrect(logits, batch.Labels);
+                seen += batch.Count;
+            }
+            b++;
+            onBatch?.Invoke(new BatchProgress(epoch, b, batches, lossSum / seen, (double)correct / seen, seen / sw.Elapsed.TotalSeconds, sw.Elapsed));
+        }
+        double secs = sw.Elapsed.TotalSeconds;
+        return (seen == 0 ? 0 : lossSum / seen, seen == 0 ? 0 : (double)correct / seen, seen / Math.Max(secs, 1e-9), secs);
+    }
+
+    /// <summary>Loss, top-1, top-5, per-class accuracy and confusion matrix of <paramref name="model"/> on a loader's data.</summary>
+    public static EvaluationResult Evaluate(Module model, DataLoader loader)
+    {
+        bool wasTraining = model.IsTraining;
+        model.Eval();
+        int k = loader.Dataset.ClassCount;
+        var confusion = new long[k, k];
+        double lossSum = 0;
+        int count = 0, top1 = 0, top5 = 0;
+        try
+        {
+            using var _ = Autograd.NoGrad();
+            foreach (var batch in loader.Epoch())
+            {
+                using var scope = TensorScope.Begin();
+                var logits = model.Forward(batch.Images);
+                lossSum += (double)F.CrossEntropy(logits, batch.Labels, reduction: Reduction.Sum).Item();
+                var d = logits.Data;
+                int classes = logits.Shape[1];
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    var row = d.Slice(i * classes, classes);
+                    int pred = TensorPrimitives.IndexOfMax(row);
+                    int truth = batch.Labels[i];
+                    confusion[truth, Math.Min(pred, k - 1)]++;
+                    if (pred == truth) top1++;
+                    int higher = 0;
+                    for (int j = 0; j < classes; j++)
+                        if (row[j] > row[truth]) higher++;
+                    if (higher < 5) top5++;
+                }
+                count += batch.Count;
+            }
+        }
+        finally
+        {
+            model.Train(wasTraining);
+        }
+        return new EvaluationResult(count == 0 ? 0 : lossSum / count, count, top1, top5, confusion, loader.Dataset.ClassNames);
+    }
+
+    /// <summary>Class probabilities [N, classes] for images [N, C, H, W], in evaluation mode.</summary>
+    public static Tensor PredictProbabilities(Module model, Tensor images)
+    {
+        bool wasTraining = model.IsTraining;
+        model.Eval();
+        try
+        {
+            using var _ = Autograd.NoGrad();
+            return F.Softmax(model.Forward(images), 1).Clone();
+        }
+        finally
+        {
+            model.Train(wasTraining);
+        }
+    }
+
+    private static int CountCorrect(Tensor logits, int[] labels)
+    {
+        int classes = logits.Shape[1], correct = 0;
+        var d = logits.Data;
+        for (int i = 0; i < labels.Length; i++)
+            if (TensorPrimitives.IndexOfMax(d.Slice(i * classes, classes)) == labels[i]) correct++;
+        return correct;
+    }
+}
