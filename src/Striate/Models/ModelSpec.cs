@@ -1,0 +1,35 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Striate.Models;
+
+/// <summary>
+/// What is needed to rebuild a model before its weights are loaded: the architecture name and its
+/// hyper-parameters. Stored as JSON in a checkpoint's metadata.
+/// </summary>
+public sealed record ModelSpec(
+    [property: JsonPropertyName("architecture")] string Architecture,
+    [property: JsonPropertyName("num_classes")] int NumClasses,
+    [property: JsonPropertyName("in_channels")] int InChannels,
+    [property: JsonPropertyName("input_height")] int InputHeight,
+    [property: JsonPropertyName("input_width")] int InputWidth)
+{
+    public string ToJson() => JsonSerializer.Serialize(this);
+
+    /// <summary>Parses a spec; a malformed one is an <see cref="InvalidDataException"/> naming what is wrong.</summary>
+    public static ModelSpec FromJson(string json, string source)
+    {
+        ModelSpec? spec;
+        try
+        {
+            spec = JsonSerializer.Deserialize<ModelSpec>(json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{source}: the model spec is not valid JSON ({e.Message}).");
+        }
+        if (spec is null || string.IsNullOrEmpty(spec.Architecture) || spec.NumClasses < 1 || spec.InChannels < 1 || spec.InputHeight < 1 || spec.InputWidth < 1)
+            throw new InvalidDataException($"{source}: the model spec must name an architecture and positive num_classes, in_channels, input_height and input_width; got {json}.");
+        return spec;
+    }
+}
