@@ -12,6 +12,9 @@ public static class StriateCli
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var root = new RootCommand("Striate: convolutional neural networks for .NET.");
+        root.Subcommands.Add(TrainCommand.Create(stdout, stderr));
+        root.Subcommands.Add(EvaluateCommand.Create(stdout));
+        root.Subcommands.Add(PredictCommand.Create(stdout));
         root.Subcommands.Add(ExplainCommand.Create(stdout));
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         try
@@ -27,6 +30,12 @@ public static class StriateCli
         }
         catch (CliUsageException e)
         {
+            stderr.WriteLine($"error: {e.Message}");
+            return UsageError;
+        }
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or EndOfStreamException)
+        {
+            // A missing, corrupt or truncated input file: a clear message, no stack trace.
             stderr.WriteLine($"error: {e.Message}");
             return UsageError;
         }

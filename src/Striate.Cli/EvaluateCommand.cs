@@ -1,0 +1,77 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Striate.Data;
+using Striate.Training;
+
+namespace Striate.Cli;
+
+/// <summary><c>striate evaluate</c>: accuracy, per-class accuracy and confusion matrix of a checkpoint on a test set.</summary>
+public static class EvaluateCommand
+{
+    public static Command Create(TextWriter stdout)
+    {
+        var cmd = new Command("evaluate", "Evaluate a saved model on the test images of an IDX folder.");
+        var model = new Option<string>("--model", "-m") { Description = "Checkpoint (.safetensors) written by striate train.", Required = true };
+        var data = new Option<string?>("--data") { Description = "Folder with the IDX files (default: the bundled data/fashion-mnist)." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        foreach (var o in new Option[] { model, data, json }) cmd.Options.Add(o);
+        cmd.SetAction(r =>
+        {
+            var ckpt = Checkpoint.Load(CheckFile(r.GetValue(model)!));
+            string folder = DataLocator.Resolve(r.GetValue(data));
+            var test = Datasets.LoadIdx(folder, train: false);
+            if (test.ClassCount > ckpt.Spec.NumClasses)
+                throw new CliUsageException($"the data has {test.ClassCount} classes but the model predicts {ckpt.Spec.NumClasses}.");
+            var result = Trainer.Evaluate(ckpt.Model, new DataLoader(test.Normalize(ckpt.Mean, ckpt.Std), 500));
+            var names = ckpt.ClassNames.Count == test.ClassCount ? ckpt.ClassNames : test.ClassNames;
+            if (r.GetValue(json))
+            {
+                int k = result.Confusion.GetLength(0);
+                var confusion = Enumerable.Range(0, k).Select(i => Enumerable.Range(0, k).Select(j => result.Confusion[i, j]).ToArray()).ToArray();
+                stdout.WriteLine(JsonSerializer.Serialize(new
+                {
+                    images = result.Count,
+                    loss = result.Loss,
+                    accuracy = result.Top1,
+                    top5_accuracy = result.Top5,
+                    balanced_accuracy = result.BalancedAccuracy,
+                    per_class_accuracy = names.Select((n, i) => new { @class = n, accuracy = result.PerClassAccuracy[i] }),
+                    confusion_matrix = confusion,
+                    class_names = names,
+                }));
+                return 0;
+            }
+            stdout.WriteLine(Format(result, names));
+            return 0;
+        });
+        return cmd;
+    }
+
+    internal static string CheckFile(string path)
+    {
+        if (!File.Exists(path)) throw new CliUsageException($"model file '{path}' does not exist (looked at {Path.GetFullPath(path)}).");
+        return path;
+    }
+
+    private static string Format(EvaluationResult r, IReadOnlyList<string> names)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine(string.Create(inv, $"{r.Count} test images: accuracy {r.Top1:P2}, top-5 {r.Top5:P2}, loss {r.Loss:F4}"));
+        sb.AppendLine("per-class accuracy:");
+        int width = names.Max(n => n.Length);
+        for (int i = 0; i < names.Count; i++)
+            sb.AppendLine(string.Create(inv, $"  {names[i].PadRight(width)}  {r.PerClassAccuracy[i]:P1}"));
+        sb.AppendLine("confusion matrix (rows: true class, columns: predicted):");
+        int k = r.Confusion.GetLength(0);
+        for (int i = 0; i < k; i++)
+        {
+            sb.Append("  ").Append(names[i].PadRight(width));
+            for (int j = 0; j < k; j++) sb.Append(r.Confusion[i, j].ToString(inv).PadLeft(6));
+            sb.AppendLine();
+        }
+        return sb.ToString().TrimEnd();
+    }
+}

@@ -1,0 +1,133 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using Striate.Backends.Cpu;
+using Striate.Data;
+using Striate.Models;
+using Striate.Optim;
+using Striate.Training;
+
+namespace Striate.Cli;
+
+/// <summary><c>striate train</c>: trains a model on an IDX image folder (the bundled Fashion-MNIST by default).</summary>
+public static class TrainCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var cmd = new Command("train", "Train a model on an IDX image folder (the bundled Fashion-MNIST by default) and save it.");
+        var model = new Option<string?>("--model", "-m") { Description = $"Architecture: {string.Join(", ", ModelZoo.Names)} (default lenet5)." };
+        var data = new Option<string?>("--data") { Description = "Folder with the four IDX files (default: the bundled data/fashion-mnist)." };
+        var epochs = new Option<int>("--epochs", "-e") { Description = "Epochs to train in all (a resumed run continues up to this).", DefaultValueFactory = _ => 5 };
+        var batch = new Option<int>("--batch-size", "-b") { Description = "Images per batch.", DefaultValueFactory = _ => 64 };
+        var optimizer = new Option<string>("--optimizer") { Description = "adam, adamw or sgd.", DefaultValueFactory = _ => "adam" };
+        var lr = new Option<float?>("--lr") { Description = "Learning rate (default 0.001 for adam/adamw, 0.01 for sgd)." };
+        var momentum = new Option<float>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9f };
+        var weightDecay = new Option<float>("--weight-decay") { Description = "Weight decay (L2 for sgd/adam, decoupled for adamw)." };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the initial weights and the shuffling.", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)." };
+        var output = new Option<string?>("--out", "-o") { Description = "Checkpoint to write after every epoch (default runs/<model>.safetensors)." };
+        var resume = new Option<string?>("--resume") { Description = "Checkpoint to continue from." };
+        var validation = new Option<double>("--validation") { Description = "Fraction of the training images held out for validation." };
+        var limit = new Option<int>("--limit") { Description = "Train on the first N training images only (0: all)." };
+        var testLimit = new Option<int>("--test-limit") { Description = "Evaluate on the first N test images only (0: all)." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object per epoch." };
+        foreach (var o in new Option[] { model, data, epochs, batch, optimizer, lr, momentum, weightDecay, seed, threads, output, resume, validation, limit, testLimit, json })
+            cmd.Options.Add(o);
+        cmd.SetAction(r =>
+        {
+            string? arch = r.GetValue(model);
+            if (arch is not null && !ModelZoo.Contains(arch))
+                throw new CliUsageException($"--model: unknown model '{arch}'. Valid models: {string.Join(", ", ModelZoo.Names)}.");
+            string opt = r.GetValue(optimizer)!.ToLowerInvariant();
+            if (!OptimizerConfig.Names.Contains(opt))
+                throw new CliUsageException($"--optimizer: unknown optimizer '{opt}'. Valid optimizers: {string.Join(", ", OptimizerConfig.Names)}.");
+            float rate = r.GetValue(lr) ?? (opt == "sgd" ? 0.01f : 1e-3f);
+            if (!(rate > 0) || float.IsInfinity(rate)) throw new CliUsageException($"--lr must be a positive number, got {rate.ToString(CultureInfo.InvariantCulture)}.");
+            if (r.GetValue(epochs) < 1) throw new CliUsageException($"--epochs must be >= 1, got {r.GetValue(epochs)}.");
+            if (r.GetValue(batch) < 1) throw new CliUsageException($"--batch-size must be >= 1, got {r.GetValue(batch)}.");
+            if (r.GetValue(weightDecay) < 0) throw new CliUsageException($"--weight-decay must be >= 0, got {r.GetValue(weightDecay)}.");
+            if (r.GetValue(validation) is < 0 or >= 1) throw new CliUsageException($"--validation must be in [0, 1), got {r.GetValue(validation)}.");
+            if (r.GetValue(limit) < 0 || r.GetValue(testLimit) < 0) throw new CliUsageException("--limit and --test-limit must be >= 0.");
+            if (r.GetValue(threads) is int t)
+            {
+                if (t < 1) throw new CliUsageException($"--threads must be >= 1, got {t}.");
+                Parallelism.Threads = t;
+            }
+            string folder = DataLocator.Resolve(r.GetValue(data));
+            var train = Datasets.LoadIdx(folder, train: true);
+            var test = Datasets.LoadIdx(folder, train: false);
+            var options = new TrainingOptions
+            {
+                Model = arch,
+                Epochs = r.GetValue(epochs),
+                BatchSize = r.GetValue(batch),
+                Optimizer = new OptimizerConfig(opt, rate, opt == "sgd" ? r.GetValue(momentum) : 0f, r.GetValue(weightDecay)),
+                Seed = r.GetValue(seed),
+                Validation = r.GetValue(validation),
+                TrainLimit = r.GetValue(limit),
+                TestLimit = r.GetValue(testLimit),
+                Output = r.GetValue(output) ?? Path.Combine("runs", (arch ?? "lenet5") + ".safetensors"),
+                Resume = r.GetValue(resume),
+            };
+            TrainingRun run;
+            try
+            {
+                run = new TrainingRun(options, train, test);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliUsageException(e.Message);
+            }
+            bool asJson = r.GetValue(json);
+            var log = asJson ? stderr : stdout;
+            log.WriteLine($"training {run.Spec.Architecture} ({run.Model.ParameterCount():N0} parameters) on {run.TrainSet.Count:N0} images from {folder}, " +
+                $"{options.Epochs} epochs, batch {options.BatchSize}, {run.OptimizerConfig.Name} lr {run.OptimizerConfig.Lr.ToString(CultureInfo.InvariantCulture)}, " +
+                $"seed {run.Seed}, {Parallelism.Threads} threads{(run.StartEpoch > 0 ? $", resuming after epoch {run.StartEpoch}" : "")}");
+            void Report(EpochRecord rec)
+            {
+                if (asJson) stdout.WriteLine(TrainingRun.ToJson(rec));
+                else stdout.WriteLine(FormatEpoch(rec, options.Epochs));
+                stdout.Flush();
+            }
+            if (!asJson && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
+                RunWithProgress(run, options.Epochs);
+            else
+                run.Run(Report);
+            log.WriteLine($"saved {Path.GetFullPath(options.Output)}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static string FormatEpoch(EpochRecord r, int epochs)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string val = r.ValidationAccuracy is { } v ? string.Create(inv, $"val_acc {v:P2}  ") : "";
+        return string.Create(inv, $"epoch {r.Epoch}/{epochs}  train_loss {r.TrainLoss:F4}  train_acc {r.TrainAccuracy:P2}  {val}test_loss {r.TestLoss:F4}  test_acc {r.TestAccuracy:P2}  {r.ImagesPerSecond:F0} img/s  {r.Seconds:F1} s");
+    }
+
+    private static void RunWithProgress(TrainingRun run, int epochs)
+    {
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                ProgressTask? task = null;
+                run.Run(
+                    rec => AnsiConsole.MarkupLine(Markup.Escape(FormatEpoch(rec, epochs))),
+                    p =>
+                    {
+                        if (task is null || p.Batch == 1)
+                        {
+                            task?.StopTask();
+                            task = ctx.AddTask($"epoch {p.Epoch + 1}/{epochs}", maxValue: p.Batches);
+                        }
+                        task.Value = p.Batch;
+                        task.Description = string.Create(CultureInfo.InvariantCulture,
+                            $"epoch {p.Epoch + 1}/{epochs}  batch {p.Batch}/{p.Batches}  loss {p.RunningLoss:F4}  acc {p.RunningAccuracy:P1}  {p.ImagesPerSecond:F0} img/s");
+                        if (p.Batch == p.Batches) task.StopTask();
+                    });
+            });
+    }
+}

@@ -1,0 +1,155 @@
+using System.Text.Json;
+using Striate.Models;
+using Striate.Nn;
+using Striate.Optim;
+using Striate.Serialization;
+using Striate.Tensors;
+
+namespace Striate.Training;
+
+/// <summary>
+/// A training checkpoint in one safetensors file: the model's state dict under its PyTorch keys
+/// (num_batches_tracked as I64), the optimizer's state under "optimizer.&lt;index&gt;.&lt;name&gt;", and in the
+/// metadata the model spec, the epoch count, the class names, the input normalisation, the optimizer's
+/// settings and the random streams. Written to a temporary file and renamed, so an existing file is only
+/// ever replaced by a complete new one.
+/// </summary>
+public sealed class Checkpoint
+{
+    public const string Format = "striate-checkpoint";
+    private const string OptimizerPrefix = "optimizer.";
+
+    public required ModelSpec Spec { get; init; }
+    public required Module Model { get; init; }
+
+    /// <summary>Epochs completed.</summary>
+    public int Epoch { get; init; }
+
+    public IReadOnlyList<string> ClassNames { get; init; } = [];
+    public float[] Mean { get; init; } = [];
+    public float[] Std { get; init; } = [];
+
+    /// <summary>The optimizer's settings (name, learning rate, ...), as written by <see cref="OptimizerConfig"/>.</summary>
+    public OptimizerConfig? Optimizer { get; init; }
+
+    /// <summary>Optimizer state tensors as returned by <see cref="Optim.Optimizer.StateDict"/>.</summary>
+    public IReadOnlyList<KeyValuePair<string, Tensor>> OptimizerState { get; init; } = [];
+
+    /// <summary>The seed the run was started with (weights, shuffling).</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Extra string metadata (free-form, e.g. the command line).</summary>
+    public IReadOnlyDictionary<string, string> Extra { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Writes the checkpoint atomically.</summary>
+    public void Save(string path)
+    {
+        var entries = new List<SafeTensorEntry>();
+        foreach (var (key, t) in Model.StateDict())
+            entries.Add(ToEntry(key, t));
+        foreach (var (key, t) in OptimizerState)
+            entries.Add(SafeTensorEntry.FromFloat32(OptimizerPrefix + key, Dims(t), t.Data));
+        var meta = new Dictionary<string, string>(Extra)
+        {
+            ["format"] = Format,
+            ["format_version"] = "1",
+            ["model_spec"] = Spec.ToJson(),
+            ["epoch"] = Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["class_names"] = JsonSerializer.Serialize(ClassNames),
+            ["normalization"] = JsonSerializer.Serialize(new { mean = Mean, std = Std }),
+            ["seed"] = Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (Optimizer is not null) meta["optimizer"] = Optimizer.ToJson();
+        var dropout = Model.NamedModules().Where(m => m.Module is Dropout).ToDictionary(m => m.Name, m => ((Dropout)m.Module).Generator.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (dropout.Count > 0) meta["rng"] = JsonSerializer.Serialize(dropout);
+        SafeTensors.Write(path, entries, meta);
+    }
+
+    /// <summary>Reads a checkpoint, rebuilds its model and loads the weights (strictly).</summary>
+    /// <exception cref="InvalidDataException">The file is not a valid Striate checkpoint.</exception>
+    public static Checkpoint Load(string path)
+    {
+        var content = SafeTensors.Read(path);
+        var m = content.Metadata;
+        string Need(string key) => m.TryGetValue(key, out var v) ? v
+            : throw new InvalidDataException($"Checkpoint '{path}': the metadata has no '{key}' entry; is this a Striate checkpoint?");
+        if (!m.TryGetValue("format", out var f) || f != Format)
+            throw new InvalidDataException($"Checkpoint '{path}': expected format '{Format}' in the metadata, found '{f ?? "none"}'.");
+        var spec = ModelSpec.FromJson(Need("model_spec"), $"Checkpoint '{path}'");
+        Module model;
+        try
+        {
+            model = ModelZoo.Create(spec);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"Checkpoint '{path}': {e.Message}");
+        }
+        var own = model.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value);
+        var state = new List<KeyValuePair<string, Tensor>>();
+        var optState = new List<KeyValuePair<string, Tensor>>();
+        foreach (var e in content.Tensors)
+        {
+            var shape = e.Shape.Select(d => d > int.MaxValue ? throw new InvalidDataException($"Checkpoint '{path}': tensor '{e.Name}' is too large.") : (int)d).ToArray();
+            float[] values = e.DType switch
+            {
+                SafeTensorDType.Float32 => e.ToFloat32Array(),
+                SafeTensorDType.Int64 => e.ToInt64Array().Select(v => (float)v).ToArray(),
+                _ => throw new InvalidDataException($"Checkpoint '{path}': tensor '{e.Name}' has dtype {e.DType}; expected F32 (or I64 for counters)."),
+            };
+            var t = Tensor.Wrap(values, shape);
+            if (e.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) optState.Add(new(e.Name[OptimizerPrefix.Length..], t));
+            else state.Add(new(e.Name, t));
+        }
+        try
+        {
+            model.LoadStateDict(state, strict: true);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"Checkpoint '{path}': {e.Message}");
+        }
+        if (m.TryGetValue("rng", out var rng))
+        {
+            var offsets = ParseJson<Dictionary<string, string>>(rng, path, "rng");
+            foreach (var (name, module) in model.NamedModules())
+                if (module is Dropout d && offsets.TryGetValue(name, out var o) && ulong.TryParse(o, out var off))
+                    d.Generator.Offset = off;
+        }
+        var norm = ParseJson<Normalization>(Need("normalization"), path, "normalization");
+        return new Checkpoint
+        {
+            Spec = spec,
+            Model = model,
+            Epoch = int.TryParse(Need("epoch"), out int ep) && ep >= 0 ? ep : throw new InvalidDataException($"Checkpoint '{path}': epoch '{m["epoch"]}' is not a non-negative integer."),
+            ClassNames = ParseJson<string[]>(Need("class_names"), path, "class_names"),
+            Mean = norm.mean ?? [],
+            Std = norm.std ?? [],
+            Optimizer = m.TryGetValue("optimizer", out var o2) ? OptimizerConfig.FromJson(o2, path) : null,
+            OptimizerState = optState,
+            Seed = ulong.TryParse(Need("seed"), out var seed) ? seed : throw new InvalidDataException($"Checkpoint '{path}': seed '{m["seed"]}' is not an unsigned integer."),
+            Extra = m,
+        };
+    }
+
+    private sealed record Normalization(float[]? mean, float[]? std);
+
+    private static T ParseJson<T>(string json, string path, string key)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json) ?? throw new InvalidDataException($"Checkpoint '{path}': metadata '{key}' is null.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"Checkpoint '{path}': metadata '{key}' is not valid JSON ({e.Message}).");
+        }
+    }
+
+    private static long[] Dims(Tensor t) => t.Shape.Dims.ToArray().Select(d => (long)d).ToArray();
+
+    private static SafeTensorEntry ToEntry(string key, Tensor t) =>
+        key.EndsWith("num_batches_tracked", StringComparison.Ordinal)
+            ? SafeTensorEntry.FromInt64(key, Dims(t), t.ToArray().Select(v => (long)v).ToArray())
+            : SafeTensorEntry.FromFloat32(key, Dims(t), t.Data);
+}

@@ -1,0 +1,179 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Striate.Data;
+using Striate.Models;
+using Striate.Nn;
+using Striate.Optim;
+using Striate.Tensors;
+
+namespace Striate.Training;
+
+/// <summary>What a training run needs: the model, the data, the optimizer and where to write.</summary>
+public sealed record TrainingOptions
+{
+    /// <summary>The architecture; null means lenet5, or the checkpoint's when resuming.</summary>
+    public string? Model { get; init; }
+    public int Epochs { get; init; } = 5;
+    public int BatchSize { get; init; } = 64;
+    public OptimizerConfig Optimizer { get; init; } = new("adam", 1e-3f);
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Fraction of the training set held out for validation (0 for none).</summary>
+    public double Validation { get; init; }
+
+    /// <summary>Use only the first N training images (0 for all): for quick experiments and tests.</summary>
+    public int TrainLimit { get; init; }
+
+    /// <summary>Use only the first N test images (0 for all).</summary>
+    public int TestLimit { get; init; }
+
+    /// <summary>The checkpoint written after every epoch.</summary>
+    public required string Output { get; init; }
+
+    /// <summary>A checkpoint to continue from.</summary>
+    public string? Resume { get; init; }
+}
+
+/// <summary>
+/// A whole training run on a labelled image set: normalises with statistics of the training images,
+/// builds or resumes the model, trains epoch by epoch, evaluates on the test set, and after every epoch writes
+/// the checkpoint (atomically) and appends to the CSV and JSON-lines logs beside it. A run resumed from the
+/// checkpoint of epoch k ends with the same weights as an uninterrupted run: the batch order of an epoch
+/// depends only on the seed and the epoch number.
+/// </summary>
+public sealed class TrainingRun
+{
+    private readonly TrainingOptions _options;
+    private readonly ImageDataset _train;
+    private readonly ImageDataset? _validation;
+    private readonly ImageDataset _test;
+
+    public TrainingRun(TrainingOptions options, ImageDataset trainRaw, ImageDataset testRaw)
+    {
+        _options = options;
+        if (options.Epochs < 1) throw new ArgumentException($"epochs must be >= 1, got {options.Epochs}.");
+        if (options.BatchSize < 1) throw new ArgumentException($"batch size must be >= 1, got {options.BatchSize}.");
+        if (!(options.Optimizer.Lr > 0)) throw new ArgumentException($"learning rate must be > 0, got {options.Optimizer.Lr}.");
+        if (options.Validation < 0 || options.Validation >= 1) throw new ArgumentException($"validation fraction must be in [0, 1), got {options.Validation}.");
+        if (options.TrainLimit > 0 && options.TrainLimit < trainRaw.Count) trainRaw = trainRaw.Subset(Enumerable.Range(0, options.TrainLimit).ToArray());
+        if (options.TestLimit > 0 && options.TestLimit < testRaw.Count) testRaw = testRaw.Subset(Enumerable.Range(0, options.TestLimit).ToArray());
+
+        Checkpoint? resume = options.Resume is null ? null : Checkpoint.Load(options.Resume);
+        Seed = resume?.Seed ?? options.Seed;
+        var spec = resume?.Spec ?? new ModelSpec(options.Model ?? "lenet5", trainRaw.ClassCount, trainRaw.Channels, trainRaw.Height, trainRaw.Width);
+        if (resume is not null && options.Model is not null && resume.Spec.Architecture != options.Model)
+            throw new ArgumentException($"--resume: the checkpoint holds '{resume.Spec.Architecture}', not '{options.Model}'.");
+        if (spec.InChannels != trainRaw.Channels || spec.InputHeight != trainRaw.Height || spec.InputWidth != trainRaw.Width)
+            throw new ArgumentException($"the model expects {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images, the data has {trainRaw.Channels}x{trainRaw.Height}x{trainRaw.Width}.");
+
+        var (mean, std) = resume is not null ? (resume.Mean, resume.Std) : trainRaw.ChannelStatistics();
+        Mean = mean;
+        Std = std;
+        var all = trainRaw.Normalize(mean, std);
+        if (options.Validation > 0)
+            (_train, _validation) = all.Split(options.Validation, new Generator(Seed).Fork(0xDA7A));
+        else
+            _train = all;
+        _test = testRaw.Normalize(mean, std);
+
+        Spec = spec;
+        Model = resume?.Model ?? ModelZoo.Create(spec, new Generator(Seed));
+        OptimizerConfig = resume?.Optimizer ?? options.Optimizer;
+        Optimizer = OptimizerConfig.Create(Model.Parameters());
+        if (resume is not null) Optimizer.LoadStateDict(resume.OptimizerState);
+        StartEpoch = resume?.Epoch ?? 0;
+        if (StartEpoch >= options.Epochs)
+            throw new ArgumentException($"--resume: the checkpoint has already trained {StartEpoch} epochs; ask for more than that with --epochs.");
+        Trainer = new Trainer(Model, Optimizer);
+    }
+
+    public ulong Seed { get; }
+    public ModelSpec Spec { get; }
+    public Module Model { get; }
+    public OptimizerConfig OptimizerConfig { get; }
+    public Optimizer Optimizer { get; }
+    public Trainer Trainer { get; }
+    public float[] Mean { get; }
+    public float[] Std { get; }
+    public int StartEpoch { get; }
+    public ImageDataset TrainSet => _train;
+    public ImageDataset TestSet => _test;
+
+    /// <summary>Trains the remaining epochs; <paramref name="onEpoch"/> sees each finished epoch.</summary>
+    public IReadOnlyList<EpochRecord> Run(Action<EpochRecord>? onEpoch = null, Action<BatchProgress>? onBatch = null, CancellationToken cancel = default)
+    {
+        var trainLoader = new DataLoader(_train, _options.BatchSize, shuffle: true, seed: Seed);
+        var testLoader = new DataLoader(_test, 500);
+        var valLoader = _validation is null ? null : new DataLoader(_validation, 500);
+        var records = new List<EpochRecord>();
+        for (int epoch = StartEpoch; epoch < _options.Epochs; epoch++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var (loss, acc, ips, secs) = Trainer.TrainEpoch(trainLoader, epoch, onBatch);
+            var val = valLoader is null ? null : Trainer.Evaluate(Model, valLoader);
+            var test = Trainer.Evaluate(Model, testLoader);
+            var record = new EpochRecord(epoch + 1, loss, acc, val?.Loss, val?.Top1, test.Loss, test.Top1, test.Top5, ips, secs, Optimizer.Lr);
+            Save(epoch + 1);
+            AppendLogs(record);
+            records.Add(record);
+            onEpoch?.Invoke(record);
+        }
+        return records;
+    }
+
+    /// <summary>Writes the checkpoint for <paramref name="epochsDone"/> completed epochs.</summary>
+    public void Save(int epochsDone)
+    {
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(_options.Output));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        new Checkpoint
+        {
+            Spec = Spec,
+            Model = Model,
+            Epoch = epochsDone,
+            ClassNames = _train.ClassNames,
+            Mean = Mean,
+            Std = Std,
+            Optimizer = OptimizerConfig,
+            OptimizerState = Optimizer.StateDict(),
+            Seed = Seed,
+        }.Save(_options.Output);
+    }
+
+    private void AppendLogs(EpochRecord r)
+    {
+        string stem = Path.ChangeExtension(_options.Output, null);
+        string csv = stem + ".csv", jsonl = stem + ".jsonl";
+        bool header = !File.Exists(csv) || r.Epoch == StartEpoch + 1 && StartEpoch == 0;
+        var inv = CultureInfo.InvariantCulture;
+        var line = string.Join(",", r.Epoch.ToString(inv), F(r.TrainLoss), F(r.TrainAccuracy), F(r.ValidationLoss), F(r.ValidationAccuracy),
+            F(r.TestLoss), F(r.TestAccuracy), F(r.TestTop5), F(r.ImagesPerSecond), F(r.Seconds), F(r.LearningRate));
+        var sb = new StringBuilder();
+        if (header) sb.AppendLine("epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,test_loss,test_accuracy,test_top5,images_per_second,seconds,lr");
+        sb.AppendLine(line);
+        if (header) File.WriteAllText(csv, sb.ToString());
+        else File.AppendAllText(csv, sb.ToString());
+        string json = ToJson(r) + Environment.NewLine;
+        if (header) File.WriteAllText(jsonl, json);
+        else File.AppendAllText(jsonl, json);
+    }
+
+    private static string F(double? v) => v is null ? "" : v.Value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>The JSON form of an epoch record (snake_case keys), as printed by <c>striate train --json</c>.</summary>
+    public static string ToJson(EpochRecord r) => JsonSerializer.Serialize(new
+    {
+        epoch = r.Epoch,
+        train_loss = r.TrainLoss,
+        train_accuracy = r.TrainAccuracy,
+        validation_loss = r.ValidationLoss,
+        validation_accuracy = r.ValidationAccuracy,
+        test_loss = r.TestLoss,
+        test_accuracy = r.TestAccuracy,
+        test_top5 = r.TestTop5,
+        images_per_second = r.ImagesPerSecond,
+        seconds = r.Seconds,
+        lr = r.LearningRate,
+    });
+}
