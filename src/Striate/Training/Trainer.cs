@@ -17,6 +17,7 @@ public sealed class Trainer
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
+        BaseLr = optimizer.Lr;
     }
 
     public Module Model { get; }
@@ -24,6 +25,15 @@ public sealed class Trainer
 
     /// <summary>Optional class weights for the loss.</summary>
     public Tensor? ClassWeights { get; set; }
+
+    /// <summary>The learning-rate schedule applied before every step (constant when null).</summary>
+    public LrSchedule? Schedule { get; set; }
+
+    /// <summary>The learning rate the schedule multiplies; taken from the optimizer when the trainer is made.</summary>
+    public float BaseLr { get; set; }
+
+    /// <summary>Epochs of the whole run, which the schedule spans.</summary>
+    public int TotalEpochs { get; set; } = 1;
 
     /// <summary>Trains one epoch; returns the mean loss and accuracy over its batches.</summary>
     public (double Loss, double Accuracy, double ImagesPerSecond, double Seconds) TrainEpoch(DataLoader loader, int epoch, Action<BatchProgress>? onBatch = null)
@@ -35,6 +45,8 @@ public sealed class Trainer
         int b = 0, batches = loader.BatchCount;
         foreach (var batch in loader.Epoch(epoch))
         {
+            if (Schedule is not null)
+                Optimizer.Lr = (float)(BaseLr * Schedule.Factor((long)epoch * batches + b, (long)TotalEpochs * batches));
             using (TensorScope.Begin())
             {
                 var logits = Model.Forward(batch.Images);

@@ -28,6 +28,9 @@ public sealed record TrainingOptions
     /// <summary>Use only the first N test images (0 for all).</summary>
     public int TestLimit { get; init; }
 
+    /// <summary>The learning-rate schedule over the whole run: constant or cosine.</summary>
+    public string Schedule { get; init; } = "constant";
+
     /// <summary>The checkpoint written after every epoch.</summary>
     public required string Output { get; init; }
 
@@ -85,8 +88,17 @@ public sealed class TrainingRun
         StartEpoch = resume?.Epoch ?? 0;
         if (StartEpoch >= options.Epochs)
             throw new ArgumentException($"--resume: the checkpoint has already trained {StartEpoch} epochs; ask for more than that with --epochs.");
-        Trainer = new Trainer(Model, Optimizer);
+        ScheduleName = resume?.Extra.GetValueOrDefault("schedule") ?? options.Schedule;
+        Trainer = new Trainer(Model, Optimizer)
+        {
+            Schedule = LrSchedule.Parse(ScheduleName),
+            BaseLr = OptimizerConfig.Lr,
+            TotalEpochs = options.Epochs,
+        };
     }
+
+    /// <summary>The learning-rate schedule's name, saved in the checkpoint.</summary>
+    public string ScheduleName { get; }
 
     public ulong Seed { get; }
     public ModelSpec Spec { get; }
@@ -138,6 +150,7 @@ public sealed class TrainingRun
             Optimizer = OptimizerConfig,
             OptimizerState = Optimizer.StateDict(),
             Seed = Seed,
+            Extra = new Dictionary<string, string> { ["schedule"] = ScheduleName, ["epochs_planned"] = _options.Epochs.ToString(CultureInfo.InvariantCulture) },
         }.Save(_options.Output);
     }
 
