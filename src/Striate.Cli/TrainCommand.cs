@@ -20,7 +20,7 @@ public static class TrainCommand
         var epochs = new Option<int>("--epochs", "-e") { Description = "Epochs to train in all (a resumed run continues up to this).", DefaultValueFactory = _ => 5 };
         var batch = new Option<int>("--batch-size", "-b") { Description = "Images per batch.", DefaultValueFactory = _ => 64 };
         var optimizer = new Option<string>("--optimizer") { Description = "adam, adamw or sgd.", DefaultValueFactory = _ => "adam" };
-        var lr = new Option<float?>("--lr") { Description = "Learning rate (default 0.001 for adam/adamw, 0.01 for sgd)." };
+        var lr = new Option<float?>("--lr") { Description = "Learning rate (default 0.002 for adam/adamw, 0.05 for sgd)." };
         var momentum = new Option<float>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9f };
         var weightDecay = new Option<float>("--weight-decay") { Description = "Weight decay (L2 for sgd/adam, decoupled for adamw)." };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the initial weights and the shuffling.", DefaultValueFactory = _ => 1 };
@@ -42,7 +42,7 @@ public static class TrainCommand
             string opt = r.GetValue(optimizer)!.ToLowerInvariant();
             if (!OptimizerConfig.Names.Contains(opt))
                 throw new CliUsageException($"--optimizer: unknown optimizer '{opt}'. Valid optimizers: {string.Join(", ", OptimizerConfig.Names)}.");
-            float rate = r.GetValue(lr) ?? (opt == "sgd" ? 0.01f : 1e-3f);
+            float rate = r.GetValue(lr) ?? (opt == "sgd" ? 0.05f : 2e-3f);
             if (!(rate > 0) || float.IsInfinity(rate)) throw new CliUsageException($"--lr must be a positive number, got {rate.ToString(CultureInfo.InvariantCulture)}.");
             string sched = r.GetValue(schedule)!.ToLowerInvariant();
             if (!LrSchedule.Names.Contains(sched))
