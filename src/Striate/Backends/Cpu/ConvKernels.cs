@@ -59,16 +59,7 @@ public static unsafe class ConvKernels
         var yImg = y.Slice(n * OutPlane(g), OutPlane(g));
         for (int grp = 0; grp < g.Groups; grp++)
         {
-            ReadOnlySpan<float> b;
-            if (cols is null)
-            {
-                b = img.Slice(grp * k * hw, k * hw);
-            }
-            else
-            {
-                Im2Col.Pack(g, img, grp, cols.AsSpan(0, k * hw));
-                b = cols.AsSpan(0, k * hw);
-            }
+            var b = Columns(g, img, grp, cols);
             Gemm.Sgemm(Gemm.DefaultKernel, threads, false, false, ocg, hw, k, 1f, w.Slice(grp * ocg * k, ocg * k), k, b, hw, 0f, yImg.Slice(grp * ocg * hw, ocg * hw), hw);
         }
         if (!bias.IsEmpty)
@@ -174,16 +165,7 @@ public static unsafe class ConvKernels
                             float beta = n == first ? 0f : 1f;
                             for (int grp = 0; grp < geo.Groups; grp++)
                             {
-                                ReadOnlySpan<float> b;
-                                if (cols is null)
-                                {
-                                    b = img.Slice(grp * k * hw, k * hw);
-                                }
-                                else
-                                {
-                                    Im2Col.Pack(geo, img, grp, cols.AsSpan(0, k * hw));
-                                    b = cols.AsSpan(0, k * hw);
-                                }
+                                var b = Columns(geo, img, grp, cols);
                                 Gemm.Sgemm(Gemm.DefaultKernel, gemmThreads, false, true, ocg, k, hw, 1f, dyImg.Slice(grp * ocg * hw, ocg * hw), hw, b, hw, beta, target.Slice(grp * ocg * k, ocg * k), k);
                             }
                         }
@@ -215,6 +197,15 @@ public static unsafe class ConvKernels
         int parts = Math.Min(Parallelism.Threads, batch);
         Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts },
             t => body((int)((long)t * batch / parts), (int)((long)(t + 1) * batch / parts), 1));
+    }
+
+    /// <summary>The [K, OH*OW] matrix of one group: the input itself for a pointwise convolution, else packed into <paramref name="cols"/>.</summary>
+    private static ReadOnlySpan<float> Columns(in Conv2dGeometry g, ReadOnlySpan<float> img, int grp, float[]? cols)
+    {
+        int size = g.ColRows * g.ColCols;
+        if (cols is null) return img.Slice(grp * size, size);
+        Im2Col.Pack(g, img, grp, cols.AsSpan(0, size));
+        return cols.AsSpan(0, size);
     }
 
     private static int InPlane(in Conv2dGeometry g) => g.InChannels * g.InHeight * g.InWidth;
