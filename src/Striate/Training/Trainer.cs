@@ -68,6 +68,27 @@ public sealed class Trainer
         return (seen == 0 ? 0 : lossSum / seen, seen == 0 ? 0 : (double)correct / seen, seen / Math.Max(secs, 1e-9), secs);
     }
 
+    /// <summary>
+    /// Trains <paramref name="epochs"/> epochs, evaluating on <paramref name="validation"/> (when given) after each;
+    /// <paramref name="onEpoch"/> sees every finished epoch.
+    /// </summary>
+    public IReadOnlyList<EpochRecord> Fit(DataLoader train, int epochs, DataLoader? validation = null, Action<EpochRecord>? onEpoch = null,
+        Action<BatchProgress>? onBatch = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
+        TotalEpochs = epochs;
+        var records = new List<EpochRecord>();
+        for (int e = 0; e < epochs; e++)
+        {
+            var (loss, acc, ips, secs) = TrainEpoch(train, e, onBatch);
+            var val = validation is null ? null : Evaluate(Model, validation);
+            var r = new EpochRecord(e + 1, loss, acc, val?.Loss, val?.Top1, null, null, null, ips, secs, Optimizer.Lr);
+            records.Add(r);
+            onEpoch?.Invoke(r);
+        }
+        return records;
+    }
+
     /// <summary>Loss, top-1, top-5, per-class accuracy and confusion matrix of <paramref name="model"/> on a loader's data.</summary>
     public static EvaluationResult Evaluate(Module model, DataLoader loader)
     {
