@@ -36,12 +36,12 @@ public sealed class LeNet5 : Module
 
     public override Tensor Forward(Tensor input)
     {
-        var x = Pool(Act(Conv1.Forward(input)));
-        x = Pool(Act(Conv2.Forward(x)));
+        var x = Pool(Act(Conv1.Call(input)));
+        x = Pool(Act(Conv2.Call(x)));
         x = Ops.F.Flatten(x);
-        x = Act(Fc1.Forward(x));
-        x = Act(Fc2.Forward(x));
-        return Fc3.Forward(x);
+        x = Act(Fc1.Call(x));
+        x = Act(Fc2.Call(x));
+        return Fc3.Call(x);
     }
 
     private Tensor Act(Tensor x) => Classic ? Ops.F.Sigmoid(x) : Ops.F.Relu(x);

@@ -24,8 +24,11 @@ public abstract class Module
     /// <summary>Computes the output for <paramref name="input"/>.</summary>
     public abstract Tensor Forward(Tensor input);
 
-    /// <summary>Shorthand for <see cref="Forward"/>.</summary>
-    public Tensor Call(Tensor input) => Forward(input);
+    /// <summary>
+    /// Runs <see cref="Forward"/> the way a parent module should invoke a child (PyTorch's module call): an
+    /// active <see cref="ForwardTrace"/> (used by summaries) sees the call, its input and its output.
+    /// </summary>
+    public Tensor Call(Tensor input) => ForwardTrace.Current is { } trace ? trace.Run(this, input) : Forward(input);
 
     /// <summary>Registers a trainable tensor under <paramref name="name"/> (a null parameter, such as an absent bias, is kept as a name only).</summary>
     protected Tensor? RegisterParameter(string name, Tensor? parameter)

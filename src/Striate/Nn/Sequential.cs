@@ -36,7 +36,7 @@ public sealed class Sequential : Module
     public override Tensor Forward(Tensor input)
     {
         var x = input;
-        foreach (var l in _layers) x = l.Forward(x);
+        foreach (var l in _layers) x = l.Call(x);
         return x;
     }
 }

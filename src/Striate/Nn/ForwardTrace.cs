@@ -1,0 +1,73 @@
+using Striate.Tensors;
+
+namespace Striate.Nn;
+
+/// <summary>
+/// Records every <see cref="Module.Call"/> made on this thread while it is open: the module, its depth, and
+/// the input and output shapes, in call order. Summaries are built from it.
+/// </summary>
+public sealed class ForwardTrace : IDisposable
+{
+    [ThreadStatic] private static ForwardTrace? t_current;
+
+    private readonly ForwardTrace? _previous;
+    private readonly List<TraceEntry> _entries = new();
+    private int _depth;
+
+    private ForwardTrace()
+    {
+        _previous = t_current;
+        t_current = this;
+    }
+
+    internal static ForwardTrace? Current => t_current;
+
+    /// <summary>Starts recording on this thread until disposed.</summary>
+    public static ForwardTrace Begin() => new();
+
+    /// <summary>The calls, each listed when it began (a parent before its children).</summary>
+    public IReadOnlyList<TraceEntry> Entries => _entries;
+
+    internal Tensor Run(Module module, Tensor input)
+    {
+        var entry = new TraceEntry(module, _depth, input.Shape, input);
+        _entries.Add(entry);
+        _depth++;
+        try
+        {
+            var output = module.Forward(input);
+            entry.Output = output;
+            entry.OutputShape = output.Shape;
+            entry.LastChild = _entries.Count - 1;
+            return output;
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    public void Dispose() => t_current = _previous;
+}
+
+/// <summary>One module call seen by a <see cref="ForwardTrace"/>.</summary>
+public sealed class TraceEntry
+{
+    internal TraceEntry(Module module, int depth, Shape inputShape, Tensor input)
+    {
+        Module = module;
+        Depth = depth;
+        InputShape = inputShape;
+        Input = input;
+    }
+
+    public Module Module { get; }
+    public int Depth { get; }
+    public Shape InputShape { get; }
+    public Shape? OutputShape { get; internal set; }
+    internal Tensor Input { get; }
+    internal Tensor? Output { get; set; }
+
+    /// <summary>Index of the last entry recorded inside this call (itself when it has no children).</summary>
+    internal int LastChild { get; set; }
+}
