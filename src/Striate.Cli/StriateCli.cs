@@ -15,6 +15,7 @@ public static class StriateCli
         root.Subcommands.Add(TrainCommand.Create(stdout, stderr));
         root.Subcommands.Add(EvaluateCommand.Create(stdout));
         root.Subcommands.Add(PredictCommand.Create(stdout));
+        root.Subcommands.Add(SummaryCommand.Create(stdout));
         root.Subcommands.Add(ExplainCommand.Create(stdout));
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         try

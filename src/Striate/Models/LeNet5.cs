@@ -11,6 +11,8 @@ namespace Striate.Models;
 /// </summary>
 public sealed class LeNet5 : Module
 {
+    private readonly Module[] _layers;
+
     public LeNet5(int numClasses = 10, int inChannels = 1, bool classic = false, Generator? generator = null)
     {
         if (numClasses < 1) throw new ArgumentException($"LeNet5: numClasses must be >= 1, got {numClasses}.");
@@ -18,11 +20,21 @@ public sealed class LeNet5 : Module
         Classic = classic;
         NumClasses = numClasses;
         InChannels = inChannels;
+        Module Act() => classic ? new Sigmoid() : new ReLU();
+        Module Pool() => classic ? new AvgPool2d(2) : new MaxPool2d(2);
         Conv1 = RegisterModule("conv1", new Conv2d(inChannels, 6, 5, padding: 2, generator: generator));
+        var act1 = RegisterModule("act1", Act());
+        var pool1 = RegisterModule("pool1", Pool());
         Conv2 = RegisterModule("conv2", new Conv2d(6, 16, 5, generator: generator));
+        var act2 = RegisterModule("act2", Act());
+        var pool2 = RegisterModule("pool2", Pool());
+        var flatten = RegisterModule("flatten", new Flatten());
         Fc1 = RegisterModule("fc1", new Linear(16 * 5 * 5, 120, generator: generator));
+        var act3 = RegisterModule("act3", Act());
         Fc2 = RegisterModule("fc2", new Linear(120, 84, generator: generator));
+        var act4 = RegisterModule("act4", Act());
         Fc3 = RegisterModule("fc3", new Linear(84, numClasses, generator: generator));
+        _layers = [Conv1, act1, pool1, Conv2, act2, pool2, flatten, Fc1, act3, Fc2, act4, Fc3];
     }
 
     public bool Classic { get; }
@@ -36,17 +48,10 @@ public sealed class LeNet5 : Module
 
     public override Tensor Forward(Tensor input)
     {
-        var x = Pool(Act(Conv1.Call(input)));
-        x = Pool(Act(Conv2.Call(x)));
-        x = Ops.F.Flatten(x);
-        x = Act(Fc1.Call(x));
-        x = Act(Fc2.Call(x));
-        return Fc3.Call(x);
+        var x = input;
+        foreach (var layer in _layers) x = layer.Call(x);
+        return x;
     }
-
-    private Tensor Act(Tensor x) => Classic ? Ops.F.Sigmoid(x) : Ops.F.Relu(x);
-
-    private Tensor Pool(Tensor x) => Classic ? Ops.F.AvgPool2d(x, (2, 2)) : Ops.F.MaxPool2d(x, (2, 2));
 
     protected override string ExtraRepr() => Classic ? "classic" : "";
 }

@@ -23,5 +23,8 @@ public sealed class AvgPool2d : Module
 
     public override Tensor Forward(Tensor input) => F.AvgPool2d(input, KernelSize, Stride, Padding, CeilMode, CountIncludePad, Path ?? "");
 
+    public override LayerCost Cost(Shape input, Shape output) =>
+        new(0, new LayerWindow(KernelSize.H, KernelSize.W, Stride.H, Stride.W, 1, 1, 2 * Padding.H, 2 * Padding.W, CeilMode));
+
     protected override string ExtraRepr() => $"kernel_size={KernelSize}, stride={Stride}, padding={Padding}";
 }

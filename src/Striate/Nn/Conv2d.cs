@@ -49,6 +49,14 @@ public sealed class Conv2d : Module
     public override Tensor Forward(Tensor input) =>
         F.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups, Path ?? "");
 
+    public override LayerCost Cost(Shape input, Shape output)
+    {
+        var (pt, pb, pl, pr) = Padding.Resolve(KernelSize.H, KernelSize.W, Dilation.H, Dilation.W);
+        long perOutput = (long)(InChannels / Groups) * KernelSize.H * KernelSize.W;
+        return new LayerCost(output.Numel / Math.Max(output[0], 1) * perOutput,
+            new LayerWindow(KernelSize.H, KernelSize.W, Stride.H, Stride.W, Dilation.H, Dilation.W, pt + pb, pl + pr));
+    }
+
     protected override string ExtraRepr()
     {
         var s = $"{InChannels}, {OutChannels}, kernel_size={KernelSize}, stride={Stride}";

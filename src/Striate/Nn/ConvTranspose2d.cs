@@ -41,6 +41,9 @@ public sealed class ConvTranspose2d : Module
     public override Tensor Forward(Tensor input) =>
         F.ConvTranspose2d(input, Weight, Bias, Stride, Padding, OutputPadding, Dilation, Groups, Path ?? "");
 
+    public override LayerCost Cost(Shape input, Shape output) =>
+        new(input.Numel / Math.Max(input[0], 1) * ((long)(OutChannels / Groups) * KernelSize.H * KernelSize.W));
+
     protected override string ExtraRepr() => $"{InChannels}, {OutChannels}, kernel_size={KernelSize}, stride={Stride}" +
         (Padding != new Size2(0, 0) ? $", padding={Padding}" : "") + (OutputPadding != new Size2(0, 0) ? $", output_padding={OutputPadding}" : "") +
         (Groups != 1 ? $", groups={Groups}" : "") + (Bias is null ? ", bias=False" : "");

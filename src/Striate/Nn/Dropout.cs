@@ -19,6 +19,8 @@ public sealed class Dropout : Module
     /// <summary>The stream the masks come from; a checkpoint stores its offset.</summary>
     public Generator Generator { get; set; }
 
+    public override LayerCost Cost(Shape input, Shape output) => new(0, InPlace: true);
+
     public override Tensor Forward(Tensor input) => F.Dropout(input, P, IsTraining, Generator);
 
     protected override string ExtraRepr() => $"p={P}";

@@ -10,6 +10,8 @@ public sealed class ELU : Module
 
     public float Alpha { get; }
 
+    public override LayerCost Cost(Shape input, Shape output) => new(0, InPlace: true);
+
     public override Tensor Forward(Tensor input) => F.Elu(input, Alpha);
 
     protected override string ExtraRepr() => $"alpha={Alpha}";

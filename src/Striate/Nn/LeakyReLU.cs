@@ -10,6 +10,8 @@ public sealed class LeakyReLU : Module
 
     public float NegativeSlope { get; }
 
+    public override LayerCost Cost(Shape input, Shape output) => new(0, InPlace: true);
+
     public override Tensor Forward(Tensor input) => F.LeakyRelu(input, NegativeSlope);
 
     protected override string ExtraRepr() => $"negative_slope={NegativeSlope}";

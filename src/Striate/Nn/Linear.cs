@@ -24,5 +24,7 @@ public sealed class Linear : Module
 
     public override Tensor Forward(Tensor input) => F.Linear(input, Weight, Bias, Path ?? "");
 
+    public override LayerCost Cost(Shape input, Shape output) => new(output.Numel / Math.Max(output[0], 1) * (long)InFeatures);
+
     protected override string ExtraRepr() => $"in_features={InFeatures}, out_features={OutFeatures}, bias={(Bias is null ? "False" : "True")}";
 }

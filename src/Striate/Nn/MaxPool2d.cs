@@ -23,5 +23,8 @@ public sealed class MaxPool2d : Module
 
     public override Tensor Forward(Tensor input) => F.MaxPool2d(input, KernelSize, Stride, Padding, Dilation, CeilMode, Path ?? "");
 
+    public override LayerCost Cost(Shape input, Shape output) =>
+        new(0, new LayerWindow(KernelSize.H, KernelSize.W, Stride.H, Stride.W, Dilation.H, Dilation.W, 2 * Padding.H, 2 * Padding.W, CeilMode));
+
     protected override string ExtraRepr() => $"kernel_size={KernelSize}, stride={Stride}, padding={Padding}, dilation={Dilation}, ceil_mode={CeilMode}";
 }

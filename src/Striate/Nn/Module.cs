@@ -174,6 +174,12 @@ public abstract class Module
         foreach (var p in Parameters()) p.ZeroGrad(setToNull);
     }
 
+    /// <summary>
+    /// The per-image cost of this layer for an input and output shape (batch first). Layers with children
+    /// report nothing of their own; their children do.
+    /// </summary>
+    public virtual LayerCost Cost(Shape input, Shape output) => default;
+
     /// <summary>The settings that differ from the defaults, as PyTorch's repr shows them (e.g. "3, 64, kernel_size=(3, 3)").</summary>
     protected virtual string ExtraRepr() => "";
 

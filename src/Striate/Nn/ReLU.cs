@@ -6,5 +6,8 @@ namespace Striate.Nn;
 /// <summary>The rectified linear unit max(x, 0).</summary>
 public sealed class ReLU : Module
 {
+    /// <summary>Activations are counted as in place, as torchvision builds them (ReLU(inplace=True)).</summary>
+    public override LayerCost Cost(Shape input, Shape output) => new(0, InPlace: true);
+
     public override Tensor Forward(Tensor input) => F.Relu(input);
 }

@@ -1,0 +1,64 @@
+using System.CommandLine;
+using System.Globalization;
+using Striate.Models;
+using Striate.Training;
+
+namespace Striate.Cli;
+
+/// <summary><c>striate summary MODEL --input CxHxW</c>: the layer table of a zoo model or a checkpoint.</summary>
+public static class SummaryCommand
+{
+    public static Command Create(TextWriter stdout)
+    {
+        var cmd = new Command("summary", "Layer-by-layer output shapes, parameters, multiply-accumulates, activation memory and receptive fields.");
+        var model = new Argument<string>("MODEL") { Description = $"A model name ({string.Join(", ", ModelZoo.Names)}) or a checkpoint file." };
+        var input = new Option<string?>("--input", "-i") { Description = "Input size CxHxW, e.g. 3x224x224 (default: the checkpoint's, or 1x28x28)." };
+        var classes = new Option<int>("--classes") { Description = "Number of classes of a zoo model.", DefaultValueFactory = _ => 10 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        cmd.Arguments.Add(model);
+        foreach (var o in new Option[] { input, classes, json }) cmd.Options.Add(o);
+        cmd.SetAction(r =>
+        {
+            string name = r.GetValue(model)!;
+            Striate.Nn.Module m;
+            (int C, int H, int W) size;
+            if (File.Exists(name))
+            {
+                var ck = Checkpoint.Load(name);
+                m = ck.Model;
+                size = (ck.Spec.InChannels, ck.Spec.InputHeight, ck.Spec.InputWidth);
+                name = ck.Spec.Architecture;
+            }
+            else
+            {
+                if (!ModelZoo.Contains(name))
+                    throw new CliUsageException($"unknown model '{name}' (and no such file). Valid models: {string.Join(", ", ModelZoo.Names)}.");
+                size = r.GetValue(input) is { } text ? ParseChw(text) : (1, 28, 28);
+                if (r.GetValue(classes) < 1) throw new CliUsageException($"--classes must be >= 1, got {r.GetValue(classes)}.");
+                m = ModelZoo.Create(new ModelSpec(name, r.GetValue(classes), size.C, size.H, size.W));
+            }
+            if (r.GetValue(input) is { } given) size = ParseChw(given);
+            ModelSummary s;
+            try
+            {
+                s = ModelSummary.Of(m, size.C, size.H, size.W, name);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliUsageException($"{name} cannot take a {size.C}x{size.H}x{size.W} input: {e.Message}");
+            }
+            stdout.WriteLine(r.GetValue(json) ? s.ToJson() : s.ToString());
+            return 0;
+        });
+        return cmd;
+    }
+
+    internal static (int C, int H, int W) ParseChw(string text)
+    {
+        var p = text.ToLowerInvariant().Split('x');
+        if (p.Length != 3 || !p.All(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0))
+            throw new CliUsageException($"--input '{text}': expected CxHxW with positive integers, e.g. 3x224x224.");
+        var v = p.Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        return (v[0], v[1], v[2]);
+    }
+}
