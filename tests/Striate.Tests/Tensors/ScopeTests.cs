@@ -6,6 +6,8 @@ using Xunit.Abstractions;
 
 namespace Striate.Tests.Tensors;
 
+// Measures process-wide allocation, so it runs with no other test beside it.
+[Collection(nameof(ThreadCountCollection))]
 public class ScopeTests(ITestOutputHelper output)
 {
     [Fact]
