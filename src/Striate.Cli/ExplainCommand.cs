@@ -14,10 +14,26 @@ public static class ExplainCommand
         var explain = new Command("explain", "Show the output-size arithmetic of a layer step by step.");
         explain.Subcommands.Add(Conv(stdout));
         explain.Subcommands.Add(Pool(stdout));
+        explain.Subcommands.Add(ReceptiveField(stdout));
+        explain.Subcommands.Add(Depthwise(stdout));
+        explain.Subcommands.Add(Bottleneck(stdout));
         return explain;
     }
 
-    private static Option<string> InputOption() => new("--input", "-i") { Description = "Input size HxWxC, e.g. 227x227x3.", Required = true };
+    private static Option<string> InputOption() => new("--input", "-i") { Description = "Input size N (square), HxW or HxWxC, e.g. 227 or 227x227x3.", Required = true };
+
+    private static Option<int?> ChannelsOption() => new("--channels", "-c") { Description = "Input channels (instead of the C of --input)." };
+
+    private static (int H, int W, int C) InputWithChannels(ParseResult r, Option<string> input, Option<int?> channels)
+    {
+        var (h, w, c) = ParseInput(r.GetValue(input)!);
+        if (r.GetValue(channels) is int ch)
+        {
+            if (ch < 1) throw new CliUsageException($"--channels must be >= 1, got {ch}.");
+            c = ch;
+        }
+        return (h, w, c);
+    }
 
     private static Option<string> KernelOption() => new("--kernel", "-k") { Description = "Kernel size K or KHxKW.", Required = true };
 
@@ -38,11 +54,12 @@ public static class ExplainCommand
         var dilation = DilationOption();
         var groups = new Option<int>("--groups", "-g") { Description = "Channel groups (channels for depthwise).", DefaultValueFactory = _ => 1 };
         var noBias = new Option<bool>("--no-bias") { Description = "The layer has no bias." };
+        var channels = ChannelsOption();
         var json = JsonOption();
-        foreach (var o in new Option[] { input, filters, kernel, stride, padding, dilation, groups, noBias, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { input, channels, filters, kernel, stride, padding, dilation, groups, noBias, json }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
-            var (h, w, c) = ParseInput(r.GetValue(input)!);
+            var (h, w, c) = InputWithChannels(r, input, channels);
             var (kh, kw) = ParsePair(r.GetValue(kernel)!, "--kernel");
             var (sh, sw) = ParsePair(r.GetValue(stride)!, "--stride");
             var (dh, dw) = ParsePair(r.GetValue(dilation)!, "--dilation");
@@ -74,11 +91,12 @@ public static class ExplainCommand
         var padding = new Option<string>("--padding", "-p") { Description = "Padding P or PHxPW.", DefaultValueFactory = _ => "0" };
         var dilation = DilationOption();
         var ceil = new Option<bool>("--ceil-mode") { Description = "Round the output size up (a last partial window is kept)." };
+        var channels = ChannelsOption();
         var json = JsonOption();
-        foreach (var o in new Option[] { input, kernel, stride, padding, dilation, ceil, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { input, channels, kernel, stride, padding, dilation, ceil, json }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
-            var (h, w, c) = ParseInput(r.GetValue(input)!);
+            var (h, w, c) = InputWithChannels(r, input, channels);
             var (kh, kw) = ParsePair(r.GetValue(kernel)!, "--kernel");
             var (sh, sw) = r.GetValue(stride) is { } s ? ParsePair(s, "--stride") : (kh, kw);
             var (ph, pw) = ParsePair(r.GetValue(padding)!, "--padding", allowZero: true);
@@ -88,6 +106,118 @@ public static class ExplainCommand
             return 0;
         });
         return cmd;
+    }
+
+    private static Command ReceptiveField(TextWriter stdout)
+    {
+        var cmd = new Command("receptive-field", "The receptive field after each layer of a stack: R_k = R_(k-1) + (F_k - 1) * jump.");
+        var layers = new Option<string>("--layers", "-l") { Description = "Comma-separated layers as kK[sS][dD], e.g. k3,k3,k2s2,k3d2.", Required = true };
+        var json = JsonOption();
+        cmd.Options.Add(layers);
+        cmd.Options.Add(json);
+        cmd.SetAction(r =>
+        {
+            var list = ParseLayers(r.GetValue(layers)!);
+            var res = Guard(() => StackArithmetic.ReceptiveField(list));
+            if (r.GetValue(json))
+            {
+                stdout.WriteLine(JsonSerializer.Serialize(new
+                {
+                    layers = res.Select((x, i) => new { layer = i + 1, kernel = list[i].Kernel, stride = list[i].Stride, dilation = list[i].Dilation, receptive_field = x.Field, jump = x.Jump }),
+                    receptive_field = res[^1].Field,
+                    steps = res.Select(x => x.Step),
+                }, JsonOptions));
+                return 0;
+            }
+            foreach (var x in res) stdout.WriteLine(x.Step);
+            stdout.WriteLine($"=> receptive field {res[^1].Field}x{res[^1].Field}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    internal static List<(int Kernel, int Stride, int Dilation)> ParseLayers(string text)
+    {
+        var result = new List<(int, int, int)>();
+        foreach (var raw in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(raw.ToLowerInvariant(), @"^k(\d+)(?:s(\d+))?(?:d(\d+))?$");
+            if (!m.Success)
+                throw new CliUsageException($"--layers: '{raw}' is not kK[sS][dD] (for example k3, k2s2 or k3d2).");
+            int P(int g, int dflt) => m.Groups[g].Success ? int.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture) : dflt;
+            result.Add((P(1, 1), P(2, 1), P(3, 1)));
+        }
+        if (result.Count == 0) throw new CliUsageException("--layers: give at least one layer, e.g. k3,k3.");
+        return result;
+    }
+
+    private static Command Depthwise(TextWriter stdout)
+    {
+        var cmd = new Command("depthwise", "Parameters of a depthwise-separable convolution against a full one.");
+        var channels = new Option<int>("--channels", "-c") { Description = "Input channels.", Required = true };
+        var filters = new Option<int>("--filters", "-f") { Description = "Output channels.", Required = true };
+        var kernel = KernelOption();
+        var json = JsonOption();
+        foreach (var o in new Option[] { channels, filters, kernel, json }) cmd.Options.Add(o);
+        cmd.SetAction(r =>
+        {
+            var (kh, kw) = ParsePair(r.GetValue(kernel)!, "--kernel");
+            int c = r.GetValue(channels), f = r.GetValue(filters);
+            var (dw, pw, full) = Guard(() => StackArithmetic.Depthwise(c, f, kh, kw));
+            if (r.GetValue(json))
+            {
+                stdout.WriteLine(JsonSerializer.Serialize(new { depthwise = dw, pointwise = pw, separable = dw + pw, full, ratio = (double)full / (dw + pw) }, JsonOptions));
+                return 0;
+            }
+            stdout.WriteLine($"depthwise: {c} x {kh} x {kw} = {dw:N0}");
+            stdout.WriteLine($"pointwise: {c} x {f} = {pw:N0}");
+            stdout.WriteLine($"separable: {dw:N0} + {pw:N0} = {dw + pw:N0} parameters");
+            stdout.WriteLine($"full convolution: {c} x {f} x {kh} x {kw} = {full:N0} parameters ({(double)full / (dw + pw):F1} times as many)");
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Bottleneck(TextWriter stdout)
+    {
+        var cmd = new Command("bottleneck", "Multiplications of a 'same' convolution directly and through a 1x1 reduction first.");
+        var input = InputOption();
+        var channels = ChannelsOption();
+        var filters = new Option<int>("--filters", "-f") { Description = "Output channels.", Required = true };
+        var kernel = KernelOption();
+        var reduce = new Option<int>("--reduce", "-r") { Description = "Channels after the 1x1 reduction.", Required = true };
+        var json = JsonOption();
+        foreach (var o in new Option[] { input, channels, filters, kernel, reduce, json }) cmd.Options.Add(o);
+        cmd.SetAction(r =>
+        {
+            var (h, w, c) = InputWithChannels(r, input, channels);
+            var (k, _) = ParsePair(r.GetValue(kernel)!, "--kernel");
+            int f = r.GetValue(filters), red = r.GetValue(reduce);
+            var (direct, r1, r2) = Guard(() => StackArithmetic.Bottleneck(h, w, c, f, k, red));
+            if (r.GetValue(json))
+            {
+                stdout.WriteLine(JsonSerializer.Serialize(new { direct, reduce = r1, conv = r2, bottleneck = r1 + r2, ratio = (double)direct / (r1 + r2) }, JsonOptions));
+                return 0;
+            }
+            stdout.WriteLine($"direct: {h} x {w} x {f} outputs x ({c} x {k} x {k}) = {direct:N0} multiplications");
+            stdout.WriteLine($"1x1 reduce: {h} x {w} x {red} x {c} = {r1:N0}");
+            stdout.WriteLine($"then {k}x{k}: {h} x {w} x {f} x ({red} x {k} x {k}) = {r2:N0}");
+            stdout.WriteLine($"bottleneck: {r1 + r2:N0} multiplications ({(double)direct / (r1 + r2):F1} times fewer)");
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static T Guard<T>(Func<T> f)
+    {
+        try
+        {
+            return f();
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliUsageException(e.Message);
+        }
     }
 
     private static LayerExplanation Guard(Func<LayerExplanation> f)
@@ -132,8 +262,9 @@ public static class ExplainCommand
     internal static (int H, int W, int C) ParseInput(string text)
     {
         var p = text.ToLowerInvariant().Split('x');
+        if (p.Length == 1) p = [p[0], p[0]];
         if (p.Length is < 2 or > 3 || !p.All(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0))
-            throw new CliUsageException($"--input '{text}': expected HxWxC with positive integers, e.g. 227x227x3.");
+            throw new CliUsageException($"--input '{text}': expected N, HxW or HxWxC with positive integers, e.g. 227 or 227x227x3.");
         var v = p.Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         return (v[0], v[1], v.Length == 3 ? v[2] : 1);
     }

@@ -84,6 +84,53 @@ public static class LayerArithmetic
     }
 }
 
+/// <summary>Receptive fields, depthwise-separable and bottleneck costs, as the lecture notes compute them.</summary>
+public static class StackArithmetic
+{
+    /// <summary>
+    /// The receptive field after each layer of a stack of (kernel, stride, dilation) layers (seed 004):
+    /// R_k = R_(k-1) + (d_k (F_k - 1)) * prod(S_1..S_(k-1)), starting from R_0 = 1.
+    /// </summary>
+    public static IReadOnlyList<(long Field, long Jump, string Step)> ReceptiveField(IReadOnlyList<(int Kernel, int Stride, int Dilation)> layers)
+    {
+        var result = new List<(long, long, string)>();
+        long r = 1, jump = 1;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var (k, s, d) = layers[i];
+            if (k < 1 || s < 1 || d < 1)
+                throw new ArgumentException($"explain receptive-field: layer {i + 1} needs kernel, stride and dilation >= 1, got k{k} s{s} d{d}.");
+            long eff = (long)d * (k - 1) + 1;
+            long next = r + (eff - 1) * jump;
+            string dilated = d == 1 ? "" : $"dilated kernel {d} x ({k} - 1) + 1 = {eff}; ";
+            result.Add((next, jump * s, $"layer {i + 1} (kernel {k}, stride {s}, dilation {d}): {dilated}R = {r} + ({eff} - 1) x {jump} = {next}; jump = {jump} x {s} = {jump * s}"));
+            r = next;
+            jump *= s;
+        }
+        return result;
+    }
+
+    /// <summary>Parameters (no biases) of a depthwise-separable convolution against a full one (seed 004).</summary>
+    public static (long Depthwise, long Pointwise, long Full) Depthwise(int channels, int filters, int kernelH, int kernelW)
+    {
+        if (channels < 1 || filters < 1 || kernelH < 1 || kernelW < 1)
+            throw new ArgumentException("explain depthwise: channels, filters and kernel must be >= 1.");
+        return ((long)channels * kernelH * kernelW, (long)channels * filters, (long)channels * filters * kernelH * kernelW);
+    }
+
+    /// <summary>
+    /// Multiplications of a 'same' k x k convolution from C to F channels on an H x W map, directly and through a
+    /// 1x1 reduction to R channels first (seed 003).
+    /// </summary>
+    public static (long Direct, long Reduce, long Conv) Bottleneck(int height, int width, int channels, int filters, int kernel, int reduce)
+    {
+        if (height < 1 || width < 1 || channels < 1 || filters < 1 || kernel < 1 || reduce < 1)
+            throw new ArgumentException("explain bottleneck: input, channels, filters, kernel and reduce must be >= 1.");
+        long hw = (long)height * width;
+        return (hw * filters * channels * kernel * kernel, hw * reduce * channels, hw * filters * reduce * kernel * kernel);
+    }
+}
+
 /// <summary>The result of <see cref="LayerArithmetic"/>: sizes, counts and the steps that led to them.</summary>
 public sealed record LayerExplanation(string Layer, int OutputHeight, int OutputWidth, int OutputChannels, long Parameters,
     long MultiplyAccumulates, long Connections, long OutputValues, int DroppedRows, int DroppedColumns, IReadOnlyList<string> Steps);

@@ -129,3 +129,60 @@ public class ExplainCommandTests
         Assert.Contains("--input", err);
     }
 }
+
+public class ExplainStackTests
+{
+    private static System.Text.Json.JsonElement Json(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        Assert.True(StriateCli.Run([.. args, "--json"], o, e) == 0, e.ToString());
+        return System.Text.Json.JsonDocument.Parse(o.ToString()).RootElement;
+    }
+
+    [Fact]
+    public void AlexNetConv1WithSquareInputAndChannels()
+    {
+        var j = Json("explain", "conv", "--input", "227", "--kernel", "11", "--stride", "4", "--padding", "0", "--filters", "96", "--channels", "3");
+        Assert.Equal(55, j.GetProperty("output_height").GetInt32());
+        Assert.Equal(290400, j.GetProperty("output_values").GetInt64());
+        Assert.Equal(105705600, j.GetProperty("connections").GetInt64());
+        Assert.Equal(34944, j.GetProperty("parameters").GetInt64());
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(5)]
+    public void DilatedThreeByThreeStacksReachTwoToTheKPlusOneMinusOne(int k)
+    {
+        // Seed 004: with dilation 2^(i-1) at layer i and F = 3, R_k = 2^(k+1) - 1.
+        string layers = string.Join(",", Enumerable.Range(0, k).Select(i => $"k3d{1 << i}"));
+        Assert.Equal((1L << (k + 1)) - 1, Json("explain", "receptive-field", "--layers", layers).GetProperty("receptive_field").GetInt64());
+    }
+
+    [Fact]
+    public void ReceptiveFieldWithStrides()
+    {
+        // R = 1 + 2 = 3; + 2 = 5; pool 2/2: + 1 = 6, jump 2; 3x3: + 2 * 2 = 10.
+        var j = Json("explain", "receptive-field", "--layers", "k3,k3,k2s2,k3");
+        Assert.Equal([3L, 5, 6, 10], j.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("receptive_field").GetInt64()));
+    }
+
+    [Fact]
+    public void DepthwiseOfSeed004()
+    {
+        var j = Json("explain", "depthwise", "--channels", "256", "--filters", "512", "--kernel", "3");
+        Assert.Equal(133376, j.GetProperty("separable").GetInt64());
+        Assert.Equal(1179648, j.GetProperty("full").GetInt64());
+    }
+
+    [Fact]
+    public void BottleneckOfSeed003()
+    {
+        var j = Json("explain", "bottleneck", "--input", "28", "--channels", "192", "--filters", "32", "--kernel", "5", "--reduce", "16");
+        Assert.Equal(120_422_400, j.GetProperty("direct").GetInt64()); // about 120M
+        Assert.Equal(12_443_648, j.GetProperty("bottleneck").GetInt64()); // about 12.4M
+    }
+}
