@@ -28,47 +28,27 @@ public static partial class F
         if (training && m <= 1)
             throw new ArgumentException($"{who}: expected more than 1 value per channel when training, got input {x.Shape}.");
 
-        var stats = Storage.Allocate(2 * c, clear: false); // mean[c], invstd[c]
+        var stats = Storage.Allocate(3 * c, clear: false); // mean[c], invstd[c], biased variance[c]
         var mean = stats.Span[..c];
         var invstd = stats.Span.Slice(c, c);
-        var xd = x.Data;
-        for (int ch = 0; ch < c; ch++)
+        var variance = stats.Span.Slice(2 * c, c);
+        if (!training)
         {
-            if (training)
-            {
-                double s = 0;
-                for (int i = 0; i < n; i++) s += TensorPrimitives.Sum(xd.Slice((i * c + ch) * inner, inner));
-                double mu = s / m, v = 0;
-                for (int i = 0; i < n; i++)
-                    foreach (float e in xd.Slice((i * c + ch) * inner, inner))
-                        v += (e - mu) * (e - mu);
-                double var = v / m;
-                mean[ch] = (float)mu;
-                invstd[ch] = (float)(1.0 / Math.Sqrt(var + eps));
-                if (runningMean is not null && runningVar is not null)
-                {
-                    float f = momentum ?? (float)(1.0 / (batchesTracked + 1));
-                    runningMean.Data[ch] = (1 - f) * runningMean.Data[ch] + f * (float)mu;
-                    runningVar.Data[ch] = (1 - f) * runningVar.Data[ch] + f * (float)(v / (m - 1));
-                }
-            }
-            else
-            {
-                mean[ch] = runningMean!.Data[ch];
-                invstd[ch] = 1f / MathF.Sqrt(runningVar!.Data[ch] + eps);
-            }
+            runningMean!.Data.CopyTo(mean);
+            for (int ch = 0; ch < c; ch++) invstd[ch] = 1f / MathF.Sqrt(runningVar!.Data[ch] + eps);
         }
         var y = Tensor.Empty(x.Shape);
-        var yd = y.Data;
-        for (int i = 0; i < n; i++)
+        B.BatchNormForward(n, c, inner, x.Data, mean, invstd, variance, weight is null ? default : weight.Data, bias is null ? default : bias.Data, eps, training, y.Data);
+        if (training && runningMean is not null && runningVar is not null)
+        {
+            // Running statistics take the unbiased variance, biased * m / (m - 1).
+            float f = momentum ?? (float)(1.0 / (batchesTracked + 1));
             for (int ch = 0; ch < c; ch++)
             {
-                float scale = invstd[ch] * (weight?.Data[ch] ?? 1f);
-                float shift = (bias?.Data[ch] ?? 0f) - mean[ch] * scale;
-                int o = (i * c + ch) * inner;
-                TensorPrimitives.Multiply(xd.Slice(o, inner), scale, yd.Slice(o, inner));
-                TensorPrimitives.Add(yd.Slice(o, inner), shift, yd.Slice(o, inner));
+                runningMean.Data[ch] = (1 - f) * runningMean.Data[ch] + f * mean[ch];
+                runningVar.Data[ch] = (1 - f) * runningVar.Data[ch] + f * (float)((double)variance[ch] * m / (m - 1));
             }
+        }
         if (!Autograd.Needs(x, weight, bias))
         {
             stats.Release();
@@ -80,57 +60,11 @@ public static partial class F
         int wi = weight is null ? -1 : 1, bi = bias is null ? -1 : (weight is null ? 1 : 2);
         return Autograd.Record(y, "batch_norm", inputs.ToArray(), (g, grads) =>
         {
-            var mu = stats.Span[..c];
-            var inv = stats.Span.Slice(c, c);
-            var gd = g.Data;
-            var xs = x.Data;
             var dx = x.RequiresGrad ? Tensor.Empty(x.Shape) : null;
             var dw = weight is not null && weight.RequiresGrad ? Tensor.Empty(weight.Shape) : null;
             var db = bias is not null && bias.RequiresGrad ? Tensor.Empty(bias.Shape) : null;
-            for (int ch = 0; ch < c; ch++)
-            {
-                // sum(dy) and sum(dy * xhat) over the channel, in double for stability.
-                double sdy = 0, sdyx = 0;
-                for (int i = 0; i < n; i++)
-                {
-                    int o = (i * c + ch) * inner;
-                    for (int k = 0; k < inner; k++)
-                    {
-                        double dyv = gd[o + k];
-                        sdy += dyv;
-                        sdyx += dyv * (xs[o + k] - mu[ch]) * inv[ch];
-                    }
-                }
-                if (dw is not null) dw.Data[ch] = (float)sdyx;
-                if (db is not null) db.Data[ch] = (float)sdy;
-                if (dx is null) continue;
-                float gamma = weight?.Data[ch] ?? 1f;
-                var dxd = dx.Data;
-                if (training)
-                {
-                    // dx = gamma * invstd / M * (M * dy - sum(dy) - xhat * sum(dy * xhat))
-                    double k1 = gamma * inv[ch];
-                    double meanDy = sdy / m, meanDyx = sdyx / m;
-                    for (int i = 0; i < n; i++)
-                    {
-                        int o = (i * c + ch) * inner;
-                        for (int k = 0; k < inner; k++)
-                        {
-                            double xhat = (xs[o + k] - mu[ch]) * inv[ch];
-                            dxd[o + k] = (float)(k1 * (gd[o + k] - meanDy - xhat * meanDyx));
-                        }
-                    }
-                }
-                else
-                {
-                    float k1 = gamma * inv[ch];
-                    for (int i = 0; i < n; i++)
-                    {
-                        int o = (i * c + ch) * inner;
-                        TensorPrimitives.Multiply(gd.Slice(o, inner), k1, dxd.Slice(o, inner));
-                    }
-                }
-            }
+            B.BatchNormBackward(n, c, inner, x.Data, g.Data, stats.Span[..c], stats.Span.Slice(c, c), weight is null ? default : weight.Data,
+                training, dx is null ? default : dx.Data, dw is null ? default : dw.Data, db is null ? default : db.Data);
             grads[0] = dx;
             if (wi > 0) grads[wi] = dw;
             if (bi > 0) grads[bi] = db;

@@ -44,6 +44,12 @@ public sealed class CpuBackend : IBackend
     public void AdaptiveAvgPool2dBackward(int planes, int inH, int inW, int outH, int outW, ReadOnlySpan<float> dy, Span<float> dx) =>
         PoolKernels.AdaptiveAvgBackward(planes, inH, inW, outH, outW, dy, dx);
 
+    public void BatchNormForward(int n, int c, int inner, ReadOnlySpan<float> x, Span<float> mean, Span<float> invstd, Span<float> variance, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps, bool training, Span<float> y) =>
+        NormKernels.BatchNormForward(n, c, inner, x, mean, invstd, variance, gamma, beta, eps, training, y);
+
+    public void BatchNormBackward(int n, int c, int inner, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> mean, ReadOnlySpan<float> invstd, ReadOnlySpan<float> gamma, bool training, Span<float> dx, Span<float> dgamma, Span<float> dbeta) =>
+        NormKernels.BatchNormBackward(n, c, inner, x, dy, mean, invstd, gamma, training, dx, dgamma, dbeta);
+
     public void Softmax(int rows, int cols, ReadOnlySpan<float> x, Span<float> y, bool log) => SoftmaxKernels.Forward(rows, cols, x, y, log);
 
     public void SoftmaxBackward(int rows, int cols, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool log) =>
