@@ -1,13 +1,27 @@
 namespace Striate.Backends.Cpu;
 
 /// <summary>Max, average and adaptive average pooling over NCHW planes, with PyTorch's window rules.</summary>
-public static class PoolKernels
+public static unsafe class PoolKernels
 {
     // x: [P, H, W] with P = N*C planes; y: [P, OH, OW]; argmax: [P, OH, OW], the flat index in its input plane.
     public static void MaxForward(in Pool2dGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax)
     {
+        var geo = g;
+        int inPlane = g.InHeight * g.InWidth, outPlane = g.OutHeight * g.OutWidth;
+        fixed (float* px = x, py = y)
+        fixed (int* pa = argmax)
+        {
+            nint ax = (nint)px, ay = (nint)py, aa = (nint)pa;
+            Parallelism.ForRanges(g.Planes, (long)outPlane * g.KernelHeight * g.KernelWidth, (p0, p1) =>
+                MaxForwardPlanes(geo, p0, p1, new ReadOnlySpan<float>((void*)ax, geo.Planes * inPlane),
+                    new Span<float>((void*)ay, geo.Planes * outPlane), new Span<int>((void*)aa, geo.Planes * outPlane)));
+        }
+    }
+
+    private static void MaxForwardPlanes(in Pool2dGeometry g, int p0, int p1, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax)
+    {
         int oh = g.OutHeight, ow = g.OutWidth, inPlane = g.InHeight * g.InWidth, outPlane = oh * ow;
-        for (int p = 0; p < g.Planes; p++)
+        for (int p = p0; p < p1; p++)
         {
             var src = x.Slice(p * inPlane, inPlane);
             for (int i = 0; i < oh; i++)
@@ -57,8 +71,20 @@ public static class PoolKernels
     // or to the input alone.
     public static void AvgForward(in Pool2dGeometry g, ReadOnlySpan<float> x, Span<float> y)
     {
+        var geo = g;
+        int inPlane = g.InHeight * g.InWidth, outPlane = g.OutHeight * g.OutWidth;
+        fixed (float* px = x, py = y)
+        {
+            nint ax = (nint)px, ay = (nint)py;
+            Parallelism.ForRanges(g.Planes, (long)outPlane * g.KernelHeight * g.KernelWidth, (p0, p1) =>
+                AvgForwardPlanes(geo, p0, p1, new ReadOnlySpan<float>((void*)ax, geo.Planes * inPlane), new Span<float>((void*)ay, geo.Planes * outPlane)));
+        }
+    }
+
+    private static void AvgForwardPlanes(in Pool2dGeometry g, int p0, int p1, ReadOnlySpan<float> x, Span<float> y)
+    {
         int oh = g.OutHeight, ow = g.OutWidth, inPlane = g.InHeight * g.InWidth, outPlane = oh * ow;
-        for (int p = 0; p < g.Planes; p++)
+        for (int p = p0; p < p1; p++)
         {
             var src = x.Slice(p * inPlane, inPlane);
             for (int i = 0; i < oh; i++)
