@@ -117,7 +117,10 @@ public static partial class F
         if (oh < 1 || ow < 1)
             throw new ArgumentException($"{who}: the output would be {oh}x{ow} for input {x.Shape}; reduce the padding.");
         // The convolution whose backward-data is this op: its input is our output, its output is our input.
-        var g = new Conv2dGeometry(x.Shape[0], cout, oh, ow, cin, kh, kw, s.H, s.W, p.H, p.H, p.W, p.W, d.H, d.W, groups);
+        // Output padding adds rows and columns at the bottom and right only, so that convolution pads those
+        // sides by padding - outputPadding (negative trims what no window reaches): its output is then exactly
+        // x's size for any stride, also when outputPadding >= stride (allowed below dilation).
+        var g = new Conv2dGeometry(x.Shape[0], cout, oh, ow, cin, kh, kw, s.H, s.W, p.H, p.H - op.H, p.W, p.W - op.W, d.H, d.W, groups);
         var y = Tensor.Empty(new Shape(x.Shape[0], cout, oh, ow));
         B.Conv2dBackwardData(g, x.Data, weight.Data, y.Data);
         if (bias is not null)

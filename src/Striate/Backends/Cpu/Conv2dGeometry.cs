@@ -3,6 +3,8 @@ namespace Striate.Backends.Cpu;
 /// <summary>
 /// The shape arithmetic of one 2-D convolution (NCHW input, [OutC, C/Groups, KH, KW] weight), the one place
 /// the output-size formula lives: out = floor((in + padBefore + padAfter - dilation * (k - 1) - 1) / stride) + 1.
+/// The bottom and right padding only set the output size (the kernels bound-check every tap), so they may be
+/// negative: ConvTranspose2d uses that for an output padding larger than its padding.
 /// </summary>
 public readonly record struct Conv2dGeometry(
     int Batch, int InChannels, int InHeight, int InWidth,
