@@ -1,7 +1,7 @@
 using Striate.Nn;
 using Striate.Ops;
 using Striate.Tensors;
-using static Striate.Models.Layers;
+using static Striate.Models.ModelHelpers;
 
 namespace Striate.Models;
 

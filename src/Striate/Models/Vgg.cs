@@ -2,7 +2,7 @@ using System.Globalization;
 using Striate.Nn;
 using Striate.Ops;
 using Striate.Tensors;
-using static Striate.Models.Layers;
+using static Striate.Models.ModelHelpers;
 
 namespace Striate.Models;
 

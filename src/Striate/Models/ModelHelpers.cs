@@ -4,7 +4,7 @@ using Striate.Tensors;
 namespace Striate.Models;
 
 /// <summary>The small layer builders the model definitions share, named after torchvision's helpers.</summary>
-internal static class Layers
+internal static class ModelHelpers
 {
     /// <summary>A 3x3 convolution with padding 1 and no bias (torchvision's <c>conv3x3</c>).</summary>
     public static Conv2d Conv3x3(int inPlanes, int outPlanes, int stride = 1, Generator? generator = null) =>
