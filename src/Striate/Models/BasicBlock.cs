@@ -42,11 +42,8 @@ public sealed class BasicBlock : Module
     public override Tensor Forward(Tensor input)
     {
         var identity = input;
-        var x = Conv1.Call(input);
-        x = Bn1.Call(x);
-        x = Relu.Call(x);
-        x = Conv2.Call(x);
-        x = Bn2.Call(x);
+        var x = Relu.Call(Bn1.Call(Conv1.Call(input)));
+        x = Bn2.Call(Conv2.Call(x));
         if (Downsample is not null) identity = Downsample.Call(input);
         return Relu.Call(F.Add(x, identity));
     }

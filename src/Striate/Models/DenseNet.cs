@@ -14,7 +14,7 @@ namespace Striate.Models;
 /// </summary>
 /// <remarks>
 /// Keys look like <c>features.denseblock1.denselayer1.norm1.weight</c> and <c>features.transition1.conv.weight</c>.
-/// Inputs must be at least 32x32 (the stride is 32). Initialised as torchvision does: He normal (fan_in) for the
+/// Inputs must be at least 29x29 (the stride is 32). Initialised as torchvision does: He normal (fan_in) for the
 /// convolutions, zero classifier bias.
 /// </remarks>
 public sealed class DenseNet : Module

@@ -12,7 +12,7 @@ public static class ModelZoo
         ["lenet5-classic"] = ("LeNet-5 as in the 1998 paper: sigmoid and average pooling, for 28x28 inputs", (s, g) => new LeNet5(s.NumClasses, s.InChannels, classic: true, g)),
         ["alexnet"] = ("AlexNet as torchvision has it (64-192-384-256-256 filters, no LRN), inputs from 63x63", (s, g) => new AlexNet(s.NumClasses, s.InChannels, generator: g)),
         ["alexnet-paper"] = ("AlexNet as in the 2012 paper on one GPU: 96 11x11/4 filters, LRN, for 227x227 inputs (67x67 at least)", (s, g) => new AlexNet(s.NumClasses, s.InChannels, paper: true, generator: g)),
-        ["zfnet"] = ("ZFNet (Zeiler and Fergus): 7x7/2 then 5x5/2 convolutions, LRN, for 224x224 inputs (64x64 at least)", (s, g) => new ZFNet(s.NumClasses, s.InChannels, generator: g)),
+        ["zfnet"] = ("ZFNet (Zeiler and Fergus): 7x7/2 then 5x5/2 convolutions, LRN, for 224x224 inputs (47x47 at least)", (s, g) => new ZFNet(s.NumClasses, s.InChannels, generator: g)),
         ["vgg11"] = ("VGG configuration A, 11 weight layers (inputs from 32x32)", (s, g) => Vgg.Vgg11(s.NumClasses, s.InChannels, false, g)),
         ["vgg11-bn"] = ("VGG configuration A with batch norm", (s, g) => Vgg.Vgg11(s.NumClasses, s.InChannels, true, g)),
         ["vgg11-lrn"] = ("VGG configuration A-LRN: A with local response normalisation", (s, g) => Vgg.Vgg11Lrn(s.NumClasses, s.InChannels, false, g)),
@@ -38,7 +38,7 @@ public static class ModelZoo
         ["resnet20-small"] = ("The paper's CIFAR ResNet-20: three blocks per stage of 16, 32 and 64 channels", (s, g) => ResNet.Cifar(20, s.NumClasses, s.InChannels, g)),
         ["mobilenet-v1"] = ("MobileNet v1, width 1.0: depthwise separable convolutions", (s, g) => new MobileNetV1(s.NumClasses, s.InChannels, 1f, g)),
         ["mobilenet-v1-0.25"] = ("MobileNet v1 with width multiplier 0.25", (s, g) => new MobileNetV1(s.NumClasses, s.InChannels, 0.25f, g)),
-        ["densenet121"] = ("DenseNet-121 (growth rate 32, inputs from 32x32)", (s, g) => DenseNet.DenseNet121(s.NumClasses, s.InChannels, g)),
+        ["densenet121"] = ("DenseNet-121 (growth rate 32, inputs from 29x29)", (s, g) => DenseNet.DenseNet121(s.NumClasses, s.InChannels, g)),
     };
 
     /// <summary>The known architecture names, sorted.</summary>

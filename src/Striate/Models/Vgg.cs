@@ -45,7 +45,7 @@ public sealed class Vgg : Module
     public Vgg(Sequential features, int numClasses = 1000, float dropout = 0.5f, Generator? generator = null)
     {
         ArgumentNullException.ThrowIfNull(features);
-        CheckSizes(nameof(Vgg), numClasses, 1);
+        if (numClasses < 1) throw new ArgumentException($"Vgg: numClasses must be >= 1, got {numClasses}.");
         int channels = features.NamedModules().Select(m => m.Module).OfType<Conv2d>().LastOrDefault()?.OutChannels
             ?? throw new ArgumentException("Vgg: the features contain no convolution.");
         Features = RegisterModule("features", features);
@@ -98,7 +98,7 @@ public sealed class Vgg : Module
     public static Sequential MakeLayers(string config, bool batchNorm = false, int inChannels = 3, Generator? generator = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        CheckSizes(nameof(Vgg), 1, inChannels);
+        if (inChannels < 1) throw new ArgumentException($"Vgg: inChannels must be >= 1, got {inChannels}.");
         var layers = new Sequential(Array.Empty<Module>());
         foreach (var token in (s_configs.TryGetValue(config, out var known) ? known : config).Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {

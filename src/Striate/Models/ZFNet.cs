@@ -16,7 +16,7 @@ namespace Striate.Models;
 /// The paper's sizes fix what it leaves implicit: the first convolution pads by 1, and the 3x3 stride-2 max pools
 /// round up (Caffe's, and PyTorch's ceil mode). Its contrast normalisation across feature maps is AlexNet's local
 /// response normalisation (k = 2, n = 5, alpha = 1e-4, beta = 0.75). 62,357,608 parameters with 1000 classes; the
-/// adaptive 6x6 pooling (the identity at 224x224) lets inputs down to 64x64 through.
+/// adaptive 6x6 pooling (the identity at 224x224) lets inputs down to 47x47 through.
 /// </remarks>
 public sealed class ZFNet : Module
 {
