@@ -20,7 +20,7 @@ namespace Striate.Models;
 /// </para>
 /// <para>
 /// Layout: <c>features</c>, whose item 0 is the first convolution and items 1 to 13 the separable blocks, each a
-/// pair of (convolution, batch norm, ReLU) triples as torchvision numbers them (<c>features.1.0.0.weight</c> is the
+/// pair of (convolution, batch norm, ReLU) triples numbered like torchvision's Conv2dNormActivation (<c>features.1.0.0.weight</c> is the
 /// first depthwise kernel, <c>features.1.1.0.weight</c> the first pointwise one); <c>avgpool</c>; <c>classifier</c>.
 /// Convolutions are initialised as torchvision's MobileNets are (He normal, fan_out), the classifier from N(0, 0.01).
 /// </para>
