@@ -80,17 +80,53 @@ public sealed class Generator
     public void FillUniform(Span<float> dst, float low, float high)
     {
         ulong start = Advance(dst.Length);
+        ulong seed = Seed;
         float range = high - low;
-        for (int i = 0; i < dst.Length; i++)
-            dst[i] = low + range * UniformAt(Seed, start + (ulong)i);
+        Fill(dst, (part, first) =>
+        {
+            for (int i = 0; i < part.Length; i++)
+                part[i] = low + range * UniformAt(seed, start + (ulong)(first + i));
+        });
     }
 
     /// <summary>Fills <paramref name="dst"/> with normal values of the given mean and standard deviation.</summary>
     public void FillNormal(Span<float> dst, float mean, float std)
     {
         ulong start = Advance(dst.Length);
-        for (int i = 0; i < dst.Length; i++)
-            dst[i] = mean + std * NormalAt(Seed, start + (ulong)i);
+        ulong seed = Seed;
+        Fill(dst, (part, first) =>
+        {
+            for (int i = 0; i < part.Length; i++)
+                part[i] = mean + std * NormalAt(seed, start + (ulong)(first + i));
+        });
+    }
+
+    private delegate void FillRange(Span<float> part, int first);
+
+    private const int ParallelFillMinimum = 1 << 20;
+
+    /// <summary>
+    /// Runs <paramref name="fill"/> over <paramref name="dst"/>, split across threads when it is large (the weights
+    /// of a big layer); each value depends only on its counter, so the split does not change the result.
+    /// </summary>
+    private static unsafe void Fill(Span<float> dst, FillRange fill)
+    {
+        int parts = Math.Min(Backends.Cpu.Parallelism.Threads, dst.Length / (ParallelFillMinimum / 2));
+        if (parts <= 1)
+        {
+            fill(dst, 0);
+            return;
+        }
+        int n = dst.Length;
+        fixed (float* p = dst)
+        {
+            nint address = (nint)p;
+            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+            {
+                int first = (int)((long)n * part / parts), last = (int)((long)n * (part + 1) / parts);
+                fill(new Span<float>((float*)address + first, last - first), first);
+            });
+        }
     }
 
     /// <summary>A random permutation of 0..n-1 (Fisher-Yates driven by this stream).</summary>

@@ -77,7 +77,7 @@ public class TrainCommandTests
     [Theory]
     [InlineData(new[] { "--batch-size", "0" }, "--batch-size must be >= 1")]
     [InlineData(new[] { "--lr", "-0.1" }, "--lr must be a positive number")]
-    [InlineData(new[] { "--model", "nope" }, "Valid models: lenet5, lenet5-classic")]
+    [InlineData(new[] { "--model", "nope" }, "Valid models: alexnet, alexnet-paper, densenet121")]
     [InlineData(new[] { "--optimizer", "rmsprop" }, "Valid optimizers: adam, adamw, sgd")]
     [InlineData(new[] { "--data", "/no/such/folder" }, "/no/such/folder")]
     [InlineData(new[] { "--epochs", "0" }, "--epochs must be >= 1")]

@@ -74,6 +74,8 @@ public class OpTableTests
             Conv("conv2d stride > kernel", [1, 2, 9, 9], [2, 2, 2, 2], true, (3, 3), 0, (1, 1), 1),
             Conv("conv2d 1x1", [2, 5, 4, 3], [3, 5, 1, 1], true, (1, 1), 0, (1, 1), 1),
             Conv("conv2d valid 5x5", [1, 1, 8, 7], [2, 1, 5, 5], true, (1, 1), Padding2d.Valid, (1, 1), 1),
+            Conv("conv2d 5x5 pad 2 on a 1x2 map (taps that see only padding)", [2, 3, 1, 2], [2, 3, 5, 5], true, (1, 1), 2, (1, 1), 1),
+            Conv("conv2d stride 2 pad 3 on a 2x3 map", [1, 2, 2, 3], [2, 2, 3, 3], false, (2, 2), 3, (1, 1), 1),
             ConvT("conv_transpose2d stride 2 output padding", [2, 3, 4, 5], [3, 2, 3, 3], true, (2, 2), (1, 1), (1, 1), (1, 1), 1),
             ConvT("conv_transpose2d groups 2", [1, 4, 3, 3], [4, 1, 2, 3], false, (1, 2), (0, 1), (0, 1), (1, 1), 2),
             ConvT("conv_transpose2d dilation 2", [1, 2, 4, 3], [2, 3, 3, 2], true, (1, 1), (1, 0), (0, 0), (2, 2), 1),

@@ -2,12 +2,12 @@ using Striate.Nn;
 using Striate.Ops;
 using Striate.Optim;
 using Striate.Tensors;
+using Striate.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Striate.Tests.Tensors;
 
-// Measures process-wide allocation, so it runs with no other test beside it.
-[Collection(nameof(ThreadCountCollection))]
+[Collection(nameof(SerialCollection))] // ASteadyStateTrainingStepAllocatesAlmostNothing counts the whole process's allocations
 public class ScopeTests(ITestOutputHelper output)
 {
     [Fact]
@@ -105,10 +105,16 @@ public class ScopeTests(ITestOutputHelper output)
             opt.Step();
         }
         for (int i = 0; i < 3; i++) Step();
+        // The count covers the whole process (the kernels' worker threads included), so the test runner's own work
+        // can land in a window: the quietest of three windows is the step's.
         const int steps = 5;
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        for (int i = 0; i < steps; i++) Step();
-        long perStep = (GC.GetTotalAllocatedBytes(precise: true) - before) / steps;
+        long perStep = long.MaxValue;
+        for (int window = 0; window < 3; window++)
+        {
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            for (int i = 0; i < steps; i++) Step();
+            perStep = Math.Min(perStep, (GC.GetTotalAllocatedBytes(precise: true) - before) / steps);
+        }
         long activationBytes = 32L * 6 * 28 * 28 * sizeof(float); // the first conv's output alone
         output.WriteLine($"managed allocation per step: {perStep} bytes (first activation: {activationBytes} bytes)");
         // Small objects remain (tensor headers, graph nodes, closures); buffers come from the pool.

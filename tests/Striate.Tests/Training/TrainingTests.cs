@@ -130,6 +130,6 @@ public class TrainingTests
         string dir = Repo.TempDir();
         Assert.Contains("batch size", Assert.Throws<ArgumentException>(() => new TrainingRun(Options(dir, 1) with { BatchSize = 0 }, Repo.Train, Repo.Test)).Message);
         Assert.Contains("learning rate", Assert.Throws<ArgumentException>(() => new TrainingRun(Options(dir, 1) with { Optimizer = new OptimizerConfig("sgd", -1f) }, Repo.Train, Repo.Test)).Message);
-        Assert.Contains("Valid models: lenet5", Assert.Throws<ArgumentException>(() => new TrainingRun(Options(dir, 1) with { Model = "resnet-9000" }, Repo.Train, Repo.Test)).Message);
+        Assert.Contains("Valid models: alexnet", Assert.Throws<ArgumentException>(() => new TrainingRun(Options(dir, 1) with { Model = "resnet-9000" }, Repo.Train, Repo.Test)).Message);
     }
 }

@@ -34,6 +34,7 @@ public static class Im2Col
                         }
                         d[..x0].Clear();
                         d[x1..].Clear();
+                        if (x1 == x0) continue; // the tap sees only padding in this row
                         var src = plane.Slice(iy * w, w);
                         if (geo.StrideW == 1)
                         {
@@ -67,7 +68,7 @@ public static class Im2Col
                     for (int y = 0; y < oh; y++)
                     {
                         int iy = y * geo.StrideH - geo.PadTop + ki * geo.DilationH;
-                        if ((uint)iy >= (uint)h) continue;
+                        if ((uint)iy >= (uint)h || x1 == x0) continue;
                         var s = src.Slice(y * ow, ow);
                         var dst = plane.Slice(iy * w, w);
                         if (geo.StrideW == 1)
