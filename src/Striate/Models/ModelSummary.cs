@@ -15,8 +15,9 @@ namespace Striate.Models;
 /// </summary>
 public sealed class ModelSummary
 {
-    private ModelSummary(string model, IReadOnlyList<int> inputShape, List<SummaryRow> rows, long parameters, long trainable)
+    private ModelSummary(string model, IReadOnlyList<int> inputShape, List<SummaryRow> rows, List<ModuleRow> modules, long parameters, long trainable)
     {
+        Modules = modules;
         Model = model;
         InputShape = inputShape;
         Rows = rows;
@@ -30,6 +31,9 @@ public sealed class ModelSummary
     public IReadOnlyList<int> InputShape { get; }
 
     public IReadOnlyList<SummaryRow> Rows { get; }
+
+    /// <summary>Every module call, composite ones included (an inception block, a residual stage), with all the parameters under it.</summary>
+    public IReadOnlyList<ModuleRow> Modules { get; }
 
     /// <summary>Every parameter of the model (including any a forward pass did not reach).</summary>
     public long Parameters { get; }
@@ -118,8 +122,11 @@ public sealed class ModelSummary
         // Composite calls that ended after their last child.
         foreach (var e in entries)
             if (e.Output is not null && !fields.ContainsKey(e.Output)) fields[e.Output] = best;
+        var modules = entries.Select(e => new ModuleRow(
+            paths.TryGetValue(e.Module, out var mp) ? (mp.Length == 0 ? "(model)" : mp) : e.Module.GetType().Name,
+            e.Module.GetType().Name, e.OutputShape!.Dims[1..].ToArray(), e.Module.ParameterCount(), e.Depth)).ToList();
         long total = model.ParameterCount();
-        return new ModelSummary(name, input, rows, total, model.Parameters().Where(t => t.RequiresGrad).Sum(t => (long)t.Numel));
+        return new ModelSummary(name, input, rows, modules, total, model.Parameters().Where(t => t.RequiresGrad).Sum(t => (long)t.Numel));
     }
 
     private static long OwnParameters(Module m, out long weights)
