@@ -77,9 +77,10 @@ internal static class ModelOracle
 
     /// <summary>
     /// Evaluation-mode outputs of both models on <paramref name="input"/>, asserted close within
-    /// <paramref name="relTol"/> (relative above magnitude 1, absolute below); returns the largest such error.
+    /// <paramref name="relTol"/> (relative above magnitude 1, absolute below); returns the largest such error and
+    /// the largest torch output in magnitude.
     /// </summary>
-    public static double CompareEval(Module ours, torch.nn.Module<TT, TT> theirs, ST input, double relTol, string what)
+    public static (double Error, double Scale) CompareEval(Module ours, torch.nn.Module<TT, TT> theirs, ST input, double relTol, string what)
     {
         ours.Eval();
         theirs.eval();
@@ -92,10 +93,13 @@ internal static class ModelOracle
         using (TT y = theirs.forward(x))
             expected = TorchInterop.ToArray(y);
         OracleAssert.Close(expected, actual, relTol, what);
-        double worst = 0;
+        double worst = 0, scale = 0;
         for (int i = 0; i < expected.Length; i++)
+        {
             worst = Math.Max(worst, Math.Abs(actual[i] - (double)expected[i]) / Math.Max(1.0, Math.Abs(expected[i])));
-        return worst;
+            scale = Math.Max(scale, Math.Abs(expected[i]));
+        }
+        return (worst, scale);
     }
 
     private static void Fill(ST? target, ST values)
