@@ -57,7 +57,11 @@ internal static class ModelOracle
         var theirState = theirs.state_dict();
         var ourKeys = ourState.Select(kv => kv.Key).OrderBy(k => k, StringComparer.Ordinal).ToList();
         var theirKeys = theirState.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
-        Assert.Equal(theirKeys.Count, ourState.Count);
+        Assert.Equal(ourKeys.Count, ourState.Count);
+        var onlyTheirs = theirKeys.Except(ourKeys, StringComparer.Ordinal).ToList();
+        var onlyOurs = ourKeys.Except(theirKeys, StringComparer.Ordinal).ToList();
+        Assert.True(onlyTheirs.Count == 0 && onlyOurs.Count == 0,
+            $"Only in torch: [{string.Join(", ", onlyTheirs)}]; only in Striate: [{string.Join(", ", onlyOurs)}].");
         Assert.Equal(theirKeys, ourKeys);
 
         using (torch.no_grad())
