@@ -27,7 +27,7 @@ namespace Striate.Models;
 /// (13,004,888 with them). The paper's form has 6,998,552 without them.
 /// </para>
 /// </remarks>
-public sealed class GoogLeNet : Module
+public sealed class GoogLeNet : Module, IAuxiliaryClassifiers
 {
     /// <param name="numClasses">Outputs of the classifiers.</param>
     /// <param name="inChannels">Channels of the input image.</param>
@@ -123,6 +123,18 @@ public sealed class GoogLeNet : Module
     /// the model was built without them). Train with <see cref="GoogLeNetOutputs.Loss"/>.
     /// </summary>
     public GoogLeNetOutputs ForwardWithAux(Tensor input) => Run(input, withAux: IsTraining);
+
+    /// <summary>Each auxiliary classifier's loss counts 0.3 in training, as in the paper.</summary>
+    public float AuxiliaryWeight => 0.3f;
+
+    IReadOnlyList<Tensor> IAuxiliaryClassifiers.ForwardAll(Tensor input)
+    {
+        var o = ForwardWithAux(input);
+        var all = new List<Tensor>(3) { o.Logits };
+        if (o.Aux1 is not null) all.Add(o.Aux1);
+        if (o.Aux2 is not null) all.Add(o.Aux2);
+        return all;
+    }
 
     private GoogLeNetOutputs Run(Tensor input, bool withAux)
     {

@@ -49,8 +49,21 @@ public sealed class Trainer
                 Optimizer.Lr = (float)(BaseLr * Schedule.Factor((long)epoch * batches + b, (long)TotalEpochs * batches));
             using (TensorScope.Begin())
             {
-                var logits = Model.Forward(batch.Images);
-                var loss = F.CrossEntropy(logits, batch.Labels, ClassWeights);
+                Tensor logits, loss;
+                if (Model is IAuxiliaryClassifiers aux)
+                {
+                    // Main loss plus the weighted losses of the auxiliary heads (GoogLeNet).
+                    var outputs = aux.ForwardAll(batch.Images);
+                    logits = outputs[0];
+                    loss = F.CrossEntropy(logits, batch.Labels, ClassWeights);
+                    for (int h = 1; h < outputs.Count; h++)
+                        loss = F.Add(loss, F.MulScalar(F.CrossEntropy(outputs[h], batch.Labels, ClassWeights), aux.AuxiliaryWeight));
+                }
+                else
+                {
+                    logits = Model.Call(batch.Images);
+                    loss = F.CrossEntropy(logits, batch.Labels, ClassWeights);
+                }
                 Optimizer.ZeroGrad();
                 loss.Backward();
                 Optimizer.Step();
