@@ -82,6 +82,15 @@ public sealed class TrainingRun
 
         Spec = spec;
         Model = resume?.Model ?? ModelZoo.Create(spec, new Generator(Seed));
+        // One image through the model before any training: an input too small for it fails here, naming the layer.
+        try
+        {
+            ModelSummary.Of(Model, spec.InChannels, spec.InputHeight, spec.InputWidth, spec.Architecture);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{spec.Architecture} cannot take {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images: {e.Message}", e);
+        }
         OptimizerConfig = resume?.Optimizer ?? options.Optimizer;
         Optimizer = OptimizerConfig.Create(Model.Parameters());
         if (resume is not null) Optimizer.LoadStateDict(resume.OptimizerState);

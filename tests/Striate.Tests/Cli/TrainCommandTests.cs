@@ -81,6 +81,7 @@ public class TrainCommandTests
     [InlineData(new[] { "--optimizer", "rmsprop" }, "Valid optimizers: adam, adamw, sgd")]
     [InlineData(new[] { "--data", "/no/such/folder" }, "/no/such/folder")]
     [InlineData(new[] { "--epochs", "0" }, "--epochs must be >= 1")]
+    [InlineData(new[] { "--model", "alexnet", "--limit", "10" }, "alexnet cannot take 1x28x28 images: ")]
     public void BadOptionsAreUsageErrors(string[] extra, string fragment)
     {
         var (code, _, err) = Run(["train", .. extra]);
