@@ -1,91 +1,117 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+
 namespace Striate.Backends.Cpu;
 
 /// <summary>
 /// Image-to-column packing for convolution as matrix multiply, and its adjoint. Row r = (c, ki, kj) of the
 /// column matrix holds, for every output position, the input pixel that kernel tap (ki, kj) of channel c sees.
 /// </summary>
-public static class Im2Col
+/// <remarks>
+/// The group's channels are first copied into a zero-bordered buffer, so every tap reads whole rows with no
+/// bounds tests; rows are short (an output row), so they are copied with raw block moves rather than span
+/// slicing, whose per-call cost dominated at LeNet sizes.
+/// </remarks>
+public static unsafe class Im2Col
 {
     // image: [C, H, W] of one image; cols: [(C/G)*KH*KW, OH*OW] for group g. Zero outside the padded input.
     public static void Pack(in Conv2dGeometry geo, ReadOnlySpan<float> image, int group, Span<float> cols)
     {
-        int cpg = geo.InChannelsPerGroup, oh = geo.OutHeight, ow = geo.OutWidth, h = geo.InHeight, w = geo.InWidth;
         CheckLengths(geo, image.Length, cols.Length, "Pack");
-        int row = 0;
-        for (int c = 0; c < cpg; c++)
+        int cpg = geo.InChannelsPerGroup, oh = geo.OutHeight, ow = geo.OutWidth, h = geo.InHeight, w = geo.InWidth;
+        int hp = h + geo.PadTop + Math.Max(geo.PadBottom, 0), wp = w + geo.PadLeft + Math.Max(geo.PadRight, 0);
+        // Taps may reach past the bottom/right edge only by the padding; the buffer covers that.
+        hp = Math.Max(hp, (oh - 1) * geo.StrideH + (geo.KernelHeight - 1) * geo.DilationH + 1);
+        wp = Math.Max(wp, (ow - 1) * geo.StrideW + (geo.KernelWidth - 1) * geo.DilationW + 1);
+        float[] padded = ArrayPool<float>.Shared.Rent(cpg * hp * wp);
+        try
         {
-            var plane = image.Slice((group * cpg + c) * h * w, h * w);
-            for (int ki = 0; ki < geo.KernelHeight; ki++)
-                for (int kj = 0; kj < geo.KernelWidth; kj++, row++)
+            fixed (float* src0 = image, dst0 = cols, pad0 = padded)
+            {
+                new Span<float>(pad0, cpg * hp * wp).Clear();
+                for (int c = 0; c < cpg; c++)
                 {
-                    var dst = cols.Slice(row * oh * ow, oh * ow);
-                    int xOff = kj * geo.DilationW - geo.PadLeft;
-                    // Output columns whose input column lies inside the image: x0 <= x < x1.
-                    int x0 = Math.Clamp(CeilDiv(-xOff, geo.StrideW), 0, ow);
-                    int x1 = Math.Clamp(CeilDiv(w - xOff, geo.StrideW), x0, ow);
-                    for (int y = 0; y < oh; y++)
-                    {
-                        var d = dst.Slice(y * ow, ow);
-                        int iy = y * geo.StrideH - geo.PadTop + ki * geo.DilationH;
-                        if ((uint)iy >= (uint)h)
-                        {
-                            d.Clear();
-                            continue;
-                        }
-                        d[..x0].Clear();
-                        d[x1..].Clear();
-                        if (x1 == x0) continue; // the tap sees only padding in this row
-                        var src = plane.Slice(iy * w, w);
-                        if (geo.StrideW == 1)
-                        {
-                            src.Slice(x0 + xOff, x1 - x0).CopyTo(d[x0..x1]);
-                        }
-                        else
-                        {
-                            for (int x = x0; x < x1; x++) d[x] = src[x * geo.StrideW + xOff];
-                        }
-                    }
+                    float* plane = src0 + (long)(group * cpg + c) * h * w;
+                    float* pplane = pad0 + (long)c * hp * wp;
+                    for (int y = 0; y < h; y++)
+                        Unsafe.CopyBlockUnaligned(pplane + (long)(y + geo.PadTop) * wp + geo.PadLeft, plane + (long)y * w, (uint)(w * sizeof(float)));
                 }
+                float* dst = dst0;
+                int rowBytes = ow * sizeof(float);
+                for (int c = 0; c < cpg; c++)
+                    for (int ki = 0; ki < geo.KernelHeight; ki++)
+                        for (int kj = 0; kj < geo.KernelWidth; kj++)
+                        {
+                            float* tap = pad0 + (long)c * hp * wp + (long)ki * geo.DilationH * wp + kj * geo.DilationW;
+                            for (int y = 0; y < oh; y++, dst += ow)
+                            {
+                                float* s = tap + (long)y * geo.StrideH * wp;
+                                if (geo.StrideW == 1)
+                                    Unsafe.CopyBlockUnaligned(dst, s, (uint)rowBytes);
+                                else
+                                    for (int x = 0; x < ow; x++) dst[x] = s[x * geo.StrideW];
+                            }
+                        }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(padded);
         }
     }
 
     // The adjoint of Pack: accumulates (+=) cols back into dImage [C, H, W] for that group's channels.
     public static void Unpack(in Conv2dGeometry geo, ReadOnlySpan<float> cols, int group, Span<float> dImage)
     {
-        int cpg = geo.InChannelsPerGroup, oh = geo.OutHeight, ow = geo.OutWidth, h = geo.InHeight, w = geo.InWidth;
         CheckLengths(geo, dImage.Length, cols.Length, "Unpack");
-        int row = 0;
-        for (int c = 0; c < cpg; c++)
+        int cpg = geo.InChannelsPerGroup, oh = geo.OutHeight, ow = geo.OutWidth, h = geo.InHeight, w = geo.InWidth;
+        int hp = Math.Max(h + geo.PadTop + Math.Max(geo.PadBottom, 0), (oh - 1) * geo.StrideH + (geo.KernelHeight - 1) * geo.DilationH + 1);
+        int wp = Math.Max(w + geo.PadLeft + Math.Max(geo.PadRight, 0), (ow - 1) * geo.StrideW + (geo.KernelWidth - 1) * geo.DilationW + 1);
+        float[] padded = ArrayPool<float>.Shared.Rent(cpg * hp * wp);
+        try
         {
-            var plane = dImage.Slice((group * cpg + c) * h * w, h * w);
-            for (int ki = 0; ki < geo.KernelHeight; ki++)
-                for (int kj = 0; kj < geo.KernelWidth; kj++, row++)
+            fixed (float* src0 = cols, dst0 = dImage, pad0 = padded)
+            {
+                var pad = new Span<float>(pad0, cpg * hp * wp);
+                pad.Clear();
+                float* src = src0;
+                for (int c = 0; c < cpg; c++)
+                    for (int ki = 0; ki < geo.KernelHeight; ki++)
+                        for (int kj = 0; kj < geo.KernelWidth; kj++)
+                        {
+                            float* tap = pad0 + (long)c * hp * wp + (long)ki * geo.DilationH * wp + kj * geo.DilationW;
+                            for (int y = 0; y < oh; y++, src += ow)
+                            {
+                                float* d = tap + (long)y * geo.StrideH * wp;
+                                if (geo.StrideW == 1)
+                                {
+                                    var row = new Span<float>(d, ow);
+                                    TensorPrimitives.Add(row, new ReadOnlySpan<float>(src, ow), row);
+                                }
+                                else
+                                {
+                                    for (int x = 0; x < ow; x++) d[x * geo.StrideW] += src[x];
+                                }
+                            }
+                        }
+                // Only the interior maps back to the image; what fell on the padding is dropped.
+                for (int c = 0; c < cpg; c++)
                 {
-                    var src = cols.Slice(row * oh * ow, oh * ow);
-                    int xOff = kj * geo.DilationW - geo.PadLeft;
-                    int x0 = Math.Clamp(CeilDiv(-xOff, geo.StrideW), 0, ow);
-                    int x1 = Math.Clamp(CeilDiv(w - xOff, geo.StrideW), x0, ow);
-                    for (int y = 0; y < oh; y++)
+                    float* plane = dst0 + (long)(group * cpg + c) * h * w;
+                    float* pplane = pad0 + (long)c * hp * wp;
+                    for (int y = 0; y < h; y++)
                     {
-                        int iy = y * geo.StrideH - geo.PadTop + ki * geo.DilationH;
-                        if ((uint)iy >= (uint)h || x1 == x0) continue;
-                        var s = src.Slice(y * ow, ow);
-                        var dst = plane.Slice(iy * w, w);
-                        if (geo.StrideW == 1)
-                        {
-                            var seg = dst.Slice(x0 + xOff, x1 - x0);
-                            TensorPrimitives.Add(seg, s[x0..x1], seg);
-                        }
-                        else
-                        {
-                            for (int x = x0; x < x1; x++) dst[x * geo.StrideW + xOff] += s[x];
-                        }
+                        var dRow = new Span<float>(plane + (long)y * w, w);
+                        TensorPrimitives.Add(dRow, new ReadOnlySpan<float>(pplane + (long)(y + geo.PadTop) * wp + geo.PadLeft, w), dRow);
                     }
                 }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(padded);
         }
     }
-
-    private static int CeilDiv(int a, int b) => a >= 0 ? (a + b - 1) / b : -(-a / b);
 
     private static void CheckLengths(in Conv2dGeometry geo, int imageLength, int colsLength, string what)
     {
