@@ -152,8 +152,21 @@ public static partial class Gemm
             int rows = Math.Min(mr, mc - ir);
             if (op.TransA)
             {
-                // Stored [k, m]: each k step of the panel is a contiguous run of the stored row.
+                // Stored [k, m]: each k step of the panel is a contiguous run of the stored row; a masked load
+                // reads just the panel's rows and zero-fills the rest.
                 float* src = op.A + pc * op.Lda + ic + ir;
+                if (Avx.IsSupported && (mr == 6 || mr == 8))
+                {
+                    Vector256<float> mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(rows)).AsSingle();
+                    for (int p = 0; p < kc; p++)
+                    {
+                        StoreColumn<TKernel>(dst, Avx.MaskLoad(src + p * op.Lda, mask));
+                        dst += mr;
+                    }
+
+                    continue;
+                }
+
                 for (int p = 0; p < kc; p++)
                 {
                     float* s = src + p * op.Lda;

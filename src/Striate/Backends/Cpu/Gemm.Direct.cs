@@ -37,7 +37,11 @@ public static partial class Gemm
             }
 
             Parallel.For(0, partitions, Parallelism.Options(partitions), part =>
-                AlongColumns(in shared, (int)((long)blocks * part / partitions) * 16, Math.Min(shared.M, (int)((long)blocks * (part + 1) / partitions) * 16)));
+            {
+                int first = (int)((long)blocks * part / partitions) * 16;
+                int last = Math.Min(shared.M, (int)((long)blocks * (part + 1) / partitions) * 16);
+                AlongColumns(in shared, first, last);
+            });
             return;
         }
 
@@ -66,38 +70,40 @@ public static partial class Gemm
 
         nint columnsAddress = (nint)columns;
         Parallel.For(0, partitions, Parallelism.Options(partitions), part =>
-            Dots(in shared, (float*)columnsAddress, columnStride, (int)((long)shared.M * part / partitions), (int)((long)shared.M * (part + 1) / partitions)));
+        {
+            int first = (int)((long)shared.M * part / partitions);
+            int last = (int)((long)shared.M * (part + 1) / partitions);
+            Dots(in shared, (float*)columnsAddress, columnStride, first, last);
+        });
     }
 
     // A: [m, lda]; columns: [n, stride], row j = column j of op(B); C: [m, ldc]. Rows i0 .. i1-1 of C, 2 rows x 4 columns at a time.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Dots(in Operands op, float* columns, nint stride, int i0, int i1)
     {
-        if (op.N < 4)
+        // Columns past the last full group of 4 go one at a time (8 rows giving the chains): the same
+        // arithmetic per element, without computing aliased columns.
+        int grouped = op.N & ~3;
+        for (int j = grouped; j < op.N; j++)
         {
-            for (int j = 0; j < op.N; j++)
-            {
-                DotsOneColumn(in op, columns + j * stride, j, i0, i1);
-            }
-
-            return;
+            DotsOneColumn(in op, columns + j * stride, j, i0, i1);
         }
 
         // 8 independent chains hide the FMA latency; each is 8 lane sums over k (the tail through masked loads,
-        // whose zero lanes add nothing) and then a fixed-order lane sum. Missing rows or columns of a block alias
-        // the first one and are computed but not stored.
+        // whose zero lanes add nothing) and then a fixed-order lane sum. A missing second row aliases the first
+        // and is computed but not stored.
         int k = op.K, kFull = k & ~7;
         Vector256<float> tail = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(k - kFull)).AsSingle();
         for (int i = i0; i < i1; i += 2)
         {
             float* a0 = op.A + i * op.Lda;
             float* a1 = i + 1 < i1 ? a0 + op.Lda : a0;
-            for (int j = 0; j < op.N; j += 4)
+            for (int j = 0; j < grouped; j += 4)
             {
                 float* b0 = columns + j * stride;
-                float* b1 = j + 1 < op.N ? b0 + stride : b0;
-                float* b2 = j + 2 < op.N ? b0 + 2 * stride : b0;
-                float* b3 = j + 3 < op.N ? b0 + 3 * stride : b0;
+                float* b1 = b0 + stride;
+                float* b2 = b0 + 2 * stride;
+                float* b3 = b0 + 3 * stride;
                 Vector256<float> s00 = default, s01 = default, s02 = default, s03 = default;
                 Vector256<float> s10 = default, s11 = default, s12 = default, s13 = default;
                 for (int p = 0; p < k; p += 8)
@@ -117,11 +123,10 @@ public static partial class Gemm
                     s13 = Fma.MultiplyAdd(x1, y3, s13);
                 }
 
-                int cols = Math.Min(4, op.N - j);
-                StoreDots(op.C + i * op.Ldc + j, cols, s00, s01, s02, s03, op.Alpha, op.Beta);
+                StoreDots(op.C + i * op.Ldc + j, s00, s01, s02, s03, op.Alpha, op.Beta);
                 if (i + 1 < i1)
                 {
-                    StoreDots(op.C + (i + 1) * op.Ldc + j, cols, s10, s11, s12, s13, op.Alpha, op.Beta);
+                    StoreDots(op.C + (i + 1) * op.Ldc + j, s10, s11, s12, s13, op.Alpha, op.Beta);
                 }
             }
         }
@@ -183,26 +188,15 @@ public static partial class Gemm
     private static unsafe Vector256<float> Load(float* p, bool full, Vector256<float> mask) =>
         full ? Vector256.Load(p) : Avx.MaskLoad(p, mask);
 
-    // c: [cols <= 4] of one C row <- the lane sums of s0 .. s3.
+    // c: [4] of one C row <- the lane sums of s0 .. s3.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void StoreDots(
-        float* c, int cols, Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3, float alpha, float beta)
+        float* c, Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3, float alpha, float beta)
     {
         c[0] = Finish(Vector256.Sum(s0), c, alpha, beta, fused: true);
-        if (cols > 1)
-        {
-            c[1] = Finish(Vector256.Sum(s1), c + 1, alpha, beta, fused: true);
-        }
-
-        if (cols > 2)
-        {
-            c[2] = Finish(Vector256.Sum(s2), c + 2, alpha, beta, fused: true);
-        }
-
-        if (cols > 3)
-        {
-            c[3] = Finish(Vector256.Sum(s3), c + 3, alpha, beta, fused: true);
-        }
+        c[1] = Finish(Vector256.Sum(s1), c + 1, alpha, beta, fused: true);
+        c[2] = Finish(Vector256.Sum(s2), c + 2, alpha, beta, fused: true);
+        c[3] = Finish(Vector256.Sum(s3), c + 3, alpha, beta, fused: true);
     }
 
     // A: [k, lda] (op(A) = A^T); B: [k, ldb] or [n, ldb]; C: [m, ldc]. Rows i0 .. i1-1 of C, 16 rows x 4 columns at a time.
@@ -213,14 +207,11 @@ public static partial class Gemm
         // independent chains; lanes past i1 are masked off on load and never stored.
         nint stepP = op.TransB ? 1 : op.Ldb;
         nint stepJ = op.TransB ? op.Ldb : 1;
-        if (op.N < 4)
+        // Columns past the last full group of 4 go one at a time (4 vectors down the column giving the chains).
+        int grouped = op.N & ~3;
+        for (int j = grouped; j < op.N; j++)
         {
-            for (int j = 0; j < op.N; j++)
-            {
-                AlongOneColumn(in op, op.B + j * stepJ, stepP, j, i0, i1);
-            }
-
-            return;
+            AlongOneColumn(in op, op.B + j * stepJ, stepP, j, i0, i1);
         }
 
         float* lanes = stackalloc float[16];
@@ -229,12 +220,12 @@ public static partial class Gemm
             Vector256<float> mask0 = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(i1 - i)).AsSingle();
             Vector256<float> mask1 = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(i1 - i - 8)).AsSingle();
             int rows = Math.Min(16, i1 - i);
-            for (int j = 0; j < op.N; j += 4)
+            for (int j = 0; j < grouped; j += 4)
             {
                 float* b0 = op.B + j * stepJ;
-                float* b1 = j + 1 < op.N ? b0 + stepJ : b0;
-                float* b2 = j + 2 < op.N ? b0 + 2 * stepJ : b0;
-                float* b3 = j + 3 < op.N ? b0 + 3 * stepJ : b0;
+                float* b1 = b0 + stepJ;
+                float* b2 = b0 + 2 * stepJ;
+                float* b3 = b0 + 3 * stepJ;
                 Vector256<float> s00 = default, s01 = default, s02 = default, s03 = default;
                 Vector256<float> s10 = default, s11 = default, s12 = default, s13 = default;
                 float* a = op.A + i;
@@ -257,23 +248,11 @@ public static partial class Gemm
                     s13 = Fma.MultiplyAdd(x1, y3, s13);
                 }
 
-                int cols = Math.Min(4, op.N - j);
                 float* c = op.C + i * op.Ldc + j;
                 StoreDown(c, op.Ldc, rows, s00, s10, lanes, op.Alpha, op.Beta);
-                if (cols > 1)
-                {
-                    StoreDown(c + 1, op.Ldc, rows, s01, s11, lanes, op.Alpha, op.Beta);
-                }
-
-                if (cols > 2)
-                {
-                    StoreDown(c + 2, op.Ldc, rows, s02, s12, lanes, op.Alpha, op.Beta);
-                }
-
-                if (cols > 3)
-                {
-                    StoreDown(c + 3, op.Ldc, rows, s03, s13, lanes, op.Alpha, op.Beta);
-                }
+                StoreDown(c + 1, op.Ldc, rows, s01, s11, lanes, op.Alpha, op.Beta);
+                StoreDown(c + 2, op.Ldc, rows, s02, s12, lanes, op.Alpha, op.Beta);
+                StoreDown(c + 3, op.Ldc, rows, s03, s13, lanes, op.Alpha, op.Beta);
             }
         }
     }

@@ -24,7 +24,7 @@ public static partial class Gemm
 
         public static int Nc => 2048;
 
-        // a: [kc, 6] packed A panel; b: [kc, ldb] with 32 used columns; c: [rows <= 6, ldc] with cols <= 32 used. C = alpha * (a^T b) + beta * C, beta == 0 overwrites.
+        // a: [kc, 6] packed A; b: [kc, ldb], 32 columns used; c: [rows <= 6, ldc], cols <= 32 used. C = alpha * a^T b + beta * C.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static unsafe void Run(int kc, float* a, float* b, nint ldb, float* c, nint ldc, float alpha, float beta, int rows, int cols)
         {
@@ -153,7 +153,9 @@ public static partial class Gemm
 
         // c: [32] of one C row; stores the lanes selected by the masks.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static unsafe void StorePartial(float* c, Vector512<float> acc0, Vector512<float> acc1, Vector512<float> mask0, Vector512<float> mask1, Vector512<float> alphaV, float beta)
+        private static unsafe void StorePartial(
+            float* c, Vector512<float> acc0, Vector512<float> acc1,
+            Vector512<float> mask0, Vector512<float> mask1, Vector512<float> alphaV, float beta)
         {
             if (beta == 0f)
             {
@@ -163,8 +165,10 @@ public static partial class Gemm
             }
 
             Vector512<float> betaV = Vector512.Create(beta);
-            Avx512F.MaskStore(c, mask0, Avx512F.FusedMultiplyAdd(acc0, alphaV, Avx512F.MaskLoad(c, mask0, Vector512<float>.Zero) * betaV));
-            Avx512F.MaskStore(c + 16, mask1, Avx512F.FusedMultiplyAdd(acc1, alphaV, Avx512F.MaskLoad(c + 16, mask1, Vector512<float>.Zero) * betaV));
+            Vector512<float> old0 = Avx512F.MaskLoad(c, mask0, Vector512<float>.Zero);
+            Avx512F.MaskStore(c, mask0, Avx512F.FusedMultiplyAdd(acc0, alphaV, old0 * betaV));
+            Vector512<float> old1 = Avx512F.MaskLoad(c + 16, mask1, Vector512<float>.Zero);
+            Avx512F.MaskStore(c + 16, mask1, Avx512F.FusedMultiplyAdd(acc1, alphaV, old1 * betaV));
         }
     }
 
@@ -185,7 +189,7 @@ public static partial class Gemm
 
         public static int Nc => 2048;
 
-        // a: [kc, 6] packed A panel; b: [kc, ldb] with 16 used columns; c: [rows <= 6, ldc] with cols <= 16 used. C = alpha * (a^T b) + beta * C, beta == 0 overwrites.
+        // a: [kc, 6] packed A; b: [kc, ldb], 16 columns used; c: [rows <= 6, ldc], cols <= 16 used. C = alpha * a^T b + beta * C.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static unsafe void Run(int kc, float* a, float* b, nint ldb, float* c, nint ldc, float alpha, float beta, int rows, int cols)
         {
@@ -314,7 +318,9 @@ public static partial class Gemm
 
         // c: [16] of one C row; stores the lanes selected by the masks.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static unsafe void StorePartial(float* c, Vector256<float> acc0, Vector256<float> acc1, Vector256<float> mask0, Vector256<float> mask1, Vector256<float> alphaV, float beta)
+        private static unsafe void StorePartial(
+            float* c, Vector256<float> acc0, Vector256<float> acc1,
+            Vector256<float> mask0, Vector256<float> mask1, Vector256<float> alphaV, float beta)
         {
             if (beta == 0f)
             {
@@ -324,8 +330,10 @@ public static partial class Gemm
             }
 
             Vector256<float> betaV = Vector256.Create(beta);
-            Avx.MaskStore(c, mask0, Fma.MultiplyAdd(acc0, alphaV, Avx.MaskLoad(c, mask0) * betaV));
-            Avx.MaskStore(c + 8, mask1, Fma.MultiplyAdd(acc1, alphaV, Avx.MaskLoad(c + 8, mask1) * betaV));
+            Vector256<float> old0 = Avx.MaskLoad(c, mask0);
+            Avx.MaskStore(c, mask0, Fma.MultiplyAdd(acc0, alphaV, old0 * betaV));
+            Vector256<float> old1 = Avx.MaskLoad(c + 8, mask1);
+            Avx.MaskStore(c + 8, mask1, Fma.MultiplyAdd(acc1, alphaV, old1 * betaV));
         }
     }
 }

@@ -20,7 +20,7 @@ public static partial class Gemm
 
         public static int Nc => 1024;
 
-        // a: [kc, 4] packed A panel; b: [kc, ldb] with 4 used columns; c: [rows <= 4, ldc] with cols <= 4 used. C = alpha * (a^T b) + beta * C, beta == 0 overwrites.
+        // a: [kc, 4] packed A; b: [kc, ldb], 4 columns used; c: [rows <= 4, ldc], cols <= 4 used. C = alpha * a^T b + beta * C.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static unsafe void Run(int kc, float* a, float* b, nint ldb, float* c, nint ldc, float alpha, float beta, int rows, int cols)
         {

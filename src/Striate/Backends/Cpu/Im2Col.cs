@@ -1,4 +1,8 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Striate.Backends.Cpu;
 
@@ -9,7 +13,8 @@ namespace Striate.Backends.Cpu;
 /// Row r = (c * KH + kh) * KW + kw of the matrix holds, for every output position (oh, ow), the input sample
 /// x[c, oh * strideH - padTop + kh * dilationH, ow * strideW - padLeft + kw * dilationW], or 0 where that falls
 /// outside the input. For one (row, oh) the valid ow form one interval, computed once, so the inner loops carry no
-/// bounds tests: with stride 1 the interval is a block copy (or a vector add for the adjoint).
+/// bounds tests: with stride 1 the interval is a block copy (or a vector add for the adjoint), with stride 2 a
+/// vector permute, and with unit strides and "same" width a whole row of the matrix is a single copy.
 /// </remarks>
 public static class Im2Col
 {
@@ -29,6 +34,10 @@ public static class Im2Col
         int plane = height * width;
         int colCols = outHeight * outWidth;
         int strideW = geo.StrideW;
+
+        // With unit strides and "same" width, consecutive output rows read consecutive input rows at the same
+        // stride, so a whole (c, kh, kw) row of the matrix is one block copy plus zeroing its padding columns.
+        bool contiguous = geo.StrideH == 1 && strideW == 1 && outWidth == width;
         int row = 0;
         for (int ch = 0; ch < geo.InChannelsPerGroup; ch++)
         {
@@ -40,6 +49,12 @@ public static class Im2Col
                     Span<float> dst = cols.Slice(row * colCols, colCols);
                     int offset = kw * geo.DilationW - geo.PadLeft;
                     (int lo, int hi) = ValidOutputs(offset, strideW, width, outWidth);
+                    if (contiguous)
+                    {
+                        PackContiguous(x, dst, kh * geo.DilationH - geo.PadTop, offset, lo, hi, height, width);
+                        continue;
+                    }
+
                     for (int oh = 0; oh < outHeight; oh++)
                     {
                         Span<float> d = dst.Slice(oh * outWidth, outWidth);
@@ -59,10 +74,7 @@ public static class Im2Col
                         }
                         else
                         {
-                            for (int ow = lo, iw = lo * strideW + offset; ow < hi; ow++, iw += strideW)
-                            {
-                                d[ow] = src[iw];
-                            }
+                            Gather(src.Slice(lo * strideW + offset, (hi - lo - 1) * strideW + 1), strideW, d[lo..hi]);
                         }
                     }
                 }
@@ -122,14 +134,75 @@ public static class Im2Col
                         }
                         else
                         {
-                            for (int i = 0, iw = lo * strideW + offset; i < s.Length; i++, iw += strideW)
-                            {
-                                d[iw] += s[i];
-                            }
+                            ScatterAdd(s, d.Slice(lo * strideW + offset, (hi - lo - 1) * strideW + 1), strideW);
                         }
                     }
                 }
             }
+        }
+    }
+
+    // src: [(n - 1) * stride + 1]; dst: [n]. dst[i] = src[i * stride].
+    private static void Gather(ReadOnlySpan<float> src, int stride, Span<float> dst)
+    {
+        // The slices were sized by the caller, so indexing through refs needs no per-element bounds checks.
+        ref float s = ref MemoryMarshal.GetReference(src);
+        ref float d = ref MemoryMarshal.GetReference(dst);
+        int i = 0;
+        if (stride == 2 && Avx512F.IsSupported)
+        {
+            // Stride 2 (the common downsampling case): the even lanes of two vectors, 16 outputs per permute.
+            Vector512<int> evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            for (; i + 16 <= dst.Length && 2 * i + 32 <= src.Length; i += 16)
+            {
+                Vector512<float> low = Vector512.LoadUnsafe(ref s, (nuint)(2 * i));
+                Vector512<float> high = Vector512.LoadUnsafe(ref s, (nuint)(2 * i + 16));
+                Avx512F.PermuteVar16x32x2(low, evens, high).StoreUnsafe(ref d, (nuint)i);
+            }
+        }
+
+        for (; i < dst.Length; i++)
+        {
+            Unsafe.Add(ref d, i) = Unsafe.Add(ref s, i * stride);
+        }
+    }
+
+    // src: [n]; dst: [(n - 1) * stride + 1]. dst[i * stride] += src[i].
+    private static void ScatterAdd(ReadOnlySpan<float> src, Span<float> dst, int stride)
+    {
+        ref float s = ref MemoryMarshal.GetReference(src);
+        ref float d = ref MemoryMarshal.GetReference(dst);
+        for (int i = 0; i < src.Length; i++)
+        {
+            Unsafe.Add(ref d, i * stride) += Unsafe.Add(ref s, i);
+        }
+    }
+
+    // x: [H, W] one channel; dst: [OutH, OutW] one matrix row, OutW == W, unit strides. dst[oh, ow] = x[oh + rowOffset, ow + offset] or 0.
+    private static void PackContiguous(
+        ReadOnlySpan<float> x, Span<float> dst, int rowOffset, int offset, int lo, int hi, int height, int width)
+    {
+        int outHeight = dst.Length / width;
+        int first = Math.Clamp(-rowOffset, 0, outHeight);
+        int last = Math.Clamp(height - rowOffset, first, outHeight);
+        dst[..(first * width)].Clear();
+        dst[(last * width)..].Clear();
+        if (first == last || lo == hi)
+        {
+            dst.Slice(first * width, (last - first) * width).Clear();
+            return;
+        }
+
+        // One copy spans the valid rows; where a row's window hangs over the input's edge it picks up samples
+        // of the neighbouring row, which the loop below overwrites with the padding zeros.
+        int start = first * width + lo;
+        int length = (last - first - 1) * width + hi - lo;
+        x.Slice((first + rowOffset) * width + lo + offset, length).CopyTo(dst.Slice(start, length));
+        for (int oh = first; oh < last; oh++)
+        {
+            Span<float> d = dst.Slice(oh * width, width);
+            d[..lo].Clear();
+            d[hi..].Clear();
         }
     }
 
