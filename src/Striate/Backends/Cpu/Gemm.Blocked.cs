@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Striate.Backends.Cpu;
 
@@ -32,11 +34,9 @@ public static partial class Gemm
         /// <summary>Columns of the packed B block (a multiple of Nr).</summary>
         static abstract int Nc { get; }
 
-        // a: [kc, Mr] packed A panel; b: [kc, Nr] packed B panel; c: [Mr, ldc]. C = alpha * (a^T b) + beta * C, beta == 0 overwrites.
-        static abstract void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta);
-
-        /// <summary>The scalar form of the kernel's store, bit-identical to what the kernel does per element.</summary>
-        static abstract float Update(float acc, float alpha, float old, float beta);
+        // a: [kc, Mr] packed A panel; b: [kc, ldb] with Nr used columns; c: [rows <= Mr, ldc] with cols <= Nr used.
+        // C = alpha * (a^T b) + beta * C, beta == 0 overwrites; an edge tile is computed whole and stored in part.
+        static abstract void Run(int kc, float* a, float* b, nint ldb, float* c, nint ldc, float alpha, float beta, int rows, int cols);
     }
 
     /// <summary>Splits C into one block per partition and runs the packed GEMM on each.</summary>
@@ -79,16 +79,23 @@ public static partial class Gemm
     private static unsafe void Range<TKernel>(in Operands op, int m0, int m1, int n0, int n1)
         where TKernel : struct, IMicroKernel
     {
+        int nr = TKernel.Nr;
         int kBlocks = (op.K + TKernel.Kc - 1) / TKernel.Kc;
         int kcMax = (op.K + kBlocks - 1) / kBlocks;
-        int ncMax = Math.Min(TKernel.Nc, RoundUp(n1 - n0, TKernel.Nr));
+        int ncMax = Math.Min(TKernel.Nc, RoundUp(n1 - n0, nr));
         int mcMax = Math.Min(TKernel.Mc, RoundUp(m1 - m0, TKernel.Mr));
         float* packedA = Scratch(ref _packedA, mcMax * kcMax);
         float* packedB = Scratch(ref _packedB, ncMax * kcMax);
 
+        // With a single A block every B panel is used by one sweep of the micro-kernel only, so copying it costs a
+        // full extra pass over B and saves nothing: stored rows of B are then read in place, and only a ragged
+        // last panel is packed (zero-padded). Either way the arithmetic is the same.
+        bool direct = !op.TransB && m1 - m0 <= TKernel.Mc;
+
         for (int jc = n0; jc < n1; jc += TKernel.Nc)
         {
             int nc = Math.Min(TKernel.Nc, n1 - jc);
+            int packedFrom = direct ? nc / nr * nr : 0;
             for (int block = 0; block < kBlocks; block++)
             {
                 // Near-equal k blocks (e.g. 300 = 150 + 150 rather than 256 + 44) keep every block long enough to
@@ -96,55 +103,40 @@ public static partial class Gemm
                 int pc = (int)((long)op.K * block / kBlocks);
                 int kc = (int)((long)op.K * (block + 1) / kBlocks) - pc;
                 float beta = block == 0 ? op.Beta : 1f;
-                PackB<TKernel>(in op, pc, kc, jc, nc, packedB);
+                if (packedFrom < nc)
+                {
+                    PackB<TKernel>(in op, pc, kc, jc + packedFrom, nc - packedFrom, packedB);
+                }
+
+                var panels = new BPanels(direct ? op.B + pc * op.Ldb + jc : null, op.Ldb, packedB, packedFrom, kc, nr);
                 for (int ic = m0; ic < m1; ic += TKernel.Mc)
                 {
                     int mc = Math.Min(TKernel.Mc, m1 - ic);
                     PackA<TKernel>(in op, ic, mc, pc, kc, packedA);
-                    Macro<TKernel>(mc, nc, kc, packedA, packedB, op.C + ic * op.Ldc + jc, op.Ldc, op.Alpha, beta);
+                    Macro<TKernel>(mc, nc, kc, packedA, in panels, op.C + ic * op.Ldc + jc, op.Ldc, op.Alpha, beta);
                 }
             }
         }
     }
 
-    // packedA: [mc/Mr panels][kc, Mr]; packedB: [nc/Nr panels][kc, Nr]; c: [mc, ldc]. Runs the micro-kernel over one block of C.
+    // packedA: [mc/Mr panels][kc, Mr]; B panels: [kc, Nr] each; c: [mc, ldc]. Runs the micro-kernel over one block of C.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Macro<TKernel>(
-        int mc, int nc, int kc, float* packedA, float* packedB, float* c, nint ldc, float alpha, float beta)
+        int mc, int nc, int kc, float* packedA, in BPanels panels, float* c, nint ldc, float alpha, float beta)
         where TKernel : struct, IMicroKernel
     {
         int mr = TKernel.Mr;
         int nr = TKernel.Nr;
-        float* edge = stackalloc float[mr * nr];
 
         // B's micro-panel (kc x Nr) is the inner loop's invariant and stays in L1; A's block streams from L2.
+        // Edge tiles run the same kernel on zero-padded panels, so every element of C sees the same arithmetic.
         for (int jr = 0; jr < nc; jr += nr)
         {
             int cols = Math.Min(nr, nc - jr);
-            float* b = packedB + (nint)jr * kc;
+            float* b = panels.Panel(jr, out nint ldb);
             for (int ir = 0; ir < mc; ir += mr)
             {
-                int rows = Math.Min(mr, mc - ir);
-                float* a = packedA + (nint)ir * kc;
-                float* cTile = c + ir * ldc + jr;
-                if (rows == mr && cols == nr)
-                {
-                    TKernel.Run(kc, a, b, cTile, ldc, alpha, beta);
-                    continue;
-                }
-
-                // An edge tile is computed whole on the zero-padded panels, then only its valid part is stored,
-                // with the scalar twin of the kernel's store so edge and interior elements round alike.
-                TKernel.Run(kc, a, b, edge, nr, 1f, 0f);
-                for (int i = 0; i < rows; i++)
-                {
-                    float* cRow = cTile + i * ldc;
-                    float* eRow = edge + i * nr;
-                    for (int j = 0; j < cols; j++)
-                    {
-                        cRow[j] = TKernel.Update(eRow[j], alpha, beta == 0f ? 0f : cRow[j], beta);
-                    }
-                }
+                TKernel.Run(kc, packedA + (nint)ir * kc, b, ldb, c + ir * ldc + jr, ldc, alpha, beta, Math.Min(mr, mc - ir), cols);
             }
         }
     }
@@ -160,8 +152,21 @@ public static partial class Gemm
             int rows = Math.Min(mr, mc - ir);
             if (op.TransA)
             {
-                // Stored [k, m]: each k step of the panel is a contiguous run of the stored row.
+                // Stored [k, m]: each k step of the panel is a contiguous run of the stored row; a masked load
+                // reads just the panel's rows and zero-fills the rest.
                 float* src = op.A + pc * op.Lda + ic + ir;
+                if (Avx.IsSupported && (mr == 6 || mr == 8))
+                {
+                    Vector256<float> mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(rows)).AsSingle();
+                    for (int p = 0; p < kc; p++)
+                    {
+                        StoreColumn<TKernel>(dst, Avx.MaskLoad(src + p * op.Lda, mask));
+                        dst += mr;
+                    }
+
+                    continue;
+                }
+
                 for (int p = 0; p < kc; p++)
                 {
                     float* s = src + p * op.Lda;
@@ -181,30 +186,55 @@ public static partial class Gemm
             }
             else
             {
-                // Stored [m, k]: read each row once, sequentially, and scatter it down the panel's column.
+                // Stored [m, k]: a transpose; 8 k steps at a time through registers where the panel height allows.
                 float* src = op.A + (ic + ir) * op.Lda + pc;
-                for (int i = 0; i < mr; i++)
+                int p = 0;
+                if (Avx.IsSupported && (mr == 6 || mr == 8))
                 {
-                    float* d = dst + i;
-                    if (i < rows)
+                    for (; p <= kc - 8; p += 8)
                     {
-                        float* s = src + i * op.Lda;
-                        for (int p = 0; p < kc; p++)
-                        {
-                            d[p * mr] = s[p];
-                        }
+                        Transpose8x8(src + p, op.Lda, rows,
+                            out Vector256<float> t0, out Vector256<float> t1, out Vector256<float> t2, out Vector256<float> t3,
+                            out Vector256<float> t4, out Vector256<float> t5, out Vector256<float> t6, out Vector256<float> t7);
+                        float* d = dst + p * mr;
+                        StoreColumn<TKernel>(d, t0);
+                        StoreColumn<TKernel>(d + mr, t1);
+                        StoreColumn<TKernel>(d + 2 * mr, t2);
+                        StoreColumn<TKernel>(d + 3 * mr, t3);
+                        StoreColumn<TKernel>(d + 4 * mr, t4);
+                        StoreColumn<TKernel>(d + 5 * mr, t5);
+                        StoreColumn<TKernel>(d + 6 * mr, t6);
+                        StoreColumn<TKernel>(d + 7 * mr, t7);
                     }
-                    else
+                }
+
+                for (; p < kc; p++)
+                {
+                    float* d = dst + p * mr;
+                    for (int i = 0; i < mr; i++)
                     {
-                        for (int p = 0; p < kc; p++)
-                        {
-                            d[p * mr] = 0f;
-                        }
+                        d[i] = i < rows ? src[i * op.Lda + p] : 0f;
                     }
                 }
 
                 dst += kc * mr;
             }
+        }
+    }
+
+    // dst: [Mr] <- the first Mr lanes of column (Mr is 6 or 8).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreColumn<TKernel>(float* dst, Vector256<float> column)
+        where TKernel : struct, IMicroKernel
+    {
+        if (TKernel.Mr == 8)
+        {
+            column.Store(dst);
+        }
+        else
+        {
+            column.GetLower().Store(dst);
+            *(long*)(dst + 4) = column.GetUpper().AsInt64().ToScalar();
         }
     }
 
@@ -228,6 +258,23 @@ public static partial class Gemm
                     {
                         Unsafe.CopyBlockUnaligned(dst, s, (uint)(nr * sizeof(float)));
                     }
+                    else if (Avx512F.IsSupported && nr % 16 == 0)
+                    {
+                        // Masked loads read only the valid columns and zero the rest in one step.
+                        for (int j = 0; j < nr; j += 16)
+                        {
+                            Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(cols - j)).AsSingle();
+                            Avx512F.MaskLoad(s + j, mask, Vector512<float>.Zero).Store(dst + j);
+                        }
+                    }
+                    else if (Avx.IsSupported && nr % 8 == 0)
+                    {
+                        for (int j = 0; j < nr; j += 8)
+                        {
+                            Vector256<float> mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(cols - j)).AsSingle();
+                            Avx.MaskLoad(s + j, mask).Store(dst + j);
+                        }
+                    }
                     else
                     {
                         int j = 0;
@@ -247,30 +294,101 @@ public static partial class Gemm
             }
             else
             {
-                // Stored [n, k]: read each row once, sequentially, and scatter it down the panel's column.
+                // Stored [n, k]: a transpose, 8 stored rows by 8 k steps at a time through registers.
                 float* src = op.B + (jc + jr) * op.Ldb + pc;
-                for (int j = 0; j < nr; j++)
+                int p = 0;
+                if (Avx.IsSupported && nr % 8 == 0)
                 {
-                    float* d = dst + j;
-                    if (j < cols)
+                    for (; p <= kc - 8; p += 8)
                     {
-                        float* s = src + j * op.Ldb;
-                        for (int p = 0; p < kc; p++)
+                        for (int j = 0; j < nr; j += 8)
                         {
-                            d[p * nr] = s[p];
+                            Transpose8x8(src + j * op.Ldb + p, op.Ldb, Math.Clamp(cols - j, 0, 8),
+                                out Vector256<float> t0, out Vector256<float> t1, out Vector256<float> t2, out Vector256<float> t3,
+                                out Vector256<float> t4, out Vector256<float> t5, out Vector256<float> t6, out Vector256<float> t7);
+                            float* d = dst + p * nr + j;
+                            t0.Store(d);
+                            t1.Store(d + nr);
+                            t2.Store(d + 2 * nr);
+                            t3.Store(d + 3 * nr);
+                            t4.Store(d + 4 * nr);
+                            t5.Store(d + 5 * nr);
+                            t6.Store(d + 6 * nr);
+                            t7.Store(d + 7 * nr);
                         }
                     }
-                    else
+                }
+
+                for (; p < kc; p++)
+                {
+                    float* d = dst + p * nr;
+                    for (int j = 0; j < nr; j++)
                     {
-                        for (int p = 0; p < kc; p++)
-                        {
-                            d[p * nr] = 0f;
-                        }
+                        d[j] = j < cols ? src[j * op.Ldb + p] : 0f;
                     }
                 }
 
                 dst += kc * nr;
             }
+        }
+    }
+
+    // src: [rows <= 8, stride] read 8 wide (rows past `rows` count as zero); t0..t7: the block's 8 columns.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Transpose8x8(
+        float* src, nint stride, int rows,
+        out Vector256<float> t0, out Vector256<float> t1, out Vector256<float> t2, out Vector256<float> t3,
+        out Vector256<float> t4, out Vector256<float> t5, out Vector256<float> t6, out Vector256<float> t7)
+    {
+        Vector256<float> r0 = rows > 0 ? Vector256.Load(src) : default;
+        Vector256<float> r1 = rows > 1 ? Vector256.Load(src + stride) : default;
+        Vector256<float> r2 = rows > 2 ? Vector256.Load(src + 2 * stride) : default;
+        Vector256<float> r3 = rows > 3 ? Vector256.Load(src + 3 * stride) : default;
+        Vector256<float> r4 = rows > 4 ? Vector256.Load(src + 4 * stride) : default;
+        Vector256<float> r5 = rows > 5 ? Vector256.Load(src + 5 * stride) : default;
+        Vector256<float> r6 = rows > 6 ? Vector256.Load(src + 6 * stride) : default;
+        Vector256<float> r7 = rows > 7 ? Vector256.Load(src + 7 * stride) : default;
+
+        // Interleave pairs of rows, then pairs of pairs, then swap 128-bit halves: the textbook AVX 8x8 transpose.
+        Vector256<float> u0 = Avx.UnpackLow(r0, r1), u1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> u2 = Avx.UnpackLow(r2, r3), u3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> u4 = Avx.UnpackLow(r4, r5), u5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> u6 = Avx.UnpackLow(r6, r7), u7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> s0 = Avx.Shuffle(u0, u2, 0x44), s1 = Avx.Shuffle(u0, u2, 0xEE);
+        Vector256<float> s2 = Avx.Shuffle(u1, u3, 0x44), s3 = Avx.Shuffle(u1, u3, 0xEE);
+        Vector256<float> s4 = Avx.Shuffle(u4, u6, 0x44), s5 = Avx.Shuffle(u4, u6, 0xEE);
+        Vector256<float> s6 = Avx.Shuffle(u5, u7, 0x44), s7 = Avx.Shuffle(u5, u7, 0xEE);
+        t0 = Avx.Permute2x128(s0, s4, 0x20);
+        t1 = Avx.Permute2x128(s1, s5, 0x20);
+        t2 = Avx.Permute2x128(s2, s6, 0x20);
+        t3 = Avx.Permute2x128(s3, s7, 0x20);
+        t4 = Avx.Permute2x128(s0, s4, 0x31);
+        t5 = Avx.Permute2x128(s1, s5, 0x31);
+        t6 = Avx.Permute2x128(s2, s6, 0x31);
+        t7 = Avx.Permute2x128(s3, s7, 0x31);
+    }
+
+    /// <summary>Where each B micro-panel of one KC x NC block lives: packed, or read in place from the stored B.</summary>
+    private readonly unsafe struct BPanels(float* direct, nint ldb, float* packed, int packedFrom, int kc, int nr)
+    {
+        private readonly float* _direct = direct;
+        private readonly nint _ldb = ldb;
+        private readonly float* _packed = packed;
+        private readonly int _packedFrom = packedFrom;
+        private readonly int _kc = kc;
+        private readonly int _nr = nr;
+
+        /// <summary>The panel starting at column jr of the block, and its row stride.</summary>
+        public float* Panel(int jr, out nint ldb)
+        {
+            if (jr < _packedFrom)
+            {
+                ldb = _ldb;
+                return _direct + jr;
+            }
+
+            ldb = _nr;
+            return _packed + (nint)(jr - _packedFrom) * _kc;
         }
     }
 

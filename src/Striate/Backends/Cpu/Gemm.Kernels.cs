@@ -6,7 +6,12 @@ namespace Striate.Backends.Cpu;
 
 public static partial class Gemm
 {
-    /// <summary>AVX-512F: a 6 x 32 tile.</summary>
+    /// <summary>
+    /// AVX-512F: a 6 x 32 tile held in 12 zmm accumulators. Each k step loads two B vectors and broadcasts 6 A
+    /// values into 12 independent FMAs, enough to cover the FMA latency on both FMA pipes. Blocking: a 256 x 32 B
+    /// micro-panel (32 KiB) stays in a 48 KiB L1 across the A panels; a 144 x 256 A block (144 KiB) sits in L2;
+    /// a 256 x 2048 B block (2 MiB) in L3.
+    /// </summary>
     private readonly struct Avx512Kernel : IMicroKernel
     {
         public static int Mr => 6;
@@ -19,16 +24,16 @@ public static partial class Gemm
 
         public static int Nc => 2048;
 
-        // a: [kc, 6] packed A panel; b: [kc, 32] packed B panel; c: [6, ldc]. C = alpha * (a^T b) + beta * C, beta == 0 overwrites.
+        // a: [kc, 6] packed A; b: [kc, ldb], 32 columns used; c: [rows <= 6, ldc], cols <= 32 used. C = alpha * a^T b + beta * C.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static unsafe void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+        public static unsafe void Run(int kc, float* a, float* b, nint ldb, float* c, nint ldc, float alpha, float beta, int rows, int cols)
         {
-            Vector512<float> c00 = default; Vector512<float> c01 = default;
-            Vector512<float> c10 = default; Vector512<float> c11 = default;
-            Vector512<float> c20 = default; Vector512<float> c21 = default;
-            Vector512<float> c30 = default; Vector512<float> c31 = default;
-            Vector512<float> c40 = default; Vector512<float> c41 = default;
-            Vector512<float> c50 = default; Vector512<float> c51 = default;
+            Vector512<float> c00 = default, c01 = default;
+            Vector512<float> c10 = default, c11 = default;
+            Vector512<float> c20 = default, c21 = default;
+            Vector512<float> c30 = default, c31 = default;
+            Vector512<float> c40 = default, c41 = default;
+            Vector512<float> c50 = default, c51 = default;
 
             for (int p = 0; p < kc; p++)
             {
@@ -54,58 +59,124 @@ public static partial class Gemm
                 c51 = Avx512F.FusedMultiplyAdd(a5, b1, c51);
 
                 a += 6;
-                b += 32;
+                b += ldb;
             }
 
             Vector512<float> alphaV = Vector512.Create(alpha);
-            if (beta == 0f)
+            if (rows == 6 && cols == 32)
             {
-                (c00 * alphaV).Store(c);
-                (c01 * alphaV).Store(c + 16);
-                c += ldc;
-                (c10 * alphaV).Store(c);
-                (c11 * alphaV).Store(c + 16);
-                c += ldc;
-                (c20 * alphaV).Store(c);
-                (c21 * alphaV).Store(c + 16);
-                c += ldc;
-                (c30 * alphaV).Store(c);
-                (c31 * alphaV).Store(c + 16);
-                c += ldc;
-                (c40 * alphaV).Store(c);
-                (c41 * alphaV).Store(c + 16);
-                c += ldc;
-                (c50 * alphaV).Store(c);
-                (c51 * alphaV).Store(c + 16);
+                if (beta == 0f)
+                {
+                    (c00 * alphaV).Store(c);
+                    (c01 * alphaV).Store(c + 16);
+                    c += ldc;
+                    (c10 * alphaV).Store(c);
+                    (c11 * alphaV).Store(c + 16);
+                    c += ldc;
+                    (c20 * alphaV).Store(c);
+                    (c21 * alphaV).Store(c + 16);
+                    c += ldc;
+                    (c30 * alphaV).Store(c);
+                    (c31 * alphaV).Store(c + 16);
+                    c += ldc;
+                    (c40 * alphaV).Store(c);
+                    (c41 * alphaV).Store(c + 16);
+                    c += ldc;
+                    (c50 * alphaV).Store(c);
+                    (c51 * alphaV).Store(c + 16);
+                }
+                else
+                {
+                    Vector512<float> betaV = Vector512.Create(beta);
+                    Avx512F.FusedMultiplyAdd(c00, alphaV, Vector512.Load(c) * betaV).Store(c);
+                    Avx512F.FusedMultiplyAdd(c01, alphaV, Vector512.Load(c + 16) * betaV).Store(c + 16);
+                    c += ldc;
+                    Avx512F.FusedMultiplyAdd(c10, alphaV, Vector512.Load(c) * betaV).Store(c);
+                    Avx512F.FusedMultiplyAdd(c11, alphaV, Vector512.Load(c + 16) * betaV).Store(c + 16);
+                    c += ldc;
+                    Avx512F.FusedMultiplyAdd(c20, alphaV, Vector512.Load(c) * betaV).Store(c);
+                    Avx512F.FusedMultiplyAdd(c21, alphaV, Vector512.Load(c + 16) * betaV).Store(c + 16);
+                    c += ldc;
+                    Avx512F.FusedMultiplyAdd(c30, alphaV, Vector512.Load(c) * betaV).Store(c);
+                    Avx512F.FusedMultiplyAdd(c31, alphaV, Vector512.Load(c + 16) * betaV).Store(c + 16);
+                    c += ldc;
+                    Avx512F.FusedMultiplyAdd(c40, alphaV, Vector512.Load(c) * betaV).Store(c);
+                    Avx512F.FusedMultiplyAdd(c41, alphaV, Vector512.Load(c + 16) * betaV).Store(c + 16);
+                    c += ldc;
+                    Avx512F.FusedMultiplyAdd(c50, alphaV, Vector512.Load(c) * betaV).Store(c);
+                    Avx512F.FusedMultiplyAdd(c51, alphaV, Vector512.Load(c + 16) * betaV).Store(c + 16);
+                }
+
+                return;
             }
-            else
+
+            // An edge tile: the same arithmetic, with the stores (and loads of the old C) masked to the valid part.
+            Vector512<float> mask0 = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(cols)).AsSingle();
+            Vector512<float> mask1 = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(cols - 16)).AsSingle();
+            StorePartial(c, c00, c01, mask0, mask1, alphaV, beta);
+            if (rows == 1)
             {
-                Vector512<float> betaV = Vector512.Create(beta);
-                Avx512F.FusedMultiplyAdd(c00, alphaV, Vector512.Load(c) * betaV).Store(c);
-                Avx512F.FusedMultiplyAdd(c01, alphaV, Vector512.Load(c + 16) * betaV).Store(c + 16);
-                c += ldc;
-                Avx512F.FusedMultiplyAdd(c10, alphaV, Vector512.Load(c) * betaV).Store(c);
-                Avx512F.FusedMultiplyAdd(c11, alphaV, Vector512.Load(c + 16) * betaV).Store(c + 16);
-                c += ldc;
-                Avx512F.FusedMultiplyAdd(c20, alphaV, Vector512.Load(c) * betaV).Store(c);
-                Avx512F.FusedMultiplyAdd(c21, alphaV, Vector512.Load(c + 16) * betaV).Store(c + 16);
-                c += ldc;
-                Avx512F.FusedMultiplyAdd(c30, alphaV, Vector512.Load(c) * betaV).Store(c);
-                Avx512F.FusedMultiplyAdd(c31, alphaV, Vector512.Load(c + 16) * betaV).Store(c + 16);
-                c += ldc;
-                Avx512F.FusedMultiplyAdd(c40, alphaV, Vector512.Load(c) * betaV).Store(c);
-                Avx512F.FusedMultiplyAdd(c41, alphaV, Vector512.Load(c + 16) * betaV).Store(c + 16);
-                c += ldc;
-                Avx512F.FusedMultiplyAdd(c50, alphaV, Vector512.Load(c) * betaV).Store(c);
-                Avx512F.FusedMultiplyAdd(c51, alphaV, Vector512.Load(c + 16) * betaV).Store(c + 16);
+                return;
             }
+
+            c += ldc;
+            StorePartial(c, c10, c11, mask0, mask1, alphaV, beta);
+            if (rows == 2)
+            {
+                return;
+            }
+
+            c += ldc;
+            StorePartial(c, c20, c21, mask0, mask1, alphaV, beta);
+            if (rows == 3)
+            {
+                return;
+            }
+
+            c += ldc;
+            StorePartial(c, c30, c31, mask0, mask1, alphaV, beta);
+            if (rows == 4)
+            {
+                return;
+            }
+
+            c += ldc;
+            StorePartial(c, c40, c41, mask0, mask1, alphaV, beta);
+            if (rows == 5)
+            {
+                return;
+            }
+
+            c += ldc;
+            StorePartial(c, c50, c51, mask0, mask1, alphaV, beta);
         }
 
-        public static float Update(float acc, float alpha, float old, float beta) =>
-            beta == 0f ? acc * alpha : MathF.FusedMultiplyAdd(acc, alpha, old * beta);
+        // c: [32] of one C row; stores the lanes selected by the masks.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe void StorePartial(
+            float* c, Vector512<float> acc0, Vector512<float> acc1,
+            Vector512<float> mask0, Vector512<float> mask1, Vector512<float> alphaV, float beta)
+        {
+            if (beta == 0f)
+            {
+                Avx512F.MaskStore(c, mask0, acc0 * alphaV);
+                Avx512F.MaskStore(c + 16, mask1, acc1 * alphaV);
+                return;
+            }
+
+            Vector512<float> betaV = Vector512.Create(beta);
+            Vector512<float> old0 = Avx512F.MaskLoad(c, mask0, Vector512<float>.Zero);
+            Avx512F.MaskStore(c, mask0, Avx512F.FusedMultiplyAdd(acc0, alphaV, old0 * betaV));
+            Vector512<float> old1 = Avx512F.MaskLoad(c + 16, mask1, Vector512<float>.Zero);
+            Avx512F.MaskStore(c + 16, mask1, Avx512F.FusedMultiplyAdd(acc1, alphaV, old1 * betaV));
+        }
     }
 
-    /// <summary>FMA3: a 6 x 16 tile.</summary>
+    /// <summary>
+    /// FMA3 on 256-bit vectors: a 6 x 16 tile held in 12 ymm accumulators, leaving 4 of the 16 registers for B and the
+    /// A broadcast. Blocking: a 256 x 16 B micro-panel (16 KiB) in L1, a 72 x 256 A block (72 KiB) in L2, a 256 x 2048 B
+    /// block (2 MiB) in L3.
+    /// </summary>
     private readonly struct Avx2Kernel : IMicroKernel
     {
         public static int Mr => 6;
@@ -118,16 +189,16 @@ public static partial class Gemm
 
         public static int Nc => 2048;
 
-        // a: [kc, 6] packed A panel; b: [kc, 16] packed B panel; c: [6, ldc]. C = alpha * (a^T b) + beta * C, beta == 0 overwrites.
+        // a: [kc, 6] packed A; b: [kc, ldb], 16 columns used; c: [rows <= 6, ldc], cols <= 16 used. C = alpha * a^T b + beta * C.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static unsafe void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+        public static unsafe void Run(int kc, float* a, float* b, nint ldb, float* c, nint ldc, float alpha, float beta, int rows, int cols)
         {
-            Vector256<float> c00 = default; Vector256<float> c01 = default;
-            Vector256<float> c10 = default; Vector256<float> c11 = default;
-            Vector256<float> c20 = default; Vector256<float> c21 = default;
-            Vector256<float> c30 = default; Vector256<float> c31 = default;
-            Vector256<float> c40 = default; Vector256<float> c41 = default;
-            Vector256<float> c50 = default; Vector256<float> c51 = default;
+            Vector256<float> c00 = default, c01 = default;
+            Vector256<float> c10 = default, c11 = default;
+            Vector256<float> c20 = default, c21 = default;
+            Vector256<float> c30 = default, c31 = default;
+            Vector256<float> c40 = default, c41 = default;
+            Vector256<float> c50 = default, c51 = default;
 
             for (int p = 0; p < kc; p++)
             {
@@ -153,54 +224,116 @@ public static partial class Gemm
                 c51 = Fma.MultiplyAdd(a5, b1, c51);
 
                 a += 6;
-                b += 16;
+                b += ldb;
             }
 
             Vector256<float> alphaV = Vector256.Create(alpha);
-            if (beta == 0f)
+            if (rows == 6 && cols == 16)
             {
-                (c00 * alphaV).Store(c);
-                (c01 * alphaV).Store(c + 8);
-                c += ldc;
-                (c10 * alphaV).Store(c);
-                (c11 * alphaV).Store(c + 8);
-                c += ldc;
-                (c20 * alphaV).Store(c);
-                (c21 * alphaV).Store(c + 8);
-                c += ldc;
-                (c30 * alphaV).Store(c);
-                (c31 * alphaV).Store(c + 8);
-                c += ldc;
-                (c40 * alphaV).Store(c);
-                (c41 * alphaV).Store(c + 8);
-                c += ldc;
-                (c50 * alphaV).Store(c);
-                (c51 * alphaV).Store(c + 8);
+                if (beta == 0f)
+                {
+                    (c00 * alphaV).Store(c);
+                    (c01 * alphaV).Store(c + 8);
+                    c += ldc;
+                    (c10 * alphaV).Store(c);
+                    (c11 * alphaV).Store(c + 8);
+                    c += ldc;
+                    (c20 * alphaV).Store(c);
+                    (c21 * alphaV).Store(c + 8);
+                    c += ldc;
+                    (c30 * alphaV).Store(c);
+                    (c31 * alphaV).Store(c + 8);
+                    c += ldc;
+                    (c40 * alphaV).Store(c);
+                    (c41 * alphaV).Store(c + 8);
+                    c += ldc;
+                    (c50 * alphaV).Store(c);
+                    (c51 * alphaV).Store(c + 8);
+                }
+                else
+                {
+                    Vector256<float> betaV = Vector256.Create(beta);
+                    Fma.MultiplyAdd(c00, alphaV, Vector256.Load(c) * betaV).Store(c);
+                    Fma.MultiplyAdd(c01, alphaV, Vector256.Load(c + 8) * betaV).Store(c + 8);
+                    c += ldc;
+                    Fma.MultiplyAdd(c10, alphaV, Vector256.Load(c) * betaV).Store(c);
+                    Fma.MultiplyAdd(c11, alphaV, Vector256.Load(c + 8) * betaV).Store(c + 8);
+                    c += ldc;
+                    Fma.MultiplyAdd(c20, alphaV, Vector256.Load(c) * betaV).Store(c);
+                    Fma.MultiplyAdd(c21, alphaV, Vector256.Load(c + 8) * betaV).Store(c + 8);
+                    c += ldc;
+                    Fma.MultiplyAdd(c30, alphaV, Vector256.Load(c) * betaV).Store(c);
+                    Fma.MultiplyAdd(c31, alphaV, Vector256.Load(c + 8) * betaV).Store(c + 8);
+                    c += ldc;
+                    Fma.MultiplyAdd(c40, alphaV, Vector256.Load(c) * betaV).Store(c);
+                    Fma.MultiplyAdd(c41, alphaV, Vector256.Load(c + 8) * betaV).Store(c + 8);
+                    c += ldc;
+                    Fma.MultiplyAdd(c50, alphaV, Vector256.Load(c) * betaV).Store(c);
+                    Fma.MultiplyAdd(c51, alphaV, Vector256.Load(c + 8) * betaV).Store(c + 8);
+                }
+
+                return;
             }
-            else
+
+            // An edge tile: the same arithmetic, with the stores (and loads of the old C) masked to the valid part.
+            Vector256<float> mask0 = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(cols)).AsSingle();
+            Vector256<float> mask1 = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(cols - 8)).AsSingle();
+            StorePartial(c, c00, c01, mask0, mask1, alphaV, beta);
+            if (rows == 1)
             {
-                Vector256<float> betaV = Vector256.Create(beta);
-                Fma.MultiplyAdd(c00, alphaV, Vector256.Load(c) * betaV).Store(c);
-                Fma.MultiplyAdd(c01, alphaV, Vector256.Load(c + 8) * betaV).Store(c + 8);
-                c += ldc;
-                Fma.MultiplyAdd(c10, alphaV, Vector256.Load(c) * betaV).Store(c);
-                Fma.MultiplyAdd(c11, alphaV, Vector256.Load(c + 8) * betaV).Store(c + 8);
-                c += ldc;
-                Fma.MultiplyAdd(c20, alphaV, Vector256.Load(c) * betaV).Store(c);
-                Fma.MultiplyAdd(c21, alphaV, Vector256.Load(c + 8) * betaV).Store(c + 8);
-                c += ldc;
-                Fma.MultiplyAdd(c30, alphaV, Vector256.Load(c) * betaV).Store(c);
-                Fma.MultiplyAdd(c31, alphaV, Vector256.Load(c + 8) * betaV).Store(c + 8);
-                c += ldc;
-                Fma.MultiplyAdd(c40, alphaV, Vector256.Load(c) * betaV).Store(c);
-                Fma.MultiplyAdd(c41, alphaV, Vector256.Load(c + 8) * betaV).Store(c + 8);
-                c += ldc;
-                Fma.MultiplyAdd(c50, alphaV, Vector256.Load(c) * betaV).Store(c);
-                Fma.MultiplyAdd(c51, alphaV, Vector256.Load(c + 8) * betaV).Store(c + 8);
+                return;
             }
+
+            c += ldc;
+            StorePartial(c, c10, c11, mask0, mask1, alphaV, beta);
+            if (rows == 2)
+            {
+                return;
+            }
+
+            c += ldc;
+            StorePartial(c, c20, c21, mask0, mask1, alphaV, beta);
+            if (rows == 3)
+            {
+                return;
+            }
+
+            c += ldc;
+            StorePartial(c, c30, c31, mask0, mask1, alphaV, beta);
+            if (rows == 4)
+            {
+                return;
+            }
+
+            c += ldc;
+            StorePartial(c, c40, c41, mask0, mask1, alphaV, beta);
+            if (rows == 5)
+            {
+                return;
+            }
+
+            c += ldc;
+            StorePartial(c, c50, c51, mask0, mask1, alphaV, beta);
         }
 
-        public static float Update(float acc, float alpha, float old, float beta) =>
-            beta == 0f ? acc * alpha : MathF.FusedMultiplyAdd(acc, alpha, old * beta);
+        // c: [16] of one C row; stores the lanes selected by the masks.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe void StorePartial(
+            float* c, Vector256<float> acc0, Vector256<float> acc1,
+            Vector256<float> mask0, Vector256<float> mask1, Vector256<float> alphaV, float beta)
+        {
+            if (beta == 0f)
+            {
+                Avx.MaskStore(c, mask0, acc0 * alphaV);
+                Avx.MaskStore(c + 8, mask1, acc1 * alphaV);
+                return;
+            }
+
+            Vector256<float> betaV = Vector256.Create(beta);
+            Vector256<float> old0 = Avx.MaskLoad(c, mask0);
+            Avx.MaskStore(c, mask0, Fma.MultiplyAdd(acc0, alphaV, old0 * betaV));
+            Vector256<float> old1 = Avx.MaskLoad(c + 8, mask1);
+            Avx.MaskStore(c + 8, mask1, Fma.MultiplyAdd(acc1, alphaV, old1 * betaV));
+        }
     }
 }

@@ -9,16 +9,18 @@ namespace Striate.Backends.Cpu;
 /// <remarks>
 /// Large products run the classic packed, cache-blocked scheme: op(B) is packed in KC x NC blocks of NR-wide
 /// column panels, op(A) in MC x KC blocks of MR-high row panels, and a register-blocked MR x NR micro-kernel
-/// walks the packed panels. Threads take disjoint blocks of C; the k reduction is always cut into the same
-/// KC blocks and summed in the same order, so the result does not depend on the thread count.
+/// walks the packed panels. Tiny products, and those with fewer than 8 columns (where a register tile would be
+/// mostly padding), run direct vectorised loops over the stored matrices instead. Threads take disjoint blocks of
+/// C; the k reduction is always cut into the same KC blocks and summed in the same order, so the result does not
+/// depend on the thread count.
 /// </remarks>
 public static partial class Gemm
 {
-    /// <summary>Below this many multiply-adds, packing and threading cost more than they save.</summary>
-    private const long SmallProblem = 32 * 1024;
+    /// <summary>Below this many multiply-adds (about 16^3), packing costs more than it saves.</summary>
+    private const long SmallProblem = 4096;
 
-    /// <summary>Below this many multiply-adds, a second thread costs more than it saves.</summary>
-    private const long ParallelProblem = 256 * 1024;
+    /// <summary>Below this many multiply-adds (about 10 µs on one core), waking and joining a second thread costs more than it saves.</summary>
+    private const long ParallelProblem = 1024 * 1024;
 
     /// <summary>The micro-kernel family this machine runs, chosen once from the supported instruction sets.</summary>
     internal static readonly KernelKind DefaultKernel =
@@ -104,13 +106,13 @@ public static partial class Gemm
         {
             var op = new Operands(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
             long work = (long)m * n * k;
-            if (work < SmallProblem)
+            int partitions = work < ParallelProblem ? 1 : threads;
+            if (work < SmallProblem || (n < 8 && kernel != KernelKind.Scalar))
             {
-                Small(kernel, in op);
+                Direct(kernel, in op, partitions);
                 return;
             }
 
-            int partitions = work < ParallelProblem ? 1 : threads;
             switch (kernel)
             {
                 case KernelKind.Avx512:

@@ -17,7 +17,7 @@ public static unsafe class Im2Col
     // image: [C, H, W] of one image; cols: [(C/G)*KH*KW, OH*OW] for group g. Zero outside the padded input.
     public static void Pack(in Conv2dGeometry geo, ReadOnlySpan<float> image, int group, Span<float> cols)
     {
-        CheckLengths(geo, image.Length, cols.Length, "Pack");
+        Validate(geo, group, image.Length, "image", cols.Length, "Pack");
         int cpg = geo.InChannelsPerGroup, oh = geo.OutHeight, ow = geo.OutWidth, h = geo.InHeight, w = geo.InWidth;
         int hp = h + geo.PadTop + Math.Max(geo.PadBottom, 0), wp = w + geo.PadLeft + Math.Max(geo.PadRight, 0);
         // Taps may reach past the bottom/right edge only by the padding; the buffer covers that.
@@ -63,7 +63,7 @@ public static unsafe class Im2Col
     // The adjoint of Pack: accumulates (+=) cols back into dImage [C, H, W] for that group's channels.
     public static void Unpack(in Conv2dGeometry geo, ReadOnlySpan<float> cols, int group, Span<float> dImage)
     {
-        CheckLengths(geo, dImage.Length, cols.Length, "Unpack");
+        Validate(geo, group, dImage.Length, "dImage", cols.Length, "Unpack");
         int cpg = geo.InChannelsPerGroup, oh = geo.OutHeight, ow = geo.OutWidth, h = geo.InHeight, w = geo.InWidth;
         int hp = Math.Max(h + geo.PadTop + Math.Max(geo.PadBottom, 0), (oh - 1) * geo.StrideH + (geo.KernelHeight - 1) * geo.DilationH + 1);
         int wp = Math.Max(w + geo.PadLeft + Math.Max(geo.PadRight, 0), (ow - 1) * geo.StrideW + (geo.KernelWidth - 1) * geo.DilationW + 1);
@@ -113,11 +113,18 @@ public static unsafe class Im2Col
         }
     }
 
-    private static void CheckLengths(in Conv2dGeometry geo, int imageLength, int colsLength, string what)
+    private static void Validate(in Conv2dGeometry geo, int group, int imageLength, string imageName, int colsLength, string what)
     {
+        if (geo.Groups < 1 || geo.InChannels % geo.Groups != 0 || geo.StrideH < 1 || geo.StrideW < 1 || geo.DilationH < 1 || geo.DilationW < 1
+            || geo.KernelHeight < 1 || geo.KernelWidth < 1 || geo.OutHeight < 1 || geo.OutWidth < 1 || geo.PadTop < 0 || geo.PadLeft < 0)
+            throw new ArgumentException($"Im2Col.{what}: invalid geometry {geo}.", nameof(geo));
+        if (group < 0 || group >= geo.Groups)
+            throw new ArgumentOutOfRangeException(nameof(group), $"Im2Col.{what}: group {group} is not in [0, {geo.Groups}).");
         long image = (long)geo.InChannels * geo.InHeight * geo.InWidth;
         long cols = (long)geo.ColRows * geo.ColCols;
-        if (imageLength < image || colsLength < cols)
-            throw new ArgumentException($"Im2Col.{what}: image has {imageLength} of {image} values, columns {colsLength} of {cols}.");
+        if (imageLength < image)
+            throw new ArgumentException($"Im2Col.{what}: the image needs {image} values, got {imageLength}.", imageName);
+        if (colsLength < cols)
+            throw new ArgumentException($"Im2Col.{what}: the columns need {cols} values, got {colsLength}.", "cols");
     }
 }

@@ -92,14 +92,20 @@ public class GemmTests
         var rng = new Random(11);
         Check(rng, Gemm.DefaultKernel, 2, transA, transB, 300, 517, 263, 1f, 0f, pad: 3);
         Check(rng, Gemm.DefaultKernel, 2, transA, transB, 517, 300, 611, 0.75f, 0.5f, pad: 0);
+
+        // Fewer than 8 columns take the direct path, split over rows when large enough.
+        Check(rng, Gemm.DefaultKernel, 2, transA, transB, 700, 5, 419, 1f, 0f, pad: 1);
+        Check(rng, Gemm.DefaultKernel, 2, transA, transB, 333, 1, 1000, -0.5f, 2f, pad: 2);
     }
 
     [Theory]
     [InlineData(300, 517, 263)]
     [InlineData(517, 300, 263)]
     [InlineData(64, 784, 576)]
-    [InlineData(16, 100, 150)]
+    [InlineData(40, 100, 300)]
     [InlineData(250, 37, 1100)]
+    [InlineData(2000, 5, 300)]
+    [InlineData(3000, 1, 700)]
     public void ThreadCountDoesNotChangeBits(int m, int n, int k)
     {
         var rng = new Random(m + n + k);
@@ -157,16 +163,26 @@ public class GemmTests
     public void RejectsBadArguments()
     {
         float[] a = new float[6], b = new float[6], c = new float[4];
-        Assert.Equal("a", Assert.Throws<ArgumentException>(() => Gemm.Sgemm(false, false, 2, 2, 3, 1f, a.AsSpan(0, 5), 3, b, 2, 0f, c, 2)).ParamName);
-        Assert.Equal("b", Assert.Throws<ArgumentException>(() => Gemm.Sgemm(false, false, 2, 2, 3, 1f, a, 3, b.AsSpan(0, 5), 2, 0f, c, 2)).ParamName);
-        Assert.Equal("c", Assert.Throws<ArgumentException>(() => Gemm.Sgemm(false, false, 2, 2, 3, 1f, a, 3, b, 2, 0f, c.AsSpan(0, 3), 2)).ParamName);
-        Assert.Equal("lda", Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Sgemm(false, false, 2, 2, 3, 1f, a, 2, b, 2, 0f, c, 2)).ParamName);
-        Assert.Equal("ldb", Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Sgemm(false, true, 2, 2, 3, 1f, a, 3, b, 2, 0f, c, 2)).ParamName);
-        Assert.Equal("ldc", Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Sgemm(false, false, 2, 2, 3, 1f, a, 3, b, 2, 0f, c, 1)).ParamName);
-        Assert.Equal("m", Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Sgemm(false, false, -1, 2, 3, 1f, a, 3, b, 2, 0f, c, 2)).ParamName);
-        var message = Assert.Throws<ArgumentException>(() => Gemm.Sgemm(true, false, 2, 2, 3, 1f, a.AsSpan(0, 5), 2, b, 2, 0f, c, 2)).Message;
-        Assert.Contains("6", message);
-        Assert.Contains("5", message);
+        Assert.Equal("a", Assert.Throws<ArgumentException>(
+            () => Gemm.Sgemm(false, false, 2, 2, 3, 1f, a.AsSpan(0, 5), 3, b, 2, 0f, c, 2)).ParamName);
+        Assert.Equal("b", Assert.Throws<ArgumentException>(
+            () => Gemm.Sgemm(false, false, 2, 2, 3, 1f, a, 3, b.AsSpan(0, 5), 2, 0f, c, 2)).ParamName);
+        Assert.Equal("c", Assert.Throws<ArgumentException>(
+            () => Gemm.Sgemm(false, false, 2, 2, 3, 1f, a, 3, b, 2, 0f, c.AsSpan(0, 3), 2)).ParamName);
+        Assert.Equal("lda", Assert.Throws<ArgumentOutOfRangeException>(
+            () => Gemm.Sgemm(false, false, 2, 2, 3, 1f, a, 2, b, 2, 0f, c, 2)).ParamName);
+        Assert.Equal("ldb", Assert.Throws<ArgumentOutOfRangeException>(
+            () => Gemm.Sgemm(false, true, 2, 2, 3, 1f, a, 3, b, 2, 0f, c, 2)).ParamName);
+        Assert.Equal("ldc", Assert.Throws<ArgumentOutOfRangeException>(
+            () => Gemm.Sgemm(false, false, 2, 2, 3, 1f, a, 3, b, 2, 0f, c, 1)).ParamName);
+        Assert.Equal("m", Assert.Throws<ArgumentOutOfRangeException>(
+            () => Gemm.Sgemm(false, false, -1, 2, 3, 1f, a, 3, b, 2, 0f, c, 2)).ParamName);
+
+        // The message names what was expected and what was given: A^T stored [3, 2] needs 6 elements, got 5.
+        string message = Assert.Throws<ArgumentException>(
+            () => Gemm.Sgemm(true, false, 2, 2, 3, 1f, a.AsSpan(0, 5), 2, b, 2, 0f, c, 2)).Message;
+        Assert.Contains("at least 6", message);
+        Assert.Contains("has 5", message);
     }
 
     /// <summary>Runs one product with row strides <c>width + pad</c> and compares it to a float64 reference.</summary>
