@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Striate.Backends.Cpu;
+using Striate.Bench;
+using TorchSharp;
+
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+string? filter = null;
+int threads = Environment.ProcessorCount;
+bool quick = false, json = false;
+for (int i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--filter" when i + 1 < args.Length: filter = args[++i]; break;
+        case "--threads" when i + 1 < args.Length && int.TryParse(args[i + 1], out int n) && n >= 1: threads = n; i++; break;
+        case "--quick": quick = true; break;
+        case "--json": json = true; break;
+        case "-h" or "--help":
+            Console.WriteLine("Striate.Bench [--filter SUBSTRING] [--threads N] [--quick] [--json]");
+            Console.WriteLine("Times each workload in Striate and in TorchSharp (libtorch CPU), alternately, and writes");
+            Console.WriteLine("bench/results/<date>-<machine>.json and docs/PERFORMANCE.md.");
+            return 0;
+        default:
+            Console.Error.WriteLine($"Unknown or incomplete option '{args[i]}'. Try --help.");
+            return 2;
+    }
+}
+
+int repeats = quick ? 5 : 10, warmup = quick ? 2 : 3;
+double target = quick ? 0.15 : 0.5;
+Parallelism.Threads = threads;
+torch.set_num_threads(threads);
+string load0 = LoadAverage();
+var started = DateTime.UtcNow;
+var log = json ? Console.Error : Console.Out;
+log.WriteLine($"Striate vs libtorch {torch.__version__} (TorchSharp), {threads} thread(s), {(quick ? "quick" : "full")} mode, CPU: {CpuModel()}");
+
+bool Selected(string name) => filter is null || name.Contains(filter, StringComparison.OrdinalIgnoreCase);
+
+// Memory first, before libtorch has allocated anything, so the working set is Striate's alone.
+var extras = new List<Extra>();
+const string memoryName = "memory LeNet-5 train step b64 (Striate)";
+if (Selected(memoryName))
+{
+    using var side = Workloads.StriateLeNetTrain(64);
+    for (int i = 0; i < 5; i++) side.Step();
+    const int steps = 20;
+    GC.Collect();
+    long before = GC.GetTotalAllocatedBytes(precise: true);
+    for (int i = 0; i < steps; i++) side.Step();
+    long after = GC.GetTotalAllocatedBytes(precise: true);
+    using var self = Process.GetCurrentProcess();
+    self.Refresh();
+    extras.Add(new Extra("managed bytes allocated per LeNet-5 train step b64 (steady state, Striate)", "bytes", (after - before) / (double)steps));
+    extras.Add(new Extra("peak working set after Striate LeNet-5 training, before libtorch work", "MiB", self.PeakWorkingSet64 / 1048576.0));
+    foreach (var e in extras) log.WriteLine($"{e.Name}: {e.Value:N0} {e.Unit}");
+}
+
+var rows = new List<Row>();
+foreach (var w in Workloads.All(quick).Where(w => Selected(w.Name)))
+{
+    var row = Harness.Measure(w, repeats, target, warmup);
+    rows.Add(row);
+    log.WriteLine($"{row.Name,-58} Striate {row.Striate.Median,10:F1}  libtorch {row.Torch.Median,10:F1} {row.Unit,-9} ratio {row.Ratio:F2}");
+}
+using (var self = Process.GetCurrentProcess())
+{
+    self.Refresh();
+    extras.Add(new Extra("peak working set of the whole run (both libraries)", "MiB", self.PeakWorkingSet64 / 1048576.0));
+}
+string load1 = LoadAverage();
+
+string table = Table(rows, extras);
+log.WriteLine();
+log.WriteLine(table);
+
+var result = new
+{
+    date = started.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"),
+    machine = Environment.MachineName,
+    cpu = CpuModel(),
+    logicalProcessors = Environment.ProcessorCount,
+    threads,
+    mode = quick ? "quick" : "full",
+    repeats,
+    filter,
+    dotnet = Environment.Version.ToString(),
+    libtorch = torch.__version__,
+    torchSharp = typeof(torch).Assembly.GetName().Version?.ToString(),
+    loadAverageStart = load0,
+    loadAverageEnd = load1,
+    workloads = rows.Select(r => new
+    {
+        name = r.Name, unit = r.Unit, ratio = r.Ratio,
+        striate = new { median = r.Striate.Median, min = r.Striate.Min, max = r.Striate.Max, repeats = r.Striate.Repeats, stepsPerRepeat = r.Striate.StepsPerRepeat },
+        libtorch = new { median = r.Torch.Median, min = r.Torch.Min, max = r.Torch.Max, repeats = r.Torch.Repeats, stepsPerRepeat = r.Torch.StepsPerRepeat },
+    }),
+    extras = extras.Select(e => new { name = e.Name, unit = e.Unit, value = e.Value }),
+};
+string text = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
+if (json) Console.WriteLine(text);
+
+string root = RepoRoot();
+string machine = string.Concat(Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) || c == '-' ? c : '_'));
+string jsonPath = Path.Combine(root, "bench", "results", $"{started:yyyy-MM-dd}-{machine}.json");
+Directory.CreateDirectory(Path.GetDirectoryName(jsonPath)!);
+File.WriteAllText(jsonPath, text + "\n");
+string mdPath = Path.Combine(root, "docs", "PERFORMANCE.md");
+File.WriteAllText(mdPath, Markdown());
+log.WriteLine($"Wrote {Path.GetRelativePath(root, jsonPath)} and {Path.GetRelativePath(root, mdPath)}.");
+return 0;
+
+string Markdown()
+{
+    var sb = new StringBuilder();
+    sb.AppendLine("# Performance");
+    sb.AppendLine();
+    sb.AppendLine("Striate against libtorch (the CPU build PyTorch uses, called through TorchSharp) on the same machine, in the same");
+    sb.AppendLine("process, with the same number of threads. This file is written by the benchmark program:");
+    sb.AppendLine();
+    sb.AppendLine("```");
+    sb.AppendLine("dotnet run -c Release --project bench/Striate.Bench -- --quick          # about 2-3 minutes");
+    sb.AppendLine("dotnet run -c Release --project bench/Striate.Bench                    # full sizes, more repeats");
+    sb.AppendLine("# options: --filter SUBSTRING  --threads N  --quick  --json (print the results as JSON too)");
+    sb.AppendLine("```");
+    sb.AppendLine();
+    sb.AppendLine("Each workload is built in both libraries from the same random data, warmed up, and then timed in alternation");
+    sb.AppendLine("(Striate, libtorch, Striate, ...) so that a change in machine load hits both sides alike. A repeat runs as many");
+    sb.AppendLine("steps as fit in about " + target.ToString("0.##") + " s; the table gives the median throughput over the repeats with the min and max in");
+    sb.AppendLine("brackets. Striate steps run inside a `TensorScope` (buffers are pooled), libtorch steps inside");
+    sb.AppendLine("`torch.NewDisposeScope()`. **Ratio = Striate / libtorch throughput: above 1 means Striate is faster.**");
+    sb.AppendLine();
+    sb.AppendLine($"- Date: {started:yyyy-MM-dd HH:mm} UTC");
+    sb.AppendLine($"- CPU: {CpuModel()} ({Environment.ProcessorCount} logical processors)");
+    sb.AppendLine($"- Threads: {threads} (Striate `Parallelism.Threads`, libtorch `torch.set_num_threads`)");
+    sb.AppendLine($"- Mode: {(quick ? "quick (smaller GEMMs, fewer repeats)" : "full")}, {repeats} timed repeats, {warmup} warm-up steps{(filter is null ? "" : $", filter \"{filter}\"")}");
+    sb.AppendLine($"- .NET {Environment.Version}, libtorch {torch.__version__} via TorchSharp {typeof(torch).Assembly.GetName().Version}");
+    sb.AppendLine($"- Load average (1, 5, 15 min) at start: {load0}; at end: {load1}. Other processes may have shared the machine");
+    sb.AppendLine("  during the run, so single rows can be off by tens of percent; the alternation keeps the ratios fairer than the");
+    sb.AppendLine("  absolute numbers.");
+    sb.AppendLine($"- Raw results: `bench/results/{started:yyyy-MM-dd}-{machine}.json`");
+    sb.AppendLine();
+    sb.AppendLine(table);
+    sb.AppendLine();
+    sb.AppendLine("The memory rows are measured on the Striate side only: managed bytes the garbage collector saw allocated per");
+    sb.AppendLine("training step once the buffer pool is warm (`GC.GetTotalAllocatedBytes`), and the process's peak working set.");
+    return sb.ToString();
+}
+
+static string Table(List<Row> rows, List<Extra> extras)
+{
+    var sb = new StringBuilder();
+    sb.AppendLine("| Workload | Unit | Striate median [min, max] | libtorch median [min, max] | Ratio |");
+    sb.AppendLine("|---|---|---:|---:|---:|");
+    foreach (var r in rows)
+        sb.AppendLine($"| {r.Name} | {r.Unit} | {Fmt(r.Striate)} | {Fmt(r.Torch)} | {r.Ratio:F2} |");
+    foreach (var e in extras)
+        sb.AppendLine($"| {e.Name} | {e.Unit} | {e.Value:N0} | | |");
+    return sb.ToString().TrimEnd();
+
+    static string Fmt(Stats s) => $"{N(s.Median)} [{N(s.Min)}, {N(s.Max)}]";
+    static string N(double v) => v >= 100 ? v.ToString("N0") : v.ToString("F1");
+}
+
+static string CpuModel()
+{
+    try
+    {
+        foreach (var line in File.ReadLines("/proc/cpuinfo"))
+            if (line.StartsWith("model name", StringComparison.Ordinal))
+                return line[(line.IndexOf(':') + 1)..].Trim();
+    }
+    catch (IOException) { }
+    catch (UnauthorizedAccessException) { }
+    return "unknown";
+}
+
+static string LoadAverage()
+{
+    try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+    catch (IOException) { return "unknown"; }
+    catch (UnauthorizedAccessException) { return "unknown"; }
+}
+
+static string RepoRoot()
+{
+    foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+    {
+        for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Striate.slnx"))) return d.FullName;
+    }
+    return Environment.CurrentDirectory;
+}
