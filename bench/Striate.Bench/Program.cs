@@ -93,6 +93,7 @@ var result = new
     torchSharp = typeof(torch).Assembly.GetName().Version?.ToString(),
     loadAverageStart = load0,
     loadAverageEnd = load1,
+    ompWaitPolicy = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"),
     workloads = rows.Select(r => new
     {
         name = r.Name, unit = r.Unit, ratio = r.Ratio,
@@ -142,9 +143,17 @@ string Markdown()
     sb.AppendLine($"- Load average (1, 5, 15 min) at start: {load0}; at end: {load1}. Other processes may have shared the machine");
     sb.AppendLine("  during the run, so single rows can be off by tens of percent; the alternation keeps the ratios fairer than the");
     sb.AppendLine("  absolute numbers.");
+    sb.AppendLine($"- OMP_WAIT_POLICY: {Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset, libgomp's default)"}");
     sb.AppendLine($"- Raw results: `bench/results/{started:yyyy-MM-dd}-{machine}.json`");
     sb.AppendLine();
     sb.AppendLine(table);
+    sb.AppendLine();
+    sb.AppendLine("libtorch parallelises with OpenMP (its bundled libgomp): its worker threads spin-wait at every parallel region, which");
+    sb.AppendLine("is cheap on an idle machine but costly when other processes compete for the cores; .NET's thread pool, which");
+    sb.AppendLine("Striate uses, blocks sooner. On a loaded machine libtorch's multi-threaded rows (small ops, LeNet-5 at small");
+    sb.AppendLine("batches) can therefore fall far below its single-threaded speed. To see how much of a ratio comes from that,");
+    sb.AppendLine("compare with `--threads 1` and with `OMP_WAIT_POLICY=PASSIVE` set in the environment (libgomp reads it when it");
+    sb.AppendLine("loads, so it must be set before the program starts).");
     sb.AppendLine();
     sb.AppendLine("The memory rows are measured on the Striate side only: managed bytes the garbage collector saw allocated per");
     sb.AppendLine("training step once the buffer pool is warm (`GC.GetTotalAllocatedBytes`), and the process's peak working set.");
