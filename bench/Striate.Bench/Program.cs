@@ -1,125 +1,206 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using Striate.Backends.Cpu;
+using Striate.Bench;
+using TorchSharp;
 
-// Gemm.Sgemm throughput on the shapes that matter to the convolution layers.
-//   dotnet run -c Release --project bench/Striate.Bench [-- [filter] [threads, e.g. 1,2] [rounds]]
-// Each row is the best of `rounds` timed batches of at least 50 ms after a warm-up. "cores" is this process's
-// CPU time over wall time during that batch and "idle" the machine's idle share: other processes competing for
-// the cores show up as cores below the thread count with idle near 0, and such a row understates the code.
-string? filter = args.Length > 0 && args[0] != "all" ? args[0] : null;
-int[] threadCounts = args.Length > 1 ? args[1].Split(',').Select(int.Parse).ToArray() : [1, 2];
-int rounds = args.Length > 2 ? int.Parse(args[2]) : 7;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
-(string Name, bool TransA, bool TransB, int M, int N, int K)[] shapes =
-[
-    ("2048^3", false, false, 2048, 2048, 2048),
-    ("1024^3", false, false, 1024, 1024, 1024),
-    ("512^3", false, false, 512, 512, 512),
-    ("conv 64x784x576", false, false, 64, 784, 576),
-    ("conv 6x784x25", false, false, 6, 784, 25),
-    ("conv 16x100x150", false, false, 16, 100, 150),
-    ("1024^3 NT", false, true, 1024, 1024, 1024),
-    ("1024^3 TN", true, false, 1024, 1024, 1024),
-    ("1024^3 TT", true, true, 1024, 1024, 1024),
-    ("conv 64x784x576 NT", false, true, 64, 784, 576),
-    ("conv 64x784x576 TN", true, false, 64, 784, 576),
-    ("conv 64x784x576 TT", true, true, 64, 784, 576),
-    ("small 32^3", false, false, 32, 32, 32),
-    ("small 16^3", false, false, 16, 16, 16),
-    ("small 8^3", false, false, 8, 8, 8),
-    ("small 24x40x30", false, false, 24, 40, 30),
-    ("small 20^3 NT", false, true, 20, 20, 20),
-    ("small 20^3 TT", true, true, 20, 20, 20),
-    ("narrow 1x512x64", false, false, 1, 512, 64),
-    ("narrow 64x1x512", false, false, 64, 1, 512),
-    ("narrow 600x5x300", false, false, 600, 5, 300),
-];
-
-WaitForQuietMachine();
-Console.WriteLine($"{"shape",-22} {"threads",7} {"GFLOP/s",9} {"ms",9} {"cores",6} {"idle",5}");
-foreach (var s in shapes)
+string? filter = null;
+int threads = Environment.ProcessorCount;
+bool quick = false, json = false;
+for (int i = 0; i < args.Length; i++)
 {
-    if (filter is not null && !s.Name.Contains(filter, StringComparison.Ordinal))
+    switch (args[i])
     {
-        continue;
-    }
-
-    var rng = new Random(1);
-    float[] a = Fill(rng, s.M * s.K), b = Fill(rng, s.K * s.N), c = new float[s.M * s.N];
-    int lda = s.TransA ? s.M : s.K, ldb = s.TransB ? s.K : s.N;
-    double flops = 2.0 * s.M * s.N * s.K;
-    foreach (int threads in threadCounts)
-    {
-        Parallelism.Threads = threads;
-        void Run() => Gemm.Sgemm(s.TransA, s.TransB, s.M, s.N, s.K, 1f, a, lda, b, ldb, 0f, c, s.N);
-
-        var warm = Stopwatch.StartNew();
-        while (warm.ElapsedMilliseconds < 300)
-        {
-            Run();
-        }
-
-        int reps = Math.Max(1, (int)(0.05 / (flops / 50e9)));
-        double best = double.MaxValue, cores = 0, idle = 0;
-        for (int round = 0; round < rounds; round++)
-        {
-            TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
-            (long idle0, long total0) = CpuTicks();
-            var sw = Stopwatch.StartNew();
-            for (int r = 0; r < reps; r++)
-            {
-                Run();
-            }
-
-            double seconds = sw.Elapsed.TotalSeconds;
-            (long idle1, long total1) = CpuTicks();
-            if (seconds / reps < best)
-            {
-                best = seconds / reps;
-                cores = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / seconds;
-                idle = total1 > total0 ? (double)(idle1 - idle0) / (total1 - total0) : double.NaN;
-            }
-        }
-
-        Console.WriteLine($"{s.Name,-22} {threads,7} {flops / best / 1e9,9:F1} {best * 1e3,9:F3} {cores,6:F2} {idle,5:F2}");
+        case "--filter" when i + 1 < args.Length: filter = args[++i]; break;
+        case "--threads" when i + 1 < args.Length && int.TryParse(args[i + 1], out int n) && n >= 1: threads = n; i++; break;
+        case "--quick": quick = true; break;
+        case "--json": json = true; break;
+        case "-h" or "--help":
+            Console.WriteLine("Striate.Bench [--filter SUBSTRING] [--threads N] [--quick] [--json]");
+            Console.WriteLine("Times each workload in Striate and in TorchSharp (libtorch CPU), alternately, and writes");
+            Console.WriteLine("bench/results/<date>-<machine>.json and docs/PERFORMANCE.md.");
+            return 0;
+        default:
+            Console.Error.WriteLine($"Unknown or incomplete option '{args[i]}'. Try --help.");
+            return 2;
     }
 }
 
-// Waits (up to a minute) for a second in which the machine is at least 90% idle.
-static void WaitForQuietMachine()
+int repeats = quick ? 5 : 10, warmup = quick ? 2 : 3;
+double target = quick ? 0.15 : 0.5;
+Parallelism.Threads = threads;
+torch.set_num_threads(threads);
+string load0 = LoadAverage();
+var started = DateTime.UtcNow;
+var log = json ? Console.Error : Console.Out;
+log.WriteLine($"Striate vs libtorch {torch.__version__} (TorchSharp), {threads} thread(s), {(quick ? "quick" : "full")} mode, CPU: {CpuModel()}");
+
+bool Selected(string name) => filter is null || name.Contains(filter, StringComparison.OrdinalIgnoreCase);
+
+// Memory first, before libtorch has allocated anything, so the working set is Striate's alone.
+var extras = new List<Extra>();
+const string memoryName = "memory LeNet-5 train step b64 (Striate)";
+if (Selected(memoryName))
 {
-    for (int wait = 0; wait < 60; wait++)
-    {
-        (long idle0, long total0) = CpuTicks();
-        Thread.Sleep(1000);
-        (long idle1, long total1) = CpuTicks();
-        if (total1 == total0 || (double)(idle1 - idle0) / (total1 - total0) > 0.9)
-        {
-            return;
-        }
-    }
+    using var side = Workloads.StriateLeNetTrain(64);
+    for (int i = 0; i < 5; i++) side.Step();
+    const int steps = 20;
+    GC.Collect();
+    long before = GC.GetTotalAllocatedBytes(precise: true);
+    for (int i = 0; i < steps; i++) side.Step();
+    long after = GC.GetTotalAllocatedBytes(precise: true);
+    using var self = Process.GetCurrentProcess();
+    self.Refresh();
+    extras.Add(new Extra("managed bytes allocated per LeNet-5 train step b64 (steady state, Striate)", "bytes", (after - before) / (double)steps));
+    extras.Add(new Extra("peak working set after Striate LeNet-5 training, before libtorch work", "MiB", self.PeakWorkingSet64 / 1048576.0));
+    foreach (var e in extras) log.WriteLine($"{e.Name}: {e.Value:N0} {e.Unit}");
 }
 
-// The idle and total jiffies of all CPUs from /proc/stat, or zeros where there is none.
-static (long Idle, long Total) CpuTicks()
+var rows = new List<Row>();
+foreach (var w in Workloads.All(quick).Where(w => Selected(w.Name)))
 {
-    if (!File.Exists("/proc/stat"))
-    {
-        return (0, 0);
-    }
+    var row = Harness.Measure(w, repeats, target, warmup);
+    rows.Add(row);
+    log.WriteLine($"{row.Name,-58} Striate {row.Striate.Median,10:F1}  libtorch {row.Torch.Median,10:F1} {row.Unit,-9} ratio {row.Ratio:F2}");
+}
+using (var self = Process.GetCurrentProcess())
+{
+    self.Refresh();
+    extras.Add(new Extra("peak working set of the whole run (both libraries)", "MiB", self.PeakWorkingSet64 / 1048576.0));
+}
+string load1 = LoadAverage();
 
-    long[] fields = File.ReadLines("/proc/stat").First()
-        .Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
-    return (fields[3] + fields[4], fields.Sum());
+string table = Table(rows, extras);
+log.WriteLine();
+log.WriteLine(table);
+
+var result = new
+{
+    date = started.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"),
+    machine = Environment.MachineName,
+    cpu = CpuModel(),
+    logicalProcessors = Environment.ProcessorCount,
+    threads,
+    mode = quick ? "quick" : "full",
+    repeats,
+    filter,
+    dotnet = Environment.Version.ToString(),
+    libtorch = torch.__version__,
+    torchSharp = typeof(torch).Assembly.GetName().Version?.ToString(),
+    loadAverageStart = load0,
+    loadAverageEnd = load1,
+    ompWaitPolicy = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"),
+    workloads = rows.Select(r => new
+    {
+        name = r.Name, unit = r.Unit, ratio = r.Ratio,
+        striate = new { median = r.Striate.Median, min = r.Striate.Min, max = r.Striate.Max, repeats = r.Striate.Repeats, stepsPerRepeat = r.Striate.StepsPerRepeat },
+        libtorch = new { median = r.Torch.Median, min = r.Torch.Min, max = r.Torch.Max, repeats = r.Torch.Repeats, stepsPerRepeat = r.Torch.StepsPerRepeat },
+    }),
+    extras = extras.Select(e => new { name = e.Name, unit = e.Unit, value = e.Value }),
+};
+string text = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
+if (json) Console.WriteLine(text);
+
+string root = RepoRoot();
+string machine = string.Concat(Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) || c == '-' ? c : '_'));
+string jsonPath = Path.Combine(root, "bench", "results", $"{started:yyyy-MM-dd}-{machine}.json");
+Directory.CreateDirectory(Path.GetDirectoryName(jsonPath)!);
+File.WriteAllText(jsonPath, text + "\n");
+string mdPath = Path.Combine(root, "docs", "PERFORMANCE.md");
+File.WriteAllText(mdPath, Markdown());
+log.WriteLine($"Wrote {Path.GetRelativePath(root, jsonPath)} and {Path.GetRelativePath(root, mdPath)}.");
+return 0;
+
+string Markdown()
+{
+    var sb = new StringBuilder();
+    sb.AppendLine("# Performance");
+    sb.AppendLine();
+    sb.AppendLine("Striate against libtorch (the CPU build PyTorch uses, called through TorchSharp) on the same machine, in the same");
+    sb.AppendLine("process, with the same number of threads. This file is written by the benchmark program:");
+    sb.AppendLine();
+    sb.AppendLine("```");
+    sb.AppendLine("dotnet run -c Release --project bench/Striate.Bench -- --quick          # about 2-3 minutes");
+    sb.AppendLine("dotnet run -c Release --project bench/Striate.Bench                    # full sizes, more repeats");
+    sb.AppendLine("# options: --filter SUBSTRING  --threads N  --quick  --json (print the results as JSON too)");
+    sb.AppendLine("```");
+    sb.AppendLine();
+    sb.AppendLine("Each workload is built in both libraries from the same random data, warmed up, and then timed in alternation");
+    sb.AppendLine("(Striate, libtorch, Striate, ...) so that a change in machine load hits both sides alike. A repeat runs as many");
+    sb.AppendLine("steps as fit in about " + target.ToString("0.##") + " s; the table gives the median throughput over the repeats with the min and max in");
+    sb.AppendLine("brackets. Striate steps run inside a `TensorScope` (buffers are pooled), libtorch steps inside");
+    sb.AppendLine("`torch.NewDisposeScope()`. **Ratio = Striate / libtorch throughput: above 1 means Striate is faster.**");
+    sb.AppendLine();
+    sb.AppendLine($"- Date: {started:yyyy-MM-dd HH:mm} UTC");
+    sb.AppendLine($"- CPU: {CpuModel()} ({Environment.ProcessorCount} logical processors)");
+    sb.AppendLine($"- Threads: {threads} (Striate `Parallelism.Threads`, libtorch `torch.set_num_threads`)");
+    sb.AppendLine($"- Mode: {(quick ? "quick (smaller GEMMs, fewer repeats)" : "full")}, {repeats} timed repeats, {warmup} warm-up steps{(filter is null ? "" : $", filter \"{filter}\"")}");
+    sb.AppendLine($"- .NET {Environment.Version}, libtorch {torch.__version__} via TorchSharp {typeof(torch).Assembly.GetName().Version}");
+    sb.AppendLine($"- Load average (1, 5, 15 min) at start: {load0}; at end: {load1}. Other processes may have shared the machine");
+    sb.AppendLine("  during the run, so single rows can be off by tens of percent; the alternation keeps the ratios fairer than the");
+    sb.AppendLine("  absolute numbers.");
+    sb.AppendLine($"- OMP_WAIT_POLICY: {Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset, libgomp's default)"}");
+    sb.AppendLine($"- Raw results: `bench/results/{started:yyyy-MM-dd}-{machine}.json`");
+    sb.AppendLine();
+    sb.AppendLine(table);
+    sb.AppendLine();
+    sb.AppendLine("libtorch parallelises with OpenMP (its bundled libgomp): its worker threads spin-wait at every parallel region, which");
+    sb.AppendLine("is cheap on an idle machine but costly when other processes compete for the cores; .NET's thread pool, which");
+    sb.AppendLine("Striate uses, blocks sooner. On a loaded machine libtorch's multi-threaded rows (small ops, LeNet-5 at small");
+    sb.AppendLine("batches) can therefore fall far below its single-threaded speed. To see how much of a ratio comes from that,");
+    sb.AppendLine("compare with `--threads 1` and with `OMP_WAIT_POLICY=PASSIVE` set in the environment (libgomp reads it when it");
+    sb.AppendLine("loads, so it must be set before the program starts).");
+    sb.AppendLine();
+    sb.AppendLine("The memory rows are measured on the Striate side only: managed bytes the garbage collector saw allocated per");
+    sb.AppendLine("training step once the buffer pool is warm (`GC.GetTotalAllocatedBytes`), and the process's peak working set.");
+    return sb.ToString();
 }
 
-static float[] Fill(Random rng, int count)
+static string Table(List<Row> rows, List<Extra> extras)
 {
-    var x = new float[count];
-    for (int i = 0; i < x.Length; i++)
-    {
-        x[i] = (float)(rng.NextDouble() * 2 - 1);
-    }
+    var sb = new StringBuilder();
+    sb.AppendLine("| Workload | Unit | Striate median [min, max] | libtorch median [min, max] | Ratio |");
+    sb.AppendLine("|---|---|---:|---:|---:|");
+    foreach (var r in rows)
+        sb.AppendLine($"| {r.Name} | {r.Unit} | {Fmt(r.Striate)} | {Fmt(r.Torch)} | {r.Ratio:F2} |");
+    foreach (var e in extras)
+        sb.AppendLine($"| {e.Name} | {e.Unit} | {e.Value:N0} | | |");
+    return sb.ToString().TrimEnd();
 
-    return x;
+    static string Fmt(Stats s) => $"{N(s.Median)} [{N(s.Min)}, {N(s.Max)}]";
+    static string N(double v) => v >= 100 ? v.ToString("N0") : v.ToString("F1");
+}
+
+static string CpuModel()
+{
+    try
+    {
+        foreach (var line in File.ReadLines("/proc/cpuinfo"))
+            if (line.StartsWith("model name", StringComparison.Ordinal))
+                return line[(line.IndexOf(':') + 1)..].Trim();
+    }
+    catch (IOException) { }
+    catch (UnauthorizedAccessException) { }
+    return "unknown";
+}
+
+static string LoadAverage()
+{
+    try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+    catch (IOException) { return "unknown"; }
+    catch (UnauthorizedAccessException) { return "unknown"; }
+}
+
+static string RepoRoot()
+{
+    foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+    {
+        for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Striate.slnx"))) return d.FullName;
+    }
+    return Environment.CurrentDirectory;
 }

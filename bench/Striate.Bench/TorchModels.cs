@@ -1,0 +1,67 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Striate.Bench;
+
+/// <summary>TorchSharp networks with the same layers as their Striate counterparts.</summary>
+public static class TorchModels
+{
+    /// <summary>Striate.Models.LeNet5 (modern form): conv 5x5 p2, ReLU, max pool, conv 5x5, ReLU, max pool, three linear layers.</summary>
+    public static Module<Tensor, Tensor> LeNet5(int classes = 10) => Sequential(
+        ("conv1", Conv2d(1, 6, 5, padding: 2)), ("act1", ReLU()), ("pool1", MaxPool2d(2)),
+        ("conv2", Conv2d(6, 16, 5)), ("act2", ReLU()), ("pool2", MaxPool2d(2)),
+        ("flatten", Flatten()),
+        ("fc1", Linear(400, 120)), ("act3", ReLU()),
+        ("fc2", Linear(120, 84)), ("act4", ReLU()),
+        ("fc3", Linear(84, classes)));
+
+    /// <summary>ResNet-18 with the CIFAR stem (3x3 stride-1 convolution, no max pool), as Striate's smallInput form.</summary>
+    public static Module<Tensor, Tensor> ResNet18(int classes = 10)
+    {
+        var layers = new List<(string, Module<Tensor, Tensor>)>
+        {
+            ("conv1", Conv2d(3, 64, 3, padding: 1, bias: false)), ("bn1", BatchNorm2d(64)), ("relu", ReLU()),
+        };
+        int inplanes = 64;
+        int[] widths = [64, 128, 256, 512];
+        for (int i = 0; i < widths.Length; i++)
+        {
+            int stride = i == 0 ? 1 : 2;
+            layers.Add(($"layer{i + 1}", Sequential(
+                new BasicBlock($"l{i}b0", inplanes, widths[i], stride),
+                new BasicBlock($"l{i}b1", widths[i], widths[i], 1))));
+            inplanes = widths[i];
+        }
+        layers.Add(("avgpool", AdaptiveAvgPool2d(1)));
+        layers.Add(("flatten", Flatten()));
+        layers.Add(("fc", Linear(512, classes)));
+        return Sequential(layers);
+    }
+
+    private sealed class BasicBlock : Module<Tensor, Tensor>
+    {
+        private readonly Module<Tensor, Tensor> conv1, bn1, conv2, bn2;
+        private readonly Module<Tensor, Tensor>? downsample;
+
+        public BasicBlock(string name, int inplanes, int planes, int stride) : base(name)
+        {
+            conv1 = Conv2d(inplanes, planes, 3, stride: stride, padding: 1, bias: false);
+            bn1 = BatchNorm2d(planes);
+            conv2 = Conv2d(planes, planes, 3, padding: 1, bias: false);
+            bn2 = BatchNorm2d(planes);
+            if (stride != 1 || inplanes != planes)
+                downsample = Sequential(Conv2d(inplanes, planes, 1, stride: stride, bias: false), BatchNorm2d(planes));
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor input)
+        {
+            var x = functional.relu(bn1.call(conv1.call(input)));
+            x = bn2.call(conv2.call(x));
+            var identity = downsample is null ? input : downsample.call(input);
+            return functional.relu(x + identity);
+        }
+    }
+}

@@ -1,0 +1,256 @@
+using Striate.Backends.Cpu;
+using Striate.Models;
+using Striate.Ops;
+using Striate.Optim;
+using Striate.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using STensor = Striate.Tensors.Tensor;
+using TTensor = TorchSharp.torch.Tensor;
+using Generator = Striate.Tensors.Generator;
+
+namespace Striate.Bench;
+
+/// <summary>The benchmark workloads; both sides of each start from the same random data.</summary>
+public static class Workloads
+{
+    public static List<Workload> All(bool quick)
+    {
+        var list = new List<Workload>
+        {
+            Gemm(quick ? 1024 : 2048),
+            Gemm(quick ? 512 : 1024),
+            Conv("conv2d fwd+bwd LeNet conv1 [64,1,28,28] 1->6 5x5 p2", 64, 1, 6, 28, 5, 2),
+            Conv("conv2d fwd+bwd [16,64,32,32] 64->64 3x3 p1", 16, 64, 64, 32, 3, 1),
+            MaxPool(backward: false),
+            MaxPool(backward: true),
+            BatchNorm(),
+        };
+        foreach (int b in new[] { 16, 64, 256 }) list.Add(LeNetTrain(b));
+        list.Add(LeNetInference(256));
+        list.Add(ResNet18Train(16));
+        return list;
+    }
+
+    // ---- data shared by both sides -------------------------------------------------------------------
+
+    private static float[] Random(int count, int seed)
+    {
+        var rng = new Random(seed);
+        var a = new float[count];
+        for (int i = 0; i < a.Length; i++) a[i] = (float)(rng.NextDouble() * 2 - 1);
+        return a;
+    }
+
+    private static int[] Labels(int count, int classes, int seed)
+    {
+        var rng = new Random(seed);
+        var a = new int[count];
+        for (int i = 0; i < a.Length; i++) a[i] = rng.Next(classes);
+        return a;
+    }
+
+    private static int Numel(int[] shape) => shape.Aggregate(1, (a, b) => a * b);
+
+    private static STensor S(int[] shape, int seed, bool grad = false)
+    {
+        var t = STensor.FromArray(Random(Numel(shape), seed), shape);
+        t.RequiresGrad = grad;
+        return t;
+    }
+
+    private static TTensor T(int[] shape, int seed, bool grad = false) =>
+        torch.tensor(Random(Numel(shape), seed), Array.ConvertAll(shape, d => (long)d), dtype: ScalarType.Float32, requires_grad: grad);
+
+    private static TTensor TLabels(int[] labels) => torch.tensor(Array.ConvertAll(labels, l => (long)l), dtype: ScalarType.Int64);
+
+    private static Side TorchSide(Action step, params IDisposable[] held) => new(() =>
+    {
+        using var scope = torch.NewDisposeScope();
+        step();
+    }, () => { foreach (var h in held) h.Dispose(); });
+
+    private static Side StriateSide(Action step) => new(() =>
+    {
+        using (TensorScope.Begin()) step();
+    });
+
+    // ---- workloads ---------------------------------------------------------------------------------------
+
+    private static Workload Gemm(int n) => new(
+        $"gemm {n}x{n}x{n}", "GFLOP/s", 2.0 * n * n * n / 1e9,
+        () =>
+        {
+            float[] a = Random(n * n, 1), b = Random(n * n, 2), c = new float[n * n];
+            return new Side(() => Backends.Cpu.Gemm.Sgemm(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n));
+        },
+        () =>
+        {
+            TTensor a = T([n, n], 1), b = T([n, n], 2);
+            return TorchSide(() => torch.mm(a, b), a, b);
+        });
+
+    private static Workload Conv(string name, int batch, int ic, int oc, int hw, int k, int pad)
+    {
+        int outHw = hw + 2 * pad - k + 1;
+        int[] xs = [batch, ic, hw, hw], ws = [oc, ic, k, k], bs = [oc], ys = [batch, oc, outHw, outHw];
+        return new Workload(name, "images/s", batch,
+            () =>
+            {
+                STensor x = S(xs, 1, true), w = S(ws, 2, true), b = S(bs, 3, true), g = S(ys, 4);
+                return StriateSide(() =>
+                {
+                    var y = F.Conv2d(x, w, b, padding: pad);
+                    y.Backward(g);
+                });
+            },
+            () =>
+            {
+                TTensor x = T(xs, 1, true), w = T(ws, 2, true), b = T(bs, 3, true), g = T(ys, 4);
+                return TorchSide(() =>
+                {
+                    var y = nn.functional.conv2d(x, w, b, padding: [pad, pad]);
+                    y.backward([g]);
+                }, x, w, b, g);
+            });
+    }
+
+    private static Workload MaxPool(bool backward)
+    {
+        int[] xs = [64, 16, 28, 28], ys = [64, 16, 14, 14];
+        return new Workload(backward ? "maxpool2d 2x2 fwd+bwd [64,16,28,28]" : "maxpool2d 2x2 fwd [64,16,28,28]", "images/s", 64,
+            () =>
+            {
+                STensor x = S(xs, 1, backward), g = S(ys, 4);
+                return StriateSide(() =>
+                {
+                    var y = F.MaxPool2d(x, (2, 2));
+                    if (backward) y.Backward(g);
+                });
+            },
+            () =>
+            {
+                TTensor x = T(xs, 1, backward), g = T(ys, 4);
+                return TorchSide(() =>
+                {
+                    var y = nn.functional.max_pool2d(x, 2);
+                    if (backward) y.backward([g]);
+                }, x, g);
+            });
+    }
+
+    private static Workload BatchNorm()
+    {
+        int[] xs = [32, 64, 16, 16];
+        return new Workload("batchnorm2d train fwd+bwd [32,64,16,16]", "images/s", 32,
+            () =>
+            {
+                STensor x = S(xs, 1, true), g = S(xs, 4);
+                STensor w = STensor.Ones(64), b = STensor.Zeros(64), rm = STensor.Zeros(64), rv = STensor.Ones(64);
+                w.RequiresGrad = true;
+                b.RequiresGrad = true;
+                return StriateSide(() =>
+                {
+                    var y = F.BatchNorm(x, rm, rv, w, b, training: true);
+                    y.Backward(g);
+                });
+            },
+            () =>
+            {
+                TTensor x = T(xs, 1, true), g = T(xs, 4);
+                TTensor w = torch.ones(64, requires_grad: true), b = torch.zeros(64, requires_grad: true);
+                TTensor rm = torch.zeros(64), rv = torch.ones(64);
+                return TorchSide(() =>
+                {
+                    var y = nn.functional.batch_norm(x, rm, rv, w, b, training: true);
+                    y.backward([g]);
+                }, x, g, w, b, rm, rv);
+            });
+    }
+
+    /// <summary>One Striate LeNet-5 training step (forward, cross-entropy, backward, Adam) inside a TensorScope.</summary>
+    public static Side StriateLeNetTrain(int batch)
+    {
+        var model = new LeNet5(generator: new Generator(1));
+        var opt = new Adam(model.Parameters(), lr: 1e-3f);
+        STensor x = S([batch, 1, 28, 28], 1);
+        int[] labels = Labels(batch, 10, 2);
+        return StriateSide(() =>
+        {
+            var loss = F.CrossEntropy(model.Call(x), labels);
+            opt.ZeroGrad();
+            loss.Backward();
+            opt.Step();
+        });
+    }
+
+    private static Workload LeNetTrain(int batch) => new(
+        $"LeNet-5 train step b{batch} (Adam)", "images/s", batch,
+        () => StriateLeNetTrain(batch),
+        () =>
+        {
+            var model = TorchModels.LeNet5();
+            var opt = optim.Adam(model.parameters(), lr: 1e-3);
+            TTensor x = T([batch, 1, 28, 28], 1), y = TLabels(Labels(batch, 10, 2));
+            return TorchSide(() =>
+            {
+                var loss = nn.functional.cross_entropy(model.call(x), y);
+                opt.zero_grad();
+                loss.backward();
+                opt.step();
+            }, x, y, opt, model);
+        });
+
+    private static Workload LeNetInference(int batch) => new(
+        $"LeNet-5 inference b{batch} (eval, no grad)", "images/s", batch,
+        () =>
+        {
+            var model = new LeNet5(generator: new Generator(1));
+            model.Eval();
+            STensor x = S([batch, 1, 28, 28], 1);
+            return StriateSide(() =>
+            {
+                using (Autograd.NoGrad()) model.Call(x);
+            });
+        },
+        () =>
+        {
+            var model = TorchModels.LeNet5();
+            model.eval();
+            TTensor x = T([batch, 1, 28, 28], 1);
+            return TorchSide(() =>
+            {
+                using (torch.no_grad()) model.call(x);
+            }, x, model);
+        });
+
+    private static Workload ResNet18Train(int batch) => new(
+        $"ResNet-18 (CIFAR stem) train step b{batch} [3,32,32] (Adam)", "images/s", batch,
+        () =>
+        {
+            var model = ResNet.ResNet18(10, 3, smallInput: true, generator: new Generator(1));
+            var opt = new Adam(model.Parameters(), lr: 1e-3f);
+            STensor x = S([batch, 3, 32, 32], 1);
+            int[] labels = Labels(batch, 10, 2);
+            return StriateSide(() =>
+            {
+                var loss = F.CrossEntropy(model.Call(x), labels);
+                opt.ZeroGrad();
+                loss.Backward();
+                opt.Step();
+            });
+        },
+        () =>
+        {
+            var model = TorchModels.ResNet18(10);
+            var opt = optim.Adam(model.parameters(), lr: 1e-3);
+            TTensor x = T([batch, 3, 32, 32], 1), y = TLabels(Labels(batch, 10, 2));
+            return TorchSide(() =>
+            {
+                var loss = nn.functional.cross_entropy(model.call(x), y);
+                opt.zero_grad();
+                loss.backward();
+                opt.step();
+            }, x, y, opt, model);
+        });
+}
