@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
 namespace Striate.Backends.Cpu;
 
 /// <summary>
@@ -25,12 +28,7 @@ public static unsafe class NormKernels
                     for (int i = 0; i < n; i++) s += TensorPrimitives.Sum(new ReadOnlySpan<float>(xs + ((long)i * c + ch) * inner, inner));
                     double mu = s / ((double)n * inner), v = 0;
                     for (int i = 0; i < n; i++)
-                    {
-                        var plane = new ReadOnlySpan<float>(xs + ((long)i * c + ch) * inner, inner);
-                        var tmp = new Span<float>(ys + ((long)i * c + ch) * inner, inner);
-                        TensorPrimitives.Subtract(plane, (float)mu, tmp);
-                        v += TensorPrimitives.SumOfSquares(tmp);
-                    }
+                        v += SumOfSquaredDeviations(xs + ((long)i * c + ch) * inner, inner, (float)mu);
                     ((float*)am)[ch] = (float)mu;
                     ((float*)av)[ch] = (float)(v / ((double)n * inner));
                     ((float*)ai)[ch] = (float)(1.0 / Math.Sqrt(v / ((double)n * inner) + eps));
@@ -38,12 +36,7 @@ public static unsafe class NormKernels
                 float scale = ((float*)ai)[ch] * (hasG ? ((float*)ag)[ch] : 1f);
                 float shift = (hasB ? ((float*)ab)[ch] : 0f) - ((float*)am)[ch] * scale;
                 for (int i = 0; i < n; i++)
-                {
-                    var plane = new ReadOnlySpan<float>(xs + ((long)i * c + ch) * inner, inner);
-                    var outp = new Span<float>(ys + ((long)i * c + ch) * inner, inner);
-                    TensorPrimitives.Multiply(plane, scale, outp);
-                    TensorPrimitives.Add(outp, shift, outp);
-                }
+                    Affine(xs + ((long)i * c + ch) * inner, null, ys + ((long)i * c + ch) * inner, inner, scale, 0f, shift);
             });
         }
     }
@@ -62,16 +55,13 @@ public static unsafe class NormKernels
                 float* xs = (float*)ax, dys = (float*)ady;
                 float mu = ((float*)am)[ch], inv = ((float*)ai)[ch];
                 double sdy = 0, sdyx = 0;
-                float[] tmp = System.Buffers.ArrayPool<float>.Shared.Rent(inner);
                 for (int i = 0; i < n; i++)
                 {
-                    var dyp = new ReadOnlySpan<float>(dys + ((long)i * c + ch) * inner, inner);
-                    var xc = tmp.AsSpan(0, inner);
-                    TensorPrimitives.Subtract(new ReadOnlySpan<float>(xs + ((long)i * c + ch) * inner, inner), mu, xc);
-                    sdy += TensorPrimitives.Sum(dyp);
-                    sdyx += TensorPrimitives.Dot(dyp, xc);
+                    long o = ((long)i * c + ch) * inner;
+                    var (planeSum, planeDot) = SumAndCenteredDot(dys + o, xs + o, inner, mu);
+                    sdy += planeSum;
+                    sdyx += planeDot;
                 }
-                System.Buffers.ArrayPool<float>.Shared.Return(tmp);
                 sdyx *= inv; // sum(dy * xhat)
                 if (wantG) ((float*)adg)[ch] = (float)sdyx;
                 if (wantB) ((float*)adb)[ch] = (float)sdy;
@@ -85,16 +75,67 @@ public static unsafe class NormKernels
                 for (int i = 0; i < n; i++)
                 {
                     long o = ((long)i * c + ch) * inner;
-                    var outp = new Span<float>((float*)adx + o, inner);
-                    TensorPrimitives.Multiply(new ReadOnlySpan<float>(dys + o, inner), a, outp);
-                    if (training)
-                    {
-                        TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(xs + o, inner), b, outp, outp);
-                        TensorPrimitives.Add(outp, c0, outp);
-                    }
+                    Affine(dys + o, training ? xs + o : null, (float*)adx + o, inner, a, b, c0);
                 }
             });
         }
+    }
+
+    // sum over i of (x[i] - mean)^2, in float lanes per plane.
+    private static double SumOfSquaredDeviations(float* x, int n, float mean)
+    {
+        var acc = Vector<float>.Zero;
+        var m = new Vector<float>(mean);
+        int i = 0;
+        for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            var d = Unsafe.ReadUnaligned<Vector<float>>(x + i) - m;
+            acc += d * d;
+        }
+        double s = Vector.Sum(acc);
+        for (; i < n; i++) s += (double)(x[i] - mean) * (x[i] - mean);
+        return s;
+    }
+
+    // (sum dy, sum dy * (x - mean)) in one pass.
+    private static (double Sum, double Dot) SumAndCenteredDot(float* dy, float* x, int n, float mean)
+    {
+        var s = Vector<float>.Zero;
+        var d = Vector<float>.Zero;
+        var m = new Vector<float>(mean);
+        int i = 0;
+        for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            var g = Unsafe.ReadUnaligned<Vector<float>>(dy + i);
+            s += g;
+            d += g * (Unsafe.ReadUnaligned<Vector<float>>(x + i) - m);
+        }
+        double sum = Vector.Sum(s), dot = Vector.Sum(d);
+        for (; i < n; i++)
+        {
+            sum += dy[i];
+            dot += (double)dy[i] * (x[i] - mean);
+        }
+        return (sum, dot);
+    }
+
+    // dst = a * u + b * v + c (v may be null, then b is ignored), in one pass.
+    private static void Affine(float* u, float* v, float* dst, int n, float a, float b, float c)
+    {
+        var va = new Vector<float>(a);
+        var vb = new Vector<float>(b);
+        var vc = new Vector<float>(c);
+        int i = 0;
+        if (v is null)
+        {
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+                Unsafe.WriteUnaligned(dst + i, Unsafe.ReadUnaligned<Vector<float>>(u + i) * va + vc);
+            for (; i < n; i++) dst[i] = u[i] * a + c;
+            return;
+        }
+        for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+            Unsafe.WriteUnaligned(dst + i, Unsafe.ReadUnaligned<Vector<float>>(u + i) * va + Unsafe.ReadUnaligned<Vector<float>>(v + i) * vb + vc);
+        for (; i < n; i++) dst[i] = u[i] * a + v[i] * b + c;
     }
 
     private static void For(int count, long workPerItem, Action<int> body)
