@@ -20,6 +20,12 @@ public static unsafe class PoolKernels
 
     private static void MaxForwardPlanes(in Pool2dGeometry g, int p0, int p1, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax)
     {
+        if (g.KernelHeight == 2 && g.KernelWidth == 2 && g.StrideH == 2 && g.StrideW == 2 && g.PadH == 0 && g.PadW == 0 &&
+            g.DilationH == 1 && g.DilationW == 1 && !g.CeilMode && g.OutHeight * 2 <= g.InHeight && g.OutWidth * 2 <= g.InWidth)
+        {
+            MaxForward2x2(g, p0, p1, x, y, argmax);
+            return;
+        }
         int oh = g.OutHeight, ow = g.OutWidth, inPlane = g.InHeight * g.InWidth, outPlane = oh * ow;
         for (int p = p0; p < p1; p++)
         {
@@ -49,6 +55,51 @@ public static unsafe class PoolKernels
                         }
                     y[p * outPlane + i * ow + j] = max;
                     argmax[p * outPlane + i * ow + j] = best;
+                }
+            }
+        }
+    }
+
+    // The common 2x2 / 2 window with no padding: every window lies inside the input, visited in the same
+    // row-major order as the general loop, so the same element wins.
+    private static void MaxForward2x2(in Pool2dGeometry g, int p0, int p1, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax)
+    {
+        int oh = g.OutHeight, ow = g.OutWidth, w = g.InWidth, inPlane = g.InHeight * w, outPlane = oh * ow;
+        fixed (float* px = x, py = y)
+        fixed (int* pa = argmax)
+        {
+            for (int p = p0; p < p1; p++)
+            {
+                float* src = px + (long)p * inPlane;
+                float* dst = py + (long)p * outPlane;
+                int* arg = pa + (long)p * outPlane;
+                for (int i = 0; i < oh; i++)
+                {
+                    float* r0 = src + 2 * i * w;
+                    float* r1 = r0 + w;
+                    int base0 = 2 * i * w;
+                    for (int j = 0; j < ow; j++)
+                    {
+                        // Branch-free selects: on real activations the comparisons are unpredictable.
+                        int c = 2 * j;
+                        float m = r0[c], v;
+                        int best = base0 + c;
+                        bool take;
+                        v = r0[c + 1];
+                        take = (v > m) | float.IsNaN(v);
+                        m = take ? v : m;
+                        best = take ? base0 + c + 1 : best;
+                        v = r1[c];
+                        take = (v > m) | float.IsNaN(v);
+                        m = take ? v : m;
+                        best = take ? base0 + w + c : best;
+                        v = r1[c + 1];
+                        take = (v > m) | float.IsNaN(v);
+                        m = take ? v : m;
+                        best = take ? base0 + w + c + 1 : best;
+                        dst[i * ow + j] = m;
+                        arg[i * ow + j] = best;
+                    }
                 }
             }
         }

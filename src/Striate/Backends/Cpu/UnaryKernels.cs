@@ -1,4 +1,7 @@
 
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace Striate.Backends.Cpu;
 
 /// <summary>Elementwise unary functions and their derivatives, vectorised through TensorPrimitives.</summary>
@@ -31,6 +34,22 @@ public static class UnaryKernels
         }
     }
 
+    // dx = dy where x > 0, else 0 (0 at exactly 0, as PyTorch).
+    private static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        int n = dy.Length, i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var xv = MemoryMarshal.Cast<float, Vector<float>>(x[..n]);
+            var gv = MemoryMarshal.Cast<float, Vector<float>>(dy);
+            var dv = MemoryMarshal.Cast<float, Vector<float>>(dx[..n]);
+            for (int k = 0; k < gv.Length; k++)
+                dv[k] = Vector.ConditionalSelect(Vector.GreaterThan(xv[k], Vector<float>.Zero), gv[k], Vector<float>.Zero);
+            i = gv.Length * Vector<float>.Count;
+        }
+        for (; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : 0f;
+    }
+
     // dx = dy * f'(x), using the saved input x or output y, whichever the derivative is cheaper from.
     // At exactly zero: relu gives 0, leaky_relu its slope, elu alpha (PyTorch's choices).
     public static void Backward(UnaryOp op, float alpha, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
@@ -54,7 +73,7 @@ public static class UnaryKernels
                 for (int i = 0; i < n; i++) dx[i] = dy[i] * alpha * MathF.Pow(x[i], alpha - 1f);
                 break;
             case UnaryOp.Relu:
-                for (int i = 0; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : 0f;
+                ReluBackward(x, dy, dx);
                 break;
             case UnaryOp.LeakyRelu:
                 for (int i = 0; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : alpha * dy[i];
