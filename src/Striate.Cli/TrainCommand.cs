@@ -30,9 +30,10 @@ public static class TrainCommand
         var validation = new Option<double>("--validation") { Description = "Fraction of the training images held out for validation." };
         var limit = new Option<int>("--limit") { Description = "Train on the first N training images only (0: all)." };
         var testLimit = new Option<int>("--test-limit") { Description = "Evaluate on the first N test images only (0: all)." };
-        var schedule = new Option<string>("--schedule") { Description = $"Learning-rate schedule over the run: {string.Join(", ", LrSchedule.Names)}.", DefaultValueFactory = _ => "cosine" };
+        var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule over the run: constant, cosine, onecycle, step:SIZE:GAMMA, multistep:E1,E2:GAMMA; add +warmup:EPOCHS for a linear warm-up.", DefaultValueFactory = _ => "cosine" };
+        var clip = new Option<double?>("--clip-grad-norm") { Description = "Clip the gradients' joint L2 norm to this value before every step." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per epoch." };
-        foreach (var o in new Option[] { model, data, epochs, batch, optimizer, lr, momentum, weightDecay, schedule, seed, threads, output, resume, validation, limit, testLimit, json })
+        foreach (var o in new Option[] { model, data, epochs, batch, optimizer, lr, momentum, weightDecay, schedule, clip, seed, threads, output, resume, validation, limit, testLimit, json })
             cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
@@ -44,9 +45,17 @@ public static class TrainCommand
                 throw new CliUsageException($"--optimizer: unknown optimizer '{opt}'. Valid optimizers: {string.Join(", ", OptimizerConfig.Names)}.");
             float rate = r.GetValue(lr) ?? (opt == "sgd" ? 0.05f : 2e-3f);
             if (!(rate > 0) || float.IsInfinity(rate)) throw new CliUsageException($"--lr must be a positive number, got {rate.ToString(CultureInfo.InvariantCulture)}.");
-            string sched = r.GetValue(schedule)!.ToLowerInvariant();
-            if (!LrSchedule.Names.Contains(sched))
-                throw new CliUsageException($"--schedule: unknown schedule '{sched}'. Valid schedules: {string.Join(", ", LrSchedule.Names)}.");
+            string sched = r.GetValue(schedule)!;
+            try
+            {
+                LrSchedule.Parse(sched);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliUsageException($"--schedule: {e.Message}");
+            }
+            if (r.GetValue(clip) is double clipNorm && !(clipNorm > 0))
+                throw new CliUsageException($"--clip-grad-norm must be > 0, got {clipNorm.ToString(CultureInfo.InvariantCulture)}.");
             if (r.GetValue(epochs) < 1) throw new CliUsageException($"--epochs must be >= 1, got {r.GetValue(epochs)}.");
             if (r.GetValue(batch) < 1) throw new CliUsageException($"--batch-size must be >= 1, got {r.GetValue(batch)}.");
             if (r.GetValue(weightDecay) < 0) throw new CliUsageException($"--weight-decay must be >= 0, got {r.GetValue(weightDecay)}.");
@@ -73,6 +82,7 @@ public static class TrainCommand
                 Output = r.GetValue(output) ?? Path.Combine("runs", (arch ?? "lenet5") + ".safetensors"),
                 Resume = r.GetValue(resume),
                 Schedule = sched,
+                ClipGradNorm = r.GetValue(clip),
             };
             TrainingRun run;
             try

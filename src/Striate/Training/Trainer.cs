@@ -32,6 +32,9 @@ public sealed class Trainer
     /// <summary>The learning rate the schedule multiplies; taken from the optimizer when the trainer is made.</summary>
     public float BaseLr { get; set; }
 
+    /// <summary>When set, gradients are clipped to this joint L2 norm before every step.</summary>
+    public double? ClipGradNorm { get; set; }
+
     /// <summary>Epochs of the whole run, which the schedule spans.</summary>
     public int TotalEpochs { get; set; } = 1;
 
@@ -46,7 +49,7 @@ public sealed class Trainer
         foreach (var batch in loader.Epoch(epoch))
         {
             if (Schedule is not null)
-                Optimizer.Lr = (float)(BaseLr * Schedule.Factor((long)epoch * batches + b, (long)TotalEpochs * batches));
+                Optimizer.Lr = (float)(BaseLr * Schedule.Factor((long)epoch * batches + b, (long)TotalEpochs * batches, batches));
             using (TensorScope.Begin())
             {
                 Tensor logits, loss;
@@ -66,6 +69,7 @@ public sealed class Trainer
                 }
                 Optimizer.ZeroGrad();
                 loss.Backward();
+                if (ClipGradNorm is double clip) GradientClipping.ClipGradNorm(Model.Parameters(), clip);
                 Optimizer.Step();
                 float l = loss.Item();
                 if (!float.IsFinite(l))

@@ -28,8 +28,11 @@ public sealed record TrainingOptions
     /// <summary>Use only the first N test images (0 for all).</summary>
     public int TestLimit { get; init; }
 
-    /// <summary>The learning-rate schedule over the whole run: constant or cosine.</summary>
+    /// <summary>The learning-rate schedule over the whole run, as <see cref="LrSchedule.Parse"/> reads it.</summary>
     public string Schedule { get; init; } = "constant";
+
+    /// <summary>Clip gradients to this joint L2 norm before every step (null: no clipping).</summary>
+    public double? ClipGradNorm { get; init; }
 
     /// <summary>The checkpoint written after every epoch.</summary>
     public required string Output { get; init; }
@@ -97,17 +100,25 @@ public sealed class TrainingRun
         StartEpoch = resume?.Epoch ?? 0;
         if (StartEpoch >= options.Epochs)
             throw new ArgumentException($"--resume: the checkpoint has already trained {StartEpoch} epochs; ask for more than that with --epochs.");
-        ScheduleName = resume?.Extra.GetValueOrDefault("schedule") ?? options.Schedule;
+        var schedule = LrSchedule.Parse(resume?.Extra.GetValueOrDefault("schedule") ?? options.Schedule);
+        ScheduleName = schedule.ToString()!;
+        ClipGradNorm = resume is not null && resume.Extra.TryGetValue("clip_grad_norm", out var clipText)
+            ? double.Parse(clipText, CultureInfo.InvariantCulture) : options.ClipGradNorm;
+        if (ClipGradNorm is double c && !(c > 0)) throw new ArgumentException($"the gradient clipping norm must be > 0, got {c}.");
         Trainer = new Trainer(Model, Optimizer)
         {
-            Schedule = LrSchedule.Parse(ScheduleName),
+            Schedule = schedule,
             BaseLr = OptimizerConfig.Lr,
             TotalEpochs = options.Epochs,
+            ClipGradNorm = ClipGradNorm,
         };
     }
 
-    /// <summary>The learning-rate schedule's name, saved in the checkpoint.</summary>
+    /// <summary>The learning-rate schedule's text, saved in the checkpoint.</summary>
     public string ScheduleName { get; }
+
+    /// <summary>The gradient clipping norm, saved in the checkpoint; null for none.</summary>
+    public double? ClipGradNorm { get; }
 
     public ulong Seed { get; }
     public ModelSpec Spec { get; }
@@ -159,7 +170,9 @@ public sealed class TrainingRun
             Optimizer = OptimizerConfig,
             OptimizerState = Optimizer.StateDict(),
             Seed = Seed,
-            Extra = new Dictionary<string, string> { ["schedule"] = ScheduleName, ["epochs_planned"] = _options.Epochs.ToString(CultureInfo.InvariantCulture) },
+            Extra = ClipGradNorm is double clip
+                ? new Dictionary<string, string> { ["schedule"] = ScheduleName, ["epochs_planned"] = _options.Epochs.ToString(CultureInfo.InvariantCulture), ["clip_grad_norm"] = clip.ToString("R", CultureInfo.InvariantCulture) }
+                : new Dictionary<string, string> { ["schedule"] = ScheduleName, ["epochs_planned"] = _options.Epochs.ToString(CultureInfo.InvariantCulture) },
         }.Save(_options.Output);
     }
 

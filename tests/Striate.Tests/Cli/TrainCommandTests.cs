@@ -54,6 +54,20 @@ public class TrainCommandTests
     }
 
     [Fact]
+    public void StepScheduleAndClippingReachTheOptimizerAndTheCheckpoint()
+    {
+        string dir = Repo.TempDir(), model = Path.Combine(dir, "m.safetensors");
+        var (code, output, err) = Run([.. Small(model, 2), "--schedule", "step:1:0.5", "--clip-grad-norm", "1.5", "--json"]);
+        Assert.True(code == 0, err);
+        var lrs = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("lr").GetDouble()).ToArray();
+        Assert.Equal(0.002, lrs[0], 6);
+        Assert.Equal(0.001, lrs[1], 6);
+        var meta = SafeTensors.Read(model).Metadata;
+        Assert.Equal("step:1:0.5", meta["schedule"]);
+        Assert.Equal("1.5", meta["clip_grad_norm"]);
+    }
+
+    [Fact]
     public void PredictReadsAnImageFile()
     {
         string dir = Repo.TempDir(), model = Path.Combine(dir, "m.safetensors");
@@ -81,6 +95,8 @@ public class TrainCommandTests
     [InlineData(new[] { "--optimizer", "rmsprop" }, "Valid optimizers: adam, adamw, sgd")]
     [InlineData(new[] { "--data", "/no/such/folder" }, "/no/such/folder")]
     [InlineData(new[] { "--epochs", "0" }, "--epochs must be >= 1")]
+    [InlineData(new[] { "--schedule", "linear" }, "--schedule: Schedule 'linear'")]
+    [InlineData(new[] { "--clip-grad-norm", "0" }, "--clip-grad-norm must be > 0")]
     [InlineData(new[] { "--model", "alexnet", "--limit", "10" }, "alexnet cannot take 1x28x28 images: ")]
     public void BadOptionsAreUsageErrors(string[] extra, string fragment)
     {
