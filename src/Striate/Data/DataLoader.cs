@@ -9,8 +9,10 @@ namespace Striate.Data;
 /// </summary>
 public sealed class DataLoader
 {
-    public DataLoader(ImageDataset dataset, int batchSize, bool shuffle = false, ulong seed = 0, bool dropLast = false, bool prefetch = true)
+    public DataLoader(ImageDataset dataset, int batchSize, bool shuffle = false, ulong seed = 0, bool dropLast = false, bool prefetch = true,
+        Transforms.ImageTransform? transform = null)
     {
+        Transform = transform;
         ArgumentNullException.ThrowIfNull(dataset);
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"DataLoader: batch size must be >= 1, got {batchSize}.");
         Dataset = dataset;
@@ -27,6 +29,9 @@ public sealed class DataLoader
     public ulong Seed { get; }
     public bool DropLast { get; }
     public bool Prefetch { get; }
+
+    /// <summary>Applied to every image as its batch is assembled (augmentation); null for none.</summary>
+    public Transforms.ImageTransform? Transform { get; }
 
     /// <summary>Batches per epoch.</summary>
     public int BatchCount => DropLast ? Dataset.Count / BatchSize : (Dataset.Count + BatchSize - 1) / BatchSize;
@@ -58,7 +63,11 @@ public sealed class DataLoader
             for (int i = 0; i < n; i++)
             {
                 int idx = order[start + i];
-                Dataset.Image(idx).CopyTo(dst.Slice(i * size, size));
+                if (Transform is null)
+                    Dataset.Image(idx).CopyTo(dst.Slice(i * size, size));
+                else
+                    Transform.Apply(Dataset.Image(idx), dst.Slice(i * size, size), Dataset.Channels, Dataset.Height, Dataset.Width,
+                        Transforms.ImageTransform.SampleSeed(Seed, epoch, idx));
                 labels[i] = Dataset.Labels[idx];
                 indices[i] = idx;
             }

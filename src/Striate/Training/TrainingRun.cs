@@ -31,6 +31,9 @@ public sealed record TrainingOptions
     /// <summary>The learning-rate schedule over the whole run, as <see cref="LrSchedule.Parse"/> reads it.</summary>
     public string Schedule { get; init; } = "constant";
 
+    /// <summary>Training-set augmentation: "none" or "standard" (random crop with padding 2, horizontal flip).</summary>
+    public string Augment { get; init; } = "none";
+
     /// <summary>Clip gradients to this joint L2 norm before every step (null: no clipping).</summary>
     public double? ClipGradNorm { get; init; }
 
@@ -100,6 +103,8 @@ public sealed class TrainingRun
         StartEpoch = resume?.Epoch ?? 0;
         if (StartEpoch >= options.Epochs)
             throw new ArgumentException($"--resume: the checkpoint has already trained {StartEpoch} epochs; ask for more than that with --epochs.");
+        AugmentName = resume?.Extra.GetValueOrDefault("augment") ?? options.Augment;
+        _augment = Data.Transforms.Compose.Named(AugmentName, -Mean[0] / Std[0]);
         var schedule = LrSchedule.Parse(resume?.Extra.GetValueOrDefault("schedule") ?? options.Schedule);
         ScheduleName = schedule.ToString()!;
         ClipGradNorm = resume is not null && resume.Extra.TryGetValue("clip_grad_norm", out var clipText)
@@ -116,6 +121,11 @@ public sealed class TrainingRun
 
     /// <summary>The learning-rate schedule's text, saved in the checkpoint.</summary>
     public string ScheduleName { get; }
+
+    /// <summary>The augmentation's name, saved in the checkpoint.</summary>
+    public string AugmentName { get; }
+
+    private readonly Data.Transforms.ImageTransform? _augment;
 
     /// <summary>The gradient clipping norm, saved in the checkpoint; null for none.</summary>
     public double? ClipGradNorm { get; }
@@ -135,7 +145,7 @@ public sealed class TrainingRun
     /// <summary>Trains the remaining epochs; <paramref name="onEpoch"/> sees each finished epoch.</summary>
     public IReadOnlyList<EpochRecord> Run(Action<EpochRecord>? onEpoch = null, Action<BatchProgress>? onBatch = null, CancellationToken cancel = default)
     {
-        var trainLoader = new DataLoader(_train, _options.BatchSize, shuffle: true, seed: Seed);
+        var trainLoader = new DataLoader(_train, _options.BatchSize, shuffle: true, seed: Seed, transform: _augment);
         var testLoader = new DataLoader(_test, 500);
         var valLoader = _validation is null ? null : new DataLoader(_validation, 500);
         var records = new List<EpochRecord>();
@@ -170,10 +180,20 @@ public sealed class TrainingRun
             Optimizer = OptimizerConfig,
             OptimizerState = Optimizer.StateDict(),
             Seed = Seed,
-            Extra = ClipGradNorm is double clip
-                ? new Dictionary<string, string> { ["schedule"] = ScheduleName, ["epochs_planned"] = _options.Epochs.ToString(CultureInfo.InvariantCulture), ["clip_grad_norm"] = clip.ToString("R", CultureInfo.InvariantCulture) }
-                : new Dictionary<string, string> { ["schedule"] = ScheduleName, ["epochs_planned"] = _options.Epochs.ToString(CultureInfo.InvariantCulture) },
+            Extra = RunSettings(),
         }.Save(_options.Output);
+    }
+
+    private Dictionary<string, string> RunSettings()
+    {
+        var d = new Dictionary<string, string>
+        {
+            ["schedule"] = ScheduleName,
+            ["augment"] = AugmentName,
+            ["epochs_planned"] = _options.Epochs.ToString(CultureInfo.InvariantCulture),
+        };
+        if (ClipGradNorm is double clip) d["clip_grad_norm"] = clip.ToString("R", CultureInfo.InvariantCulture);
+        return d;
     }
 
     private void AppendLogs(EpochRecord r)

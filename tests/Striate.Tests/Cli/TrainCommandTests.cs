@@ -57,7 +57,7 @@ public class TrainCommandTests
     public void StepScheduleAndClippingReachTheOptimizerAndTheCheckpoint()
     {
         string dir = Repo.TempDir(), model = Path.Combine(dir, "m.safetensors");
-        var (code, output, err) = Run([.. Small(model, 2), "--schedule", "step:1:0.5", "--clip-grad-norm", "1.5", "--json"]);
+        var (code, output, err) = Run([.. Small(model, 2), "--schedule", "step:1:0.5", "--clip-grad-norm", "1.5", "--augment", "standard", "--json"]);
         Assert.True(code == 0, err);
         var lrs = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("lr").GetDouble()).ToArray();
         Assert.Equal(0.002, lrs[0], 6);
@@ -65,6 +65,7 @@ public class TrainCommandTests
         var meta = SafeTensors.Read(model).Metadata;
         Assert.Equal("step:1:0.5", meta["schedule"]);
         Assert.Equal("1.5", meta["clip_grad_norm"]);
+        Assert.Equal("standard", meta["augment"]);
     }
 
     [Fact]
@@ -97,6 +98,7 @@ public class TrainCommandTests
     [InlineData(new[] { "--epochs", "0" }, "--epochs must be >= 1")]
     [InlineData(new[] { "--schedule", "linear" }, "--schedule: Schedule 'linear'")]
     [InlineData(new[] { "--clip-grad-norm", "0" }, "--clip-grad-norm must be > 0")]
+    [InlineData(new[] { "--augment", "heavy" }, "Valid augmentations: none, standard")]
     [InlineData(new[] { "--model", "alexnet", "--limit", "10" }, "alexnet cannot take 1x28x28 images: ")]
     public void BadOptionsAreUsageErrors(string[] extra, string fragment)
     {
