@@ -20,6 +20,9 @@ public sealed class Trainer
         BaseLr = optimizer.Lr;
     }
 
+    // The parameters the optimizer updates, listed once: clipping runs every step.
+    private List<Tensor>? _stepped;
+
     public Module Model { get; }
     public Optimizer Optimizer { get; }
 
@@ -69,7 +72,7 @@ public sealed class Trainer
                 }
                 Optimizer.ZeroGrad();
                 loss.Backward();
-                if (ClipGradNorm is double clip) GradientClipping.ClipGradNorm(Model.Parameters(), clip);
+                if (ClipGradNorm is double clip) GradientClipping.ClipGradNorm(_stepped ??= Optimizer.Groups.SelectMany(g => g.Parameters).ToList(), clip);
                 Optimizer.Step();
                 float l = loss.Item();
                 if (!float.IsFinite(l))
