@@ -1,73 +1,100 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Striate.Backends.Cpu;
 
 /// <summary>
-/// 2-D convolution (cross-correlation, as in every CNN framework) by im2col and GEMM. Per image and group:
-/// Y_g [OCg, OH*OW] = W_g [OCg, K] x cols [K, OH*OW], with K = (C/G)*KH*KW. A 1x1, stride-1, unpadded
-/// convolution multiplies the input directly.
+/// 2-D convolution (cross-correlation, as in every CNN framework) by im2col and GEMM. Images are taken in
+/// blocks of B; per block and group: Y_g [OCg, B*OH*OW] = W_g [OCg, K] x cols [K, B*OH*OW], with
+/// K = (C/G)*KH*KW and the B images' columns side by side. A 1x1, stride-1, unpadded convolution multiplies the
+/// input directly (gathered when B > 1).
 /// </summary>
 /// <remarks>
-/// Threads: when one image's product is small, images are spread over the threads (each running a
-/// single-threaded GEMM); when it is large, images go one by one and the GEMM uses the threads. The weight
-/// gradient sums over images in fixed blocks whose partial sums are added in block order, so the bits do not
-/// depend on the thread count. The choice depends on the shapes only.
+/// Blocks: a small feature map (the deep layers of a ResNet have 4x4 or 8x8 outputs) would give a GEMM only a
+/// few columns, so the micro-kernel would mostly multiply padding and the weights would be re-packed for every
+/// image; B images per block bring the product back to at least <see cref="TargetColumns"/> columns.
+/// Threads: when a block's column matrix is small, blocks are spread over the threads (each running a
+/// single-threaded GEMM); when it is large, blocks go one by one and the GEMM uses the threads. The weight
+/// gradient sums over blocks in fixed groups whose partial sums are added in group order. Block size, the choice
+/// and the groups depend on the shapes only, so the bits do not depend on the thread count.
 /// </remarks>
 public static unsafe class ConvKernels
 {
-    /// <summary>Multiply-adds per image above which the GEMM, not the batch, is split over threads.</summary>
-    private const long LargeImage = 8L << 20;
+    /// <summary>Columns per GEMM that a block of images is built to reach.</summary>
+    private const int TargetColumns = 256;
 
-    /// <summary>Fixed number of partial weight gradients for small layers (a cap; fewer with a small batch).</summary>
+    /// <summary>Column-matrix floats per block (4 MB) up to which blocks, not the GEMM, are split over threads.</summary>
+    private const long SmallBlock = 1L << 20;
+
+    /// <summary>Column-matrix floats (16 MB) a block of several images may not exceed.</summary>
+    private const long LargestBlock = 4L << 20;
+
+    /// <summary>Fixed number of partial weight gradients for small layers (a cap; fewer with few blocks).</summary>
     private const int WeightBlocks = 8;
 
-    private static long ImageWork(in Conv2dGeometry g) => (long)g.OutChannels * g.ColRows * g.ColCols;
-
-    private static bool SplitBatch(in Conv2dGeometry g) => g.Batch > 1 && ImageWork(g) < LargeImage;
+    /// <summary>Images per column block for this geometry: 1 for large maps, more for small ones (shapes only).</summary>
+    internal static int ImagesPerBlock(in Conv2dGeometry g)
+    {
+        int hw = g.ColCols;
+        if (g.Batch <= 1 || hw >= TargetColumns) return 1;
+        long perImage = Math.Max(1L, (long)g.ColRows * hw);
+        long images = Math.Min((TargetColumns + hw - 1) / hw, Math.Max(1L, LargestBlock / perImage));
+        return (int)Math.Min(images, g.Batch);
+    }
 
     // x: [N, C, H, W]; w: [OC, C/G, KH, KW]; bias: [OC] or empty; y: [N, OC, OH, OW].
     public static void Forward(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y)
     {
         CheckLengths(g, x.Length, w.Length, y.Length, "Forward");
         if (g.Batch == 0) return;
-        var geo = g;
+        var plan = new BlockPlan(g);
         fixed (float* px = x, pw = w, pb = bias, py = y)
         {
-            nint ax = (nint)px, aw = (nint)pw, ab = (nint)pb, ay = (nint)py;
-            int biasLen = bias.Length;
-            ForImages(geo, (first, end, gemmThreads) =>
+            var p = new Pointers(px, pw, pb, bias.Length, py);
+            ForBlocks(plan, (firstBlock, endBlock, gemmThreads) =>
             {
-                var cols = RentCols(geo);
+                var scratch = new Scratch(plan);
                 try
                 {
-                    for (int n = first; n < end; n++)
-                        ForwardImage(geo, n, new ReadOnlySpan<float>((void*)ax, geo.Batch * InPlane(geo)), new ReadOnlySpan<float>((void*)aw, WeightLength(geo)),
-                            new ReadOnlySpan<float>((void*)ab, biasLen), new Span<float>((void*)ay, geo.Batch * OutPlane(geo)), cols, gemmThreads);
+                    for (int blk = firstBlock; blk < endBlock; blk++)
+                        ForwardBlock(plan, blk, p, scratch, gemmThreads);
                 }
                 finally
                 {
-                    ReturnCols(cols);
+                    scratch.Return();
                 }
             });
         }
     }
 
-    private static void ForwardImage(in Conv2dGeometry g, int n, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, float[]? cols, int threads)
+    private static void ForwardBlock(in BlockPlan plan, int blk, in Pointers p, in Scratch s, int threads)
     {
+        ref readonly var g = ref plan.Geometry;
         int k = g.ColRows, hw = g.ColCols, ocg = g.OutChannelsPerGroup;
-        var img = x.Slice(n * InPlane(g), InPlane(g));
-        var yImg = y.Slice(n * OutPlane(g), OutPlane(g));
+        int first = plan.First(blk), count = plan.Size(blk), cols = count * hw;
+        var x = p.Span0(g.Batch * InPlane(g));
+        var w = p.Span1(WeightLength(g));
+        var bias = p.Span2();
+        var y = p.Out(g.Batch * OutPlane(g));
         for (int grp = 0; grp < g.Groups; grp++)
         {
-            var b = Columns(g, img, grp, cols);
-            Gemm.Sgemm(Gemm.DefaultKernel, threads, false, false, ocg, hw, k, 1f, w.Slice(grp * ocg * k, ocg * k), k, b, hw, 0f, yImg.Slice(grp * ocg * hw, ocg * hw), hw);
-        }
-        if (!bias.IsEmpty)
-            for (int oc = 0; oc < g.OutChannels; oc++)
+            var b = Columns(g, x, first, count, grp, s.Cols);
+            var wg = w.Slice(grp * ocg * k, ocg * k);
+            if (count == 1)
             {
-                var plane = yImg.Slice(oc * hw, hw);
-                TensorPrimitives.Add(plane, bias[oc], plane);
+                var yg = y.Slice(first * OutPlane(g) + grp * ocg * hw, ocg * hw);
+                Gemm.Sgemm(Gemm.DefaultKernel, threads, false, false, ocg, hw, k, 1f, wg, k, b, hw, 0f, yg, hw);
+                if (!bias.IsEmpty)
+                    for (int oc = 0; oc < ocg; oc++)
+                        TensorPrimitives.Add(yg.Slice(oc * hw, hw), bias[grp * ocg + oc], yg.Slice(oc * hw, hw));
             }
+            else
+            {
+                var stage = s.Stage.AsSpan(0, ocg * cols);
+                Gemm.Sgemm(Gemm.DefaultKernel, threads, false, false, ocg, cols, k, 1f, wg, k, b, cols, 0f, stage, cols);
+                Scatter(stage, ocg, hw, count, y, OutPlane(g), first, grp * ocg, bias.IsEmpty ? default : bias.Slice(grp * ocg, ocg));
+            }
+        }
     }
 
     // dy: [N, OC, OH, OW]; w: [OC, C/G, KH, KW]; dx: [N, C, H, W] (overwritten).
@@ -75,46 +102,54 @@ public static unsafe class ConvKernels
     {
         CheckLengths(g, dx.Length, w.Length, dy.Length, "BackwardData");
         if (g.Batch == 0) return;
-        var geo = g;
+        var plan = new BlockPlan(g);
         fixed (float* pdy = dy, pw = w, pdx = dx)
         {
-            nint ady = (nint)pdy, aw = (nint)pw, adx = (nint)pdx;
-            ForImages(geo, (first, end, gemmThreads) =>
+            var p = new Pointers(pdy, pw, null, 0, pdx);
+            ForBlocks(plan, (firstBlock, endBlock, gemmThreads) =>
             {
-                var cols = RentCols(geo);
+                var scratch = new Scratch(plan);
                 try
                 {
-                    var dyAll = new ReadOnlySpan<float>((void*)ady, geo.Batch * OutPlane(geo));
-                    var wAll = new ReadOnlySpan<float>((void*)aw, WeightLength(geo));
-                    var dxAll = new Span<float>((void*)adx, geo.Batch * InPlane(geo));
-                    int k = geo.ColRows, hw = geo.ColCols, ocg = geo.OutChannelsPerGroup;
-                    for (int n = first; n < end; n++)
-                    {
-                        var dImg = dxAll.Slice(n * InPlane(geo), InPlane(geo));
-                        var dyImg = dyAll.Slice(n * OutPlane(geo), OutPlane(geo));
-                        if (cols is not null) dImg.Clear();
-                        for (int grp = 0; grp < geo.Groups; grp++)
-                        {
-                            var wg = wAll.Slice(grp * ocg * k, ocg * k);
-                            var dyg = dyImg.Slice(grp * ocg * hw, ocg * hw);
-                            if (cols is null)
-                            {
-                                Gemm.Sgemm(Gemm.DefaultKernel, gemmThreads, true, false, k, hw, ocg, 1f, wg, k, dyg, hw, 0f, dImg.Slice(grp * k * hw, k * hw), hw);
-                            }
-                            else
-                            {
-                                var c = cols.AsSpan(0, k * hw);
-                                Gemm.Sgemm(Gemm.DefaultKernel, gemmThreads, true, false, k, hw, ocg, 1f, wg, k, dyg, hw, 0f, c, hw);
-                                Im2Col.Unpack(geo, c, grp, dImg);
-                            }
-                        }
-                    }
+                    for (int blk = firstBlock; blk < endBlock; blk++)
+                        BackwardDataBlock(plan, blk, p, scratch, gemmThreads);
                 }
                 finally
                 {
-                    ReturnCols(cols);
+                    scratch.Return();
                 }
             });
+        }
+    }
+
+    private static void BackwardDataBlock(in BlockPlan plan, int blk, in Pointers p, in Scratch s, int threads)
+    {
+        ref readonly var g = ref plan.Geometry;
+        int k = g.ColRows, hw = g.ColCols, ocg = g.OutChannelsPerGroup, cpg = g.InChannelsPerGroup;
+        int first = plan.First(blk), count = plan.Size(blk), cols = count * hw;
+        var dy = p.Span0(g.Batch * OutPlane(g));
+        var w = p.Span1(WeightLength(g));
+        var dx = p.Out(g.Batch * InPlane(g));
+        bool pointwise = IsPointwise(g);
+        if (!pointwise) dx.Slice(first * InPlane(g), count * InPlane(g)).Clear();
+        for (int grp = 0; grp < g.Groups; grp++)
+        {
+            var wg = w.Slice(grp * ocg * k, ocg * k);
+            ReadOnlySpan<float> dyg = count == 1
+                ? dy.Slice(first * OutPlane(g) + grp * ocg * hw, ocg * hw)
+                : Gather(dy, OutPlane(g), first, count, grp * ocg, ocg, hw, s.Stage!);
+            if (pointwise && count == 1)
+            {
+                Gemm.Sgemm(Gemm.DefaultKernel, threads, true, false, k, hw, ocg, 1f, wg, k, dyg, hw, 0f, dx.Slice(first * InPlane(g) + grp * k * hw, k * hw), hw);
+                continue;
+            }
+            var c = s.Cols.AsSpan(0, k * cols);
+            Gemm.Sgemm(Gemm.DefaultKernel, threads, true, false, k, cols, ocg, 1f, wg, k, dyg, cols, 0f, c, cols);
+            if (pointwise)
+                Scatter(c, cpg, hw, count, dx, InPlane(g), first, grp * cpg, default);
+            else
+                for (int i = 0; i < count; i++)
+                    Im2Col.Unpack(g, c.Slice(i * hw), grp, dx.Slice((first + i) * InPlane(g), InPlane(g)), cols);
         }
     }
 
@@ -137,46 +172,34 @@ public static unsafe class ConvKernels
             dw.Slice(0, wl).Clear();
             return;
         }
-        var geo = g;
-        int blocks = SplitBatch(g) ? Math.Min(WeightBlocks, g.Batch) : 1;
-        float[]? partials = blocks > 1 ? ArrayPool<float>.Shared.Rent((blocks - 1) * wl) : null;
+        var plan = new BlockPlan(g);
+        int parts = plan.SplitOverThreads ? Math.Min(WeightBlocks, plan.Count) : 1;
+        float[]? partials = parts > 1 ? ArrayPool<float>.Shared.Rent((parts - 1) * wl) : null;
         try
         {
             fixed (float* px = x, pdy = dy, pdw = dw, ppart = partials)
             {
-                nint ax = (nint)px, ady = (nint)pdy, adw = (nint)pdw, apart = (nint)ppart;
-                int threads = Math.Min(Parallelism.Threads, blocks);
-                int gemmThreads = blocks > 1 ? 1 : Parallelism.Threads;
-                // Block j covers images [j*N/B, (j+1)*N/B); block 0 writes dw itself, the others their partial.
-                Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, j =>
+                var p = new Pointers(px, pdy, null, 0, pdw);
+                nint apart = (nint)ppart;
+                int gemmThreads = parts > 1 ? 1 : Parallelism.Threads;
+                // Part j covers blocks [j*B/P, (j+1)*B/P); part 0 writes dw itself, the others their partial.
+                Parallel.For(0, parts, Parallelism.Options(parts), j =>
                 {
-                    var cols = RentCols(geo);
+                    var scratch = new Scratch(plan);
                     try
                     {
-                        var xAll = new ReadOnlySpan<float>((void*)ax, geo.Batch * InPlane(geo));
-                        var dyAll = new ReadOnlySpan<float>((void*)ady, geo.Batch * OutPlane(geo));
-                        var target = j == 0 ? new Span<float>((void*)adw, wl) : new Span<float>((void*)(apart + (nint)((long)(j - 1) * wl * sizeof(float))), wl);
-                        int first = (int)((long)j * geo.Batch / blocks), end = (int)((long)(j + 1) * geo.Batch / blocks);
-                        int k = geo.ColRows, hw = geo.ColCols, ocg = geo.OutChannelsPerGroup;
-                        for (int n = first; n < end; n++)
-                        {
-                            var img = xAll.Slice(n * InPlane(geo), InPlane(geo));
-                            var dyImg = dyAll.Slice(n * OutPlane(geo), OutPlane(geo));
-                            float beta = n == first ? 0f : 1f;
-                            for (int grp = 0; grp < geo.Groups; grp++)
-                            {
-                                var b = Columns(geo, img, grp, cols);
-                                Gemm.Sgemm(Gemm.DefaultKernel, gemmThreads, false, true, ocg, k, hw, 1f, dyImg.Slice(grp * ocg * hw, ocg * hw), hw, b, hw, beta, target.Slice(grp * ocg * k, ocg * k), k);
-                            }
-                        }
+                        var target = j == 0 ? p.Out(wl) : new Span<float>((void*)(apart + (nint)((long)(j - 1) * wl * sizeof(float))), wl);
+                        int firstBlock = (int)((long)j * plan.Count / parts), endBlock = (int)((long)(j + 1) * plan.Count / parts);
+                        for (int blk = firstBlock; blk < endBlock; blk++)
+                            BackwardWeightBlock(plan, blk, p, scratch, target, blk == firstBlock ? 0f : 1f, gemmThreads);
                     }
                     finally
                     {
-                        ReturnCols(cols);
+                        scratch.Return();
                     }
                 });
             }
-            for (int j = 1; j < blocks; j++)
+            for (int j = 1; j < parts; j++)
                 TensorPrimitives.Add(dw.Slice(0, wl), partials.AsSpan((j - 1) * wl, wl), dw.Slice(0, wl));
         }
         finally
@@ -185,27 +208,80 @@ public static unsafe class ConvKernels
         }
     }
 
-    /// <summary>Runs <paramref name="body"/>(first, end, gemmThreads) over the images, split as the remarks say.</summary>
-    private static void ForImages(in Conv2dGeometry g, Action<int, int, int> body)
+    private static void BackwardWeightBlock(in BlockPlan plan, int blk, in Pointers p, in Scratch s, Span<float> target, float beta, int threads)
     {
-        int batch = g.Batch;
-        if (!SplitBatch(g) || Parallelism.Threads == 1)
+        ref readonly var g = ref plan.Geometry;
+        int k = g.ColRows, hw = g.ColCols, ocg = g.OutChannelsPerGroup;
+        int first = plan.First(blk), count = plan.Size(blk), cols = count * hw;
+        var x = p.Span0(g.Batch * InPlane(g));
+        var dy = p.Span1(g.Batch * OutPlane(g));
+        for (int grp = 0; grp < g.Groups; grp++)
         {
-            body(0, batch, Parallelism.Threads);
-            return;
+            ReadOnlySpan<float> dyg = count == 1
+                ? dy.Slice(first * OutPlane(g) + grp * ocg * hw, ocg * hw)
+                : Gather(dy, OutPlane(g), first, count, grp * ocg, ocg, hw, s.Stage!);
+            var b = Columns(g, x, first, count, grp, s.Cols);
+            Gemm.Sgemm(Gemm.DefaultKernel, threads, false, true, ocg, k, cols, 1f, dyg, cols, b, cols, beta, target.Slice(grp * ocg * k, ocg * k), k);
         }
-        int parts = Math.Min(Parallelism.Threads, batch);
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts },
-            t => body((int)((long)t * batch / parts), (int)((long)(t + 1) * batch / parts), 1));
     }
 
-    /// <summary>The [K, OH*OW] matrix of one group: the input itself for a pointwise convolution, else packed into <paramref name="cols"/>.</summary>
-    private static ReadOnlySpan<float> Columns(in Conv2dGeometry g, ReadOnlySpan<float> img, int grp, float[]? cols)
+    /// <summary>Runs <paramref name="body"/>(firstBlock, endBlock, gemmThreads) over the blocks, split as the remarks say.</summary>
+    private static void ForBlocks(in BlockPlan plan, Action<int, int, int> body)
     {
-        int size = g.ColRows * g.ColCols;
-        if (cols is null) return img.Slice(grp * size, size);
-        Im2Col.Pack(g, img, grp, cols.AsSpan(0, size));
-        return cols.AsSpan(0, size);
+        if (!plan.SplitOverThreads || Parallelism.Threads == 1)
+        {
+            body(0, plan.Count, Parallelism.Threads);
+            return;
+        }
+        int parts = Math.Min(Parallelism.Threads, plan.Count), count = plan.Count;
+        Parallel.For(0, parts, Parallelism.Options(parts),
+            t => body((int)((long)t * count / parts), (int)((long)(t + 1) * count / parts), 1));
+    }
+
+    /// <summary>The [K, count*OH*OW] column matrix of one block and group: the input itself for a pointwise convolution of one image, else built in <paramref name="cols"/>.</summary>
+    private static ReadOnlySpan<float> Columns(in Conv2dGeometry g, ReadOnlySpan<float> x, int first, int count, int grp, float[]? cols)
+    {
+        int k = g.ColRows, hw = g.ColCols, ld = count * hw;
+        if (IsPointwise(g))
+        {
+            if (count == 1) return x.Slice(first * InPlane(g) + grp * k * hw, k * hw);
+            return Gather(x, InPlane(g), first, count, grp * k, k, hw, cols!);
+        }
+        var dst = cols.AsSpan(0, k * ld);
+        for (int i = 0; i < count; i++)
+            Im2Col.Pack(g, x.Slice((first + i) * InPlane(g), InPlane(g)), grp, dst.Slice(i * hw), ld);
+        return dst;
+    }
+
+    // src: [N, plane] with rows of hw floats; dst: [rows, count*hw] <- rows [row0, row0+rows) of images [first, first+count).
+    private static ReadOnlySpan<float> Gather(ReadOnlySpan<float> src, int plane, int first, int count, int row0, int rows, int hw, float[] dst)
+    {
+        int ld = count * hw;
+        fixed (float* s0 = src, d0 = dst)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                float* s = s0 + (long)(first + i) * plane + (long)row0 * hw;
+                float* d = d0 + (long)i * hw;
+                for (int r = 0; r < rows; r++, s += hw, d += ld)
+                    Unsafe.CopyBlockUnaligned(d, s, (uint)(hw * sizeof(float)));
+            }
+        }
+        return dst.AsSpan(0, rows * ld);
+    }
+
+    // The inverse of Gather: dst [N, plane] rows [row0, row0+rows) of images [first, first+count) <- src [rows, count*hw] (+ bias per row).
+    private static void Scatter(ReadOnlySpan<float> src, int rows, int hw, int count, Span<float> dst, int plane, int first, int row0, ReadOnlySpan<float> bias)
+    {
+        int ld = count * hw;
+        for (int i = 0; i < count; i++)
+            for (int r = 0; r < rows; r++)
+            {
+                var from = src.Slice(r * ld + i * hw, hw);
+                var to = dst.Slice((first + i) * plane + (row0 + r) * hw, hw);
+                if (bias.IsEmpty) from.CopyTo(to);
+                else TensorPrimitives.Add(from, bias[r], to);
+            }
     }
 
     private static int InPlane(in Conv2dGeometry g) => g.InChannels * g.InHeight * g.InWidth;
@@ -218,13 +294,6 @@ public static unsafe class ConvKernels
         g.KernelHeight == 1 && g.KernelWidth == 1 && g.StrideH == 1 && g.StrideW == 1 &&
         g.PadTop == 0 && g.PadBottom == 0 && g.PadLeft == 0 && g.PadRight == 0;
 
-    private static float[]? RentCols(in Conv2dGeometry g) => IsPointwise(g) ? null : ArrayPool<float>.Shared.Rent(g.ColRows * g.ColCols);
-
-    private static void ReturnCols(float[]? cols)
-    {
-        if (cols is not null) ArrayPool<float>.Shared.Return(cols);
-    }
-
     private static void CheckLengths(in Conv2dGeometry g, int xLen, int wLen, int yLen, string what)
     {
         long xs = (long)g.Batch * g.InChannels * g.InHeight * g.InWidth;
@@ -232,5 +301,63 @@ public static unsafe class ConvKernels
         long ys = (long)g.Batch * g.OutChannels * g.OutHeight * g.OutWidth;
         if (xLen < xs || wLen < ws || yLen < ys)
             throw new ArgumentException($"ConvKernels.{what}: buffers too small for {g} (input {xLen}/{xs}, weight {wLen}/{ws}, output {yLen}/{ys}).");
+    }
+
+    /// <summary>How the batch is cut into blocks of images, and whether the blocks are spread over threads.</summary>
+    private readonly struct BlockPlan
+    {
+        public readonly Conv2dGeometry Geometry;
+        public readonly int PerBlock;
+        public readonly int Count;
+        public readonly bool SplitOverThreads;
+
+        public BlockPlan(in Conv2dGeometry g)
+        {
+            Geometry = g;
+            PerBlock = ImagesPerBlock(g);
+            Count = (g.Batch + PerBlock - 1) / PerBlock;
+            SplitOverThreads = Count > 1 && (long)g.ColRows * g.ColCols * PerBlock <= SmallBlock;
+        }
+
+        public int First(int block) => block * PerBlock;
+
+        public int Size(int block) => Math.Min(PerBlock, Geometry.Batch - block * PerBlock);
+    }
+
+    /// <summary>One worker's pooled buffers: the column matrix (when one is needed) and the staging block for B > 1.</summary>
+    private readonly struct Scratch
+    {
+        public readonly float[]? Cols;
+        public readonly float[]? Stage;
+
+        public Scratch(in BlockPlan plan)
+        {
+            ref readonly var g = ref plan.Geometry;
+            long cols = (long)plan.PerBlock * g.ColCols;
+            bool needCols = !IsPointwise(g) || plan.PerBlock > 1;
+            Cols = needCols ? ArrayPool<float>.Shared.Rent(checked((int)(g.ColRows * cols))) : null;
+            Stage = plan.PerBlock > 1 ? ArrayPool<float>.Shared.Rent(checked((int)(g.OutChannelsPerGroup * cols))) : null;
+        }
+
+        public void Return()
+        {
+            if (Cols is not null) ArrayPool<float>.Shared.Return(Cols);
+            if (Stage is not null) ArrayPool<float>.Shared.Return(Stage);
+        }
+    }
+
+    /// <summary>The pinned operands of one call, as raw pointers a worker lambda can capture.</summary>
+    private readonly struct Pointers(float* a, float* b, float* c, int cLength, float* output)
+    {
+        private readonly nint _a = (nint)a, _b = (nint)b, _c = (nint)c, _out = (nint)output;
+        private readonly int _cLength = cLength;
+
+        public ReadOnlySpan<float> Span0(int length) => new((void*)_a, length);
+
+        public ReadOnlySpan<float> Span1(int length) => new((void*)_b, length);
+
+        public ReadOnlySpan<float> Span2() => new((void*)_c, _cLength);
+
+        public Span<float> Out(int length) => new((void*)_out, length);
     }
 }

@@ -14,10 +14,12 @@ namespace Striate.Backends.Cpu;
 /// </remarks>
 public static unsafe class Im2Col
 {
-    // image: [C, H, W] of one image; cols: [(C/G)*KH*KW, OH*OW] for group g. Zero outside the padded input.
-    public static void Pack(in Conv2dGeometry geo, ReadOnlySpan<float> image, int group, Span<float> cols)
+    // image: [C, H, W] of one image; cols: [(C/G)*KH*KW, ldCols] for group g, OH*OW columns used per row
+    // (ldCols 0 means OH*OW; a larger stride lets several images share one column matrix side by side).
+    // Zero outside the padded input.
+    public static void Pack(in Conv2dGeometry geo, ReadOnlySpan<float> image, int group, Span<float> cols, int ldCols = 0)
     {
-        Validate(geo, group, image.Length, "image", cols.Length, "Pack");
+        int ld = Validate(geo, group, image.Length, "image", cols.Length, ldCols, "Pack");
         int cpg = geo.InChannelsPerGroup, oh = geo.OutHeight, ow = geo.OutWidth, h = geo.InHeight, w = geo.InWidth;
         int hp = h + geo.PadTop + Math.Max(geo.PadBottom, 0), wp = w + geo.PadLeft + Math.Max(geo.PadRight, 0);
         // Taps may reach past the bottom/right edge only by the padding; the buffer covers that.
@@ -36,13 +38,14 @@ public static unsafe class Im2Col
                     for (int y = 0; y < h; y++)
                         Unsafe.CopyBlockUnaligned(pplane + (long)(y + geo.PadTop) * wp + geo.PadLeft, plane + (long)y * w, (uint)(w * sizeof(float)));
                 }
-                float* dst = dst0;
+                float* rowStart = dst0;
                 int rowBytes = ow * sizeof(float);
                 for (int c = 0; c < cpg; c++)
                     for (int ki = 0; ki < geo.KernelHeight; ki++)
-                        for (int kj = 0; kj < geo.KernelWidth; kj++)
+                        for (int kj = 0; kj < geo.KernelWidth; kj++, rowStart += ld)
                         {
                             float* tap = pad0 + (long)c * hp * wp + (long)ki * geo.DilationH * wp + kj * geo.DilationW;
+                            float* dst = rowStart;
                             for (int y = 0; y < oh; y++, dst += ow)
                             {
                                 float* s = tap + (long)y * geo.StrideH * wp;
@@ -60,10 +63,10 @@ public static unsafe class Im2Col
         }
     }
 
-    // The adjoint of Pack: accumulates (+=) cols back into dImage [C, H, W] for that group's channels.
-    public static void Unpack(in Conv2dGeometry geo, ReadOnlySpan<float> cols, int group, Span<float> dImage)
+    // The adjoint of Pack: accumulates (+=) cols [(C/G)*KH*KW, ldCols] back into dImage [C, H, W] for that group's channels.
+    public static void Unpack(in Conv2dGeometry geo, ReadOnlySpan<float> cols, int group, Span<float> dImage, int ldCols = 0)
     {
-        Validate(geo, group, dImage.Length, "dImage", cols.Length, "Unpack");
+        int ld = Validate(geo, group, dImage.Length, "dImage", cols.Length, ldCols, "Unpack");
         int cpg = geo.InChannelsPerGroup, oh = geo.OutHeight, ow = geo.OutWidth, h = geo.InHeight, w = geo.InWidth;
         int hp = Math.Max(h + geo.PadTop + Math.Max(geo.PadBottom, 0), (oh - 1) * geo.StrideH + (geo.KernelHeight - 1) * geo.DilationH + 1);
         int wp = Math.Max(w + geo.PadLeft + Math.Max(geo.PadRight, 0), (ow - 1) * geo.StrideW + (geo.KernelWidth - 1) * geo.DilationW + 1);
@@ -74,12 +77,13 @@ public static unsafe class Im2Col
             {
                 var pad = new Span<float>(pad0, cpg * hp * wp);
                 pad.Clear();
-                float* src = src0;
+                float* rowStart = src0;
                 for (int c = 0; c < cpg; c++)
                     for (int ki = 0; ki < geo.KernelHeight; ki++)
-                        for (int kj = 0; kj < geo.KernelWidth; kj++)
+                        for (int kj = 0; kj < geo.KernelWidth; kj++, rowStart += ld)
                         {
                             float* tap = pad0 + (long)c * hp * wp + (long)ki * geo.DilationH * wp + kj * geo.DilationW;
+                            float* src = rowStart;
                             for (int y = 0; y < oh; y++, src += ow)
                             {
                                 float* d = tap + (long)y * geo.StrideH * wp;
@@ -113,7 +117,8 @@ public static unsafe class Im2Col
         }
     }
 
-    private static void Validate(in Conv2dGeometry geo, int group, int imageLength, string imageName, int colsLength, string what)
+    /// <summary>Checks the geometry and lengths; returns the column matrix's row stride.</summary>
+    private static int Validate(in Conv2dGeometry geo, int group, int imageLength, string imageName, int colsLength, int ldCols, string what)
     {
         if (geo.Groups < 1 || geo.InChannels % geo.Groups != 0 || geo.StrideH < 1 || geo.StrideW < 1 || geo.DilationH < 1 || geo.DilationW < 1
             || geo.KernelHeight < 1 || geo.KernelWidth < 1 || geo.OutHeight < 1 || geo.OutWidth < 1 || geo.PadTop < 0 || geo.PadLeft < 0)
@@ -121,10 +126,14 @@ public static unsafe class Im2Col
         if (group < 0 || group >= geo.Groups)
             throw new ArgumentOutOfRangeException(nameof(group), $"Im2Col.{what}: group {group} is not in [0, {geo.Groups}).");
         long image = (long)geo.InChannels * geo.InHeight * geo.InWidth;
-        long cols = (long)geo.ColRows * geo.ColCols;
+        int ld = ldCols == 0 ? geo.ColCols : ldCols;
+        if (ld < geo.ColCols)
+            throw new ArgumentOutOfRangeException(nameof(ldCols), ldCols, $"Im2Col.{what}: the column stride must be at least OH*OW = {geo.ColCols}.");
+        long cols = (long)(geo.ColRows - 1) * ld + geo.ColCols;
         if (imageLength < image)
             throw new ArgumentException($"Im2Col.{what}: the image needs {image} values, got {imageLength}.", imageName);
         if (colsLength < cols)
             throw new ArgumentException($"Im2Col.{what}: the columns need {cols} values, got {colsLength}.", "cols");
+        return ld;
     }
 }

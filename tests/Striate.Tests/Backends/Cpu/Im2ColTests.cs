@@ -42,6 +42,29 @@ public class Im2ColTests
 
     [Theory]
     [MemberData(nameof(Geometries))]
+    public void PackAndUnpackWithAWiderRowStrideTouchOnlyTheirColumns(int[] shape)
+    {
+        Conv2dGeometry geo = Geometry(shape);
+        var rng = new Random(shape.Sum() + 2);
+        int hw = geo.ColCols, ld = 3 * hw, offset = hw;
+        float[] image = Fill(rng, geo.InChannels * geo.InHeight * geo.InWidth);
+        float[] wide = new float[geo.ColRows * ld];
+        Array.Fill(wide, 7f);
+        Im2Col.Pack(in geo, image, 0, wide.AsSpan(offset), ld);
+        float[] expected = ReferencePack(geo, image, 0);
+        for (int r = 0; r < geo.ColRows; r++)
+            for (int j = 0; j < ld; j++)
+                Assert.Equal(j >= offset && j < offset + hw ? expected[r * hw + j - offset] : 7f, wide[r * ld + j]);
+
+        float[] fromWide = new float[image.Length], fromNarrow = new float[image.Length];
+        Im2Col.Unpack(in geo, wide.AsSpan(offset), 0, fromWide, ld);
+        Im2Col.Unpack(in geo, expected, 0, fromNarrow);
+        Assert.Equal(fromNarrow, fromWide);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Im2Col.Pack(in geo, image, 0, wide, hw - 1));
+    }
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
     public void UnpackIsTheAdjointOfPack(int[] shape)
     {
         Conv2dGeometry geo = Geometry(shape);

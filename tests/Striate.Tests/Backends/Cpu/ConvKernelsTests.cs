@@ -1,0 +1,154 @@
+using Striate.Backends.Cpu;
+using Striate.Tests.Tensors;
+
+namespace Striate.Tests.Backends.Cpu;
+
+/// <summary>
+/// The convolution kernels against a float64 loop nest, on shapes chosen to take every path: one image per
+/// column block (large maps), several images per block with a ragged last block (small maps), pointwise with and
+/// without gathering, groups, and blocks spread over threads or the GEMM threaded; then 1 vs 2 threads bit for bit.
+/// </summary>
+[Collection(nameof(ThreadCountCollection))]
+public class ConvKernelsTests
+{
+    /// <summary>N, C, H, W, OC, K, stride, pad, dilation, groups.</summary>
+    public static TheoryData<int[]> Shapes => new()
+    {
+        new[] { 3, 4, 20, 18, 6, 3, 1, 1, 1, 1 },   // 360 columns: one image per block
+        new[] { 7, 5, 6, 5, 4, 3, 1, 1, 1, 1 },     // 30 columns: 7 images in blocks of 7
+        new[] { 11, 3, 5, 4, 8, 3, 2, 1, 1, 1 },    // 6 columns: blocks of 11, stride 2
+        new[] { 9, 4, 3, 3, 6, 1, 1, 0, 1, 2 },     // pointwise, 9 columns, gathered, 2 groups
+        new[] { 2, 6, 17, 16, 4, 1, 1, 0, 1, 1 },   // pointwise, 272 columns, read in place
+        new[] { 5, 6, 7, 7, 6, 3, 1, 2, 2, 3 },     // dilation 2, 3 groups, 49 columns
+        new[] { 40, 8, 4, 4, 16, 3, 1, 1, 1, 1 },   // 16 columns: 16 images per block, ragged last block of 8
+        new[] { 1, 3, 9, 9, 5, 3, 1, 1, 1, 1 },     // a single image
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void ForwardAndBothGradientsMatchTheFloat64Reference(int[] s)
+    {
+        var g = Geometry(s);
+        var rng = new Random(s.Sum());
+        float[] x = Fill(rng, g.Batch * g.InChannels * g.InHeight * g.InWidth);
+        float[] w = Fill(rng, g.OutChannels * g.InChannelsPerGroup * g.KernelHeight * g.KernelWidth);
+        float[] bias = Fill(rng, g.OutChannels);
+        float[] dy = Fill(rng, g.Batch * g.OutChannels * g.OutHeight * g.OutWidth);
+
+        var (y, dx, dw) = Reference(g, x, w, bias, dy);
+        float[] y32 = Poisoned(dy.Length), dx32 = Poisoned(x.Length), dw32 = Poisoned(w.Length), db32 = Poisoned(bias.Length);
+        ConvKernels.Forward(g, x, w, bias, y32);
+        ConvKernels.BackwardData(g, dy, w, dx32);
+        ConvKernels.BackwardWeight(g, x, dy, dw32, db32);
+
+        AssertClose(y, y32, "forward");
+        AssertClose(dx, dx32, "input gradient");
+        AssertClose(dw, dw32, "weight gradient");
+        for (int oc = 0; oc < g.OutChannels; oc++)
+        {
+            double sum = 0;
+            int hw = g.OutHeight * g.OutWidth;
+            for (int n = 0; n < g.Batch; n++)
+                for (int i = 0; i < hw; i++) sum += dy[(n * g.OutChannels + oc) * hw + i];
+            Assert.True(Math.Abs(sum - db32[oc]) <= 1e-4 * (1 + Math.Abs(sum)), $"bias gradient {oc}: {db32[oc]} vs {sum}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void OneAndTwoThreadsGiveTheSameBits(int[] s)
+    {
+        var g = Geometry(s);
+        var rng = new Random(s.Sum() + 5);
+        float[] x = Fill(rng, g.Batch * g.InChannels * g.InHeight * g.InWidth);
+        float[] w = Fill(rng, g.OutChannels * g.InChannelsPerGroup * g.KernelHeight * g.KernelWidth);
+        float[] dy = Fill(rng, g.Batch * g.OutChannels * g.OutHeight * g.OutWidth);
+        (float[] y, float[] dx, float[] dw) Run(int threads)
+        {
+            int saved = Parallelism.Threads;
+            Parallelism.Threads = threads;
+            try
+            {
+                float[] y = new float[dy.Length], dx = new float[x.Length], dw = new float[w.Length];
+                ConvKernels.Forward(g, x, w, default, y);
+                ConvKernels.BackwardData(g, dy, w, dx);
+                ConvKernels.BackwardWeight(g, x, dy, dw, default);
+                return (y, dx, dw);
+            }
+            finally
+            {
+                Parallelism.Threads = saved;
+            }
+        }
+        var one = Run(1);
+        var two = Run(2);
+        Assert.Equal(one.y, two.y);
+        Assert.Equal(one.dx, two.dx);
+        Assert.Equal(one.dw, two.dw);
+    }
+
+    [Fact]
+    public void SmallMapsAreBatchedAndLargeMapsAreNot()
+    {
+        Assert.Equal(1, ConvKernels.ImagesPerBlock(Geometry([16, 64, 32, 32, 64, 3, 1, 1, 1, 1])));
+        Assert.Equal(16, ConvKernels.ImagesPerBlock(Geometry([16, 512, 4, 4, 512, 3, 1, 1, 1, 1])));
+        Assert.Equal(4, ConvKernels.ImagesPerBlock(Geometry([64, 256, 8, 8, 256, 3, 1, 1, 1, 1])));
+        Assert.Equal(3, ConvKernels.ImagesPerBlock(Geometry([3, 512, 4, 4, 512, 3, 1, 1, 1, 1])));
+        Assert.Equal(1, ConvKernels.ImagesPerBlock(Geometry([1, 512, 4, 4, 512, 3, 1, 1, 1, 1])));
+    }
+
+    private static Conv2dGeometry Geometry(int[] s) =>
+        new(s[0], s[1], s[2], s[3], s[4], s[5], s[5], s[6], s[6], s[7], s[7], s[7], s[7], s[8], s[8], s[9]);
+
+    private static (double[] Y, double[] Dx, double[] Dw) Reference(Conv2dGeometry g, float[] x, float[] w, float[] bias, float[] dy)
+    {
+        int oh = g.OutHeight, ow = g.OutWidth, cpg = g.InChannelsPerGroup, ocg = g.OutChannelsPerGroup, k = g.KernelHeight;
+        var y = new double[dy.Length];
+        var dx = new double[x.Length];
+        var dw = new double[w.Length];
+        for (int n = 0; n < g.Batch; n++)
+            for (int oc = 0; oc < g.OutChannels; oc++)
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++)
+                    {
+                        int yi = ((n * g.OutChannels + oc) * oh + i) * ow + j;
+                        double acc = bias[oc];
+                        for (int c = 0; c < cpg; c++)
+                            for (int ki = 0; ki < k; ki++)
+                                for (int kj = 0; kj < k; kj++)
+                                {
+                                    int r = i * g.StrideH - g.PadTop + ki * g.DilationH, q = j * g.StrideW - g.PadLeft + kj * g.DilationW;
+                                    if (r < 0 || r >= g.InHeight || q < 0 || q >= g.InWidth) continue;
+                                    int xi = ((n * g.InChannels + oc / ocg * cpg + c) * g.InHeight + r) * g.InWidth + q;
+                                    int wi = ((oc * cpg + c) * k + ki) * k + kj;
+                                    acc += (double)x[xi] * w[wi];
+                                    dx[xi] += (double)dy[yi] * w[wi];
+                                    dw[wi] += (double)dy[yi] * x[xi];
+                                }
+                        y[yi] = acc;
+                    }
+        return (y, dx, dw);
+    }
+
+    private static void AssertClose(double[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = 1 + expected.Max(Math.Abs);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5 * scale, $"{what}[{i}]: {actual[i]} vs {expected[i]}");
+    }
+
+    private static float[] Poisoned(int n)
+    {
+        var a = new float[n];
+        Array.Fill(a, float.NaN);
+        return a;
+    }
+
+    private static float[] Fill(Random rng, int n)
+    {
+        var a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float)(rng.NextDouble() * 2 - 1);
+        return a;
+    }
+}
