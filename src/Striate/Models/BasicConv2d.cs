@@ -26,6 +26,7 @@ public sealed class BasicConv2d : Module
 
     public override Tensor Forward(Tensor input)
     {
+        if (InferenceFusion.Applies(this, input)) return InferenceFusion.ConvBn(Conv, Bn, input, relu: true);
         var x = Conv.Call(input);
         if (Bn is not null) x = Bn.Call(x);
         return F.Relu(x);

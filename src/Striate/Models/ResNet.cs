@@ -119,9 +119,9 @@ public sealed class ResNet : Module
 
     public override Tensor Forward(Tensor input)
     {
-        var x = Conv1.Call(input);
-        x = Bn1.Call(x);
-        x = Relu.Call(x);
+        var x = InferenceFusion.Applies(this, input)
+            ? InferenceFusion.ConvBn(Conv1, Bn1, input, relu: true)
+            : Relu.Call(Bn1.Call(Conv1.Call(input)));
         x = Maxpool.Call(x);
         foreach (var layer in _layers) x = layer.Call(x);
         x = Avgpool.Call(x);

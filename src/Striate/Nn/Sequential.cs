@@ -35,6 +35,7 @@ public sealed class Sequential : Module
 
     public override Tensor Forward(Tensor input)
     {
+        if (InferenceFusion.Applies(this, input)) return InferenceFusion.RunSequence(_layers, input);
         var x = input;
         foreach (var l in _layers) x = l.Call(x);
         return x;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Striate.Backends.Cpu;
 
@@ -43,14 +44,23 @@ public static unsafe class ConvKernels
     }
 
     // x: [N, C, H, W]; w: [OC, C/G, KH, KW]; bias: [OC] or empty; y: [N, OC, OH, OW].
-    public static void Forward(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y)
+    public static void Forward(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y) =>
+        Forward(g, x, w, bias, default, false, y);
+
+    // The same with the output step fused: y = relu?(conv(x, w) + bias + residual); residual: [N, OC, OH, OW] or empty.
+    public static void Forward(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
+        ReadOnlySpan<float> residual, bool relu, Span<float> y)
     {
         CheckLengths(g, x.Length, w.Length, y.Length, "Forward");
+        if (!bias.IsEmpty && bias.Length < g.OutChannels)
+            throw new ArgumentException($"ConvKernels.Forward: the bias needs {g.OutChannels} values, got {bias.Length}.", nameof(bias));
+        if (!residual.IsEmpty && residual.Length < (long)g.Batch * OutPlane(g))
+            throw new ArgumentException($"ConvKernels.Forward: the residual needs {(long)g.Batch * OutPlane(g)} values, got {residual.Length}.", nameof(residual));
         if (g.Batch == 0) return;
         var plan = new BlockPlan(g);
-        fixed (float* px = x, pw = w, pb = bias, py = y)
+        fixed (float* px = x, pw = w, pb = bias, pr = residual, py = y)
         {
-            var p = new Pointers(px, pw, pb, bias.Length, py);
+            var p = new Pointers(px, pw, pb, bias.Length, py, pr, relu);
             ForBlocks(plan, (firstBlock, endBlock, gemmThreads) =>
             {
                 var scratch = new Scratch(plan);
@@ -75,26 +85,53 @@ public static unsafe class ConvKernels
         var x = p.Span0(g.Batch * InPlane(g));
         var w = p.Span1(WeightLength(g));
         var bias = p.Span2();
+        var residual = p.Residual(g.Batch * OutPlane(g));
         var y = p.Out(g.Batch * OutPlane(g));
         for (int grp = 0; grp < g.Groups; grp++)
         {
             var b = Columns(g, x, first, count, grp, s.Cols);
             var wg = w.Slice(grp * ocg * k, ocg * k);
+            ReadOnlySpan<float> result;
+            int ld;
             if (count == 1)
             {
                 var yg = y.Slice(first * OutPlane(g) + grp * ocg * hw, ocg * hw);
                 Gemm.Sgemm(Gemm.DefaultKernel, threads, false, false, ocg, hw, k, 1f, wg, k, b, hw, 0f, yg, hw);
-                if (!bias.IsEmpty)
-                    for (int oc = 0; oc < ocg; oc++)
-                        TensorPrimitives.Add(yg.Slice(oc * hw, hw), bias[grp * ocg + oc], yg.Slice(oc * hw, hw));
+                result = yg;
+                ld = hw;
             }
             else
             {
                 var stage = s.Stage.AsSpan(0, ocg * cols);
                 Gemm.Sgemm(Gemm.DefaultKernel, threads, false, false, ocg, cols, k, 1f, wg, k, b, cols, 0f, stage, cols);
-                Scatter(stage, ocg, hw, count, y, OutPlane(g), first, grp * ocg, bias.IsEmpty ? default : bias.Slice(grp * ocg, ocg));
+                result = stage;
+                ld = cols;
             }
+            // The output step, while the block is still in cache: y = relu?(result + bias + residual), per plane.
+            for (int i = 0; i < count; i++)
+                for (int oc = 0; oc < ocg; oc++)
+                {
+                    int at = (first + i) * OutPlane(g) + (grp * ocg + oc) * hw;
+                    Epilogue(result.Slice(oc * ld + i * hw, hw), bias.IsEmpty ? 0f : bias[grp * ocg + oc],
+                        residual.IsEmpty ? default : residual.Slice(at, hw), p.Relu, y.Slice(at, hw));
+                }
         }
+    }
+
+    // dst[i] = relu?(src[i] + bias + residual[i]); src may be dst itself.
+    private static void Epilogue(ReadOnlySpan<float> src, float bias, ReadOnlySpan<float> residual, bool relu, Span<float> dst)
+    {
+        if (residual.IsEmpty)
+        {
+            if (bias != 0f) TensorPrimitives.Add(src, bias, dst);
+            else if (!Unsafe.AreSame(ref MemoryMarshal.GetReference(src), ref MemoryMarshal.GetReference(dst))) src.CopyTo(dst);
+        }
+        else
+        {
+            TensorPrimitives.Add(src, residual, dst);
+            if (bias != 0f) TensorPrimitives.Add(dst, bias, dst);
+        }
+        if (relu) TensorPrimitives.Max(dst, 0f, dst);
     }
 
     // dy: [N, OC, OH, OW]; w: [OC, C/G, KH, KW]; dx: [N, C, H, W] (overwritten).
@@ -146,7 +183,7 @@ public static unsafe class ConvKernels
             var c = s.Cols.AsSpan(0, k * cols);
             Gemm.Sgemm(Gemm.DefaultKernel, threads, true, false, k, cols, ocg, 1f, wg, k, dyg, cols, 0f, c, cols);
             if (pointwise)
-                Scatter(c, cpg, hw, count, dx, InPlane(g), first, grp * cpg, default);
+                Scatter(c, cpg, hw, count, dx, InPlane(g), first, grp * cpg);
             else
                 for (int i = 0; i < count; i++)
                     Im2Col.Unpack(g, c.Slice(i * hw), grp, dx.Slice((first + i) * InPlane(g), InPlane(g)), cols);
@@ -270,18 +307,13 @@ public static unsafe class ConvKernels
         return dst.AsSpan(0, rows * ld);
     }
 
-    // The inverse of Gather: dst [N, plane] rows [row0, row0+rows) of images [first, first+count) <- src [rows, count*hw] (+ bias per row).
-    private static void Scatter(ReadOnlySpan<float> src, int rows, int hw, int count, Span<float> dst, int plane, int first, int row0, ReadOnlySpan<float> bias)
+    // The inverse of Gather: dst [N, plane] rows [row0, row0+rows) of images [first, first+count) <- src [rows, count*hw].
+    private static void Scatter(ReadOnlySpan<float> src, int rows, int hw, int count, Span<float> dst, int plane, int first, int row0)
     {
         int ld = count * hw;
         for (int i = 0; i < count; i++)
             for (int r = 0; r < rows; r++)
-            {
-                var from = src.Slice(r * ld + i * hw, hw);
-                var to = dst.Slice((first + i) * plane + (row0 + r) * hw, hw);
-                if (bias.IsEmpty) from.CopyTo(to);
-                else TensorPrimitives.Add(from, bias[r], to);
-            }
+                src.Slice(r * ld + i * hw, hw).CopyTo(dst.Slice((first + i) * plane + (row0 + r) * hw, hw));
     }
 
     private static int InPlane(in Conv2dGeometry g) => g.InChannels * g.InHeight * g.InWidth;
@@ -347,10 +379,14 @@ public static unsafe class ConvKernels
     }
 
     /// <summary>The pinned operands of one call, as raw pointers a worker lambda can capture.</summary>
-    private readonly struct Pointers(float* a, float* b, float* c, int cLength, float* output)
+    private readonly struct Pointers(float* a, float* b, float* c, int cLength, float* output, float* residual = null, bool relu = false)
     {
-        private readonly nint _a = (nint)a, _b = (nint)b, _c = (nint)c, _out = (nint)output;
+        private readonly nint _a = (nint)a, _b = (nint)b, _c = (nint)c, _out = (nint)output, _residual = (nint)residual;
         private readonly int _cLength = cLength;
+
+        public bool Relu { get; } = relu;
+
+        public ReadOnlySpan<float> Residual(int length) => _residual == 0 ? default : new((void*)_residual, length);
 
         public ReadOnlySpan<float> Span0(int length) => new((void*)_a, length);
 

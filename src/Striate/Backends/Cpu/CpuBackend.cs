@@ -22,6 +22,9 @@ public sealed class CpuBackend : IBackend
     public void Conv2dForward(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y) =>
         ConvKernels.Forward(g, x, w, bias, y);
 
+    public void Conv2dForwardFused(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, ReadOnlySpan<float> residual, bool relu, Span<float> y) =>
+        ConvKernels.Forward(g, x, w, bias, residual, relu, y);
+
     public void Conv2dBackwardData(in Conv2dGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx) =>
         ConvKernels.BackwardData(g, dy, w, dx);
 

@@ -1,0 +1,79 @@
+using Striate.Ops;
+using Striate.Tensors;
+
+namespace Striate.Nn;
+
+/// <summary>
+/// Inference-time fusion: a convolution, the evaluation-mode batch norm after it, a residual add and a ReLU run
+/// as one convolution call (<see cref="F.Conv2dAddRelu"/>) with the batch norm folded into its weights and bias
+/// (<see cref="F.FoldBatchNorm"/>). Blocks use it only when nothing can observe the difference: evaluation mode, no
+/// <see cref="ForwardTrace"/> (a trace records every layer, as summaries and feature-map pictures need) and no
+/// gradient to record. The result equals the layer-by-layer one up to float rounding.
+/// </summary>
+public static class InferenceFusion
+{
+    /// <summary>
+    /// Whether <paramref name="owner"/>'s layers may be fused for this input: evaluation mode, no trace, and no
+    /// gradient would be recorded (gradients off, or neither the input nor any parameter requires one).
+    /// </summary>
+    public static bool Applies(Module owner, Tensor input)
+    {
+        if (owner.IsTraining || ForwardTrace.Current is not null) return false;
+        if (!Autograd.IsEnabled) return true;
+        if (input.RequiresGrad) return false;
+        foreach (var p in owner.Parameters())
+            if (p.RequiresGrad) return false;
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="bn"/> can be folded into <paramref name="conv"/>: evaluation mode with running statistics and matching channels.</summary>
+    public static bool CanFold(Conv2d conv, BatchNorm2d bn) =>
+        !bn.IsTraining && bn.RunningMean is not null && bn.RunningVar is not null && bn.NumFeatures == conv.OutChannels;
+
+    /// <summary>relu?(bn(conv(x)) + residual) as one convolution; <paramref name="bn"/> and <paramref name="residual"/> may be null.</summary>
+    public static Tensor ConvBn(Conv2d conv, BatchNorm2d? bn, Tensor x, Tensor? residual = null, bool relu = false)
+    {
+        ArgumentNullException.ThrowIfNull(conv);
+        var (w, b) = (conv.Weight, conv.Bias);
+        if (bn is not null)
+        {
+            if (!CanFold(conv, bn))
+            {
+                // Not foldable (training-mode statistics, or a channel mismatch the layer itself will report): run it as it stands.
+                var y = bn.Call(conv.Call(x));
+                if (residual is not null) y = F.Add(y, residual);
+                return relu ? F.Relu(y) : y;
+            }
+            (w, b) = F.FoldBatchNorm(conv.Weight, conv.Bias, bn.RunningMean!, bn.RunningVar!, bn.Weight, bn.Bias, bn.Eps);
+        }
+        return F.Conv2dAddRelu(x, w, b, residual, relu, conv.Stride, conv.Padding, conv.Dilation, conv.Groups, conv.Path ?? "");
+    }
+
+    /// <summary>
+    /// Runs <paramref name="layers"/> in order, fusing every Conv2d [BatchNorm2d] [ReLU] run into one call; other
+    /// layers run as they are. The caller has checked <see cref="Applies"/>.
+    /// </summary>
+    public static Tensor RunSequence(IReadOnlyList<Module> layers, Tensor input)
+    {
+        var x = input;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (layers[i] is Conv2d conv)
+            {
+                int j = i + 1;
+                var bn = j < layers.Count && layers[j] is BatchNorm2d b && CanFold(conv, b) ? b : null;
+                if (bn is not null) j++;
+                bool relu = j < layers.Count && layers[j] is ReLU;
+                if (relu) j++;
+                if (bn is not null || relu)
+                {
+                    x = ConvBn(conv, bn, x, null, relu);
+                    i = j - 1;
+                    continue;
+                }
+            }
+            x = layers[i].Call(x);
+        }
+        return x;
+    }
+}

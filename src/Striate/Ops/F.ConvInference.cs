@@ -1,0 +1,64 @@
+using Striate.Tensors;
+
+namespace Striate.Ops;
+
+public static partial class F
+{
+    /// <summary>
+    /// relu?(conv2d(x, weight, bias) + residual) with the bias, the residual add and the ReLU applied in the
+    /// convolution's output step, while each output block is still in cache: one pass over the output instead of
+    /// three. Without a gradient to record this is the fused kernel; when one is needed the same value is built from
+    /// <see cref="Conv2d"/>, <see cref="Add"/> and <see cref="Relu"/>, so it is safe anywhere.
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="Conv2d"/>, or the residual does not have the output's shape.</exception>
+    public static Tensor Conv2dAddRelu(Tensor x, Tensor weight, Tensor? bias = null, Tensor? residual = null, bool relu = false,
+        (int H, int W)? stride = null, Padding2d padding = default, (int H, int W)? dilation = null, int groups = 1, string? module = null)
+    {
+        var g = ConvGeometry(x, weight, bias, stride ?? (1, 1), padding, dilation ?? (1, 1), groups, module);
+        var shape = new Shape(g.Batch, g.OutChannels, g.OutHeight, g.OutWidth);
+        if (residual is not null && residual.Shape != shape)
+            throw new ArgumentException($"{Who("conv2d", "Conv2d", module)}: the residual must have the output's shape {shape}, got {residual.Shape}.");
+        if (Autograd.Needs(x, weight, bias) || (residual is not null && Autograd.Needs(residual)))
+        {
+            var z = Conv2d(x, weight, bias, stride, padding, dilation, groups, module);
+            if (residual is not null) z = Add(z, residual);
+            return relu ? Relu(z) : z;
+        }
+        var y = Tensor.Empty(shape);
+        B.Conv2dForwardFused(g, x.Data, weight.Data, bias is null ? default : bias.Data, residual is null ? default : residual.Data, relu, y.Data);
+        return y;
+    }
+
+    /// <summary>
+    /// Folds an evaluation-mode batch norm into the convolution before it: returns (weight', bias') with
+    /// conv2d(x, weight', bias') = batch_norm(conv2d(x, weight, bias)) using the running statistics, where per output
+    /// channel scale = gamma / sqrt(running_var + eps), weight' = weight * scale and bias' = (bias - running_mean) * scale + beta.
+    /// The new tensors carry no gradient; the originals are not changed.
+    /// </summary>
+    /// <exception cref="ArgumentException">The statistics or affine parameters do not have one value per output channel.</exception>
+    public static (Tensor Weight, Tensor Bias) FoldBatchNorm(Tensor weight, Tensor? bias, Tensor runningMean, Tensor runningVar,
+        Tensor? gamma, Tensor? beta, float eps)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        ArgumentNullException.ThrowIfNull(runningMean);
+        ArgumentNullException.ThrowIfNull(runningVar);
+        int oc = weight.Shape[0];
+        foreach (var (t, name) in new[] { (runningMean, "running_mean"), (runningVar, "running_var"), (gamma, "weight"), (beta, "bias"), (bias, "convolution bias") })
+            if (t is not null && (t.Rank != 1 || t.Shape[0] != oc))
+                throw new ArgumentException($"fold_batch_norm: {name} must be [{oc}] (one value per output channel of weight {weight.Shape}), got {t.Shape}.");
+        var w = Tensor.Empty(weight.Shape);
+        var b = Tensor.Empty(new Shape(oc));
+        int per = weight.Numel / Math.Max(oc, 1);
+        var src = weight.Data;
+        var dst = w.Data;
+        for (int c = 0; c < oc; c++)
+        {
+            // The same scale and shift the batch-norm kernel uses in evaluation mode.
+            float scale = 1f / MathF.Sqrt(runningVar.Data[c] + eps) * (gamma is null ? 1f : gamma.Data[c]);
+            float shift = (beta is null ? 0f : beta.Data[c]) - runningMean.Data[c] * scale;
+            TensorPrimitives.Multiply(src.Slice(c * per, per), scale, dst.Slice(c * per, per));
+            b.Data[c] = (bias is null ? 0f : bias.Data[c]) * scale + shift;
+        }
+        return (w, b);
+    }
+}
