@@ -17,13 +17,19 @@ public static class TorchModels
         ("fc2", Linear(120, 84)), ("act4", ReLU()),
         ("fc3", Linear(84, classes)));
 
-    /// <summary>ResNet-18 with the CIFAR stem (3x3 stride-1 convolution, no max pool), as Striate's smallInput form.</summary>
-    public static Module<Tensor, Tensor> ResNet18(int classes = 10)
+    /// <summary>
+    /// ResNet-18: with <paramref name="smallInput"/> the CIFAR stem (3x3 stride-1 convolution, no max pool), as
+    /// Striate's smallInput form; otherwise torchvision's ImageNet stem (7x7 stride 2, 3x3 max pool stride 2).
+    /// </summary>
+    public static Module<Tensor, Tensor> ResNet18(int classes = 10, bool smallInput = true)
     {
-        var layers = new List<(string, Module<Tensor, Tensor>)>
-        {
-            ("conv1", Conv2d(3, 64, 3, padding: 1, bias: false)), ("bn1", BatchNorm2d(64)), ("relu", ReLU()),
-        };
+        var layers = smallInput
+            ? new List<(string, Module<Tensor, Tensor>)> { ("conv1", Conv2d(3, 64, 3, padding: 1, bias: false)), ("bn1", BatchNorm2d(64)), ("relu", ReLU()) }
+            : new List<(string, Module<Tensor, Tensor>)>
+            {
+                ("conv1", Conv2d(3, 64, 7, stride: 2, padding: 3, bias: false)), ("bn1", BatchNorm2d(64)), ("relu", ReLU()),
+                ("maxpool", MaxPool2d(3, stride: 2, padding: 1)),
+            };
         int inplanes = 64;
         int[] widths = [64, 128, 256, 512];
         for (int i = 0; i < widths.Length; i++)
@@ -38,6 +44,27 @@ public static class TorchModels
         layers.Add(("flatten", Flatten()));
         layers.Add(("fc", Linear(512, classes)));
         return Sequential(layers);
+    }
+
+    /// <summary>VGG-16 (configuration D) as torchvision builds it: 13 3x3 convolutions with ReLU, five max pools, 7x7 average pool, three linear layers.</summary>
+    public static Module<Tensor, Tensor> Vgg16(int classes = 1000)
+    {
+        var layers = new List<(string, Module<Tensor, Tensor>)>();
+        int inChannels = 3, i = 0;
+        foreach (int v in new[] { 64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0 })
+        {
+            if (v == 0)
+            {
+                layers.Add(($"{i++}", MaxPool2d(2, stride: 2)));
+                continue;
+            }
+            layers.Add(($"{i++}", Conv2d(inChannels, v, 3, padding: 1)));
+            layers.Add(($"{i++}", ReLU()));
+            inChannels = v;
+        }
+        return Sequential(
+            ("features", Sequential(layers)), ("avgpool", AdaptiveAvgPool2d(7)), ("flatten", Flatten()),
+            ("classifier", Sequential(Linear(512 * 7 * 7, 4096), ReLU(), Dropout(), Linear(4096, 4096), ReLU(), Dropout(), Linear(4096, classes))));
     }
 
     private sealed class BasicBlock : Module<Tensor, Tensor>

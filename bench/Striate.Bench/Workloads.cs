@@ -21,14 +21,24 @@ public static class Workloads
             Gemm(quick ? 1024 : 2048),
             Gemm(quick ? 512 : 1024),
             Conv("conv2d fwd+bwd LeNet conv1 [64,1,28,28] 1->6 5x5 p2", 64, 1, 6, 28, 5, 2),
+            Conv("conv2d fwd+bwd LeNet conv2 [64,6,14,14] 6->16 5x5", 64, 6, 16, 14, 5, 0),
             Conv("conv2d fwd+bwd [16,64,32,32] 64->64 3x3 p1", 16, 64, 64, 32, 3, 1),
+            Conv("conv2d fwd+bwd [4,64,56,56] 64->64 3x3 p1", 4, 64, 64, 56, 3, 1),
+            Conv("conv2d fwd+bwd [16,128,16,16] 128->256 3x3 s2 p1", 16, 128, 256, 16, 3, 1, stride: 2),
+            Conv("conv2d fwd+bwd [16,256,14,14] 256->64 1x1", 16, 256, 64, 14, 1, 0),
+            Conv("conv2d fwd+bwd [16,128,28,28] depthwise 3x3 p1", 16, 128, 128, 28, 3, 1, groups: 128),
+            Conv("conv2d fwd [4,3,224,224] 3->64 7x7 s2 p3", 4, 3, 64, 224, 7, 3, stride: 2, backward: false),
             MaxPool(backward: false),
             MaxPool(backward: true),
             BatchNorm(),
         };
         foreach (int b in new[] { 16, 64, 256 }) list.Add(LeNetTrain(b));
         list.Add(LeNetInference(256));
-        list.Add(ResNet18Train(16));
+        list.Add(ResNet18Train(quick ? 16 : 64));
+        list.Add(ResNet18Inference(1));
+        list.Add(ResNet18Inference(quick ? 4 : 16));
+        list.Add(Vgg16Inference(1));
+        if (!quick) list.Add(Vgg16Inference(16));
         return list;
     }
 
@@ -90,30 +100,61 @@ public static class Workloads
             return TorchSide(() => torch.mm(a, b), a, b);
         });
 
-    private static Workload Conv(string name, int batch, int ic, int oc, int hw, int k, int pad)
+    private static Workload Conv(string name, int batch, int ic, int oc, int hw, int k, int pad, int stride = 1, int groups = 1, bool backward = true)
     {
-        int outHw = hw + 2 * pad - k + 1;
-        int[] xs = [batch, ic, hw, hw], ws = [oc, ic, k, k], bs = [oc], ys = [batch, oc, outHw, outHw];
+        int outHw = (hw + 2 * pad - k) / stride + 1;
+        int[] xs = [batch, ic, hw, hw], ws = [oc, ic / groups, k, k], bs = [oc], ys = [batch, oc, outHw, outHw];
         return new Workload(name, "images/s", batch,
             () =>
             {
-                STensor x = S(xs, 1, true), w = S(ws, 2, true), b = S(bs, 3, true), g = S(ys, 4);
+                STensor x = S(xs, 1, backward), w = S(ws, 2, backward), b = S(bs, 3, backward), g = S(ys, 4);
                 return StriateSide(() =>
                 {
-                    var y = F.Conv2d(x, w, b, padding: pad);
-                    y.Backward(g);
+                    var y = F.Conv2d(x, w, b, (stride, stride), pad, groups: groups);
+                    if (backward) y.Backward(g);
                 });
             },
             () =>
             {
-                TTensor x = T(xs, 1, true), w = T(ws, 2, true), b = T(bs, 3, true), g = T(ys, 4);
+                TTensor x = T(xs, 1, backward), w = T(ws, 2, backward), b = T(bs, 3, backward), g = T(ys, 4);
                 return TorchSide(() =>
                 {
-                    var y = nn.functional.conv2d(x, w, b, padding: [pad, pad]);
-                    y.backward([g]);
+                    var y = nn.functional.conv2d(x, w, b, strides: [stride, stride], padding: [pad, pad], groups: groups);
+                    if (backward) y.backward([g]);
                 }, x, w, b, g);
             });
     }
+
+    private static Workload ResNet18Inference(int batch) => Inference(
+        $"ResNet-18 224x224 inference b{batch} (eval, no grad)", batch,
+        () => ResNet.ResNet18(1000, 3, generator: new Generator(1)), () => TorchModels.ResNet18(1000, smallInput: false));
+
+    private static Workload Vgg16Inference(int batch) => Inference(
+        $"VGG-16 224x224 inference b{batch} (eval, no grad)", batch,
+        () => Vgg.Vgg16(1000, generator: new Generator(1)), () => TorchModels.Vgg16(1000));
+
+    private static Workload Inference(string name, int batch, Func<Striate.Nn.Module> striate, Func<nn.Module<TTensor, TTensor>> torchModel) => new(
+        name, "images/s", batch,
+        () =>
+        {
+            var model = striate();
+            model.Eval();
+            STensor x = S([batch, 3, 224, 224], 1);
+            return StriateSide(() =>
+            {
+                using (Autograd.NoGrad()) model.Call(x);
+            });
+        },
+        () =>
+        {
+            var model = torchModel();
+            model.eval();
+            TTensor x = T([batch, 3, 224, 224], 1);
+            return TorchSide(() =>
+            {
+                using (torch.no_grad()) model.call(x);
+            }, x, model);
+        });
 
     private static Workload MaxPool(bool backward)
     {

@@ -13,9 +13,9 @@ public static partial class Gemm
     /// </summary>
     private static unsafe void Direct(KernelKind kernel, in Operands op, int partitions)
     {
-        if (kernel == KernelKind.Scalar || !(Fma.IsSupported && Avx.IsSupported))
+        if (kernel is KernelKind.Scalar or KernelKind.Vector128 || !(Fma.IsSupported && Avx.IsSupported))
         {
-            DirectScalar(in op, fused: kernel != KernelKind.Scalar);
+            DirectScalar(in op, fused: kernel is KernelKind.Avx2 or KernelKind.Avx512 || (kernel == KernelKind.Vector128 && Fma.IsSupported));
             return;
         }
 

@@ -26,6 +26,7 @@ public static partial class Gemm
     internal static readonly KernelKind DefaultKernel =
         Avx512F.IsSupported ? KernelKind.Avx512 :
         Fma.IsSupported && Vector256.IsHardwareAccelerated ? KernelKind.Avx2 :
+        Vector128.IsHardwareAccelerated ? KernelKind.Vector128 :
         KernelKind.Scalar;
 
     /// <summary>The instruction-set families the micro-kernels are written for.</summary>
@@ -36,6 +37,9 @@ public static partial class Gemm
 
         /// <summary>256-bit vectors with FMA3: a 6 x 16 micro-tile.</summary>
         Avx2,
+
+        /// <summary>128-bit vectors (SSE or NEON), fused multiply-add where available: a 6 x 8 micro-tile.</summary>
+        Vector128,
 
         /// <summary>512-bit vectors with AVX-512F: a 6 x 32 micro-tile.</summary>
         Avx512,
@@ -80,7 +84,8 @@ public static partial class Gemm
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         if (kernel == KernelKind.Avx512 && !Avx512F.IsSupported ||
-            kernel == KernelKind.Avx2 && !(Fma.IsSupported && Avx.IsSupported))
+            kernel == KernelKind.Avx2 && !(Fma.IsSupported && Avx.IsSupported) ||
+            kernel == KernelKind.Vector128 && !Vector128.IsHardwareAccelerated)
         {
             throw new PlatformNotSupportedException($"The {kernel} GEMM kernel needs instructions this processor lacks.");
         }
@@ -120,6 +125,9 @@ public static partial class Gemm
                     break;
                 case KernelKind.Avx2:
                     Blocked<Avx2Kernel>(in op, partitions);
+                    break;
+                case KernelKind.Vector128:
+                    Blocked<Vector128Kernel>(in op, partitions);
                     break;
                 default:
                     Blocked<ScalarKernel>(in op, partitions);

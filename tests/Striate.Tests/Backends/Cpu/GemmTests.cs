@@ -16,6 +16,11 @@ public class GemmTests
         get
         {
             yield return Gemm.KernelKind.Scalar;
+            if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                yield return Gemm.KernelKind.Vector128;
+            }
+
             if (System.Runtime.Intrinsics.X86.Fma.IsSupported)
             {
                 yield return Gemm.KernelKind.Avx2;
