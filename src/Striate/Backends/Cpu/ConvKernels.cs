@@ -57,6 +57,14 @@ public static unsafe class ConvKernels
         if (!residual.IsEmpty && residual.Length < (long)g.Batch * OutPlane(g))
             throw new ArgumentException($"ConvKernels.Forward: the residual needs {(long)g.Batch * OutPlane(g)} values, got {residual.Length}.", nameof(residual));
         if (g.Batch == 0) return;
+        if (DepthwiseKernels.Applies(g))
+        {
+            DepthwiseKernels.Forward(g, x, w, bias, y);
+            var all = y.Slice(0, g.Batch * OutPlane(g));
+            if (!residual.IsEmpty) TensorPrimitives.Add(all, residual.Slice(0, all.Length), all);
+            if (relu) TensorPrimitives.Max(all, 0f, all);
+            return;
+        }
         var plan = new BlockPlan(g);
         fixed (float* px = x, pw = w, pb = bias, pr = residual, py = y)
         {
@@ -139,6 +147,11 @@ public static unsafe class ConvKernels
     {
         CheckLengths(g, dx.Length, w.Length, dy.Length, "BackwardData");
         if (g.Batch == 0) return;
+        if (DepthwiseKernels.Applies(g))
+        {
+            DepthwiseKernels.BackwardData(g, dy, w, dx);
+            return;
+        }
         var plan = new BlockPlan(g);
         fixed (float* pdy = dy, pw = w, pdx = dx)
         {
@@ -207,6 +220,11 @@ public static unsafe class ConvKernels
         if (g.Batch == 0)
         {
             dw.Slice(0, wl).Clear();
+            return;
+        }
+        if (DepthwiseKernels.Applies(g))
+        {
+            DepthwiseKernels.BackwardWeight(g, x, dy, dw);
             return;
         }
         var plan = new BlockPlan(g);

@@ -22,6 +22,10 @@ public class ConvKernelsTests
         new[] { 5, 6, 7, 7, 6, 3, 1, 2, 2, 3 },     // dilation 2, 3 groups, 49 columns
         new[] { 40, 8, 4, 4, 16, 3, 1, 1, 1, 1 },   // 16 columns: 16 images per block, ragged last block of 8
         new[] { 1, 3, 9, 9, 5, 3, 1, 1, 1, 1 },     // a single image
+        new[] { 3, 6, 13, 11, 6, 3, 1, 1, 1, 6 },   // depthwise 3x3, vector rows with a tail
+        new[] { 2, 4, 20, 19, 8, 3, 1, 2, 2, 4 },   // depthwise, channel multiplier 2, dilation 2
+        new[] { 3, 5, 12, 13, 5, 3, 2, 1, 1, 5 },   // depthwise stride 2 (scalar path)
+        new[] { 2, 3, 9, 40, 3, 5, 1, 0, 1, 3 },    // depthwise 5x5 unpadded, wide rows
     };
 
     [Theory]
