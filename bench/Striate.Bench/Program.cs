@@ -157,6 +157,12 @@ string Markdown()
     sb.AppendLine();
     sb.AppendLine("The memory rows are measured on the Striate side only: managed bytes the garbage collector saw allocated per");
     sb.AppendLine("training step once the buffer pool is warm (`GC.GetTotalAllocatedBytes`), and the process's peak working set.");
+    sb.AppendLine();
+    sb.AppendLine("Which convolution runs: 3x3 stride-1 ungrouped layers with at least 32 input and output channels and an output of");
+    sb.AppendLine("at least 8x8 use Winograd F(2x2, 3x3) for the forward pass and the input gradient (the weight gradient stays");
+    sb.AppendLine("im2col + GEMM); depthwise layers use the direct depthwise kernel; everything else im2col + GEMM in blocks of images.");
+    sb.AppendLine("Inference rows run in evaluation mode without gradients, where batch norm is folded into the convolution and bias,");
+    sb.AppendLine("residual add and ReLU are applied in its output step.");
     return sb.ToString();
 }
 

@@ -33,6 +33,12 @@ public static unsafe class ConvKernels
     /// <summary>Fixed number of partial weight gradients for small layers (a cap; fewer with few blocks).</summary>
     private const int WeightBlocks = 8;
 
+    /// <summary>
+    /// Whether 3x3 stride-1 convolutions with enough channels use Winograd's F(2x2, 3x3) for the forward pass and the
+    /// input gradient (<see cref="WinogradKernels"/>); when false every convolution runs im2col + GEMM. On by default.
+    /// </summary>
+    public static bool UseWinograd { get; set; } = true;
+
     /// <summary>Images per column block for this geometry: 1 for large maps, more for small ones (shapes only).</summary>
     internal static int ImagesPerBlock(in Conv2dGeometry g)
     {
@@ -57,6 +63,11 @@ public static unsafe class ConvKernels
         if (!residual.IsEmpty && residual.Length < (long)g.Batch * OutPlane(g))
             throw new ArgumentException($"ConvKernels.Forward: the residual needs {(long)g.Batch * OutPlane(g)} values, got {residual.Length}.", nameof(residual));
         if (g.Batch == 0) return;
+        if (UseWinograd && WinogradKernels.Applies(g))
+        {
+            WinogradKernels.Forward(g, x, w, bias, residual, relu, y);
+            return;
+        }
         if (DepthwiseKernels.Applies(g))
         {
             DepthwiseKernels.Forward(g, x, w, bias, y);
@@ -150,6 +161,22 @@ public static unsafe class ConvKernels
         if (DepthwiseKernels.Applies(g))
         {
             DepthwiseKernels.BackwardData(g, dy, w, dx);
+            return;
+        }
+        if (UseWinograd && TransposedGeometry(g) is { } back && WinogradKernels.Applies(back))
+        {
+            // For stride 1, the input gradient is the convolution of dy with the weights turned 180 degrees and
+            // their channel axes swapped, padded by 2 - pad on the top and left.
+            float[] flipped = ArrayPool<float>.Shared.Rent(WeightLength(g));
+            try
+            {
+                FlipWeights(g, w, flipped);
+                WinogradKernels.Forward(back, dy, flipped.AsSpan(0, WeightLength(g)), default, default, false, dx);
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(flipped);
+            }
             return;
         }
         var plan = new BlockPlan(g);
@@ -278,6 +305,31 @@ public static unsafe class ConvKernels
             var b = Columns(g, x, first, count, grp, s.Cols);
             Gemm.Sgemm(Gemm.DefaultKernel, threads, false, true, ocg, k, cols, 1f, dyg, cols, b, cols, beta, target.Slice(grp * ocg * k, ocg * k), k);
         }
+    }
+
+    /// <summary>The geometry of the input gradient as a forward convolution of dy, for 3x3 stride-1 undilated ungrouped layers; else null.</summary>
+    private static Conv2dGeometry? TransposedGeometry(in Conv2dGeometry g)
+    {
+        if (g.KernelHeight != 3 || g.KernelWidth != 3 || g.StrideH != 1 || g.StrideW != 1 || g.DilationH != 1 || g.DilationW != 1 || g.Groups != 1
+            || g.PadTop > 2 || g.PadLeft > 2)
+            return null;
+        int top = 2 - g.PadTop, left = 2 - g.PadLeft;
+        var back = new Conv2dGeometry(g.Batch, g.OutChannels, g.OutHeight, g.OutWidth, g.InChannels, 3, 3, 1, 1,
+            top, g.InHeight + 2 - g.OutHeight - top, left, g.InWidth + 2 - g.OutWidth - left, 1, 1, 1);
+        return back.OutHeight == g.InHeight && back.OutWidth == g.InWidth ? back : null;
+    }
+
+    // w: [OC, C, 3, 3] -> flipped: [C, OC, 3, 3] with flipped[c, oc, i, j] = w[oc, c, 2 - i, 2 - j].
+    private static void FlipWeights(in Conv2dGeometry g, ReadOnlySpan<float> w, Span<float> flipped)
+    {
+        int oc = g.OutChannels, c = g.InChannels;
+        for (int o = 0; o < oc; o++)
+            for (int ch = 0; ch < c; ch++)
+            {
+                var src = w.Slice((o * c + ch) * 9, 9);
+                var dst = flipped.Slice((ch * oc + o) * 9, 9);
+                for (int t = 0; t < 9; t++) dst[t] = src[8 - t];
+            }
     }
 
     /// <summary>Runs <paramref name="body"/>(firstBlock, endBlock, gemmThreads) over the blocks, split as the remarks say.</summary>

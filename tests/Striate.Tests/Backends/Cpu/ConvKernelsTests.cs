@@ -26,6 +26,11 @@ public class ConvKernelsTests
         new[] { 2, 4, 20, 19, 8, 3, 1, 2, 2, 4 },   // depthwise, channel multiplier 2, dilation 2
         new[] { 3, 5, 12, 13, 5, 3, 2, 1, 1, 5 },   // depthwise stride 2 (scalar path)
         new[] { 2, 3, 9, 40, 3, 5, 1, 0, 1, 3 },    // depthwise 5x5 unpadded, wide rows
+        new[] { 3, 32, 8, 8, 32, 3, 1, 1, 1, 1 },   // Winograd forward and input gradient, 16 tiles per image
+        new[] { 2, 40, 11, 13, 36, 3, 1, 0, 1, 1 }, // Winograd, unpadded, odd output sizes (partial tiles)
+        new[] { 5, 32, 6, 6, 48, 3, 1, 2, 1, 1 },   // Winograd, padding 2 (the input gradient is then unpadded)
+        new[] { 9, 32, 4, 4, 32, 3, 1, 1, 1, 1 },   // 4x4 maps: im2col, not Winograd
+        new[] { 1, 64, 21, 19, 32, 3, 1, 1, 1, 1 }, // Winograd, one image, tile rows longer than a vector
     };
 
     [Theory]
@@ -90,6 +95,56 @@ public class ConvKernelsTests
         Assert.Equal(one.dx, two.dx);
         Assert.Equal(one.dw, two.dw);
     }
+
+    [Fact]
+    public void WinogradStaysWithin1e4OfTheDirectMethodOnResNetLayers()
+    {
+        foreach (var s in new[] { new[] { 4, 64, 16, 16, 64, 3, 1, 1, 1, 1 }, new[] { 8, 128, 8, 8, 128, 3, 1, 1, 1, 1 }, new[] { 2, 256, 8, 8, 256, 3, 1, 1, 1, 1 } })
+        {
+            var g = Geometry(s);
+            Assert.True(WinogradKernels.Applies(g));
+            var rng = new Random(s.Sum());
+            float[] x = Fill(rng, g.Batch * g.InChannels * g.InHeight * g.InWidth);
+            float[] w = Fill(rng, g.OutChannels * g.InChannels * 9);
+            float[] dy = Fill(rng, g.Batch * g.OutChannels * g.OutHeight * g.OutWidth);
+            (float[] y, float[] dx) Run(bool winograd)
+            {
+                bool saved = ConvKernels.UseWinograd;
+                ConvKernels.UseWinograd = winograd;
+                try
+                {
+                    float[] y = new float[dy.Length], dx = new float[x.Length];
+                    ConvKernels.Forward(g, x, w, default, y);
+                    ConvKernels.BackwardData(g, dy, w, dx);
+                    return (y, dx);
+                }
+                finally
+                {
+                    ConvKernels.UseWinograd = saved;
+                }
+            }
+            var fast = Run(true);
+            var direct = Run(false);
+            Assert.True(RelativeError(direct.y, fast.y) < 1e-4, $"forward {RelativeError(direct.y, fast.y)}");
+            Assert.True(RelativeError(direct.dx, fast.dx) < 1e-4, $"input gradient {RelativeError(direct.dx, fast.dx)}");
+            Assert.NotEqual(direct.y, fast.y);
+        }
+    }
+
+    [Fact]
+    public void WinogradIsKeptForMapsWhereItPays()
+    {
+        Assert.True(WinogradKernels.Applies(Geometry([16, 64, 32, 32, 64, 3, 1, 1, 1, 1])));
+        Assert.True(WinogradKernels.Applies(Geometry([16, 256, 8, 8, 256, 3, 1, 1, 1, 1])));
+        Assert.False(WinogradKernels.Applies(Geometry([16, 512, 4, 4, 512, 3, 1, 1, 1, 1])));
+        Assert.False(WinogradKernels.Applies(Geometry([16, 3, 32, 32, 64, 3, 1, 1, 1, 1])));
+        Assert.False(WinogradKernels.Applies(Geometry([16, 64, 32, 32, 64, 3, 2, 1, 1, 1])));
+        Assert.False(WinogradKernels.Applies(Geometry([16, 64, 32, 32, 64, 3, 1, 2, 2, 1])));
+    }
+
+    // max |a - b| / max |a|
+    private static double RelativeError(float[] a, float[] b) =>
+        a.Zip(b, (p, q) => Math.Abs((double)p - q)).Max() / a.Max(v => Math.Abs((double)v));
 
     [Fact]
     public void SmallMapsAreBatchedAndLargeMapsAreNot()
