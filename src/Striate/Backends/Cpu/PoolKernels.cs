@@ -1,3 +1,6 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Striate.Backends.Cpu;
 
 /// <summary>Max, average and adaptive average pooling over NCHW planes, with PyTorch's window rules.</summary>
@@ -78,7 +81,8 @@ public static unsafe class PoolKernels
                     float* r0 = src + 2 * i * w;
                     float* r1 = r0 + w;
                     int base0 = 2 * i * w;
-                    for (int j = 0; j < ow; j++)
+                    int j = Avx2.IsSupported && ow >= 8 ? MaxRow2x2(r0, r1, base0, w, ow, dst + i * ow, arg + i * ow) : 0;
+                    for (; j < ow; j++)
                     {
                         // Branch-free selects: on real activations the comparisons are unpredictable.
                         int c = 2 * j;
@@ -103,6 +107,48 @@ public static unsafe class PoolKernels
                 }
             }
         }
+    }
+
+    // One output row (ow >= 8) of the 2x2 / 2 window, eight outputs at a time, the last group overlapping the one
+    // before (recomputing a few outputs to the same values): r0, r1 are the two input rows; returns ow. The
+    // candidates are compared in the scalar loop's order (top-left, top-right, bottom-left, bottom-right) with the
+    // same NaN rule, so the same element wins.
+    private static int MaxRow2x2(float* r0, float* r1, int base0, int w, int ow, float* dst, int* arg)
+    {
+        var evens = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+        var offsets = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14) + Vector256.Create(base0);
+        var one = Vector256.Create(1);
+        var down = Vector256.Create(w);
+        for (int next = 0; next < ow; next += 8)
+        {
+            int j = Math.Min(next, ow - 8), c = 2 * j;
+            Deinterleave(Vector256.Load(r0 + c), Vector256.Load(r0 + c + 8), evens, out var tl, out var tr);
+            Deinterleave(Vector256.Load(r1 + c), Vector256.Load(r1 + c + 8), evens, out var bl, out var br);
+            var m = tl;
+            var best = offsets + Vector256.Create(c);
+            var take = Vector256.GreaterThan(tr, m) | ~Vector256.Equals(tr, tr);
+            m = Vector256.ConditionalSelect(take, tr, m);
+            var idx = Vector256.ConditionalSelect(take.AsInt32(), best + one, best);
+            take = Vector256.GreaterThan(bl, m) | ~Vector256.Equals(bl, bl);
+            m = Vector256.ConditionalSelect(take, bl, m);
+            idx = Vector256.ConditionalSelect(take.AsInt32(), best + down, idx);
+            take = Vector256.GreaterThan(br, m) | ~Vector256.Equals(br, br);
+            m = Vector256.ConditionalSelect(take, br, m);
+            idx = Vector256.ConditionalSelect(take.AsInt32(), best + down + one, idx);
+            m.Store(dst + j);
+            idx.Store(arg + j);
+        }
+        return ow;
+    }
+
+    // a, b: 16 consecutive values -> their even-indexed and odd-indexed elements, in order.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Deinterleave(Vector256<float> a, Vector256<float> b, Vector256<int> evens, out Vector256<float> even, out Vector256<float> odd)
+    {
+        var sa = Avx2.PermuteVar8x32(a, evens);
+        var sb = Avx2.PermuteVar8x32(b, evens);
+        even = Vector256.Create(sa.GetLower(), sb.GetLower());
+        odd = Vector256.Create(sa.GetUpper(), sb.GetUpper());
     }
 
     // dy, argmax: [P, OH, OW]; dx: [P, H, W] (overwritten).
