@@ -7,6 +7,9 @@ namespace Striate.Backends.Cpu;
 
 public static partial class Gemm
 {
+    /// <summary>Longest stored row of B (in floats) that is read in place rather than packed when there is a single A block.</summary>
+    private const int DirectRowLimit = 1024;
+
     /// <summary>Packed panels start on a cache line so the micro-kernel's vector loads never split one.</summary>
     private const int Alignment = 64;
 
@@ -88,9 +91,11 @@ public static partial class Gemm
         float* packedB = Scratch(ref _packedB, ncMax * kcMax);
 
         // With a single A block every B panel is used by one sweep of the micro-kernel only, so copying it costs a
-        // full extra pass over B and saves nothing: stored rows of B are then read in place, and only a ragged
-        // last panel is packed (zero-padded). Either way the arithmetic is the same.
-        bool direct = !op.TransB && m1 - m0 <= TKernel.Mc;
+        // full extra pass over B: stored rows of B are then read in place, and only a ragged last panel is packed
+        // (zero-padded). That pays only while B's rows are short: a panel read in place touches kc rows ldb apart,
+        // and for long rows (the wide column matrices of large feature maps) those are kc different pages and cache
+        // sets, so packing measured 10-45% faster from 2048 columns up (single thread). The arithmetic is the same.
+        bool direct = !op.TransB && m1 - m0 <= TKernel.Mc && op.Ldb <= DirectRowLimit;
 
         for (int jc = n0; jc < n1; jc += TKernel.Nc)
         {

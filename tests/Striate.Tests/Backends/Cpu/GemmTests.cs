@@ -91,6 +91,18 @@ public class GemmTests
     }
 
     [Theory]
+    [MemberData(nameof(Kernels))]
+    public void LongRowsOfBArePackedAndMatchReference(int kernelIndex)
+    {
+        // A single A block (m <= MC) with B rows longer than the in-place limit: B is packed, ragged edges included.
+        var kernel = (Gemm.KernelKind)kernelIndex;
+        var rng = new Random(13);
+        Check(rng, kernel, 2, false, false, 70, 1100, 50, 1f, 0f, pad: 0);
+        Check(rng, kernel, 2, false, false, 13, 2051, 27, 0.5f, 1f, pad: 3);
+        Check(rng, kernel, 1, false, false, 64, 1025, 9, 1f, 0f, pad: 0);
+    }
+
+    [Theory]
     [MemberData(nameof(Transposes))]
     public void LargeMatchesReference(bool transA, bool transB)
     {
