@@ -31,7 +31,7 @@ public static class TrainCommand
         var limit = new Option<int>("--limit") { Description = "Train on the first N training images only (0: all)." };
         var testLimit = new Option<int>("--test-limit") { Description = "Evaluate on the first N test images only (0: all)." };
         var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule over the run: constant, cosine, onecycle, step:SIZE:GAMMA, multistep:E1,E2:GAMMA; add +warmup:EPOCHS for a linear warm-up.", DefaultValueFactory = _ => "cosine" };
-        var augment = new Option<string>("--augment") { Description = "Training-set augmentation: none or standard (random crop with padding 2 and horizontal flip).", DefaultValueFactory = _ => "none" };
+        var augment = new Option<string>("--augment") { Description = "Training-set augmentation: none, standard (random crop with padding 2 and horizontal flip) or strong (standard, then rotation within 10 degrees and random erasing).", DefaultValueFactory = _ => "none" };
         var clip = new Option<double?>("--clip-grad-norm") { Description = "Clip the gradients' joint L2 norm to this value before every step." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per epoch." };
         foreach (var o in new Option[] { model, data, epochs, batch, optimizer, lr, momentum, weightDecay, schedule, augment, clip, seed, threads, output, resume, validation, limit, testLimit, json })
@@ -56,8 +56,8 @@ public static class TrainCommand
                 throw new CliUsageException($"--schedule: {e.Message}");
             }
             string aug = r.GetValue(augment)!.ToLowerInvariant();
-            if (aug is not ("none" or "standard"))
-                throw new CliUsageException($"--augment: unknown augmentation '{aug}'. Valid augmentations: none, standard.");
+            if (!Data.Transforms.Compose.Names.Contains(aug))
+                throw new CliUsageException($"--augment: unknown augmentation '{aug}'. Valid augmentations: {string.Join(", ", Data.Transforms.Compose.Names)}.");
             if (r.GetValue(clip) is double clipNorm && !(clipNorm > 0))
                 throw new CliUsageException($"--clip-grad-norm must be > 0, got {clipNorm.ToString(CultureInfo.InvariantCulture)}.");
             if (r.GetValue(epochs) < 1) throw new CliUsageException($"--epochs must be >= 1, got {r.GetValue(epochs)}.");

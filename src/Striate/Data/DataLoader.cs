@@ -21,6 +21,8 @@ public sealed class DataLoader
         Seed = seed;
         DropLast = dropLast;
         Prefetch = prefetch;
+        // The transform checks the images' shape here, so a bad parameter fails before the first epoch.
+        (Channels, Height, Width) = transform?.OutputShape(dataset.Channels, dataset.Height, dataset.Width) ?? (dataset.Channels, dataset.Height, dataset.Width);
     }
 
     public ImageDataset Dataset { get; }
@@ -32,6 +34,15 @@ public sealed class DataLoader
 
     /// <summary>Applied to every image as its batch is assembled (augmentation); null for none.</summary>
     public Transforms.ImageTransform? Transform { get; }
+
+    /// <summary>Channels of the batches' images (after the transform).</summary>
+    public int Channels { get; }
+
+    /// <summary>Height of the batches' images (after the transform).</summary>
+    public int Height { get; }
+
+    /// <summary>Width of the batches' images (after the transform).</summary>
+    public int Width { get; }
 
     /// <summary>Batches per epoch.</summary>
     public int BatchCount => DropLast ? Dataset.Count / BatchSize : (Dataset.Count + BatchSize - 1) / BatchSize;
@@ -56,9 +67,9 @@ public sealed class DataLoader
             int start = b * BatchSize, n = Math.Min(BatchSize, order.Length - start);
             ref var slot = ref ring[b % 3];
             if (slot is null || slot.Value.Labels.Length != n)
-                slot = (Tensor.Persistent(new Shape(n, Dataset.Channels, Dataset.Height, Dataset.Width)), new int[n], new int[n]);
+                slot = (Tensor.Persistent(new Shape(n, Channels, Height, Width)), new int[n], new int[n]);
             var (images, labels, indices) = slot.Value;
-            int size = Dataset.ImageSize;
+            int size = Channels * Height * Width;
             var dst = images.Data;
             for (int i = 0; i < n; i++)
             {
