@@ -36,18 +36,34 @@ internal static class Bilinear
         }
     }
 
-    // plane: [H, W]; the value at the real position (y, x) in pixel-index coordinates, with every pixel outside
-    // the image taken as `fill` (torchvision's grid_sample with a ones-mask blend does the same).
+    // plane: [H, W]; the value at the real position (y, x) in pixel-index coordinates, as torchvision's rotate
+    // computes it: grid_sample with zero padding gives S = sum of w_i v_i over the neighbours inside the image,
+    // the same sampling of a ones-plane gives the mask m = sum of their w_i, and the result is S m + (1 - m) fill.
+    // Inside the image m = 1 and this is plain bilinear interpolation.
     public static float Sample(ReadOnlySpan<float> plane, int height, int width, float y, float x, float fill)
     {
         float fy = MathF.Floor(y), fx = MathF.Floor(x);
         int y0 = (int)fy, x0 = (int)fx;
         float wy = y - fy, wx = x - fx;
-        float t = At(plane, height, width, y0, x0, fill) * (1 - wx) + At(plane, height, width, y0, x0 + 1, fill) * wx;
-        float b = At(plane, height, width, y0 + 1, x0, fill) * (1 - wx) + At(plane, height, width, y0 + 1, x0 + 1, fill) * wx;
-        return t * (1 - wy) + b * wy;
+        if (y0 >= 0 && x0 >= 0 && y0 + 1 < height && x0 + 1 < width)
+        {
+            int p = y0 * width + x0;
+            float t = plane[p] * (1 - wx) + plane[p + 1] * wx;
+            float b = plane[p + width] * (1 - wx) + plane[p + width + 1] * wx;
+            return t * (1 - wy) + b * wy;
+        }
+        float s = 0, m = 0;
+        Add(plane, height, width, y0, x0, (1 - wy) * (1 - wx), ref s, ref m);
+        Add(plane, height, width, y0, x0 + 1, (1 - wy) * wx, ref s, ref m);
+        Add(plane, height, width, y0 + 1, x0, wy * (1 - wx), ref s, ref m);
+        Add(plane, height, width, y0 + 1, x0 + 1, wy * wx, ref s, ref m);
+        return s * m + (1 - m) * fill;
     }
 
-    private static float At(ReadOnlySpan<float> plane, int height, int width, int y, int x, float fill) =>
-        (uint)y < (uint)height && (uint)x < (uint)width ? plane[y * width + x] : fill;
+    private static void Add(ReadOnlySpan<float> plane, int height, int width, int y, int x, float w, ref float s, ref float m)
+    {
+        if ((uint)y >= (uint)height || (uint)x >= (uint)width) return;
+        s += w * plane[y * width + x];
+        m += w;
+    }
 }

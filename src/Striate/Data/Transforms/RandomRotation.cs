@@ -3,9 +3,10 @@ namespace Striate.Data.Transforms;
 /// <summary>
 /// Rotates the image about its centre by an angle drawn uniformly from [<see cref="MinDegrees"/>,
 /// <see cref="MaxDegrees"/>], counter-clockwise for positive angles, sampling bilinearly; pixels that come
-/// from outside the image take <see cref="Fill"/> (torchvision's RandomRotation with
-/// InterpolationMode.BILINEAR and expand=False: the centre is ((W - 1) / 2, (H - 1) / 2) and a sample that
-/// straddles the border blends the image with the fill).
+/// from outside the image take <see cref="Fill"/>. This is torchvision's RandomRotation with
+/// InterpolationMode.BILINEAR and expand=False, border included: the centre is ((W - 1) / 2, (H - 1) / 2), and
+/// a sample with only part of its neighbourhood inside the image is S m + (1 - m) fill, where S is the
+/// bilinear sum over the neighbours inside and m their total weight.
 /// </summary>
 public sealed class RandomRotation : ImageTransform
 {
