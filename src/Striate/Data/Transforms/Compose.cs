@@ -33,15 +33,14 @@ public sealed class Compose(params ImageTransform[] transforms) : ImageTransform
         float[] a = ArrayPool<float>.Shared.Rent(largest), b = ArrayPool<float>.Shared.Rent(largest);
         try
         {
-            src.CopyTo(a);
             shape = (channels, height, width);
             for (int i = 0; i < Transforms.Count; i++)
             {
                 var next = Transforms[i].OutputShape(shape.C, shape.H, shape.W);
                 int n = next.Channels * next.Height * next.Width;
+                var input = i == 0 ? src : a.AsSpan(0, shape.C * shape.H * shape.W);
                 var output = i + 1 < Transforms.Count ? b.AsSpan(0, n) : dst;
-                Transforms[i].Apply(a.AsSpan(0, shape.C * shape.H * shape.W), output, shape.C, shape.H, shape.W,
-                    new Tensors.Generator(sampleSeed).Fork((ulong)i).Seed);
+                Transforms[i].Apply(input, output, shape.C, shape.H, shape.W, new Tensors.Generator(sampleSeed).Fork((ulong)i).Seed);
                 (a, b) = (b, a);
                 shape = next;
             }

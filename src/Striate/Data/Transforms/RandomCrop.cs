@@ -44,12 +44,11 @@ public sealed class RandomCrop(int padding, float fill = 0f, int height = 0, int
                     d.Fill(Fill);
                     continue;
                 }
-                var s = src.Slice((c * height + sy) * width, width);
-                for (int x = 0; x < outW; x++)
-                {
-                    int sx = x + dx;
-                    d[x] = (uint)sx < (uint)width ? s[sx] : Fill;
-                }
+                // Columns x with 0 <= x + dx < width come from the source row; the rest is border.
+                int x0 = Math.Clamp(-dx, 0, outW), x1 = Math.Clamp(width - dx, x0, outW);
+                d[..x0].Fill(Fill);
+                src.Slice((c * height + sy) * width + x0 + dx, x1 - x0).CopyTo(d[x0..x1]);
+                d[x1..].Fill(Fill);
             }
     }
 
