@@ -39,6 +39,7 @@ public static class Workloads
         list.Add(ResNet18Inference(quick ? 4 : 16));
         list.Add(Vgg16Inference(1));
         if (!quick) list.Add(Vgg16Inference(16));
+        list.AddRange(AugmentationWorkloads.All());
         return list;
     }
 
@@ -228,19 +229,21 @@ public static class Workloads
     private static Workload LeNetTrain(int batch) => new(
         $"LeNet-5 train step b{batch} (Adam)", "images/s", batch,
         () => StriateLeNetTrain(batch),
-        () =>
+        () => TorchLeNetTrain(batch));
+
+    public static Side TorchLeNetTrain(int batch)
+    {
+        var model = TorchModels.LeNet5();
+        var opt = optim.Adam(model.parameters(), lr: 1e-3);
+        TTensor x = T([batch, 1, 28, 28], 1), y = TLabels(Labels(batch, 10, 2));
+        return TorchSide(() =>
         {
-            var model = TorchModels.LeNet5();
-            var opt = optim.Adam(model.parameters(), lr: 1e-3);
-            TTensor x = T([batch, 1, 28, 28], 1), y = TLabels(Labels(batch, 10, 2));
-            return TorchSide(() =>
-            {
-                var loss = nn.functional.cross_entropy(model.call(x), y);
-                opt.zero_grad();
-                loss.backward();
-                opt.step();
-            }, x, y, opt, model);
-        });
+            var loss = nn.functional.cross_entropy(model.call(x), y);
+            opt.zero_grad();
+            loss.backward();
+            opt.step();
+        }, x, y, opt, model);
+    }
 
     private static Workload LeNetInference(int batch) => new(
         $"LeNet-5 inference b{batch} (eval, no grad)", "images/s", batch,

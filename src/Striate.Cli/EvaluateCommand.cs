@@ -16,15 +16,25 @@ public static class EvaluateCommand
         var model = new Option<string>("--model", "-m") { Description = "Checkpoint (.safetensors) written by striate train.", Required = true };
         var data = new Option<string?>("--data") { Description = "Folder with the IDX files (default: the bundled data/fashion-mnist)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
-        foreach (var o in new Option[] { model, data, json }) cmd.Options.Add(o);
+        var tta = new Option<int>("--tta") { Description = "Test-time augmentation: average the predicted probabilities over N views, the first the plain image.", DefaultValueFactory = _ => 1 };
+        var ttaAugment = new Option<string>("--tta-augment") { Description = "Augmentation of the views after the first: standard or strong.", DefaultValueFactory = _ => "standard" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the test-time augmentation views.", DefaultValueFactory = _ => 1 };
+        foreach (var o in new Option[] { model, data, json, tta, ttaAugment, seed }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
+            int views = r.GetValue(tta);
+            if (views < 1) throw new CliUsageException($"--tta must be >= 1 (1 for no test-time augmentation), got {views}.");
+            string ttaName = r.GetValue(ttaAugment)!.ToLowerInvariant();
+            if (ttaName == "none" || !Data.Transforms.Compose.Names.Contains(ttaName))
+                throw new CliUsageException($"--tta-augment: unknown augmentation '{ttaName}'. Valid augmentations: standard, strong.");
             var ckpt = Checkpoint.Load(CheckFile(r.GetValue(model)!));
             string folder = DataLocator.Resolve(r.GetValue(data));
             var test = Datasets.LoadIdx(folder, train: false);
             if (test.ClassCount > ckpt.Spec.NumClasses)
                 throw new CliUsageException($"the data has {test.ClassCount} classes but the model predicts {ckpt.Spec.NumClasses}.");
-            var result = Trainer.Evaluate(ckpt.Model, new DataLoader(test.Normalize(ckpt.Mean, ckpt.Std), 500));
+            var normalized = test.Normalize(ckpt.Mean, ckpt.Std);
+            var result = views == 1 ? Trainer.Evaluate(ckpt.Model, new DataLoader(normalized, 500))
+                : new TestTimeAugmentation(views, Data.Transforms.Compose.Named(ttaName, -ckpt.Mean[0] / ckpt.Std[0]), r.GetValue(seed)).Evaluate(ckpt.Model, normalized);
             var names = ckpt.ClassNames.Count == test.ClassCount ? ckpt.ClassNames : test.ClassNames;
             if (r.GetValue(json))
             {
@@ -33,6 +43,7 @@ public static class EvaluateCommand
                 stdout.WriteLine(JsonSerializer.Serialize(new
                 {
                     images = result.Count,
+                    tta_views = views,
                     loss = result.Loss,
                     accuracy = result.Top1,
                     top5_accuracy = result.Top5,
@@ -43,6 +54,7 @@ public static class EvaluateCommand
                 }));
                 return 0;
             }
+            if (views > 1) stdout.WriteLine($"test-time augmentation: {views} views ({ttaName}, seed {r.GetValue(seed)})");
             stdout.WriteLine(Format(result, names));
             return 0;
         });

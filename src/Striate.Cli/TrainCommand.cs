@@ -31,10 +31,11 @@ public static class TrainCommand
         var limit = new Option<int>("--limit") { Description = "Train on the first N training images only (0: all)." };
         var testLimit = new Option<int>("--test-limit") { Description = "Evaluate on the first N test images only (0: all)." };
         var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule over the run: constant, cosine, onecycle, step:SIZE:GAMMA, multistep:E1,E2:GAMMA; add +warmup:EPOCHS for a linear warm-up.", DefaultValueFactory = _ => "cosine" };
-        var augment = new Option<string>("--augment") { Description = "Training-set augmentation: none or standard (random crop with padding 2 and horizontal flip).", DefaultValueFactory = _ => "none" };
+        var augment = new Option<string>("--augment") { Description = "Training-set augmentation: none, standard (random crop with padding 2 and horizontal flip) or strong (standard, then rotation within 10 degrees and random erasing).", DefaultValueFactory = _ => "none" };
         var clip = new Option<double?>("--clip-grad-norm") { Description = "Clip the gradients' joint L2 norm to this value before every step." };
+        var workers = new Option<int?>("--workers") { Description = "Threads assembling and augmenting the training batches (default: half the cores, 1 to 4); the batches are the same for any number." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per epoch." };
-        foreach (var o in new Option[] { model, data, epochs, batch, optimizer, lr, momentum, weightDecay, schedule, augment, clip, seed, threads, output, resume, validation, limit, testLimit, json })
+        foreach (var o in new Option[] { model, data, epochs, batch, optimizer, lr, momentum, weightDecay, schedule, augment, clip, seed, threads, output, resume, validation, limit, testLimit, workers, json })
             cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
@@ -56,8 +57,8 @@ public static class TrainCommand
                 throw new CliUsageException($"--schedule: {e.Message}");
             }
             string aug = r.GetValue(augment)!.ToLowerInvariant();
-            if (aug is not ("none" or "standard"))
-                throw new CliUsageException($"--augment: unknown augmentation '{aug}'. Valid augmentations: none, standard.");
+            if (!Data.Transforms.Compose.Names.Contains(aug))
+                throw new CliUsageException($"--augment: unknown augmentation '{aug}'. Valid augmentations: {string.Join(", ", Data.Transforms.Compose.Names)}.");
             if (r.GetValue(clip) is double clipNorm && !(clipNorm > 0))
                 throw new CliUsageException($"--clip-grad-norm must be > 0, got {clipNorm.ToString(CultureInfo.InvariantCulture)}.");
             if (r.GetValue(epochs) < 1) throw new CliUsageException($"--epochs must be >= 1, got {r.GetValue(epochs)}.");
@@ -65,6 +66,7 @@ public static class TrainCommand
             if (r.GetValue(weightDecay) < 0) throw new CliUsageException($"--weight-decay must be >= 0, got {r.GetValue(weightDecay)}.");
             if (r.GetValue(validation) is < 0 or >= 1) throw new CliUsageException($"--validation must be in [0, 1), got {r.GetValue(validation)}.");
             if (r.GetValue(limit) < 0 || r.GetValue(testLimit) < 0) throw new CliUsageException("--limit and --test-limit must be >= 0.");
+            if (r.GetValue(workers) is < 0) throw new CliUsageException($"--workers must be >= 0, got {r.GetValue(workers)}.");
             if (r.GetValue(threads) is int t)
             {
                 if (t < 1) throw new CliUsageException($"--threads must be >= 1, got {t}.");
@@ -88,6 +90,7 @@ public static class TrainCommand
                 Schedule = sched,
                 ClipGradNorm = r.GetValue(clip),
                 Augment = aug,
+                Workers = r.GetValue(workers),
             };
             TrainingRun run;
             try

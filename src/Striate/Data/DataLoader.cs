@@ -4,13 +4,14 @@ namespace Striate.Data;
 
 /// <summary>
 /// Batches a dataset, shuffled with a seeded permutation per epoch (the order of epoch e depends only on the
-/// seed and e, so a resumed run sees the same batches), and assembles the next batch on a background thread
-/// while the current one trains.
+/// seed and e, so a resumed run sees the same batches), and assembles the coming batches on
+/// <see cref="Workers"/> background threads while the current one trains. Each image's transform draws from
+/// (seed, epoch, image index) alone, so the batches are the same bits whatever the number of workers.
 /// </summary>
 public sealed class DataLoader
 {
     public DataLoader(ImageDataset dataset, int batchSize, bool shuffle = false, ulong seed = 0, bool dropLast = false, bool prefetch = true,
-        Transforms.ImageTransform? transform = null)
+        Transforms.ImageTransform? transform = null, int? workers = null)
     {
         Transform = transform;
         ArgumentNullException.ThrowIfNull(dataset);
@@ -21,6 +22,10 @@ public sealed class DataLoader
         Seed = seed;
         DropLast = dropLast;
         Prefetch = prefetch;
+        Workers = workers ?? DefaultWorkers;
+        if (Workers < 0) throw new ArgumentOutOfRangeException(nameof(workers), $"DataLoader: workers must be >= 0 (0 assembles batches on the caller's thread), got {Workers}.");
+        // The transform checks the images' shape here, so a bad parameter fails before the first epoch.
+        (Channels, Height, Width) = transform?.OutputShape(dataset.Channels, dataset.Height, dataset.Width) ?? (dataset.Channels, dataset.Height, dataset.Width);
     }
 
     public ImageDataset Dataset { get; }
@@ -30,8 +35,29 @@ public sealed class DataLoader
     public bool DropLast { get; }
     public bool Prefetch { get; }
 
+    /// <summary>
+    /// Threads that assemble batches ahead of the consumer (0, or <see cref="Prefetch"/> false: on the caller's
+    /// thread, when it asks for the batch).
+    /// </summary>
+    public int Workers { get; }
+
+    /// <summary>How many batches the workers may finish ahead of the one in use: twice the workers.</summary>
+    public int PrefetchDepth => 2 * Math.Max(Workers, 1);
+
+    /// <summary>Half the cores, 1 to 4: the other half runs the training step's kernels.</summary>
+    public static int DefaultWorkers => Math.Clamp(Environment.ProcessorCount / 2, 1, 4);
+
     /// <summary>Applied to every image as its batch is assembled (augmentation); null for none.</summary>
     public Transforms.ImageTransform? Transform { get; }
+
+    /// <summary>Channels of the batches' images (after the transform).</summary>
+    public int Channels { get; }
+
+    /// <summary>Height of the batches' images (after the transform).</summary>
+    public int Height { get; }
+
+    /// <summary>Width of the batches' images (after the transform).</summary>
+    public int Width { get; }
 
     /// <summary>Batches per epoch.</summary>
     public int BatchCount => DropLast ? Dataset.Count / BatchSize : (Dataset.Count + BatchSize - 1) / BatchSize;
@@ -49,16 +75,17 @@ public sealed class DataLoader
         var order = Order(epoch);
         int batches = BatchCount;
         if (batches == 0) yield break;
-        // Three rotating buffers: the batch in use, the one being prefetched, and one the caller may still hold.
-        var ring = new (Tensor Images, int[] Labels, int[] Indices)?[3];
-        Batch Make(int b)
+        // Rotating buffers: the batch in use, one the caller may still hold, and those being prefetched.
+        bool background = Prefetch && Workers > 0;
+        var ring = new (Tensor Images, int[] Labels, int[] Indices)?[background ? PrefetchDepth + 2 : 3];
+        Batch Make(int b, int slotIndex)
         {
             int start = b * BatchSize, n = Math.Min(BatchSize, order.Length - start);
-            ref var slot = ref ring[b % 3];
+            ref var slot = ref ring[slotIndex];
             if (slot is null || slot.Value.Labels.Length != n)
-                slot = (Tensor.Persistent(new Shape(n, Dataset.Channels, Dataset.Height, Dataset.Width)), new int[n], new int[n]);
+                slot = (Tensor.Persistent(new Shape(n, Channels, Height, Width)), new int[n], new int[n]);
             var (images, labels, indices) = slot.Value;
-            int size = Dataset.ImageSize;
+            int size = Channels * Height * Width;
             var dst = images.Data;
             for (int i = 0; i < n; i++)
             {
@@ -74,21 +101,12 @@ public sealed class DataLoader
             return new Batch(images, labels, indices);
         }
 
-        if (!Prefetch)
+        if (!background)
         {
-            for (int b = 0; b < batches; b++) yield return Make(b);
+            for (int b = 0; b < batches; b++) yield return Make(b, b % 3);
             yield break;
         }
-        var next = Task.Run(() => Make(0));
-        for (int b = 0; b < batches; b++)
-        {
-            var current = next.GetAwaiter().GetResult();
-            if (b + 1 < batches)
-            {
-                int nb = b + 1;
-                next = Task.Run(() => Make(nb));
-            }
-            yield return current;
-        }
+        using var pipeline = new BatchPipeline(batches, Workers, PrefetchDepth, Make);
+        for (int b = 0; b < batches; b++) yield return pipeline.Take(b);
     }
 }

@@ -34,6 +34,9 @@ public sealed record TrainingOptions
     /// <summary>Training-set augmentation: "none" or "standard" (random crop with padding 2, horizontal flip).</summary>
     public string Augment { get; init; } = "none";
 
+    /// <summary>Threads assembling training batches (null: <see cref="DataLoader.DefaultWorkers"/>); the batches do not depend on it.</summary>
+    public int? Workers { get; init; }
+
     /// <summary>Clip gradients to this joint L2 norm before every step (null: no clipping).</summary>
     public double? ClipGradNorm { get; init; }
 
@@ -145,7 +148,7 @@ public sealed class TrainingRun
     /// <summary>Trains the remaining epochs; <paramref name="onEpoch"/> sees each finished epoch.</summary>
     public IReadOnlyList<EpochRecord> Run(Action<EpochRecord>? onEpoch = null, Action<BatchProgress>? onBatch = null, CancellationToken cancel = default)
     {
-        var trainLoader = new DataLoader(_train, _options.BatchSize, shuffle: true, seed: Seed, transform: _augment);
+        var trainLoader = new DataLoader(_train, _options.BatchSize, shuffle: true, seed: Seed, transform: _augment, workers: _options.Workers);
         var testLoader = new DataLoader(_test, 500);
         var valLoader = _validation is null ? null : new DataLoader(_validation, 500);
         var records = new List<EpochRecord>();

@@ -63,24 +63,7 @@ public static class ImageFile
         if (outHeight < 1 || outWidth < 1)
             throw new ArgumentException($"Resize: output size must be positive, got {outHeight}x{outWidth}.");
         var dst = new float[channels * outHeight * outWidth];
-        float sy = (float)height / outHeight, sx = (float)width / outWidth;
-        for (int c = 0; c < channels; c++)
-            for (int y = 0; y < outHeight; y++)
-            {
-                float fy = Math.Max((y + 0.5f) * sy - 0.5f, 0);
-                int y0 = Math.Min((int)fy, height - 1), y1 = Math.Min(y0 + 1, height - 1);
-                float wy = fy - y0;
-                for (int x = 0; x < outWidth; x++)
-                {
-                    float fx = Math.Max((x + 0.5f) * sx - 0.5f, 0);
-                    int x0 = Math.Min((int)fx, width - 1), x1 = Math.Min(x0 + 1, width - 1);
-                    float wx = fx - x0;
-                    int p = c * height * width;
-                    float top = src[p + y0 * width + x0] * (1 - wx) + src[p + y0 * width + x1] * wx;
-                    float bottom = src[p + y1 * width + x0] * (1 - wx) + src[p + y1 * width + x1] * wx;
-                    dst[(c * outHeight + y) * outWidth + x] = top * (1 - wy) + bottom * wy;
-                }
-            }
+        Data.Transforms.Bilinear.ResizeBox(src, channels, height, width, 0, 0, height, width, dst, outHeight, outWidth);
         return dst;
     }
 }

@@ -99,6 +99,7 @@ public class TrainCommandTests
     [InlineData(new[] { "--schedule", "linear" }, "--schedule: Schedule 'linear'")]
     [InlineData(new[] { "--clip-grad-norm", "0" }, "--clip-grad-norm must be > 0")]
     [InlineData(new[] { "--augment", "heavy" }, "Valid augmentations: none, standard")]
+    [InlineData(new[] { "--workers", "-1" }, "--workers must be >= 0, got -1")]
     [InlineData(new[] { "--model", "alexnet", "--limit", "10" }, "alexnet cannot take 1x28x28 images: ")]
     public void BadOptionsAreUsageErrors(string[] extra, string fragment)
     {

@@ -12,12 +12,8 @@ public sealed class RandomHorizontalFlip(float p = 0.5f) : ImageTransform
             src.CopyTo(dst);
             return;
         }
-        for (int r = 0; r < channels * height; r++)
-        {
-            var s = src.Slice(r * width, width);
-            var d = dst.Slice(r * width, width);
-            for (int x = 0; x < width; x++) d[x] = s[width - 1 - x];
-        }
+        src.CopyTo(dst);
+        for (int r = 0; r < channels * height; r++) dst.Slice(r * width, width).Reverse();
     }
 
     public override string ToString() => $"RandomHorizontalFlip(p={P})";
