@@ -11,16 +11,19 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 string? filter = null;
 int threads = Environment.ProcessorCount;
 bool quick = false, json = false;
+int? repeatsOption = null, warmupOption = null;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
         case "--filter" when i + 1 < args.Length: filter = args[++i]; break;
         case "--threads" when i + 1 < args.Length && int.TryParse(args[i + 1], out int n) && n >= 1: threads = n; i++; break;
+        case "--repeats" when i + 1 < args.Length && int.TryParse(args[i + 1], out int r) && r >= 1: repeatsOption = r; i++; break;
+        case "--warmup" when i + 1 < args.Length && int.TryParse(args[i + 1], out int wu) && wu >= 0: warmupOption = wu; i++; break;
         case "--quick": quick = true; break;
         case "--json": json = true; break;
         case "-h" or "--help":
-            Console.WriteLine("Striate.Bench [--filter SUBSTRING] [--threads N] [--quick] [--json]");
+            Console.WriteLine("Striate.Bench [--filter SUBSTRING] [--threads N] [--quick] [--json] [--repeats N] [--warmup N]");
             Console.WriteLine("Times each workload in Striate and in TorchSharp (libtorch CPU), alternately, and writes");
             Console.WriteLine("bench/results/<date>-<machine>.json and docs/PERFORMANCE.md.");
             return 0;
@@ -30,7 +33,7 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
-int repeats = quick ? 5 : 10, warmup = quick ? 2 : 3;
+int repeats = repeatsOption ?? (quick ? 5 : 10), warmup = warmupOption ?? (quick ? 2 : 3);
 double target = quick ? 0.15 : 0.5;
 Parallelism.Threads = threads;
 torch.set_num_threads(threads);
@@ -126,7 +129,7 @@ string Markdown()
     sb.AppendLine("```");
     sb.AppendLine("dotnet run -c Release --project bench/Striate.Bench -- --quick          # about 2-3 minutes");
     sb.AppendLine("dotnet run -c Release --project bench/Striate.Bench                    # full sizes, more repeats");
-    sb.AppendLine("# options: --filter SUBSTRING  --threads N  --quick  --json (print the results as JSON too)");
+    sb.AppendLine("# options: --filter SUBSTRING  --threads N  --quick  --json (print the results as JSON too)  --repeats N  --warmup N");
     sb.AppendLine("```");
     sb.AppendLine();
     sb.AppendLine("Each workload is built in both libraries from the same random data, warmed up, and then timed in alternation");

@@ -19,6 +19,7 @@ public static class Workloads
         var list = new List<Workload>
         {
             Gemm(quick ? 1024 : 2048),
+            Gemm(quick ? 1024 : 2048, singleThread: true),
             Gemm(quick ? 512 : 1024),
             Conv("conv2d fwd+bwd LeNet conv1 [64,1,28,28] 1->6 5x5 p2", 64, 1, 6, 28, 5, 2),
             Conv("conv2d fwd+bwd LeNet conv2 [64,6,14,14] 6->16 5x5", 64, 6, 16, 14, 5, 0),
@@ -40,6 +41,7 @@ public static class Workloads
         list.Add(Vgg16Inference(1));
         if (!quick) list.Add(Vgg16Inference(16));
         list.AddRange(AugmentationWorkloads.All());
+        list.AddRange(EpochWorkloads.All(quick));
         return list;
     }
 
@@ -88,17 +90,43 @@ public static class Workloads
 
     // ---- workloads ---------------------------------------------------------------------------------------
 
-    private static Workload Gemm(int n) => new(
-        $"gemm {n}x{n}x{n}", "GFLOP/s", 2.0 * n * n * n / 1e9,
+    // With singleThread both sides run on one thread (restored after each step): the two gemm rows of one size give
+    // each library's scaling from 1 thread to the run's count.
+    private static Workload Gemm(int n, bool singleThread = false) => new(
+        $"gemm {n}x{n}x{n}{(singleThread ? ", 1 thread" : "")}", "GFLOP/s", 2.0 * n * n * n / 1e9,
         () =>
         {
             float[] a = Random(n * n, 1), b = Random(n * n, 2), c = new float[n * n];
-            return new Side(() => Backends.Cpu.Gemm.Sgemm(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n));
+            return new Side(() =>
+            {
+                int saved = Parallelism.Threads;
+                if (singleThread) Parallelism.Threads = 1;
+                try
+                {
+                    Backends.Cpu.Gemm.Sgemm(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n);
+                }
+                finally
+                {
+                    Parallelism.Threads = saved;
+                }
+            });
         },
         () =>
         {
             TTensor a = T([n, n], 1), b = T([n, n], 2);
-            return TorchSide(() => torch.mm(a, b), a, b);
+            return TorchSide(() =>
+            {
+                int saved = torch.get_num_threads();
+                if (singleThread) torch.set_num_threads(1);
+                try
+                {
+                    torch.mm(a, b);
+                }
+                finally
+                {
+                    if (singleThread) torch.set_num_threads(saved);
+                }
+            }, a, b);
         });
 
     private static Workload Conv(string name, int batch, int ic, int oc, int hw, int k, int pad, int stride = 1, int groups = 1, bool backward = true)
