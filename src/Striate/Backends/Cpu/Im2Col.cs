@@ -25,18 +25,24 @@ public static unsafe class Im2Col
         // Taps may reach past the bottom/right edge only by the padding; the buffer covers that.
         hp = Math.Max(hp, (oh - 1) * geo.StrideH + (geo.KernelHeight - 1) * geo.DilationH + 1);
         wp = Math.Max(wp, (ow - 1) * geo.StrideW + (geo.KernelWidth - 1) * geo.DilationW + 1);
-        float[] padded = ArrayPool<float>.Shared.Rent(cpg * hp * wp);
+        // Without padding every tap already lies inside the image: read it in place, no bordered copy.
+        bool inPlace = hp == h && wp == w;
+        float[]? padded = inPlace ? null : ArrayPool<float>.Shared.Rent(cpg * hp * wp);
         try
         {
-            fixed (float* src0 = image, dst0 = cols, pad0 = padded)
+            fixed (float* src0 = image, dst0 = cols, buffer = padded)
             {
-                new Span<float>(pad0, cpg * hp * wp).Clear();
-                for (int c = 0; c < cpg; c++)
+                float* pad0 = inPlace ? src0 + (long)group * cpg * h * w : buffer;
+                if (!inPlace)
                 {
-                    float* plane = src0 + (long)(group * cpg + c) * h * w;
-                    float* pplane = pad0 + (long)c * hp * wp;
-                    for (int y = 0; y < h; y++)
-                        Unsafe.CopyBlockUnaligned(pplane + (long)(y + geo.PadTop) * wp + geo.PadLeft, plane + (long)y * w, (uint)(w * sizeof(float)));
+                    new Span<float>(pad0, cpg * hp * wp).Clear();
+                    for (int c = 0; c < cpg; c++)
+                    {
+                        float* plane = src0 + (long)(group * cpg + c) * h * w;
+                        float* pplane = pad0 + (long)c * hp * wp;
+                        for (int y = 0; y < h; y++)
+                            Unsafe.CopyBlockUnaligned(pplane + (long)(y + geo.PadTop) * wp + geo.PadLeft, plane + (long)y * w, (uint)(w * sizeof(float)));
+                    }
                 }
                 float* rowStart = dst0;
                 int rowBytes = ow * sizeof(float);
@@ -59,7 +65,7 @@ public static unsafe class Im2Col
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(padded);
+            if (padded is not null) ArrayPool<float>.Shared.Return(padded);
         }
     }
 
