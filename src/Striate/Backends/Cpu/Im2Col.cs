@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Striate.Backends.Cpu;
 
@@ -95,8 +96,7 @@ public static unsafe class Im2Col
                                 float* d = tap + (long)y * geo.StrideH * wp;
                                 if (geo.StrideW == 1)
                                 {
-                                    var row = new Span<float>(d, ow);
-                                    TensorPrimitives.Add(row, new ReadOnlySpan<float>(src, ow), row);
+                                    AddRow(d, src, ow);
                                 }
                                 else
                                 {
@@ -110,10 +110,7 @@ public static unsafe class Im2Col
                     float* plane = dst0 + (long)(group * cpg + c) * h * w;
                     float* pplane = pad0 + (long)c * hp * wp;
                     for (int y = 0; y < h; y++)
-                    {
-                        var dRow = new Span<float>(plane + (long)y * w, w);
-                        TensorPrimitives.Add(dRow, new ReadOnlySpan<float>(pplane + (long)(y + geo.PadTop) * wp + geo.PadLeft, w), dRow);
-                    }
+                        AddRow(plane + (long)y * w, pplane + (long)(y + geo.PadTop) * wp + geo.PadLeft, w);
                 }
             }
         }
@@ -121,6 +118,18 @@ public static unsafe class Im2Col
         {
             ArrayPool<float>.Shared.Return(padded);
         }
+    }
+
+    // dst[0..n) += src[0..n). The rows are short (an output row: 10 floats in LeNet's second layer), where a library
+    // call's fixed cost outweighs the work: a plain vector loop with a scalar tail.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRow(float* dst, float* src, int n)
+    {
+        int x = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; x <= n - 8; x += 8)
+                Vector256.Store(Vector256.Load(dst + x) + Vector256.Load(src + x), dst + x);
+        for (; x < n; x++) dst[x] += src[x];
     }
 
     /// <summary>Checks the geometry and lengths; returns the column matrix's row stride.</summary>
