@@ -1,0 +1,84 @@
+using System.CommandLine;
+using Striate.Nn;
+using Striate.Visualization;
+
+namespace Striate.Cli;
+
+/// <summary>
+/// <c>striate visualize filters|activations|saliency|guided|deconvnet|gradcam|occlusion|receptive-field</c>: pictures
+/// of what a trained network has learned and why it decides as it does, written as PNG files.
+/// </summary>
+public static class VisualizeCommand
+{
+    public static Command Create(TextWriter stdout)
+    {
+        var cmd = new Command("visualize", "Draw a model's filters, feature maps, saliency maps and receptive fields as PNG files.");
+        cmd.Subcommands.Add(Filters(stdout));
+        cmd.Subcommands.Add(Activations(stdout));
+        foreach (var c in AttributionCommands.Create(stdout)) cmd.Subcommands.Add(c);
+        return cmd;
+    }
+
+    internal static Option<string> ModelOption() =>
+        new("--model", "-m") { Description = "Checkpoint written by striate train (or a model name, untrained).", Required = true };
+
+    internal static Option<string> OutOption() =>
+        new("--out", "-o") { Description = "PNG file to write (its folder is created).", Required = true };
+
+    private static Command Filters(TextWriter stdout)
+    {
+        var cmd = new Command("filters", "The filters of a convolution layer as a grid (RGB first layers in colour, deeper layers one tile per input channel).");
+        var model = ModelOption();
+        var layer = new Option<string?>("--layer", "-l") { Description = "Convolution layer name, e.g. conv1 or features.0 (default: the first convolution)." };
+        var output = OutOption();
+        foreach (var o in new Option[] { model, layer, output }) cmd.Options.Add(o);
+        cmd.SetAction(r =>
+        {
+            var src = ModelSource.Load(r.GetValue(model)!);
+            string name = r.GetValue(layer) ?? LayerLookup.ConvolutionNames(src.Model).FirstOrDefault()
+                ?? throw new CliUsageException("the model has no convolution layer.");
+            Conv2d conv;
+            try
+            {
+                conv = LayerLookup.FindConvolution(src.Model, name);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliUsageException($"--layer: {e.Message}");
+            }
+            ImageOutput.Save(FilterBank.Draw(conv), r.GetValue(output)!, stdout);
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Activations(TextWriter stdout)
+    {
+        var cmd = new Command("activations", "The feature maps of a named layer for an input image, one tile per channel.");
+        var model = ModelOption();
+        var layer = new Option<string>("--layer", "-l") { Description = "Layer name, e.g. conv1, act1, pool2 or layer2.0.", Required = true };
+        var output = OutOption();
+        var image = new Argument<string>("IMAGE") { Description = "PNG, JPEG or BMP file (converted and resized to the model's input)." };
+        foreach (var o in new Option[] { model, layer, output }) cmd.Options.Add(o);
+        cmd.Arguments.Add(image);
+        cmd.SetAction(r =>
+        {
+            var src = ModelSource.Load(r.GetValue(model)!);
+            Module target;
+            try
+            {
+                target = LayerLookup.Find(src.Model, r.GetValue(layer)!);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliUsageException($"--layer: {e.Message}");
+            }
+            var (input, _) = ModelInput.FromImage(ImageOutput.Load(r.GetValue(image)!, 3), src.Spec.InChannels, src.Spec.InputHeight, src.Spec.InputWidth, src.Mean, src.Std);
+            var act = FeatureMaps.Capture(src.Model, target, input);
+            ImageOutput.Save(FeatureMaps.Draw(act), r.GetValue(output)!, stdout);
+            stdout.WriteLine($"layer {r.GetValue(layer)}: activation {act.Shape}");
+            return 0;
+        });
+        return cmd;
+    }
+}
