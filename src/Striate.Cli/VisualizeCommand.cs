@@ -16,6 +16,7 @@ public static class VisualizeCommand
         cmd.Subcommands.Add(Filters(stdout));
         cmd.Subcommands.Add(Activations(stdout));
         foreach (var c in AttributionCommands.Create(stdout)) cmd.Subcommands.Add(c);
+        cmd.Subcommands.Add(ReceptiveField(stdout));
         return cmd;
     }
 
@@ -77,6 +78,37 @@ public static class VisualizeCommand
             var act = FeatureMaps.Capture(src.Model, target, input);
             ImageOutput.Save(FeatureMaps.Draw(act), r.GetValue(output)!, stdout);
             stdout.WriteLine($"layer {r.GetValue(layer)}: activation {act.Shape}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command ReceptiveField(TextWriter stdout)
+    {
+        var cmd = new Command("receptive-field", "The effective receptive field of a layer's centre unit (mean |gradient| over random inputs) inside its theoretical field.");
+        var model = ModelOption();
+        var layer = new Option<string>("--layer", "-l") { Description = "Layer name with feature maps, e.g. conv2 or layer3.", Required = true };
+        var samples = new Option<int>("--samples") { Description = "Random inputs to average over.", DefaultValueFactory = _ => 16 };
+        var input = new Option<string?>("--input", "-i") { Description = "Input size CxHxW for a model name (a checkpoint knows its own)." };
+        var output = OutOption();
+        foreach (var o in new Option[] { model, layer, samples, input, output }) cmd.Options.Add(o);
+        cmd.SetAction(r =>
+        {
+            var src = ModelSource.Load(r.GetValue(model)!, r.GetValue(input));
+            if (r.GetValue(samples) < 1) throw new CliUsageException($"--samples must be >= 1, got {r.GetValue(samples)}.");
+            EffectiveReceptiveField erf;
+            try
+            {
+                var target = LayerLookup.Find(src.Model, r.GetValue(layer)!);
+                erf = EffectiveReceptiveField.Measure(src.Model, target, src.Spec.InChannels, src.Spec.InputHeight, src.Spec.InputWidth, r.GetValue(samples));
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliUsageException($"--layer: {e.Message}");
+            }
+            ImageOutput.Save(erf.Draw(), r.GetValue(output)!, stdout);
+            stdout.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"layer {r.GetValue(layer)}: unit {erf.Unit}, theoretical field {erf.Theoretical}x{erf.Theoretical}, 90% of the gradient within {erf.Extent90}x{erf.Extent90} around ({erf.Centre.Y:F1}, {erf.Centre.X:F1})"));
             return 0;
         });
         return cmd;
