@@ -34,7 +34,8 @@ public static class TrainCommand
         var augment = new Option<string>("--augment") { Description = "Training-set augmentation: none or standard (random crop with padding 2 and horizontal flip).", DefaultValueFactory = _ => "none" };
         var clip = new Option<double?>("--clip-grad-norm") { Description = "Clip the gradients' joint L2 norm to this value before every step." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per epoch." };
-        foreach (var o in new Option[] { model, data, epochs, batch, optimizer, lr, momentum, weightDecay, schedule, augment, clip, seed, threads, output, resume, validation, limit, testLimit, json })
+        var report = new Option<string?>("--report") { Description = "Also write a self-contained HTML report of the run (curves, confusion matrix, filters) to this file." };
+        foreach (var o in new Option[] { model, data, epochs, batch, optimizer, lr, momentum, weightDecay, schedule, augment, clip, seed, threads, output, resume, validation, limit, testLimit, json, report })
             cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
@@ -114,6 +115,8 @@ public static class TrainCommand
             else
                 run.Run(Report);
             log.WriteLine($"saved {Path.GetFullPath(options.Output)}");
+            if (r.GetValue(report) is { } html)
+                ReportCommand.Write(options.Output, Path.ChangeExtension(options.Output, ".csv"), test, options.TestLimit, html, log);
             return 0;
         });
         return cmd;

@@ -15,21 +15,21 @@ public static class FilterBank
     /// <summary>The most filters (rows) and input channels (columns) drawn for a deep layer.</summary>
     public const int MaxRows = 64, MaxColumns = 64;
 
-    /// <summary>Draws <paramref name="conv"/>'s weights [OC, C/groups, KH, KW].</summary>
-    public static Image Draw(Conv2d conv)
+    /// <summary>Draws <paramref name="conv"/>'s weights [OC, C/groups, KH, KW], each tile about <paramref name="tilePixels"/> pixels wide.</summary>
+    public static Image Draw(Conv2d conv, int tilePixels = 32)
     {
         ArgumentNullException.ThrowIfNull(conv);
-        return Draw(conv.Weight);
+        return Draw(conv.Weight, tilePixels);
     }
 
-    /// <summary>Draws a weight tensor [OC, C, KH, KW] (see the class summary).</summary>
-    public static Image Draw(Tensor weight)
+    /// <summary>Draws a weight tensor [OC, C, KH, KW] (see the class summary), each tile about <paramref name="tilePixels"/> pixels wide.</summary>
+    public static Image Draw(Tensor weight, int tilePixels = 32)
     {
         ArgumentNullException.ThrowIfNull(weight);
         if (weight.Rank != 4) throw new ArgumentException($"FilterBank: expected weights [out, in, KH, KW], got {weight.Shape}.");
         int oc = weight.Shape[0], ic = weight.Shape[1], kh = weight.Shape[2], kw = weight.Shape[3], k = kh * kw;
         var w = weight.Data;
-        int scale = Math.Max(1, 32 / Math.Max(kh, kw));
+        int scale = Math.Max(1, tilePixels / Math.Max(kh, kw));
         var tiles = new List<Image>();
         if (ic == 3)
         {
