@@ -53,6 +53,21 @@ public class RunReportTests
         Assert.Contains("none.csv' does not exist", e.ToString());
     }
 
+    [Fact]
+    public void TrainWritesTheReportAfterTheRun()
+    {
+        string dir = Repo.TempDir(), model = Path.Combine(dir, "m.safetensors"), html = Path.Combine(dir, "new", "run.html");
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = StriateCli.Run(["train", "--data", Repo.FashionMnist, "--limit", "600", "--test-limit", "200", "--epochs", "2", "--seed", "5",
+            "--out", model, "--report", html], o, e);
+        Assert.True(code == 0, e.ToString());
+        Assert.Contains("wrote " + html, o.ToString());
+        string page = File.ReadAllText(html);
+        Assert.Matches(@"Test accuracy <b>[0-9.]+ %</b> on 200 images after 2 epochs", page);
+        Assert.Equal(4, Regex.Matches(page, "data:image/png;base64,").Count);
+    }
+
     private static (int Code, string Out) Browser(params string[] args)
     {
         var psi = new ProcessStartInfo(ChromiumFactAttribute.Browser!) { RedirectStandardOutput = true, RedirectStandardError = true };
