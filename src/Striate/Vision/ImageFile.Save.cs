@@ -14,28 +14,7 @@ public static partial class ImageFile
     public static void SavePng(string path, ReadOnlySpan<float> pixels, int channels, int height, int width)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        byte[] png = EncodePng(pixels, channels, height, width);
-        string full = Path.GetFullPath(path);
-        string folder = Path.GetDirectoryName(full)!;
-        try
-        {
-            Directory.CreateDirectory(folder);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"Cannot create the folder '{folder}' for '{path}': {e.Message}", e);
-        }
-        string tmp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllBytes(tmp, png);
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { }
-            throw;
-        }
+        IO.AtomicFile.WriteAllBytes(path, EncodePng(pixels, channels, height, width));
     }
 
     /// <summary>Writes <paramref name="image"/> as a PNG; see <see cref="SavePng(string, ReadOnlySpan{float}, int, int, int)"/>.</summary>

@@ -95,23 +95,7 @@ public static class RunReport
     }
 
     /// <summary>Writes <paramref name="html"/> atomically (temporary file in the same folder, then rename), creating the folder.</summary>
-    public static void Write(string path, string html)
-    {
-        string full = Path.GetFullPath(path);
-        string folder = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(folder);
-        string tmp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllText(tmp, html, new UTF8Encoding(false));
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { }
-            throw;
-        }
-    }
+    public static void Write(string path, string html) => IO.AtomicFile.WriteAllBytes(path, new UTF8Encoding(false).GetBytes(html));
 
     private static string Pct(double? v) => v is double d ? d.ToString("P2", CultureInfo.InvariantCulture) : "";
 
