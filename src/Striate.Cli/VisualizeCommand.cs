@@ -47,7 +47,7 @@ public static class VisualizeCommand
             {
                 throw new CliUsageException($"--layer: {e.Message}");
             }
-            ImageOutput.Save(FilterBank.Draw(conv), r.GetValue(output)!, stdout);
+            ImageOutput.Save(FilterBank.Draw(conv, tilePixels: conv.OutChannels * conv.InChannels / conv.Groups > 256 ? 32 : 64), r.GetValue(output)!, stdout);
             return 0;
         });
         return cmd;
