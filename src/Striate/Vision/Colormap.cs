@@ -1,6 +1,6 @@
 namespace Striate.Vision;
 
-/// <summary>Maps values in [0, 1] to colours: viridis (perceptually uniform, for maps and heat) and a diverging blue-white-red.</summary>
+/// <summary>Maps values in [0, 1] to colours with viridis (perceptually uniform), and blends heat maps over pictures.</summary>
 public static class Colormap
 {
     // Viridis sampled at nine evenly spaced points (matplotlib's table), interpolated linearly between them.
@@ -21,14 +21,6 @@ public static class Colormap
         int i = Math.Min((int)f, n - 1);
         float w = f - i;
         return (Lerp(s_viridis[i, 0], s_viridis[i + 1, 0], w), Lerp(s_viridis[i, 1], s_viridis[i + 1, 1], w), Lerp(s_viridis[i, 2], s_viridis[i + 1, 2], w));
-    }
-
-    /// <summary>Blue at 0, white at 0.5, red at 1 (for signed values mapped by 0.5 + v / 2max|v|).</summary>
-    public static (float R, float G, float B) Diverging(float t)
-    {
-        if (float.IsNaN(t)) t = 0.5f;
-        t = Math.Clamp(t, 0, 1);
-        return t < 0.5f ? (2 * t, 2 * t, 1f) : (1f, 2 * (1 - t), 2 * (1 - t));
     }
 
     private static float Lerp(float a, float b, float w) => a + (b - a) * w;

@@ -25,17 +25,4 @@ public static class ModelInput
         }
         return (t, img);
     }
-
-    /// <summary>The inverse of the normalisation for one image [C, H, W] of a batch: back to a picture in [0, 1].</summary>
-    public static Image ToImage(ReadOnlySpan<float> normalized, int channels, int height, int width, IReadOnlyList<float> mean, IReadOnlyList<float> std)
-    {
-        int hw = height * width;
-        var p = new float[channels * hw];
-        for (int c = 0; c < channels; c++)
-        {
-            float m = c < mean.Count ? mean[c] : 0, s = c < std.Count && std[c] > 0 ? std[c] : 1;
-            for (int i = 0; i < hw; i++) p[c * hw + i] = Math.Clamp(normalized[c * hw + i] * s + m, 0, 1);
-        }
-        return channels is 1 or 3 ? new Image(p, channels, height, width) : new Image(p.AsSpan(0, hw).ToArray(), 1, height, width);
-    }
 }
