@@ -30,12 +30,18 @@ internal static class AttributionCommands
         var model = VisualizeCommand.ModelOption();
         var output = VisualizeCommand.OutOption();
         var cls = new Option<string?>("--class", "-c") { Description = "Class to explain, by index or name (default: the predicted class)." };
-        var layer = new Option<string?>("--layer", "-l") { Description = "Grad-CAM layer (default: the last convolution)." };
+        var layer = new Option<string?>("--layer", "-l")
+        {
+            Description = name == "gradcam" ? "Grad-CAM layer (default: the last convolution)."
+                : "Project the strongest activation of this layer back to the input instead of the class score (Zeiler and Fergus).",
+        };
+        var channel = new Option<int?>("--channel") { Description = "With --layer: the channel whose strongest activation is projected (default: the strongest channel)." };
         var patch = new Option<int>("--patch") { Description = "Occlusion square side in input pixels.", DefaultValueFactory = _ => 0 };
         var image = new Argument<string>("IMAGE") { Description = "PNG, JPEG or BMP file (converted and resized to the model's input)." };
         cmd.Options.Add(model);
         cmd.Options.Add(cls);
-        if (name == "gradcam") cmd.Options.Add(layer);
+        if (name is "gradcam" or "guided" or "deconvnet") cmd.Options.Add(layer);
+        if (name is "guided" or "deconvnet") cmd.Options.Add(channel);
         if (name == "occlusion") cmd.Options.Add(patch);
         cmd.Options.Add(output);
         cmd.Arguments.Add(image);
@@ -47,6 +53,16 @@ internal static class AttributionCommands
             InputMap map;
             try
             {
+                if (name is "guided" or "deconvnet" && r.GetValue(layer) is { } projected)
+                {
+                    if (r.GetValue(cls) is not null) throw new CliUsageException("--class and --layer do not go together: --layer projects a layer's activation, not a class score.");
+                    map = Attribution.ProjectActivation(src.Model, LayerLookup.Find(src.Model, projected), input, r.GetValue(channel),
+                        name == "guided" ? ReluGradientMode.Guided : ReluGradientMode.Deconvnet);
+                    ImageOutput.Save(Render(resized, map, pattern: true), r.GetValue(output)!, stdout);
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: layer {projected}, channel {map.ClassIndex}, strongest activation {map.Probability:G4}"));
+                    return 0;
+                }
+                if (r.GetValue(channel) is not null) throw new CliUsageException("--channel needs --layer.");
                 map = name switch
                 {
                     "saliency" => Attribution.InputGradient(src.Model, input, classIndex),

@@ -33,6 +33,56 @@ public static class Attribution
     }
 
     /// <summary>
+    /// Projects one activation of <paramref name="layer"/> back to the input, as Zeiler and Fergus show what a feature
+    /// map responds to: the strongest activation of channel <paramref name="channel"/> (by default the channel whose
+    /// strongest activation is the largest) is kept, every other one set to zero, and the signal is passed down with
+    /// ReLUs following <paramref name="mode"/> (<see cref="ReluGradientMode.Deconvnet"/> for their deconvnet). The map
+    /// is non-zero only inside that unit's receptive field. <see cref="InputMap.ClassIndex"/> holds the channel.
+    /// </summary>
+    /// <exception cref="ArgumentException">The layer's output is not a feature map, the layer is unused, or the channel is out of range.</exception>
+    public static InputMap ProjectActivation(Module model, Module layer, Tensor input, int? channel = null, ReluGradientMode mode = ReluGradientMode.Deconvnet)
+    {
+        CheckInput(input);
+        using var scope = TensorScope.Begin();
+        using var frozen = new FrozenParameters(model);
+        using var relu = F.ReluGradient(mode);
+        var x = input.Clone();
+        x.RequiresGrad = true;
+        Tensor? activation = null;
+        using (ForwardTrace.Begin((m, y) =>
+        {
+            if (activation is null && ReferenceEquals(m, layer)) activation = y;
+            return y;
+        }))
+            model.Call(x);
+        if (activation is null) throw new ArgumentException($"layer '{layer.Path}' is not used in the model's forward pass.");
+        if (activation.Rank != 4)
+            throw new ArgumentException($"projecting an activation needs a layer with feature maps [1, K, h, w]; '{layer.Path}' gives {activation.Shape}.");
+        int k = activation.Shape[1], hw = activation.Shape[2] * activation.Shape[3];
+        var act = activation;
+        int Strongest(int c) => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(act.Data.Slice(c * hw, hw));
+        var a = act.Data;
+        int ch;
+        if (channel is int given)
+        {
+            if (given < 0 || given >= k) throw new ArgumentException($"channel {given} is out of range: layer '{layer.Path}' has {k} channels (0 to {k - 1}).");
+            ch = given;
+        }
+        else
+        {
+            ch = 0;
+            for (int c = 1; c < k; c++)
+                if (a[c * hw + Strongest(c)] > a[ch * hw + Strongest(ch)]) ch = c;
+        }
+        int at = ch * hw + Strongest(ch);
+        var seed = Tensor.Zeros(activation.Shape);
+        seed.Data[at] = a[at];
+        if (activation.GradFn is null) throw new ArgumentException($"layer '{layer.Path}' does not depend on the input.");
+        activation.Backward(seed);
+        return new InputMap(x.Grad?.ToArray() ?? new float[input.Numel], input.Shape[1], input.Shape[2], input.Shape[3], ch, a[at]);
+    }
+
+    /// <summary>
     /// Grad-CAM at <paramref name="layer"/> (usually the last convolution block): relu(sum_k a_k A_k) with
     /// a_k the spatial mean of d score / d A_k, a map of the layer's size [h, w].
     /// </summary>

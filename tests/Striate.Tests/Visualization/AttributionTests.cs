@@ -118,4 +118,52 @@ public class AttributionTests
         var p = Assert.Throws<ArgumentException>(() => LayerLookup.FindConvolution(model, "pool1"));
         Assert.Contains("layer 'pool1' is a MaxPool2d, which has no filters to draw. Layers with filters: conv1, conv2", p.Message);
     }
+
+    [Fact]
+    public void ProjectingAFirstLayerActivationGivesItsFilterAtItsPlace()
+    {
+        // d conv1[c, y, x] / d input is filter c placed over the unit's 3x3 window; scaled by the activation.
+        var model = Tiny();
+        var x = QuadrantTask.Image(3);
+        var conv1 = (Conv2d)LayerLookup.Find(model, "conv1");
+        var map = Attribution.ProjectActivation(model, conv1, x, channel: 5);
+        Assert.Equal(5, map.ClassIndex);
+        var act = FeatureMaps.Capture(model, conv1, x);
+        int at = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(act.Data.Slice(5 * 256, 256));
+        int uy = at / 16, ux = at % 16;
+        Assert.Equal(act.Data[5 * 256 + at], map.Probability);
+        var w = conv1.Weight.Data.Slice(5 * 9, 9);
+        for (int y = 0; y < 16; y++)
+            for (int xx = 0; xx < 16; xx++)
+            {
+                int dy = y - uy + 1, dx = xx - ux + 1;
+                float expected = dy is >= 0 and < 3 && dx is >= 0 and < 3 ? map.Probability * w[dy * 3 + dx] : 0;
+                Assert.Equal(expected, map.Values[y * 16 + xx], 1e-5f);
+            }
+    }
+
+    [Fact]
+    public void DeconvnetProjectionStaysInsideTheUnitsReceptiveField()
+    {
+        var model = QuadrantTask.Model;
+        var x = QuadrantTask.Image(1);
+        var layer = LayerLookup.Find(model, "relu2");
+        var map = Attribution.ProjectActivation(model, layer, x);
+        var act = FeatureMaps.Capture(model, layer, x);
+        int at = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(act.Data.Slice(map.ClassIndex * 64, 64));
+        Assert.Equal(act.Data.ToArray().Max(), map.Probability); // the strongest channel by default
+        // relu2 sits on an 8x8 map; its field is 8x8 input pixels: conv 3 (1) -> pool 2 (4, jump 2) -> conv 3 (8).
+        int uy = at / 8, ux = at % 8, nonzero = 0;
+        for (int y = 0; y < 16; y++)
+            for (int xx = 0; xx < 16; xx++)
+            {
+                float v = map.Values[y * 16 + xx];
+                bool inside = y >= 2 * uy - 3 && y <= 2 * uy + 4 && xx >= 2 * ux - 3 && xx <= 2 * ux + 4;
+                if (!inside) Assert.Equal(0f, v);
+                else if (v != 0) nonzero++;
+            }
+        Assert.True(nonzero >= 9, $"{nonzero} non-zero pixels inside the field");
+        var e = Assert.Throws<ArgumentException>(() => Attribution.ProjectActivation(model, layer, x, channel: 16));
+        Assert.Contains("channel 16 is out of range: layer 'relu2' has 16 channels (0 to 15)", e.Message);
+    }
 }

@@ -139,6 +139,13 @@ public class FilterBankTests
             Assert.True(png.Width > 2 * png.Height - 20, $"{method}: input and map side by side, got {png.Width}x{png.Height}");
         }
 
+        var proj = Run("visualize", "deconvnet", "--model", model, "--layer", "act2", "--channel", "3", shoe, "-o", Path.Combine(dir, "proj.png"));
+        Assert.True(proj.Code == 0, proj.Err);
+        Assert.Contains("deconvnet: layer act2, channel 3, strongest activation", proj.Out);
+        var both = Run("visualize", "guided", "--model", model, "--layer", "act2", "--class", "1", shoe, "-o", Path.Combine(dir, "x.png"));
+        Assert.Equal(2, both.Code);
+        Assert.Contains("--class and --layer do not go together", both.Err);
+
         var unknown = Run("visualize", "filters", "--model", model, "--layer", "conv7", "-o", Path.Combine(dir, "x.png"));
         Assert.Equal(2, unknown.Code);
         Assert.Contains("no layer 'conv7'. Layers with filters: conv1, conv2", unknown.Err);
