@@ -15,6 +15,8 @@ public static class TrainCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var cmd = new Command("train", "Train a model on an IDX image folder (the bundled Fashion-MNIST by default) and save it.");
+        var report = new Option<string?>("--report") { Description = "Also write a self-contained HTML report of the run (curves, confusion matrix, filters) to this file." };
+        cmd.Options.Add(report);
         var model = new Option<string?>("--model", "-m") { Description = $"Architecture: {string.Join(", ", ModelZoo.Names)} (default lenet5)." };
         var data = new Option<string?>("--data") { Description = "Folder with the four IDX files (default: the bundled data/fashion-mnist)." };
         var epochs = new Option<int>("--epochs", "-e") { Description = "Epochs to train in all (a resumed run continues up to this).", DefaultValueFactory = _ => 5 };
@@ -34,8 +36,7 @@ public static class TrainCommand
         var augment = new Option<string>("--augment") { Description = "Training-set augmentation: none or standard (random crop with padding 2 and horizontal flip).", DefaultValueFactory = _ => "none" };
         var clip = new Option<double?>("--clip-grad-norm") { Description = "Clip the gradients' joint L2 norm to this value before every step." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per epoch." };
-        var report = new Option<string?>("--report") { Description = "Also write a self-contained HTML report of the run (curves, confusion matrix, filters) to this file." };
-        foreach (var o in new Option[] { model, data, epochs, batch, optimizer, lr, momentum, weightDecay, schedule, augment, clip, seed, threads, output, resume, validation, limit, testLimit, json, report })
+        foreach (var o in new Option[] { model, data, epochs, batch, optimizer, lr, momentum, weightDecay, schedule, augment, clip, seed, threads, output, resume, validation, limit, testLimit, json })
             cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
