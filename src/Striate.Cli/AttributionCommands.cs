@@ -38,7 +38,9 @@ internal static class AttributionCommands
         var channel = new Option<int?>("--channel") { Description = "With --layer: the channel whose strongest activation is projected (default: the strongest channel)." };
         var patch = new Option<int>("--patch") { Description = "Occlusion square side in input pixels.", DefaultValueFactory = _ => 0 };
         var image = new Argument<string>("IMAGE") { Description = "PNG, JPEG or BMP file (converted and resized to the model's input)." };
+        var size = VisualizeCommand.InputOption();
         cmd.Options.Add(model);
+        cmd.Options.Add(size);
         cmd.Options.Add(cls);
         if (name is "gradcam" or "guided" or "deconvnet") cmd.Options.Add(layer);
         if (name is "guided" or "deconvnet") cmd.Options.Add(channel);
@@ -47,7 +49,7 @@ internal static class AttributionCommands
         cmd.Arguments.Add(image);
         cmd.SetAction(r =>
         {
-            var src = ModelSource.Load(r.GetValue(model)!);
+            var src = ModelSource.Load(r.GetValue(model)!, r.GetValue(size));
             var (input, resized) = ModelInput.FromImage(ImageOutput.Load(r.GetValue(image)!, 3), src.Spec.InChannels, src.Spec.InputHeight, src.Spec.InputWidth, src.Mean, src.Std);
             int? classIndex = ParseClass(r.GetValue(cls), src);
             InputMap map;

@@ -23,6 +23,9 @@ public static class VisualizeCommand
     internal static Option<string> ModelOption() =>
         new("--model", "-m") { Description = "Checkpoint written by striate train (or a model name, untrained).", Required = true };
 
+    internal static Option<string?> InputOption() =>
+        new("--input", "-i") { Description = "Input size CxHxW when --model is a model name (default 1x28x28; a checkpoint knows its own)." };
+
     internal static Option<string> OutOption() =>
         new("--out", "-o") { Description = "PNG file to write (its folder is created).", Required = true };
 
@@ -31,11 +34,12 @@ public static class VisualizeCommand
         var cmd = new Command("filters", "The filters of a convolution layer as a grid (RGB first layers in colour, deeper layers one tile per input channel).");
         var model = ModelOption();
         var layer = new Option<string?>("--layer", "-l") { Description = "Convolution layer name, e.g. conv1 or features.0 (default: the first convolution)." };
+        var input = InputOption();
         var output = OutOption();
-        foreach (var o in new Option[] { model, layer, output }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, layer, input, output }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
-            var src = ModelSource.Load(r.GetValue(model)!);
+            var src = ModelSource.Load(r.GetValue(model)!, r.GetValue(input));
             string name = r.GetValue(layer) ?? LayerLookup.ConvolutionNames(src.Model).FirstOrDefault()
                 ?? throw new CliUsageException("the model has no convolution layer.");
             Conv2d conv;
@@ -58,13 +62,14 @@ public static class VisualizeCommand
         var cmd = new Command("activations", "The feature maps of a named layer for an input image, one tile per channel.");
         var model = ModelOption();
         var layer = new Option<string>("--layer", "-l") { Description = "Layer name, e.g. conv1, act1, pool2 or layer2.0.", Required = true };
+        var size = InputOption();
         var output = OutOption();
         var image = new Argument<string>("IMAGE") { Description = "PNG, JPEG or BMP file (converted and resized to the model's input)." };
-        foreach (var o in new Option[] { model, layer, output }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, layer, size, output }) cmd.Options.Add(o);
         cmd.Arguments.Add(image);
         cmd.SetAction(r =>
         {
-            var src = ModelSource.Load(r.GetValue(model)!);
+            var src = ModelSource.Load(r.GetValue(model)!, r.GetValue(size));
             Module target;
             try
             {
@@ -89,7 +94,7 @@ public static class VisualizeCommand
         var model = ModelOption();
         var layer = new Option<string>("--layer", "-l") { Description = "Layer name with feature maps, e.g. conv2 or layer3.", Required = true };
         var samples = new Option<int>("--samples") { Description = "Random inputs to average over.", DefaultValueFactory = _ => 16 };
-        var input = new Option<string?>("--input", "-i") { Description = "Input size CxHxW for a model name (a checkpoint knows its own)." };
+        var input = InputOption();
         var output = OutOption();
         foreach (var o in new Option[] { model, layer, samples, input, output }) cmd.Options.Add(o);
         cmd.SetAction(r =>
