@@ -48,20 +48,12 @@ public static class Attribution
         using var relu = F.ReluGradient(mode);
         var x = input.Clone();
         x.RequiresGrad = true;
-        Tensor? activation = null;
-        using (ForwardTrace.Begin((m, y) =>
-        {
-            if (activation is null && ReferenceEquals(m, layer)) activation = y;
-            return y;
-        }))
-            model.Call(x);
-        if (activation is null) throw new ArgumentException($"layer '{layer.Path}' is not used in the model's forward pass.");
+        var (_, activation) = LayerCapture.Run(model, layer, x);
         if (activation.Rank != 4)
             throw new ArgumentException($"projecting an activation needs a layer with feature maps [1, K, h, w]; '{layer.Path}' gives {activation.Shape}.");
         int k = activation.Shape[1], hw = activation.Shape[2] * activation.Shape[3];
-        var act = activation;
-        int Strongest(int c) => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(act.Data.Slice(c * hw, hw));
-        var a = act.Data;
+        int Strongest(int c) => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(activation.Data.Slice(c * hw, hw));
+        var a = activation.Data;
         int ch;
         if (channel is int given)
         {
@@ -92,18 +84,13 @@ public static class Attribution
         CheckInput(input);
         using var scope = TensorScope.Begin();
         using var frozen = new FrozenParameters(model);
-        Tensor? activation = null;
-        Tensor logits;
-        using (ForwardTrace.Begin((m, y) =>
+        // Cut the graph at the layer: its output becomes a leaf that collects d score / d A.
+        var (logits, activation) = LayerCapture.Run(model, layer, input, y =>
         {
-            if (activation is not null || !ReferenceEquals(m, layer)) return y;
-            // Cut the graph here: the layer's output becomes a leaf that collects d score / d A.
-            activation = y.Detach();
-            activation.RequiresGrad = true;
-            return activation;
-        }))
-            logits = model.Call(input);
-        if (activation is null) throw new ArgumentException($"layer '{layer.Path}' is not used in the model's forward pass.");
+            var leaf = y.Detach();
+            leaf.RequiresGrad = true;
+            return leaf;
+        });
         if (activation.Rank != 4)
             throw new ArgumentException($"Grad-CAM needs a layer with feature maps [1, K, h, w]; '{layer.Path}' gives {activation.Shape}.");
         int cls = PickClass(logits, classIndex);

@@ -79,15 +79,9 @@ public sealed class EffectiveReceptiveField
             var x = Tensor.Persistent(new Shape(samples, channels, height, width));
             for (int i = 0; i < x.Numel; i++) x.Data[i] = g.NextNormal();
             x.RequiresGrad = true;
-            Tensor? output = null;
-            using (ForwardTrace.Begin((m, y) =>
-            {
-                if (output is null && ReferenceEquals(m, layer)) output = y;
-                return y;
-            }))
-                model.Call(x);
-            if (output is null || output.Rank != 4)
-                throw new ArgumentException($"the effective receptive field needs a layer with feature maps [N, K, h, w]; '{layer.Path}' gives {output?.Shape.ToString() ?? "nothing"}.");
+            var (_, output) = LayerCapture.Run(model, layer, x);
+            if (output.Rank != 4)
+                throw new ArgumentException($"the effective receptive field needs a layer with feature maps [N, K, h, w]; '{layer.Path}' gives {output.Shape}.");
             int k = output.Shape[1], oh = output.Shape[2], ow = output.Shape[3];
             var unit = ((oh - 1) / 2, (ow - 1) / 2);
             // Seed: 1 at the centre position of every channel of every sample; the samples stay independent.

@@ -21,14 +21,7 @@ public static class FeatureMaps
         ArgumentNullException.ThrowIfNull(layer);
         using var scope = TensorScope.Begin();
         using var _ = Autograd.NoGrad();
-        Tensor? captured = null;
-        using (ForwardTrace.Begin((m, y) =>
-        {
-            if (captured is null && ReferenceEquals(m, layer)) captured = y.Clone();
-            return y;
-        }))
-            model.Call(input);
-        return captured ?? throw new ArgumentException($"layer '{layer.Path}' is not used in the model's forward pass (in evaluation mode).");
+        return LayerCapture.Run(model, layer, input, y => y.Clone()).Captured;
     }
 
     /// <summary>
