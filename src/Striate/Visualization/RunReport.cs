@@ -55,27 +55,8 @@ public static class RunReport
         html.Append("<p>Test accuracy <b>").Append(Enc(((double)correct / Math.Max(test.Count, 1)).ToString("P2", inv))).Append("</b> on ")
             .Append(test.Count.ToString("N0", inv)).Append(" images after ").Append(checkpoint.Epoch.ToString(inv)).Append(" epochs.</p>\n");
 
-        html.Append("<h2>Settings</h2>\n<table>\n");
-        var settings = new List<(string, string)>
-        {
-            ("model", spec.Architecture), ("input", $"{spec.InChannels}x{spec.InputHeight}x{spec.InputWidth}"), ("classes", spec.NumClasses.ToString(inv)),
-            ("parameters", model.ParameterCount().ToString("N0", inv)), ("epochs", checkpoint.Epoch.ToString(inv)), ("seed", checkpoint.Seed.ToString(inv)),
-            ("optimizer", checkpoint.Optimizer?.ToJson() ?? "unknown"),
-            ("normalisation", $"mean {string.Join(", ", checkpoint.Mean.Select(v => v.ToString("G4", inv)))}; std {string.Join(", ", checkpoint.Std.Select(v => v.ToString("G4", inv)))}"),
-        };
-        // The checkpoint's other metadata (schedule, augmentation, ...), less what the rows above already show.
-        string[] shown = ["format", "format_version", "model_spec", "class_names", "normalization", "optimizer", "seed", "epoch"];
-        foreach (var (key, value) in checkpoint.Extra.Where(kv => !shown.Contains(kv.Key)).OrderBy(kv => kv.Key, StringComparer.Ordinal)) settings.Add((key, value));
-        foreach (var (key, value) in settings) html.Append("<tr><th>").Append(Enc(key)).Append("</th><td>").Append(Enc(value)).Append("</td></tr>\n");
-        html.Append("</table>\n");
-
-        html.Append("<h2>Loss and accuracy</h2>\n");
-        Img(html, "curves", "loss and accuracy per epoch", TrainingCharts.Curves(log));
-        html.Append("<table><tr><th>epoch</th><th>train loss</th><th>train acc</th><th>val acc</th><th>test acc</th><th>seconds</th></tr>\n");
-        foreach (var r in log)
-            html.Append(string.Create(inv, $"<tr><td>{r.Epoch}</td><td>{r.TrainLoss:F4}</td><td>{r.TrainAccuracy:P2}</td><td>{Pct(r.ValidationAccuracy)}</td><td>{Pct(r.TestAccuracy)}</td><td>{r.Seconds:F1}</td></tr>\n"));
-        html.Append("</table>\n");
-
+        AppendSettings(html, checkpoint);
+        AppendCurves(html, log);
         html.Append("<h2>Confusion matrix</h2>\n");
         Img(html, "confusion", "confusion matrix", TrainingCharts.ConfusionMatrix(confusion, names));
         html.Append("<h2>Misclassified test images</h2>\n<p>The first ").Append(wrong.Count.ToString(inv))
@@ -92,6 +73,37 @@ public static class RunReport
         html.Append("<h2>Model summary</h2>\n<pre>").Append(Enc(ModelSummary.Of(model, spec.InChannels, spec.InputHeight, spec.InputWidth, spec.Architecture).ToString()))
             .Append("</pre>\n</body></html>\n");
         return html.ToString();
+    }
+
+    private static void AppendSettings(StringBuilder html, Checkpoint checkpoint)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var spec = checkpoint.Spec;
+        var model = checkpoint.Model;
+        html.Append("<h2>Settings</h2>\n<table>\n");
+        var settings = new List<(string, string)>
+        {
+            ("model", spec.Architecture), ("input", $"{spec.InChannels}x{spec.InputHeight}x{spec.InputWidth}"), ("classes", spec.NumClasses.ToString(inv)),
+            ("parameters", model.ParameterCount().ToString("N0", inv)), ("epochs", checkpoint.Epoch.ToString(inv)), ("seed", checkpoint.Seed.ToString(inv)),
+            ("optimizer", checkpoint.Optimizer?.ToJson() ?? "unknown"),
+            ("normalisation", $"mean {string.Join(", ", checkpoint.Mean.Select(v => v.ToString("G4", inv)))}; std {string.Join(", ", checkpoint.Std.Select(v => v.ToString("G4", inv)))}"),
+        };
+        // The checkpoint's other metadata (schedule, augmentation, ...), less what the rows above already show.
+        string[] shown = ["format", "format_version", "model_spec", "class_names", "normalization", "optimizer", "seed", "epoch"];
+        foreach (var (key, value) in checkpoint.Extra.Where(kv => !shown.Contains(kv.Key)).OrderBy(kv => kv.Key, StringComparer.Ordinal)) settings.Add((key, value));
+        foreach (var (key, value) in settings) html.Append("<tr><th>").Append(Enc(key)).Append("</th><td>").Append(Enc(value)).Append("</td></tr>\n");
+        html.Append("</table>\n");
+    }
+
+    private static void AppendCurves(StringBuilder html, IReadOnlyList<EpochRecord> log)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        html.Append("<h2>Loss and accuracy</h2>\n");
+        Img(html, "curves", "loss and accuracy per epoch", TrainingCharts.Curves(log));
+        html.Append("<table><tr><th>epoch</th><th>train loss</th><th>train acc</th><th>val acc</th><th>test acc</th><th>seconds</th></tr>\n");
+        foreach (var r in log)
+            html.Append(string.Create(inv, $"<tr><td>{r.Epoch}</td><td>{r.TrainLoss:F4}</td><td>{r.TrainAccuracy:P2}</td><td>{Pct(r.ValidationAccuracy)}</td><td>{Pct(r.TestAccuracy)}</td><td>{r.Seconds:F1}</td></tr>\n"));
+        html.Append("</table>\n");
     }
 
     /// <summary>Writes <paramref name="html"/> atomically (temporary file in the same folder, then rename), creating the folder.</summary>
