@@ -10,7 +10,7 @@ public static class FilterCommand
     {
         string names = string.Join(", ", ConvolutionKernel.Named.Select(k => k.Name));
         var cmd = new Command("filter", "Apply a classic filter (edge detection, sharpen, blur, or any kernel) to an image with conv2d and save a PNG.");
-        var kernel = new Option<string>("--kernel", "-k") { Description = $"A named kernel ({names}) or values such as \"0,-1,0;-1,5,-1;0,-1,0\" (rows separated by ';', optional '/D' divides).", Required = true };
+        var kernel = new Option<string>("--kernel", "-k") { Description = $"A named kernel ({names}), all (every named kernel in one captioned table) or values such as \"0,-1,0;-1,5,-1;0,-1,0\" (rows separated by ';', optional '/D' divides).", Required = true };
         var output = new Option<string>("--out", "-o") { Description = "PNG file to write (its folder is created).", Required = true };
         var gray = new Option<bool>("--gray") { Description = "Convert the image to gray first." };
         var valid = new Option<bool>("--valid") { Description = "No padding: the output shrinks by the kernel size minus 1 (default: zero padding keeps the size)." };
@@ -20,6 +20,15 @@ public static class FilterCommand
         cmd.Arguments.Add(image);
         cmd.SetAction(r =>
         {
+            if (string.Equals(r.GetValue(kernel)!.Trim(), "all", StringComparison.OrdinalIgnoreCase))
+            {
+                // The filter table of the notes: every named kernel applied to the image, captioned.
+                var photo = ImageOutput.Load(r.GetValue(image)!, 3);
+                if (r.GetValue(gray)) photo = photo.ToGray();
+                var named = ConvolutionKernel.Named.Select(n => ConvolutionKernel.Parse(n.Name)).ToList();
+                ImageOutput.Save(ImageFilter.Table(photo, named), r.GetValue(output)!, stdout);
+                return 0;
+            }
             ConvolutionKernel k;
             try
             {

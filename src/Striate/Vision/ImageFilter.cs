@@ -65,4 +65,26 @@ public static class ImageFilter
             };
         return new Image(p, c, h, w);
     }
+
+    /// <summary>
+    /// The lecture notes' filter table: <paramref name="image"/> filtered by each kernel ('same' padding, shown as
+    /// <paramref name="display"/>), <paramref name="columns"/> to a row, each captioned with the kernel's name.
+    /// </summary>
+    public static Image Table(Image image, IReadOnlyList<ConvolutionKernel> kernels, FilterDisplay display = FilterDisplay.Auto, int columns = 4)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(kernels);
+        if (kernels.Count == 0 || columns < 1) throw new ArgumentException("ImageFilter.Table: give at least one kernel and one column.");
+        columns = Math.Min(columns, kernels.Count);
+        int rows = (kernels.Count + columns - 1) / columns, cellW = image.Width + 8, cellH = image.Height + 8 + 2 * BitmapFont.GlyphHeight + 6;
+        var canvas = new Canvas(columns * cellW + 8, rows * cellH + 8);
+        for (int i = 0; i < kernels.Count; i++)
+        {
+            var k = kernels[i];
+            int x = 8 + i % columns * cellW, y = 8 + i / columns * cellH;
+            canvas.Draw(ToImage(Apply(image, k), display, k.Sum), x, y);
+            canvas.Text(x, y + image.Height + 4, k.Name, (0.1f, 0.1f, 0.1f), 2);
+        }
+        return canvas.Image;
+    }
 }

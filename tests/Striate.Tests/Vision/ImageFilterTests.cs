@@ -165,4 +165,25 @@ public class ImageFilterTests
         Assert.Equal(2, blocked.Code);
         Assert.Contains("cannot write", blocked.Err);
     }
+
+    [Fact]
+    public void AllDrawsTheNotesTableWithTheIdentityTileEqualToThePhoto()
+    {
+        string dir = Repo.TempDir(), outPath = Path.Combine(dir, "table.png");
+        string photo = Path.Combine(Repo.Root, "data", "images", "coffee.png");
+        var (code, _, err) = Run("filter", "--kernel", "all", photo, "-o", outPath);
+        Assert.True(code == 0, err);
+        var table = Image.Load(outPath, 3);
+        var src = Image.Load(photo, 3);
+        int kernels = ConvolutionKernel.Named.Count(), rows = (kernels + 3) / 4;
+        Assert.Equal(11, kernels);
+        Assert.Equal((rows * (200 + 8 + 14 + 6) + 8, 4 * (300 + 8) + 8), (table.Height, table.Width));
+        // The first tile is the identity: the photograph itself, pixel for pixel.
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < 200; y += 7)
+                for (int x = 0; x < 300; x += 7)
+                    Assert.Equal(src[c, y, x], table[c, 8 + y, 8 + x], 1e-6f);
+        // Its caption is drawn under it in dark ink.
+        Assert.Contains(Enumerable.Range(8, 60), x => table[0, 8 + 200 + 4 + 2, x] < 0.2f);
+    }
 }
