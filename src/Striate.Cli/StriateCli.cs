@@ -17,6 +17,9 @@ public static class StriateCli
         root.Subcommands.Add(PredictCommand.Create(stdout));
         root.Subcommands.Add(SummaryCommand.Create(stdout));
         root.Subcommands.Add(ExplainCommand.Create(stdout));
+        root.Subcommands.Add(FilterCommand.Create(stdout));
+        root.Subcommands.Add(VisualizeCommand.Create(stdout));
+        root.Subcommands.Add(ReportCommand.Create(stdout));
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         try
         {

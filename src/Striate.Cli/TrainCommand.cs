@@ -15,6 +15,8 @@ public static class TrainCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var cmd = new Command("train", "Train a model on an IDX image folder (the bundled Fashion-MNIST by default) and save it.");
+        var report = new Option<string?>("--report") { Description = "Also write a self-contained HTML report of the run (curves, confusion matrix, filters) to this file." };
+        cmd.Options.Add(report);
         var model = new Option<string?>("--model", "-m") { Description = $"Architecture: {string.Join(", ", ModelZoo.Names)} (default lenet5)." };
         var data = new Option<string?>("--data") { Description = "Folder with the four IDX files (default: the bundled data/fashion-mnist)." };
         var epochs = new Option<int>("--epochs", "-e") { Description = "Epochs to train in all (a resumed run continues up to this).", DefaultValueFactory = _ => 5 };
@@ -117,6 +119,8 @@ public static class TrainCommand
             else
                 run.Run(Report);
             log.WriteLine($"saved {Path.GetFullPath(options.Output)}");
+            if (r.GetValue(report) is { } html)
+                ReportCommand.Write(options.Output, Path.ChangeExtension(options.Output, ".csv"), test, options.TestLimit, html, log);
             return 0;
         });
         return cmd;

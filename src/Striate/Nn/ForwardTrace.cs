@@ -12,10 +12,12 @@ public sealed class ForwardTrace : IDisposable
 
     private readonly ForwardTrace? _previous;
     private readonly List<TraceEntry> _entries = new();
+    private readonly Func<Module, Tensor, Tensor>? _onOutput;
     private int _depth;
 
-    private ForwardTrace()
+    private ForwardTrace(Func<Module, Tensor, Tensor>? onOutput)
     {
+        _onOutput = onOutput;
         _previous = t_current;
         t_current = this;
     }
@@ -23,7 +25,14 @@ public sealed class ForwardTrace : IDisposable
     internal static ForwardTrace? Current => t_current;
 
     /// <summary>Starts recording on this thread until disposed.</summary>
-    public static ForwardTrace Begin() => new();
+    public static ForwardTrace Begin() => new(null);
+
+    /// <summary>
+    /// Starts recording with a hook that sees each module's output as it is produced and returns the tensor the
+    /// rest of the forward pass uses (the same one, or a replacement such as a detached leaf, to read the
+    /// gradient that reaches a layer).
+    /// </summary>
+    public static ForwardTrace Begin(Func<Module, Tensor, Tensor> onOutput) => new(onOutput ?? throw new ArgumentNullException(nameof(onOutput)));
 
     /// <summary>The calls, each listed when it began (a parent before its children).</summary>
     public IReadOnlyList<TraceEntry> Entries => _entries;
@@ -36,6 +45,7 @@ public sealed class ForwardTrace : IDisposable
         try
         {
             var output = module.Forward(input);
+            if (_onOutput is not null) output = _onOutput(module, output);
             entry.Output = output;
             entry.OutputShape = output.Shape;
             entry.LastChild = _entries.Count - 1;

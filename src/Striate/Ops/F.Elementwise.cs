@@ -111,7 +111,8 @@ public static partial class F
     public static Tensor Pow(Tensor x, float p) => Unary(UnaryOp.Pow, x, p, "pow");
 
     /// <summary>max(x, 0).</summary>
-    public static Tensor Relu(Tensor x) => Unary(UnaryOp.Relu, x, 0, "relu");
+    public static Tensor Relu(Tensor x) =>
+        t_reluGradient == ReluGradientMode.Standard ? Unary(UnaryOp.Relu, x, 0, "relu") : ReluForVisualization(x, t_reluGradient);
 
     /// <summary>x if x &gt; 0 else slope * x.</summary>
     public static Tensor LeakyRelu(Tensor x, float negativeSlope = 0.01f) => Unary(UnaryOp.LeakyRelu, x, negativeSlope, "leaky_relu");

@@ -6,7 +6,7 @@ namespace Striate.Vision;
 /// Loads PNG, JPEG and BMP files (decoded in managed code) as float CHW planes in [0, 1], and resizes them
 /// bilinearly.
 /// </summary>
-public static class ImageFile
+public static partial class ImageFile
 {
     /// <summary>Files larger than this are refused before decoding.</summary>
     public const long MaxFileBytes = 256L << 20;

@@ -1,0 +1,59 @@
+using System.CommandLine;
+using Striate.Vision;
+
+namespace Striate.Cli;
+
+/// <summary><c>striate filter --kernel NAME|VALUES IMAGE -o OUT.png</c>: a classic image filter through Striate's conv2d.</summary>
+public static class FilterCommand
+{
+    public static Command Create(TextWriter stdout)
+    {
+        string names = string.Join(", ", ConvolutionKernel.Named.Select(k => k.Name));
+        var cmd = new Command("filter", "Apply a classic filter (edge detection, sharpen, blur, or any kernel) to an image with conv2d and save a PNG.");
+        var kernel = new Option<string>("--kernel", "-k") { Description = $"A named kernel ({names}), all (every named kernel in one captioned table) or values such as \"0,-1,0;-1,5,-1;0,-1,0\" (rows separated by ';', optional '/D' divides).", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "PNG file to write (its folder is created).", Required = true };
+        var gray = new Option<bool>("--gray") { Description = "Convert the image to gray first." };
+        var valid = new Option<bool>("--valid") { Description = "No padding: the output shrinks by the kernel size minus 1 (default: zero padding keeps the size)." };
+        var display = new Option<string>("--display") { Description = "How responses become pixels: auto (clamp for blur/sharpen, magnitude for edge detectors), clamp, magnitude or signed.", DefaultValueFactory = _ => "auto" };
+        var image = new Argument<string>("IMAGE") { Description = "PNG, JPEG or BMP file." };
+        foreach (var o in new Option[] { kernel, output, gray, valid, display }) cmd.Options.Add(o);
+        cmd.Arguments.Add(image);
+        cmd.SetAction(r =>
+        {
+            if (string.Equals(r.GetValue(kernel)!.Trim(), "all", StringComparison.OrdinalIgnoreCase))
+            {
+                // The filter table of the notes: every named kernel applied to the image, captioned.
+                var photo = ImageOutput.Load(r.GetValue(image)!, 3);
+                if (r.GetValue(gray)) photo = photo.ToGray();
+                var named = ConvolutionKernel.Named.Select(n => ConvolutionKernel.Parse(n.Name)).ToList();
+                ImageOutput.Save(ImageFilter.Table(photo, named), r.GetValue(output)!, stdout);
+                return 0;
+            }
+            ConvolutionKernel k;
+            try
+            {
+                k = ConvolutionKernel.Parse(r.GetValue(kernel)!);
+            }
+            catch (FormatException e)
+            {
+                throw new CliUsageException($"--kernel: {e.Message}");
+            }
+            if (!Enum.TryParse<FilterDisplay>(r.GetValue(display), ignoreCase: true, out var mode) || int.TryParse(r.GetValue(display), out _))
+                throw new CliUsageException($"--display: unknown mode '{r.GetValue(display)}'. Valid modes: auto, clamp, magnitude, signed.");
+            var img = ImageOutput.Load(r.GetValue(image)!, 3);
+            if (r.GetValue(gray)) img = img.ToGray();
+            (float[], int, int, int) response;
+            try
+            {
+                response = ImageFilter.Apply(img, k, same: !r.GetValue(valid));
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliUsageException(e.Message);
+            }
+            ImageOutput.Save(ImageFilter.ToImage(response, mode, k.Sum), r.GetValue(output)!, stdout);
+            return 0;
+        });
+        return cmd;
+    }
+}

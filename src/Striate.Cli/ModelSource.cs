@@ -1,0 +1,35 @@
+using Striate.Models;
+using Striate.Nn;
+using Striate.Training;
+
+namespace Striate.Cli;
+
+/// <summary>A model to draw: a checkpoint written by <c>striate train</c>, or an untrained zoo model by name.</summary>
+internal sealed record ModelSource(Module Model, ModelSpec Spec, float[] Mean, float[] Std, IReadOnlyList<string> ClassNames, bool Trained)
+{
+    /// <summary>Loads <paramref name="model"/>: a checkpoint file, or a zoo name built for <paramref name="input"/> (CxHxW, default 1x28x28).</summary>
+    public static ModelSource Load(string model, string? input = null)
+    {
+        ModelSource source;
+        if (File.Exists(model))
+        {
+            var ck = Checkpoint.Load(model);
+            source = new ModelSource(ck.Model, ck.Spec, ck.Mean, ck.Std, ck.ClassNames, true);
+        }
+        else if (ModelZoo.Contains(model))
+        {
+            var (c, h, w) = input is null ? (1, 28, 28) : SummaryCommand.ParseChw(input);
+            var spec = new ModelSpec(model, 10, c, h, w);
+            source = new ModelSource(ModelZoo.Create(spec), spec, [.. Enumerable.Repeat(0f, c)], [.. Enumerable.Repeat(1f, c)], [], false);
+        }
+        else
+        {
+            throw new CliUsageException($"--model: '{model}' is neither a checkpoint file (looked at {Path.GetFullPath(model)}) nor a model name ({string.Join(", ", ModelZoo.Names)}).");
+        }
+        source.Model.Eval();
+        return source;
+    }
+
+    /// <summary>The name of class <paramref name="index"/> (its number when the checkpoint has no names).</summary>
+    public string ClassName(int index) => index >= 0 && index < ClassNames.Count ? ClassNames[index] : index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}

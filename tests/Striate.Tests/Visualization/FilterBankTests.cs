@@ -1,0 +1,165 @@
+using Striate.Cli;
+using Striate.Models;
+using Striate.Nn;
+using Striate.Tensors;
+using Striate.Tests.Support;
+using Striate.Training;
+using Striate.Vision;
+using Striate.Visualization;
+
+namespace Striate.Tests.Visualization;
+
+[Collection(nameof(SerialCollection))]
+public class FilterBankTests
+{
+    /// <summary>
+    /// How much a k x k filter looks like an oriented step: the largest |cosine| between the mean-removed filter and
+    /// a +1 / -1 half-plane template, over eight orientations 22.5 degrees apart. 1 is a perfect edge detector.
+    /// </summary>
+    internal static (double Score, double PositiveHalf, double NegativeHalf) EdgeScore(ReadOnlySpan<float> w, int k)
+    {
+        double mean = 0;
+        foreach (float v in w) mean += v;
+        mean /= w.Length;
+        (double Score, double Pos, double Neg) best = (0, 0, 0);
+        int r = k / 2;
+        for (int a = 0; a < 8; a++)
+        {
+            double th = a * Math.PI / 8, dot = 0, nw = 0, nt = 0, sp = 0, sn = 0;
+            int np = 0, nn = 0;
+            for (int y = 0; y < k; y++)
+                for (int x = 0; x < k; x++)
+                {
+                    double d = Math.Cos(th) * (x - r) + Math.Sin(th) * (y - r);
+                    int t = Math.Abs(d) < 1e-9 ? 0 : Math.Sign(d);
+                    double v = w[y * k + x] - mean;
+                    dot += v * t;
+                    nw += v * v;
+                    nt += t * t;
+                    if (t > 0) { sp += v; np++; }
+                    if (t < 0) { sn += v; nn++; }
+                }
+            double cos = dot / Math.Sqrt(nw * nt);
+            if (Math.Abs(cos) > best.Score)
+                best = cos > 0 ? (Math.Abs(cos), sp / np, sn / nn) : (Math.Abs(cos), sn / nn, sp / np);
+        }
+        return best;
+    }
+
+    [Fact]
+    public void TrainedLeNetFirstLayerFiltersMovedFromTheirInitialisationTowardOrientedEdgeDetectors()
+    {
+        var ck = Checkpoint.Load(TrainedLeNet.Model);
+        var initial = (LeNet5)ModelZoo.Create(ck.Spec, new Generator(TrainedLeNet.Seed));
+        var w0 = initial.Conv1.Weight.ToArray();
+        var w1 = ((LeNet5)ck.Model).Conv1.Weight.ToArray();
+        Assert.Equal(150, w1.Length);
+
+        double change = Math.Sqrt(w0.Zip(w1).Sum(p => (double)(p.First - p.Second) * (p.First - p.Second)) / w0.Sum(v => (double)v * v));
+        Assert.True(change > 0.3, $"the trained filters should differ from the initial ones: relative change {change:F3}");
+
+        // The chance level of the score: its 99th percentile over 4,000 random 5x5 filters.
+        var g = new Generator(2024);
+        var random = Enumerable.Range(0, 4000).Select(_ =>
+        {
+            var f = new float[25];
+            for (int i = 0; i < 25; i++) f[i] = g.NextNormal();
+            return EdgeScore(f, 5).Score;
+        }).Order().ToArray();
+        double chance99 = random[(int)(0.99 * random.Length)];
+
+        // What training added to each filter (the initial weights are noise of the same scale, so the change is the
+        // learned part): several of these are oriented edges, a positive half against a negative half.
+        var learned = Enumerable.Range(0, 6).Select(o =>
+        {
+            var d = new float[25];
+            for (int i = 0; i < 25; i++) d[i] = w1[o * 25 + i] - w0[o * 25 + i];
+            return EdgeScore(d, 5);
+        }).ToArray();
+        var before = Enumerable.Range(0, 6).Select(o => EdgeScore(w0.AsSpan(o * 25, 25), 5).Score).ToArray();
+        var after = Enumerable.Range(0, 6).Select(o => EdgeScore(w1.AsSpan(o * 25, 25), 5).Score).ToArray();
+        string report = $"chance (p99) {chance99:F2}; learned {string.Join(" ", learned.Select(l => l.Score.ToString("F2")))}; " +
+            $"initial {string.Join(" ", before.Select(v => v.ToString("F2")))}; trained {string.Join(" ", after.Select(v => v.ToString("F2")))}";
+        var edges = learned.Where(l => l.Score > chance99 && l.PositiveHalf > 0 && l.NegativeHalf < 0).ToArray();
+        Assert.True(edges.Length >= 3, $"at least 3 of 6 learned filters should be oriented edge detectors beyond chance: {report}");
+        // And the trained filters themselves became more edge-like than their initialisation.
+        Assert.True(after.Average() > before.Average() + 0.1, report);
+    }
+
+    [Fact]
+    public void FilterGridDrawsEachFilterNormalisedWithZeroAsMidGray()
+    {
+        var conv = new Conv2d(3, 4, 3, generator: new Generator(1));
+        var img = FilterBank.Draw(conv);
+        Assert.Equal(3, img.Channels);
+        // 4 RGB filters in a 2x2 grid, each 3x3 enlarged 10 times, with 2-pixel gaps.
+        Assert.Equal((2 * 30 + 3 * 2, 2 * 30 + 3 * 2), (img.Height, img.Width));
+        var w = conv.Weight.ToArray();
+        float max = w.Take(27).Max(Math.Abs);
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < 3; y++)
+                for (int x = 0; x < 3; x++)
+                    Assert.Equal(0.5f + 0.5f * w[c * 9 + y * 3 + x] / max, img[c, 2 + y * 10 + 5, 2 + x * 10 + 5], 1e-6f);
+
+        // A deeper layer: one row per filter, one gray tile per input channel.
+        var deep = FilterBank.Draw(new Conv2d(6, 16, 5, generator: new Generator(2)));
+        Assert.Equal(1, deep.Channels);
+        Assert.Equal((16 * 30 + 17 * 2, 6 * 30 + 7 * 2), (deep.Height, deep.Width));
+    }
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        return (StriateCli.Run(args, o, e), o.ToString(), e.ToString());
+    }
+
+    [Fact]
+    public void VisualizeCommandsDrawTheTrainedModel()
+    {
+        string dir = Repo.TempDir(), model = TrainedLeNet.Model;
+        string shoe = Path.Combine(dir, "shoe.png");
+        Repo.Test.Image(0).ToArray().AsSpan(); // test image 0 is an ankle boot
+        ImageFile.SavePng(shoe, Repo.Test.Image(0), 1, 28, 28);
+
+        var f = Run("visualize", "filters", "--model", model, "--layer", "conv1", "-o", Path.Combine(dir, "f", "filters.png"));
+        Assert.True(f.Code == 0, f.Err);
+        Assert.Equal(1, Image.Load(Path.Combine(dir, "f", "filters.png"), 3).ToGray().Channels);
+
+        var a = Run("visualize", "activations", "--model", model, "--layer", "act1", shoe, "-o", Path.Combine(dir, "a.png"));
+        Assert.True(a.Code == 0, a.Err);
+        Assert.Contains("activation [1, 6, 28, 28]", a.Out);
+
+        foreach (var method in new[] { "saliency", "guided", "deconvnet", "gradcam", "occlusion" })
+        {
+            var s = Run("visualize", method, "--model", model, shoe, "-o", Path.Combine(dir, method + ".png"));
+            Assert.True(s.Code == 0, method + ": " + s.Err);
+            Assert.Contains("(Ankle boot)", s.Out);
+            var png = Image.Load(Path.Combine(dir, method + ".png"), 3);
+            Assert.True(png.Width > 2 * png.Height - 20, $"{method}: input and map side by side, got {png.Width}x{png.Height}");
+        }
+
+        var proj = Run("visualize", "deconvnet", "--model", model, "--layer", "act2", "--channel", "3", shoe, "-o", Path.Combine(dir, "proj.png"));
+        Assert.True(proj.Code == 0, proj.Err);
+        Assert.Contains("deconvnet: layer act2, channel 3, strongest activation", proj.Out);
+        var both = Run("visualize", "guided", "--model", model, "--layer", "act2", "--class", "1", shoe, "-o", Path.Combine(dir, "x.png"));
+        Assert.Equal(2, both.Code);
+        Assert.Contains("--class and --layer do not go together", both.Err);
+
+        var unknown = Run("visualize", "filters", "--model", model, "--layer", "conv7", "-o", Path.Combine(dir, "x.png"));
+        Assert.Equal(2, unknown.Code);
+        Assert.Contains("no layer 'conv7'. Layers with filters: conv1, conv2", unknown.Err);
+        var pool = Run("visualize", "filters", "--model", model, "--layer", "pool1", "-o", Path.Combine(dir, "x.png"));
+        Assert.Equal(2, pool.Code);
+        Assert.Contains("layer 'pool1' is a MaxPool2d, which has no filters to draw", pool.Err);
+        var act = Run("visualize", "activations", "--model", model, "--layer", "nope", shoe, "-o", Path.Combine(dir, "x.png"));
+        Assert.Equal(2, act.Code);
+        Assert.Contains("Layers: conv1, act1, pool1, conv2", act.Err);
+        var cls = Run("visualize", "saliency", "--model", model, "--class", "Giraffe", shoe, "-o", Path.Combine(dir, "x.png"));
+        Assert.Equal(2, cls.Code);
+        Assert.Contains("unknown class 'Giraffe'. Classes: 0 T-shirt/top", cls.Err);
+        var named = Run("visualize", "gradcam", "--model", model, "--class", "sneaker", shoe, "-o", Path.Combine(dir, "x.png"));
+        Assert.True(named.Code == 0, named.Err);
+        Assert.Contains("class 7 (Sneaker)", named.Out);
+    }
+}

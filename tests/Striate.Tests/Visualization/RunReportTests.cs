@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Striate.Cli;
+using Striate.Tests.Support;
+using Striate.Vision;
+
+namespace Striate.Tests.Visualization;
+
+[Collection(nameof(SerialCollection))]
+public class RunReportTests
+{
+    private static readonly Lazy<string> s_report = new(() =>
+    {
+        string html = Path.Combine(TrainedLeNet.Dir, "report", "run.html");
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = StriateCli.Run(["report", "--model", TrainedLeNet.Model, "--data", Repo.FashionMnist, "--test-limit", "1000", "-o", html], o, e);
+        if (code != 0) throw new InvalidOperationException($"striate report failed ({code}): {e}");
+        return html;
+    });
+
+    private static readonly string[] s_images = ["curves", "confusion", "misclassified", "filters"];
+
+    [Fact]
+    public void ReportInlinesEveryPictureAsADecodablePng()
+    {
+        string html = File.ReadAllText(s_report.Value);
+        var images = Regex.Matches(html, "<img id=\"([a-z]+)\" alt=\"[^\"]*\" width=\"(\\d+)\" src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\">");
+        Assert.Equal(s_images, images.Select(m => m.Groups[1].Value).ToArray());
+        string dir = Repo.TempDir();
+        foreach (Match m in images)
+        {
+            string png = Path.Combine(dir, m.Groups[1].Value + ".png");
+            File.WriteAllBytes(png, Convert.FromBase64String(m.Groups[3].Value));
+            var img = Image.Load(png, 3);
+            Assert.Equal(int.Parse(m.Groups[2].Value), img.Width);
+            Assert.True(img.Pixels.Max() - img.Pixels.Min() > 0.5f, $"{m.Groups[1].Value} is not blank");
+        }
+        Assert.DoesNotContain("src=\"http", html);
+        Assert.Contains("<th>model</th><td>lenet5</td>", html);
+        Assert.Contains("<th>schedule</th><td>constant</td>", html);
+        Assert.Matches(@"Test accuracy <b>[0-9.]+ %</b> on 1,000 images after 2 epochs", html);
+        Assert.Contains("conv2    Conv2d     16x10x10", html); // the model summary
+        Assert.Equal(3, Regex.Matches(html, "<tr><td>\\d+</td>").Count + 1); // two epochs in the table
+    }
+
+    [Fact]
+    public void ReportWithAMissingLogSaysWhereItLooked()
+    {
+        var e = new StringWriter();
+        int code = StriateCli.Run(["report", "--model", TrainedLeNet.Model, "--log", Path.Combine(TrainedLeNet.Dir, "none.csv"), "--test-limit", "10", "-o", Path.Combine(TrainedLeNet.Dir, "x.html")], new StringWriter(), e);
+        Assert.Equal(2, code);
+        Assert.Contains("none.csv' does not exist", e.ToString());
+    }
+
+    [Fact]
+    public void TrainWritesTheReportAfterTheRun()
+    {
+        string dir = Repo.TempDir(), model = Path.Combine(dir, "m.safetensors"), html = Path.Combine(dir, "new", "run.html");
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = StriateCli.Run(["train", "--data", Repo.FashionMnist, "--limit", "600", "--test-limit", "200", "--epochs", "2", "--seed", "5",
+            "--out", model, "--report", html], o, e);
+        Assert.True(code == 0, e.ToString());
+        Assert.Contains("wrote " + html, o.ToString());
+        string page = File.ReadAllText(html);
+        Assert.Matches(@"Test accuracy <b>[0-9.]+ %</b> on 200 images after 2 epochs", page);
+        Assert.Equal(4, Regex.Matches(page, "data:image/png;base64,").Count);
+    }
+
+    private static (int Code, string Out) Browser(params string[] args)
+    {
+        var psi = new ProcessStartInfo(ChromiumFactAttribute.Browser!) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--user-data-dir=" + Repo.TempDir() }) psi.ArgumentList.Add(a);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(90_000))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException("chromium did not finish within 90 s: " + stderr.Result);
+        }
+        return (p.ExitCode, stdout.Result);
+    }
+
+    [ChromiumFact]
+    public void ChromiumRendersEveryPictureOfTheReport()
+    {
+        string report = s_report.Value, dir = Repo.TempDir();
+        // A copy with a probe that records each picture's decoded size once the page has loaded.
+        string probe = Path.Combine(dir, "probe.html");
+        File.WriteAllText(probe, File.ReadAllText(report).Replace("</body>",
+            "<script>addEventListener('load',()=>{for(const i of document.images){i.setAttribute('data-natural',i.complete+':'+i.naturalWidth+'x'+i.naturalHeight)}})</script></body>"));
+        var (code, dom) = Browser("--virtual-time-budget=5000", "--dump-dom", new Uri(probe).AbsoluteUri);
+        Assert.Equal(0, code);
+        var sizes = Regex.Matches(dom, "id=\"([a-z]+)\"[^>]*data-natural=\"true:(\\d+)x(\\d+)\"");
+        Assert.Equal(s_images, sizes.Select(m => m.Groups[1].Value).ToArray());
+        Assert.All(sizes, m => Assert.True(int.Parse(m.Groups[2].Value) > 100 && int.Parse(m.Groups[3].Value) > 20, m.Value));
+
+        // And a screenshot of the page itself: not blank, and showing the charts' colours.
+        string shot = Path.Combine(dir, "shot.png");
+        (code, _) = Browser("--window-size=1000,2400", "--screenshot=" + shot, new Uri(report).AbsoluteUri);
+        Assert.Equal(0, code);
+        var img = Image.Load(shot, 3);
+        Assert.Equal((2400, 1000), (img.Height, img.Width));
+        int hw = img.Height * img.Width, blue = 0, yellowish = 0, dark = 0;
+        for (int i = 0; i < hw; i++)
+        {
+            float r = img.Pixels[i], g = img.Pixels[hw + i], b = img.Pixels[2 * hw + i];
+            if (Math.Abs(r - 0.12f) < 0.05f && Math.Abs(g - 0.47f) < 0.05f && Math.Abs(b - 0.71f) < 0.05f) blue++; // train curve
+            if (r > 0.6f && g > 0.75f && b < 0.35f) yellowish++; // confusion diagonal (viridis high end)
+            if (r < 0.3f && g < 0.3f && b < 0.3f) dark++; // text and images
+        }
+        Assert.True(blue > 200, $"train-curve blue pixels: {blue}");
+        Assert.True(yellowish > 1000, $"confusion-matrix yellow pixels: {yellowish}");
+        Assert.True(dark > 5000, $"dark pixels: {dark}");
+    }
+}
