@@ -17,6 +17,11 @@ public static class StriateCli
         root.Subcommands.Add(PredictCommand.Create(stdout));
         root.Subcommands.Add(SummaryCommand.Create(stdout));
         root.Subcommands.Add(ExplainCommand.Create(stdout));
+        root.Subcommands.Add(FinetuneCommand.Create(stdout, stderr));
+        root.Subcommands.Add(EmbedCommands.Embed(stdout));
+        root.Subcommands.Add(EmbedCommands.Verify(stdout));
+        root.Subcommands.Add(EmbedCommands.Enroll(stdout));
+        root.Subcommands.Add(EmbedCommands.Identify(stdout));
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         try
         {
