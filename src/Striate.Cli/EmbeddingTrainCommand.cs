@@ -90,6 +90,8 @@ public static class EmbeddingTrainCommand
             Epochs = r.GetValue<int>("--epochs"),
             BatchSize = r.GetValue<int>("--batch-size"),
             Lr = r.GetValue<float?>("--lr") ?? 1e-3f,
+            WeightDecay = r.GetValue<float>("--weight-decay"),
+            Augment = r.GetValue<string>("--augment")!.ToLowerInvariant(),
             Seed = r.GetValue<ulong>("--seed"),
             TrainLimit = r.GetValue<int>("--limit"),
             Validation = r.GetValue<double>("--validation") is > 0 and < 1 and var v ? v : 0.1,

@@ -27,6 +27,12 @@ public sealed record EmbeddingOptions
     public int Epochs { get; init; } = 5;
     public int BatchSize { get; init; } = 64;
     public float Lr { get; init; } = 2e-3f;
+
+    /// <summary>Adam's L2 weight decay.</summary>
+    public float WeightDecay { get; init; }
+
+    /// <summary>Training-set augmentation: "none" or "standard" (random crop with padding 2, horizontal flip).</summary>
+    public string Augment { get; init; } = "none";
     public ulong Seed { get; init; } = 1;
 
     /// <summary>Train on at most this many images of the chosen classes (0: all).</summary>

@@ -20,6 +20,7 @@ public sealed class EmbeddingRun
     private readonly EmbeddingOptions _options;
     private readonly ImageDataset _train;
     private readonly ImageDataset _validation;
+    private readonly Data.Transforms.ImageTransform? _augment;
 
     public EmbeddingRun(EmbeddingOptions options, ImageDataset trainRaw)
     {
@@ -40,7 +41,8 @@ public sealed class EmbeddingRun
         Classes = classes;
         Spec = new ModelSpec(options.Model, classes.Count, set.Channels, set.Height, set.Width, options.EmbeddingDim, options.Normalize);
         Model = (EmbeddingNet)ModelZoo.Create(Spec, new Generator(options.Seed));
-        Optimizer = new Adam(Model.Parameters(), options.Lr);
+        Optimizer = new Adam(Model.Parameters(), options.Lr, weightDecay: options.WeightDecay);
+        _augment = Data.Transforms.Compose.Named(options.Augment, -Mean[0] / Std[0]);
     }
 
     public ModelSpec Spec { get; }
@@ -58,7 +60,7 @@ public sealed class EmbeddingRun
     /// <summary>Trains every epoch; <paramref name="onEpoch"/> sees each finished one.</summary>
     public IReadOnlyList<EmbeddingEpoch> Run(Action<EmbeddingEpoch>? onEpoch = null)
     {
-        var loader = new DataLoader(_train, _options.BatchSize, shuffle: true, seed: _options.Seed, dropLast: true);
+        var loader = new DataLoader(_train, _options.BatchSize, shuffle: true, seed: _options.Seed, dropLast: true, transform: _augment);
         var records = new List<EmbeddingEpoch>();
         for (int epoch = 0; epoch < _options.Epochs; epoch++)
         {
@@ -140,6 +142,7 @@ public sealed class EmbeddingRun
                 ["mining"] = _options.Mining.ToString(),
                 ["margin"] = _options.Margin.ToString("R", inv),
                 ["classes"] = string.Join(",", Classes),
+                ["augment"] = _options.Augment,
             },
         }.Save(path);
     }

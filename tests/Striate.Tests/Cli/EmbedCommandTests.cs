@@ -43,7 +43,7 @@ public class EmbedCommandTests
     {
         string dir = Repo.TempDir(), path = Path.Combine(dir, "c.safetensors");
         var (code, output, err) = Run("train", "--task", "contrastive", "--classes", "0-6", "--data", Repo.FashionMnist, "--limit", "1500", "--test-limit", "600",
-            "--epochs", "1", "--embedding-dim", "8", "--pairs", "300", "--trials", "2", "--out", path, "--json");
+            "--epochs", "1", "--embedding-dim", "8", "--pairs", "300", "--trials", "2", "--augment", "standard", "--out", path, "--json");
         Assert.True(code == 0, err);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var epoch = JsonDocument.Parse(lines[0]).RootElement;
