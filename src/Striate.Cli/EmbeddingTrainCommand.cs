@@ -91,6 +91,7 @@ public static class EmbeddingTrainCommand
             BatchSize = r.GetValue<int>("--batch-size"),
             Lr = r.GetValue<float?>("--lr") ?? 1e-3f,
             WeightDecay = r.GetValue<float>("--weight-decay"),
+            Schedule = r.GetValue<string>("--schedule")!,
             Augment = r.GetValue<string>("--augment")!.ToLowerInvariant(),
             Seed = r.GetValue<ulong>("--seed"),
             TrainLimit = r.GetValue<int>("--limit"),
@@ -111,7 +112,7 @@ public static class EmbeddingTrainCommand
         var sw = Stopwatch.StartNew();
         log.WriteLine($"training a {options.EmbeddingDim}-value {task} embedding on {arch} ({run.Model.ParameterCount():N0} parameters), classes {string.Join(",", classes)}: " +
             $"{run.TrainSet.Count:N0} images, {options.Epochs} epochs, batch {options.BatchSize}, adam lr {options.Lr.ToString(CultureInfo.InvariantCulture)}, " +
-            $"{(task == "triplet" ? $"{r.GetValue(s_mining)} mining, " : "")}margin {options.Margin.ToString(CultureInfo.InvariantCulture)}, seed {options.Seed}");
+            $"{options.Schedule} schedule, {(task == "triplet" ? $"{r.GetValue(s_mining)} mining, " : "")}margin {options.Margin.ToString(CultureInfo.InvariantCulture)}, seed {options.Seed}");
         int done = 0;
         run.Run(e =>
         {

@@ -28,6 +28,9 @@ public sealed record EmbeddingOptions
     public int BatchSize { get; init; } = 64;
     public float Lr { get; init; } = 2e-3f;
 
+    /// <summary>The learning-rate schedule over the run, as <see cref="Optim.LrSchedule.Parse"/> reads it.</summary>
+    public string Schedule { get; init; } = "constant";
+
     /// <summary>Adam's L2 weight decay.</summary>
     public float WeightDecay { get; init; }
 

@@ -21,6 +21,7 @@ public sealed class EmbeddingRun
     private readonly ImageDataset _train;
     private readonly ImageDataset _validation;
     private readonly Data.Transforms.ImageTransform? _augment;
+    private readonly LrSchedule _schedule;
 
     public EmbeddingRun(EmbeddingOptions options, ImageDataset trainRaw)
     {
@@ -43,6 +44,7 @@ public sealed class EmbeddingRun
         Model = (EmbeddingNet)ModelZoo.Create(Spec, new Generator(options.Seed));
         Optimizer = new Adam(Model.Parameters(), options.Lr, weightDecay: options.WeightDecay);
         _augment = Data.Transforms.Compose.Named(options.Augment, -Mean[0] / Std[0]);
+        _schedule = LrSchedule.Parse(options.Schedule);
     }
 
     public ModelSpec Spec { get; }
@@ -67,9 +69,10 @@ public sealed class EmbeddingRun
             Model.Train();
             var sw = Stopwatch.StartNew();
             double lossSum = 0;
-            int batches = 0, seen = 0;
+            int batches = 0, seen = 0, perEpoch = loader.BatchCount;
             foreach (var batch in loader.Epoch(epoch))
             {
+                Optimizer.Lr = (float)(_options.Lr * _schedule.Factor((long)epoch * perEpoch + batches, (long)_options.Epochs * perEpoch, perEpoch));
                 using var scope = TensorScope.Begin();
                 var e = Model.Call(batch.Images);
                 var loss = Loss(e, batch.Labels);
@@ -143,6 +146,7 @@ public sealed class EmbeddingRun
                 ["margin"] = _options.Margin.ToString("R", inv),
                 ["classes"] = string.Join(",", Classes),
                 ["augment"] = _options.Augment,
+                ["schedule"] = _schedule.ToString()!,
             },
         }.Save(path);
     }
