@@ -20,6 +20,11 @@ public static class StriateCli
         root.Subcommands.Add(FilterCommand.Create(stdout));
         root.Subcommands.Add(VisualizeCommand.Create(stdout));
         root.Subcommands.Add(ReportCommand.Create(stdout));
+        root.Subcommands.Add(FinetuneCommand.Create(stdout, stderr));
+        root.Subcommands.Add(EmbedCommands.Embed(stdout));
+        root.Subcommands.Add(EmbedCommands.Verify(stdout));
+        root.Subcommands.Add(EmbedCommands.Enroll(stdout));
+        root.Subcommands.Add(EmbedCommands.Identify(stdout));
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         try
         {

@@ -39,8 +39,10 @@ public static class TrainCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object per epoch." };
         foreach (var o in new Option[] { model, data, epochs, batch, optimizer, lr, momentum, weightDecay, schedule, augment, clip, seed, threads, output, resume, validation, limit, testLimit, workers, json })
             cmd.Options.Add(o);
+        EmbeddingTrainCommand.AddOptions(cmd);
         cmd.SetAction(r =>
         {
+            if (EmbeddingTrainCommand.Handles(r)) return EmbeddingTrainCommand.Run(r, stdout, stderr);
             string? arch = r.GetValue(model);
             if (arch is not null && !ModelZoo.Contains(arch))
                 throw new CliUsageException($"--model: unknown model '{arch}'. Valid models: {string.Join(", ", ModelZoo.Names)}.");

@@ -12,8 +12,14 @@ public sealed record ModelSpec(
     [property: JsonPropertyName("num_classes")] int NumClasses,
     [property: JsonPropertyName("in_channels")] int InChannels,
     [property: JsonPropertyName("input_height")] int InputHeight,
-    [property: JsonPropertyName("input_width")] int InputWidth)
+    [property: JsonPropertyName("input_width")] int InputWidth,
+    [property: JsonPropertyName("embedding_dim"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int EmbeddingDim = 0,
+    [property: JsonPropertyName("l2_normalize"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool L2Normalize = false)
 {
+    /// <summary>True for an embedding model: the architecture's head gives <see cref="EmbeddingDim"/> outputs, not class scores.</summary>
+    [JsonIgnore]
+    public bool IsEmbedding => EmbeddingDim > 0;
+
     public string ToJson() => JsonSerializer.Serialize(this);
 
     /// <summary>Parses a spec; a malformed one is an <see cref="InvalidDataException"/> naming what is wrong.</summary>
@@ -28,8 +34,8 @@ public sealed record ModelSpec(
         {
             throw new InvalidDataException($"{source}: the model spec is not valid JSON ({e.Message}).");
         }
-        if (spec is null || string.IsNullOrEmpty(spec.Architecture) || spec.NumClasses < 1 || spec.InChannels < 1 || spec.InputHeight < 1 || spec.InputWidth < 1)
-            throw new InvalidDataException($"{source}: the model spec must name an architecture and positive num_classes, in_channels, input_height and input_width; got {json}.");
+        if (spec is null || string.IsNullOrEmpty(spec.Architecture) || spec.NumClasses < 1 || spec.InChannels < 1 || spec.InputHeight < 1 || spec.InputWidth < 1 || spec.EmbeddingDim < 0)
+            throw new InvalidDataException($"{source}: the model spec must name an architecture and positive num_classes, in_channels, input_height and input_width (and a non-negative embedding_dim); got {json}.");
         return spec;
     }
 }

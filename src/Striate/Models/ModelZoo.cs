@@ -50,11 +50,16 @@ public static class ModelZoo
     /// <summary>True if <paramref name="name"/> is a known architecture.</summary>
     public static bool Contains(string name) => s_models.ContainsKey(name);
 
-    /// <summary>Builds the model a spec describes, with fresh weights from <paramref name="generator"/>.</summary>
+    /// <summary>
+    /// Builds the model a spec describes, with fresh weights from <paramref name="generator"/>; an embedding spec
+    /// gives an <see cref="Embeddings.EmbeddingNet"/> around the architecture with its head resized.
+    /// </summary>
     /// <exception cref="ArgumentException">The architecture is unknown.</exception>
     public static Module Create(ModelSpec spec, Generator? generator = null)
     {
         if (!s_models.TryGetValue(spec.Architecture, out var m)) throw Unknown(spec.Architecture);
+        if (spec.IsEmbedding)
+            return new Embeddings.EmbeddingNet(m.Build(spec with { NumClasses = spec.EmbeddingDim }, generator), spec.EmbeddingDim, spec.L2Normalize);
         return m.Build(spec, generator);
     }
 

@@ -1,0 +1,133 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Striate.Backends.Cpu;
+using Striate.Data;
+using Striate.Embeddings;
+using Striate.Models;
+using Striate.Ops;
+
+namespace Striate.Cli;
+
+/// <summary>
+/// <c>striate train --task triplet|contrastive</c>: embedding training on chosen classes (identities), then
+/// the verification and one-shot identification report on the test images: classes trained on, classes never
+/// seen, and the raw-pixel distance as the baseline.
+/// </summary>
+public static class EmbeddingTrainCommand
+{
+    private static readonly Option<string> s_task = new("--task") { Description = "classify (default), or triplet / contrastive to train an embedding.", DefaultValueFactory = _ => "classify" };
+    private static readonly Option<int> s_dim = new("--embedding-dim") { Description = "Embedding size for --task triplet|contrastive.", DefaultValueFactory = _ => 64 };
+    private static readonly Option<bool> s_raw = new("--no-normalize") { Description = "Keep embeddings unnormalised (default: unit L2 norm)." };
+    private static readonly Option<string> s_mining = new("--mining") { Description = "Triplet mining: batch-all, batch-hard or semi-hard.", DefaultValueFactory = _ => "batch-all" };
+    private static readonly Option<float?> s_margin = new("--margin") { Description = "Triplet alpha (default 0.2) or contrastive margin (default 1)." };
+    private static readonly Option<string?> s_classes = new("--classes") { Description = "Classes to train on, as identities: 0-6 or 0,2,5 (default all)." };
+    private static readonly Option<int> s_trials = new("--trials") { Description = "Random one-shot enrolments averaged in the final report.", DefaultValueFactory = _ => 20 };
+    private static readonly Option<int> s_pairs = new("--pairs") { Description = "Test pairs per verification measurement.", DefaultValueFactory = _ => 10000 };
+
+    /// <summary>Adds the embedding options to <c>striate train</c>.</summary>
+    public static void AddOptions(Command train)
+    {
+        foreach (var o in new Option[] { s_task, s_dim, s_raw, s_mining, s_margin, s_classes, s_trials, s_pairs }) train.Options.Add(o);
+    }
+
+    /// <summary>True when the command line asks for embedding training.</summary>
+    public static bool Handles(ParseResult r) => r.GetValue(s_task) is { } t && !t.Equals("classify", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Parses "0-6", "0,2,5" or "0-4,7".</summary>
+    public static int[] ParseClasses(string text, string option)
+    {
+        var list = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var ends = part.Split('-');
+            if (ends.Length is < 1 or > 2 || !ends.All(e => int.TryParse(e, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+                throw new CliUsageException($"{option}: expected class numbers like 0-6 or 0,2,5, got '{text}'.");
+            int lo = int.Parse(ends[0], CultureInfo.InvariantCulture), hi = int.Parse(ends[^1], CultureInfo.InvariantCulture);
+            if (hi < lo) throw new CliUsageException($"{option}: the range '{part}' is empty.");
+            for (int c = lo; c <= hi; c++) list.Add(c);
+        }
+        if (list.Count == 0) throw new CliUsageException($"{option}: no classes in '{text}'.");
+        return list.ToArray();
+    }
+
+    /// <summary>Runs embedding training with the shared train options (--model, --data, --epochs, ...).</summary>
+    public static int Run(ParseResult r, TextWriter stdout, TextWriter stderr)
+    {
+        string task = r.GetValue(s_task)!.ToLowerInvariant();
+        if (task is not ("triplet" or "contrastive"))
+            throw new CliUsageException($"--task: unknown task '{task}'. Valid tasks: classify, triplet, contrastive.");
+        var mining = r.GetValue(s_mining)!.ToLowerInvariant() switch
+        {
+            "batch-all" => TripletMining.BatchAll,
+            "batch-hard" => TripletMining.BatchHard,
+            "semi-hard" => TripletMining.SemiHard,
+            var m => throw new CliUsageException($"--mining: unknown strategy '{m}'. Valid strategies: batch-all, batch-hard, semi-hard."),
+        };
+        if (r.GetValue(s_dim) < 1) throw new CliUsageException($"--embedding-dim must be >= 1, got {r.GetValue(s_dim)}.");
+        if (r.GetValue(s_trials) < 1 || r.GetValue(s_pairs) < 2) throw new CliUsageException("--trials must be >= 1 and --pairs >= 2.");
+        string arch = r.GetValue<string?>("--model") ?? "lenet5";
+        if (!ModelZoo.Contains(arch)) throw new CliUsageException($"--model: unknown model '{arch}'. Valid models: {string.Join(", ", ModelZoo.Names)}.");
+        if (r.GetValue<int?>("--threads") is int t)
+        {
+            if (t < 1) throw new CliUsageException($"--threads must be >= 1, got {t}.");
+            Parallelism.Threads = t;
+        }
+        string folder = DataLocator.Resolve(r.GetValue<string?>("--data"));
+        var train = Datasets.LoadIdx(folder, train: true);
+        var test = Datasets.LoadIdx(folder, train: false);
+        var classes = r.GetValue(s_classes) is { } c ? ParseClasses(c, "--classes") : Enumerable.Range(0, train.ClassCount).ToArray();
+        var options = new EmbeddingOptions
+        {
+            Model = arch,
+            EmbeddingDim = r.GetValue(s_dim),
+            Normalize = !r.GetValue(s_raw),
+            Task = task,
+            Mining = mining,
+            Margin = r.GetValue(s_margin) ?? (task == "triplet" ? 0.2f : 1f),
+            Classes = classes,
+            Epochs = r.GetValue<int>("--epochs"),
+            BatchSize = r.GetValue<int>("--batch-size"),
+            Lr = r.GetValue<float?>("--lr") ?? 1e-3f,
+            WeightDecay = r.GetValue<float>("--weight-decay"),
+            Schedule = r.GetValue<string>("--schedule")!,
+            Augment = r.GetValue<string>("--augment")!.ToLowerInvariant(),
+            Seed = r.GetValue<ulong>("--seed"),
+            TrainLimit = r.GetValue<int>("--limit"),
+            Validation = r.GetValue<double>("--validation") is > 0 and < 1 and var v ? v : 0.1,
+        };
+        string output = r.GetValue<string?>("--out") ?? Path.Combine("runs", $"{arch}-{task}.safetensors");
+        bool asJson = r.GetValue<bool>("--json");
+        var log = asJson ? stderr : stdout;
+        EmbeddingRun run;
+        try
+        {
+            run = new EmbeddingRun(options, train);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliUsageException(e.Message);
+        }
+        var sw = Stopwatch.StartNew();
+        log.WriteLine($"training a {options.EmbeddingDim}-value {task} embedding on {arch} ({run.Model.ParameterCount():N0} parameters), classes {string.Join(",", classes)}: " +
+            $"{run.TrainSet.Count:N0} images, {options.Epochs} epochs, batch {options.BatchSize}, adam lr {options.Lr.ToString(CultureInfo.InvariantCulture)}, " +
+            $"{options.Schedule} schedule, {(task == "triplet" ? $"{r.GetValue(s_mining)} mining, " : "")}margin {options.Margin.ToString(CultureInfo.InvariantCulture)}, seed {options.Seed}");
+        int done = 0;
+        run.Run(e =>
+        {
+            done = e.Epoch;
+            run.Save(output, e.Epoch);
+            stdout.WriteLine(asJson
+                ? JsonSerializer.Serialize(new { epoch = e.Epoch, train_loss = e.TrainLoss, validation_auc = e.ValidationAuc, tau = e.Tau, validation_accuracy = e.ValidationAccuracy, images_per_second = e.ImagesPerSecond, seconds = e.Seconds })
+                : string.Create(CultureInfo.InvariantCulture, $"epoch {e.Epoch}/{options.Epochs}  loss {e.TrainLoss:F4}  val_auc {e.ValidationAuc:F4}  tau {e.Tau:F4}  val_acc {e.ValidationAccuracy:P2}  {e.ImagesPerSecond:F0} img/s  {e.Seconds:F1} s"));
+            stdout.Flush();
+        });
+        var report = EmbeddingReport.Measure(run, test, r.GetValue<int>("--test-limit"), r.GetValue(s_pairs), r.GetValue(s_trials), options.Seed);
+        double wall = sw.Elapsed.TotalSeconds;
+        if (asJson) stdout.WriteLine(report.ToJson(wall));
+        else foreach (var line in report.Lines(wall)) stdout.WriteLine(line);
+        log.WriteLine($"saved {Path.GetFullPath(output)} (after epoch {done})");
+        return 0;
+    }
+}

@@ -1,0 +1,4 @@
+namespace Striate.Embeddings;
+
+/// <summary>One epoch of embedding training: the mean loss, and on validation pairs the ROC AUC, the chosen tau and the accuracy at it.</summary>
+public sealed record EmbeddingEpoch(int Epoch, double TrainLoss, double ValidationAuc, double Tau, double ValidationAccuracy, double ImagesPerSecond, double Seconds);

@@ -1,0 +1,52 @@
+using Striate.Ops;
+
+namespace Striate.Embeddings;
+
+/// <summary>What an <see cref="EmbeddingRun"/> trains: backbone, embedding, loss, classes and schedule.</summary>
+public sealed record EmbeddingOptions
+{
+    /// <summary>The zoo backbone (default lenet5).</summary>
+    public string Model { get; init; } = "lenet5";
+
+    public int EmbeddingDim { get; init; } = 64;
+
+    /// <summary>Scale embeddings to unit length (FaceNet).</summary>
+    public bool Normalize { get; init; } = true;
+
+    /// <summary>"triplet" or "contrastive".</summary>
+    public string Task { get; init; } = "triplet";
+
+    public TripletMining Mining { get; init; } = TripletMining.BatchHard;
+
+    /// <summary>alpha of the triplet loss, or the contrastive loss's margin.</summary>
+    public float Margin { get; init; } = 0.2f;
+
+    /// <summary>The identities (dataset classes) trained on; empty for all.</summary>
+    public IReadOnlyList<int> Classes { get; init; } = [];
+
+    public int Epochs { get; init; } = 5;
+    public int BatchSize { get; init; } = 64;
+    public float Lr { get; init; } = 2e-3f;
+
+    /// <summary>The learning-rate schedule over the run, as <see cref="Optim.LrSchedule.Parse"/> reads it.</summary>
+    public string Schedule { get; init; } = "constant";
+
+    /// <summary>Adam's L2 weight decay.</summary>
+    public float WeightDecay { get; init; }
+
+    /// <summary>Training-set augmentation: "none" or "standard" (random crop with padding 2, horizontal flip).</summary>
+    public string Augment { get; init; } = "none";
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Train on at most this many images of the chosen classes (0: all).</summary>
+    public int TrainLimit { get; init; }
+
+    /// <summary>Fraction of the training images held out to choose tau.</summary>
+    public double Validation { get; init; } = 0.1;
+
+    /// <summary>How tau is chosen on the validation pairs.</summary>
+    public ThresholdCriterion Criterion { get; init; } = ThresholdCriterion.BestAccuracy;
+
+    /// <summary>Validation pairs sampled after each epoch.</summary>
+    public int ValidationPairs { get; init; } = 4000;
+}

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Globalization;
+using Striate.Data;
+using Striate.Models;
+using Striate.Ops;
+using Striate.Optim;
+using Striate.Tensors;
+using Striate.Training;
+
+namespace Striate.Embeddings;
+
+/// <summary>
+/// Trains an embedding with the triplet loss (online mining) or the contrastive loss (every pair of a batch),
+/// on chosen classes of a labelled dataset standing in for identities. After every epoch tau is chosen on pairs
+/// of held-out training images; the checkpoint records the spec, the normalisation and tau, so embed, verify,
+/// enroll and identify need nothing else.
+/// </summary>
+public sealed class EmbeddingRun
+{
+    private readonly EmbeddingOptions _options;
+    private readonly ImageDataset _train;
+    private readonly ImageDataset _validation;
+    private readonly Data.Transforms.ImageTransform? _augment;
+    private readonly LrSchedule _schedule;
+
+    public EmbeddingRun(EmbeddingOptions options, ImageDataset trainRaw)
+    {
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        if (options.Task is not ("triplet" or "contrastive"))
+            throw new ArgumentException($"unknown embedding task '{options.Task}'. Valid tasks: triplet, contrastive.");
+        if (options.Epochs < 1) throw new ArgumentException($"epochs must be >= 1, got {options.Epochs}.");
+        if (options.BatchSize < 4) throw new ArgumentException($"an embedding batch needs at least 4 images (pairs of classes), got {options.BatchSize}.");
+        if (!(options.Lr > 0)) throw new ArgumentException($"learning rate must be > 0, got {options.Lr}.");
+        if (!(options.Validation > 0 && options.Validation < 1)) throw new ArgumentException($"the validation fraction must be in (0, 1), got {options.Validation}.");
+        var classes = options.Classes.Count > 0 ? options.Classes : Enumerable.Range(0, trainRaw.ClassCount).ToList();
+        if (classes.Count < 2) throw new ArgumentException($"embedding training needs at least two classes (identities), got {classes.Count}.");
+        var set = ClassSelection.Select(trainRaw, classes);
+        if (options.TrainLimit > 0 && options.TrainLimit < set.Count)
+            set = set.Subset(new Generator(options.Seed).Fork(0x11).Permutation(set.Count)[..options.TrainLimit].Order().ToArray());
+        (Mean, Std) = set.ChannelStatistics();
+        (_train, _validation) = set.Normalize(Mean, Std).Split(options.Validation, new Generator(options.Seed).Fork(0xDA7A));
+        Classes = classes;
+        Spec = new ModelSpec(options.Model, classes.Count, set.Channels, set.Height, set.Width, options.EmbeddingDim, options.Normalize);
+        Model = (EmbeddingNet)ModelZoo.Create(Spec, new Generator(options.Seed));
+        Optimizer = new Adam(Model.Parameters(), options.Lr, weightDecay: options.WeightDecay);
+        _augment = Data.Transforms.Compose.Named(options.Augment, -Mean[0] / Std[0]);
+        _schedule = LrSchedule.Parse(options.Schedule);
+    }
+
+    public ModelSpec Spec { get; }
+    public EmbeddingNet Model { get; }
+    public Optimizer Optimizer { get; }
+    public IReadOnlyList<int> Classes { get; }
+    public float[] Mean { get; }
+    public float[] Std { get; }
+
+    /// <summary>The threshold chosen after the last epoch.</summary>
+    public double Tau { get; private set; } = double.NaN;
+
+    public ImageDataset TrainSet => _train;
+
+    /// <summary>Trains every epoch; <paramref name="onEpoch"/> sees each finished one.</summary>
+    public IReadOnlyList<EmbeddingEpoch> Run(Action<EmbeddingEpoch>? onEpoch = null)
+    {
+        var loader = new DataLoader(_train, _options.BatchSize, shuffle: true, seed: _options.Seed, dropLast: true, transform: _augment);
+        var records = new List<EmbeddingEpoch>();
+        for (int epoch = 0; epoch < _options.Epochs; epoch++)
+        {
+            Model.Train();
+            var sw = Stopwatch.StartNew();
+            double lossSum = 0;
+            int batches = 0, seen = 0, perEpoch = loader.BatchCount;
+            foreach (var batch in loader.Epoch(epoch))
+            {
+                Optimizer.Lr = (float)(_options.Lr * _schedule.Factor((long)epoch * perEpoch + batches, (long)_options.Epochs * perEpoch, perEpoch));
+                using var scope = TensorScope.Begin();
+                var e = Model.Call(batch.Images);
+                var loss = Loss(e, batch.Labels);
+                Optimizer.ZeroGrad();
+                loss.Backward();
+                Optimizer.Step();
+                float l = loss.Item();
+                if (!float.IsFinite(l)) throw new InvalidOperationException($"Training diverged: the loss of epoch {epoch + 1} is {l}. Lower the learning rate.");
+                lossSum += l;
+                batches++;
+                seen += batch.Count;
+            }
+            double secs = sw.Elapsed.TotalSeconds;
+            var (auc, tau, acc) = Validate(epoch);
+            Tau = tau;
+            var r = new EmbeddingEpoch(epoch + 1, batches == 0 ? 0 : lossSum / batches, auc, tau, acc, seen / Math.Max(secs, 1e-9), secs);
+            records.Add(r);
+            onEpoch?.Invoke(r);
+        }
+        return records;
+    }
+
+    private Tensor Loss(Tensor e, int[] labels)
+    {
+        if (_options.Task == "triplet") return F.TripletLoss(e, labels, _options.Margin, _options.Mining);
+        // Contrastive: every pair (i < j) of the batch.
+        int n = labels.Length, m = n * (n - 1) / 2, k = 0;
+        var left = new int[m];
+        var right = new int[m];
+        var same = new bool[m];
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j < n; j++, k++)
+            {
+                left[k] = i;
+                right[k] = j;
+                same[k] = labels[i] == labels[j];
+            }
+        return F.ContrastiveLoss(F.IndexSelect(e, left), F.IndexSelect(e, right), same, _options.Margin);
+    }
+
+    private (double Auc, double Tau, double Accuracy) Validate(int epoch)
+    {
+        var emb = EmbeddingEvaluation.Embed(Model, _validation);
+        var pairs = Verification.SamplePairs(_validation.Labels, _options.ValidationPairs, _options.Seed + (ulong)epoch);
+        var (d, s) = EmbeddingEvaluation.Distances(emb, pairs);
+        double tau = Verification.ChooseThreshold(d, s, _options.Criterion);
+        return (Verification.RocAuc(d, s), tau, Verification.AccuracyAt(d, s, tau));
+    }
+
+    /// <summary>Writes the embedding checkpoint (atomically) with tau and the training settings in its metadata.</summary>
+    public void Save(string path, int epochs)
+    {
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        var inv = CultureInfo.InvariantCulture;
+        new Checkpoint
+        {
+            Spec = Spec,
+            Model = Model,
+            Epoch = epochs,
+            ClassNames = _train.ClassNames,
+            Mean = Mean,
+            Std = Std,
+            Optimizer = new OptimizerConfig("adam", _options.Lr),
+            Seed = _options.Seed,
+            Extra = new Dictionary<string, string>
+            {
+                ["tau"] = Tau.ToString("R", inv),
+                ["task"] = _options.Task,
+                ["mining"] = _options.Mining.ToString(),
+                ["margin"] = _options.Margin.ToString("R", inv),
+                ["classes"] = string.Join(",", Classes),
+                ["augment"] = _options.Augment,
+                ["schedule"] = _schedule.ToString()!,
+            },
+        }.Save(path);
+    }
+}

@@ -1,0 +1,34 @@
+namespace Striate.Transfer;
+
+/// <summary>What a <see cref="FineTuneRun"/> trains: the classes, the source weights, the layers and the schedule.</summary>
+public sealed record FineTuneOptions
+{
+    /// <summary>The dataset classes to learn, relabelled 0..k-1 in this order.</summary>
+    public required IReadOnlyList<int> Classes { get; init; }
+
+    /// <summary>Training images per class (0: every image of those classes).</summary>
+    public int PerClass { get; init; }
+
+    /// <summary>Architecture trained from scratch when <see cref="From"/> is null (default lenet5).</summary>
+    public string? Model { get; init; }
+
+    /// <summary>A checkpoint whose weights (all but its head) start the run; null trains from scratch.</summary>
+    public Training.Checkpoint? From { get; init; }
+
+    /// <summary>Layer patterns left trainable; empty trains every layer (see <see cref="ParameterPattern"/>).</summary>
+    public IReadOnlyList<string> TrainLayers { get; init; } = [];
+
+    /// <summary>Learning rates of their own for some trainable layers (first match wins); the rest use <see cref="Lr"/>.</summary>
+    public IReadOnlyList<(string Pattern, float Lr)> LayerLrs { get; init; } = [];
+
+    /// <summary>adam, adamw or sgd (momentum 0.9).</summary>
+    public string Optimizer { get; init; } = "adam";
+
+    public float Lr { get; init; } = 2e-3f;
+    public int Epochs { get; init; } = 5;
+    public int BatchSize { get; init; } = 64;
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Evaluate on at most this many test images of the chosen classes (0: all).</summary>
+    public int TestLimit { get; init; }
+}

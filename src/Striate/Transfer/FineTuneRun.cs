@@ -1,0 +1,111 @@
+using Striate.Data;
+using Striate.Models;
+using Striate.Nn;
+using Striate.Optim;
+using Striate.Tensors;
+using Striate.Training;
+
+namespace Striate.Transfer;
+
+/// <summary>
+/// Trains a classifier on a chosen subset of a dataset's classes, either from scratch or from a pre-trained
+/// checkpoint: the model is rebuilt for the new class count, every weight but the old head is loaded, only
+/// <see cref="FineTuneOptions.TrainLayers"/> stay trainable, and each parameter group gets its learning rate.
+/// Inputs are normalised with the source checkpoint's statistics (the features were learnt on those), or
+/// with the training subset's when training from scratch.
+/// </summary>
+public sealed class FineTuneRun
+{
+    private readonly FineTuneOptions _options;
+
+    public FineTuneRun(FineTuneOptions options, ImageDataset trainRaw, ImageDataset testRaw)
+    {
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        if (options.Epochs < 1) throw new ArgumentException($"epochs must be >= 1, got {options.Epochs}.");
+        if (options.BatchSize < 1) throw new ArgumentException($"batch size must be >= 1, got {options.BatchSize}.");
+        if (!(options.Lr > 0)) throw new ArgumentException($"learning rate must be > 0, got {options.Lr}.");
+        var train = ClassSelection.Select(trainRaw, options.Classes, options.PerClass, options.Seed);
+        var test = ClassSelection.Select(testRaw, options.Classes);
+        if (options.TestLimit > 0 && options.TestLimit < test.Count)
+            test = test.Subset(new Generator(options.Seed).Fork(0x7E57).Permutation(test.Count)[..options.TestLimit].Order().ToArray());
+        var source = options.From;
+        string arch = source?.Spec.Architecture ?? options.Model ?? "lenet5";
+        if (source is not null && options.Model is not null && options.Model != arch)
+            throw new ArgumentException($"--model '{options.Model}' differs from the checkpoint's architecture '{arch}'.");
+        Spec = new ModelSpec(arch, options.Classes.Count, train.Channels, train.Height, train.Width);
+        if (source is not null && (source.Spec.InChannels != Spec.InChannels || source.Spec.InputHeight != Spec.InputHeight || source.Spec.InputWidth != Spec.InputWidth))
+            throw new ArgumentException($"the checkpoint's model takes {source.Spec.InChannels}x{source.Spec.InputHeight}x{source.Spec.InputWidth} images, the data has {Spec.InChannels}x{Spec.InputHeight}x{Spec.InputWidth}.");
+        Model = ModelZoo.Create(Spec, new Generator(options.Seed));
+        if (source is not null) Report = FineTuning.LoadPretrained(Model, source.Model.StateDict(), ModelHeads.Of(arch));
+        if (options.TrainLayers.Count > 0) FineTuning.TrainOnly(Model, [.. options.TrainLayers]);
+        (Mean, Std) = source is not null && source.Mean.Length == train.Channels ? (source.Mean, source.Std) : train.ChannelStatistics();
+        TrainSet = train.Normalize(Mean, Std);
+        TestSet = test.Normalize(Mean, Std);
+        var groups = FineTuning.Groups(Model, options.Lr, options.LayerLrs);
+        Optimizer = options.Optimizer switch
+        {
+            "adam" => new Adam(groups),
+            "adamw" => new AdamW(groups),
+            "sgd" => new Sgd(groups, momentum: 0.9f),
+            _ => throw new ArgumentException($"Unknown optimizer '{options.Optimizer}'. Valid optimizers: adam, adamw, sgd."),
+        };
+        Trainer = new Trainer(Model, Optimizer);
+    }
+
+    public ModelSpec Spec { get; }
+    public Module Model { get; }
+    public Optimizer Optimizer { get; }
+    public Trainer Trainer { get; }
+    public float[] Mean { get; }
+    public float[] Std { get; }
+    public ImageDataset TrainSet { get; }
+    public ImageDataset TestSet { get; }
+
+    /// <summary>What was loaded from the source checkpoint and what was skipped; null when training from scratch.</summary>
+    public TransferReport? Report { get; }
+
+    /// <summary>Trainable parameters (elements), after freezing.</summary>
+    public long TrainableCount => FineTuning.Trainable(Model).Sum(p => (long)p.Parameter.Numel);
+
+    /// <summary>Trains every epoch, evaluating on the test images of the chosen classes after each.</summary>
+    public IReadOnlyList<EpochRecord> Run(Action<EpochRecord>? onEpoch = null)
+    {
+        var loader = new DataLoader(TrainSet, _options.BatchSize, shuffle: true, seed: _options.Seed);
+        var testLoader = new DataLoader(TestSet, 500);
+        Trainer.TotalEpochs = _options.Epochs;
+        var records = new List<EpochRecord>();
+        for (int e = 0; e < _options.Epochs; e++)
+        {
+            var (loss, acc, ips, secs) = Trainer.TrainEpoch(loader, e);
+            var test = Trainer.Evaluate(Model, testLoader);
+            var r = new EpochRecord(e + 1, loss, acc, null, null, test.Loss, test.Top1, test.Top5, ips, secs, Optimizer.Lr);
+            records.Add(r);
+            onEpoch?.Invoke(r);
+        }
+        return records;
+    }
+
+    /// <summary>Writes the fine-tuned model as a checkpoint (atomically) that evaluate and predict read.</summary>
+    public void Save(string path, int epochs)
+    {
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        var extra = new Dictionary<string, string>
+        {
+            ["classes"] = string.Join(",", _options.Classes),
+            ["train_layers"] = string.Join(",", _options.TrainLayers),
+        };
+        new Checkpoint
+        {
+            Spec = Spec,
+            Model = Model,
+            Epoch = epochs,
+            ClassNames = TrainSet.ClassNames,
+            Mean = Mean,
+            Std = Std,
+            Optimizer = new OptimizerConfig(_options.Optimizer, _options.Lr),
+            Seed = _options.Seed,
+            Extra = extra,
+        }.Save(path);
+    }
+}
