@@ -108,7 +108,7 @@ public static unsafe class ConvKernels
         var y = p.Out(g.Batch * OutPlane(g));
         for (int grp = 0; grp < g.Groups; grp++)
         {
-            var b = Columns(g, x, first, count, grp, s.Cols);
+            var b = Columns(g, x, first, count, grp, s.Cols, threads);
             var wg = w.Slice(grp * ocg * k, ocg * k);
             ReadOnlySpan<float> result;
             int ld;
@@ -225,8 +225,7 @@ public static unsafe class ConvKernels
             if (pointwise)
                 Scatter(c, cpg, hw, count, dx, InPlane(g), first, grp * cpg);
             else
-                for (int i = 0; i < count; i++)
-                    Im2Col.Unpack(g, c.Slice(i * hw), grp, dx.Slice((first + i) * InPlane(g), InPlane(g)), cols);
+                UnpackBlock(g, s.Cols!, first, count, grp, dx, threads);
         }
     }
 
@@ -302,7 +301,7 @@ public static unsafe class ConvKernels
             ReadOnlySpan<float> dyg = count == 1
                 ? dy.Slice(first * OutPlane(g) + grp * ocg * hw, ocg * hw)
                 : Gather(dy, OutPlane(g), first, count, grp * ocg, ocg, hw, s.Stage!);
-            var b = Columns(g, x, first, count, grp, s.Cols);
+            var b = Columns(g, x, first, count, grp, s.Cols, threads);
             Gemm.Sgemm(Gemm.DefaultKernel, threads, false, true, ocg, k, cols, 1f, dyg, cols, b, cols, beta, target.Slice(grp * ocg * k, ocg * k), k);
         }
     }
@@ -346,7 +345,7 @@ public static unsafe class ConvKernels
     }
 
     /// <summary>The [K, count*OH*OW] column matrix of one block and group: the input itself for a pointwise convolution of one image, else built in <paramref name="cols"/>.</summary>
-    private static ReadOnlySpan<float> Columns(in Conv2dGeometry g, ReadOnlySpan<float> x, int first, int count, int grp, float[]? cols)
+    private static ReadOnlySpan<float> Columns(in Conv2dGeometry g, ReadOnlySpan<float> x, int first, int count, int grp, float[]? cols, int threads)
     {
         int k = g.ColRows, hw = g.ColCols, ld = count * hw;
         if (IsPointwise(g))
@@ -355,9 +354,53 @@ public static unsafe class ConvKernels
             return Gather(x, InPlane(g), first, count, grp * k, k, hw, cols!);
         }
         var dst = cols.AsSpan(0, k * ld);
-        for (int i = 0; i < count; i++)
-            Im2Col.Pack(g, x.Slice((first + i) * InPlane(g), InPlane(g)), grp, dst.Slice(i * hw), ld);
+        var geo = g;
+        fixed (float* px = x)
+        {
+            nint ax = (nint)px;
+            int xLength = x.Length;
+            // When the GEMM is threaded (a large block, often a single image), the threads build the matrix
+            // together, each a range of channels, so the copy does not run on one thread while the other waits.
+            ForChannelParts(geo.InChannelsPerGroup, count, (long)k * hw, threads, (i, c0, cn) =>
+                Im2Col.Pack(geo, new ReadOnlySpan<float>((void*)ax, xLength).Slice((first + i) * InPlane(geo), InPlane(geo)), grp,
+                    cols.AsSpan(i * hw, k * ld - i * hw), ld, c0, cn));
+        }
         return dst;
+    }
+
+    // The adjoint of Columns for a block: cols [K, count*OH*OW] accumulated into dx's images [first, first+count).
+    private static void UnpackBlock(in Conv2dGeometry g, float[] cols, int first, int count, int grp, Span<float> dx, int threads)
+    {
+        var geo = g;
+        int hw = g.ColCols, ld = count * hw, k = g.ColRows;
+        fixed (float* pdx = dx)
+        {
+            nint adx = (nint)pdx;
+            int dxLength = dx.Length;
+            ForChannelParts(geo.InChannelsPerGroup, count, (long)k * hw, threads, (i, c0, cn) =>
+                Im2Col.Unpack(geo, cols.AsSpan(i * hw, k * ld - i * hw), grp,
+                    new Span<float>((void*)adx, dxLength).Slice((first + i) * InPlane(geo), InPlane(geo)), ld, c0, cn));
+        }
+    }
+
+    /// <summary>
+    /// Runs body(image, firstChannel, channelCount) over every image of a block, split into channel ranges over the
+    /// threads when there is more than one and the work is worth it; each (image, channel) is visited once.
+    /// </summary>
+    private static void ForChannelParts(int channels, int count, long workPerImage, int threads, Action<int, int, int> body)
+    {
+        int chunks = Math.Min(channels, threads);
+        if (chunks <= 1 || workPerImage * count < (1 << 16))
+        {
+            for (int i = 0; i < count; i++) body(i, 0, channels);
+            return;
+        }
+        Parallel.For(0, count * chunks, Parallelism.Options(threads), t =>
+        {
+            int i = t / chunks, part = t % chunks;
+            int c0 = (int)((long)part * channels / chunks), c1 = (int)((long)(part + 1) * channels / chunks);
+            body(i, c0, c1 - c0);
+        });
     }
 
     // src: [N, plane] with rows of hw floats; dst: [rows, count*hw] <- rows [row0, row0+rows) of images [first, first+count).

@@ -7,6 +7,9 @@ namespace Striate.Backends.Cpu;
 
 public static partial class Gemm
 {
+    /// <summary>Widest C (in columns) for which A's stored rows are read in place instead of packed.</summary>
+    private const int StoredAColumns = 256;
+
     /// <summary>Longest stored row of B (in floats) that is read in place rather than packed when there is a single A block.</summary>
     private const int DirectRowLimit = 1024;
 
@@ -37,9 +40,39 @@ public static partial class Gemm
         /// <summary>Columns of the packed B block (a multiple of Nr).</summary>
         static abstract int Nc { get; }
 
-        // a: [kc, Mr] packed A panel; b: [kc, ldb] with Nr used columns; c: [rows <= Mr, ldc] with cols <= Nr used.
-        // C = alpha * (a^T b) + beta * C, beta == 0 overwrites; an edge tile is computed whole and stored in part.
-        static abstract void Run(int kc, float* a, float* b, nint ldb, float* c, nint ldc, float alpha, float beta, int rows, int cols);
+        // a: an A panel of Mr rows by kc, laid out as TA says (packed [kc, Mr], or Mr stored rows lda apart); b: [kc, ldb]
+        // with Nr used columns; c: [rows <= Mr, ldc] with cols <= Nr used. C = alpha * (a^T b) + beta * C, beta == 0
+        // overwrites; an edge tile is computed whole and stored in part.
+        static abstract void Run<TA>(int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, float alpha, float beta, int rows, int cols)
+            where TA : struct, IAPanel;
+    }
+
+    /// <summary>How a micro-kernel finds A's value for row r of its panel, and how far one k step moves.</summary>
+    private interface IAPanel
+    {
+        static abstract nint Row(nint r, nint lda);
+
+        static abstract nint Step(int mr);
+    }
+
+    /// <summary>A packed panel: [kc, Mr], row r at offset r, Mr values per k step.</summary>
+    private readonly struct PackedPanel : IAPanel
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static nint Row(nint r, nint lda) => r;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static nint Step(int mr) => mr;
+    }
+
+    /// <summary>Mr stored rows of A read in place: row r at offset r * lda, one value per k step.</summary>
+    private readonly struct StoredRows : IAPanel
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static nint Row(nint r, nint lda) => r * lda;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static nint Step(int mr) => 1;
     }
 
     /// <summary>Splits C into one block per partition and runs the packed GEMM on each.</summary>
@@ -97,6 +130,11 @@ public static partial class Gemm
         // sets, so packing measured 10-45% faster from 2048 columns up (single thread). The arithmetic is the same.
         bool direct = !op.TransB && m1 - m0 <= TKernel.Mc && op.Ldb <= DirectRowLimit;
 
+        // With few columns each A value serves only a few B panels, so packing A (a pass over all of it, often the
+        // weights of a deep convolution applied to one small image) costs about as much as the multiply: A's
+        // stored rows are then read in place.
+        bool storedA = !op.TransA && n1 - n0 <= StoredAColumns;
+
         for (int jc = n0; jc < n1; jc += TKernel.Nc)
         {
             int nc = Math.Min(TKernel.Nc, n1 - jc);
@@ -117,6 +155,14 @@ public static partial class Gemm
                 for (int ic = m0; ic < m1; ic += TKernel.Mc)
                 {
                     int mc = Math.Min(TKernel.Mc, m1 - ic);
+                    if (storedA)
+                    {
+                        // Whole panels read A's rows in place; only a ragged last panel is packed (zero-padded).
+                        int whole = mc / TKernel.Mr * TKernel.Mr;
+                        if (whole < mc) PackA<TKernel>(in op, ic + whole, mc - whole, pc, kc, packedA);
+                        MacroStoredA<TKernel>(mc, whole, nc, kc, op.A + ic * op.Lda + pc, op.Lda, packedA, in panels, op.C + ic * op.Ldc + jc, op.Ldc, op.Alpha, beta);
+                        continue;
+                    }
                     PackA<TKernel>(in op, ic, mc, pc, kc, packedA);
                     Macro<TKernel>(mc, nc, kc, packedA, in panels, op.C + ic * op.Ldc + jc, op.Ldc, op.Alpha, beta);
                 }
@@ -141,7 +187,32 @@ public static partial class Gemm
             float* b = panels.Panel(jr, out nint ldb);
             for (int ir = 0; ir < mc; ir += mr)
             {
-                TKernel.Run(kc, packedA + (nint)ir * kc, b, ldb, c + ir * ldc + jr, ldc, alpha, beta, Math.Min(mr, mc - ir), cols);
+                TKernel.Run<PackedPanel>(kc, packedA + (nint)ir * kc, 0, b, ldb, c + ir * ldc + jr, ldc, alpha, beta, Math.Min(mr, mc - ir), cols);
+            }
+        }
+    }
+
+    // a: A's stored rows [mc, lda] from the block's corner; whole: the rows covered by whole Mr panels (read in place);
+    // tail: the packed panel of the remaining mc - whole rows. Runs the micro-kernel over one block of C.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void MacroStoredA<TKernel>(
+        int mc, int whole, int nc, int kc, float* a, nint lda, float* tail, in BPanels panels, float* c, nint ldc, float alpha, float beta)
+        where TKernel : struct, IMicroKernel
+    {
+        int mr = TKernel.Mr;
+        int nr = TKernel.Nr;
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int cols = Math.Min(nr, nc - jr);
+            float* b = panels.Panel(jr, out nint ldb);
+            for (int ir = 0; ir < whole; ir += mr)
+            {
+                TKernel.Run<StoredRows>(kc, a + ir * lda, lda, b, ldb, c + ir * ldc + jr, ldc, alpha, beta, mr, cols);
+            }
+
+            if (whole < mc)
+            {
+                TKernel.Run<PackedPanel>(kc, tail, 0, b, ldb, c + whole * ldc + jr, ldc, alpha, beta, mc - whole, cols);
             }
         }
     }

@@ -26,7 +26,8 @@ public static partial class Gemm
 
         // a: [kc, 6] packed A; b: [kc, ldb], 32 columns used; c: [rows <= 6, ldc], cols <= 32 used. C = alpha * a^T b + beta * C.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static unsafe void Run(int kc, float* a, float* b, nint ldb, float* c, nint ldc, float alpha, float beta, int rows, int cols)
+        public static unsafe void Run<TA>(int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, float alpha, float beta, int rows, int cols)
+            where TA : struct, IAPanel
         {
             Vector512<float> c00 = default, c01 = default;
             Vector512<float> c10 = default, c11 = default;
@@ -39,26 +40,26 @@ public static partial class Gemm
             {
                 Vector512<float> b0 = Vector512.Load(b);
                 Vector512<float> b1 = Vector512.Load(b + 16);
-                Vector512<float> a0 = Vector512.Create(a[0]);
+                Vector512<float> a0 = Vector512.Create(a[TA.Row(0, lda)]);
                 c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00);
                 c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
-                Vector512<float> a1 = Vector512.Create(a[1]);
+                Vector512<float> a1 = Vector512.Create(a[TA.Row(1, lda)]);
                 c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10);
                 c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
-                Vector512<float> a2 = Vector512.Create(a[2]);
+                Vector512<float> a2 = Vector512.Create(a[TA.Row(2, lda)]);
                 c20 = Avx512F.FusedMultiplyAdd(a2, b0, c20);
                 c21 = Avx512F.FusedMultiplyAdd(a2, b1, c21);
-                Vector512<float> a3 = Vector512.Create(a[3]);
+                Vector512<float> a3 = Vector512.Create(a[TA.Row(3, lda)]);
                 c30 = Avx512F.FusedMultiplyAdd(a3, b0, c30);
                 c31 = Avx512F.FusedMultiplyAdd(a3, b1, c31);
-                Vector512<float> a4 = Vector512.Create(a[4]);
+                Vector512<float> a4 = Vector512.Create(a[TA.Row(4, lda)]);
                 c40 = Avx512F.FusedMultiplyAdd(a4, b0, c40);
                 c41 = Avx512F.FusedMultiplyAdd(a4, b1, c41);
-                Vector512<float> a5 = Vector512.Create(a[5]);
+                Vector512<float> a5 = Vector512.Create(a[TA.Row(5, lda)]);
                 c50 = Avx512F.FusedMultiplyAdd(a5, b0, c50);
                 c51 = Avx512F.FusedMultiplyAdd(a5, b1, c51);
 
-                a += 6;
+                a += TA.Step(6);
                 b += ldb;
             }
 
@@ -191,7 +192,8 @@ public static partial class Gemm
 
         // a: [kc, 6] packed A; b: [kc, ldb], 16 columns used; c: [rows <= 6, ldc], cols <= 16 used. C = alpha * a^T b + beta * C.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static unsafe void Run(int kc, float* a, float* b, nint ldb, float* c, nint ldc, float alpha, float beta, int rows, int cols)
+        public static unsafe void Run<TA>(int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, float alpha, float beta, int rows, int cols)
+            where TA : struct, IAPanel
         {
             Vector256<float> c00 = default, c01 = default;
             Vector256<float> c10 = default, c11 = default;
@@ -204,26 +206,26 @@ public static partial class Gemm
             {
                 Vector256<float> b0 = Vector256.Load(b);
                 Vector256<float> b1 = Vector256.Load(b + 8);
-                Vector256<float> a0 = Vector256.Create(a[0]);
+                Vector256<float> a0 = Vector256.Create(a[TA.Row(0, lda)]);
                 c00 = Fma.MultiplyAdd(a0, b0, c00);
                 c01 = Fma.MultiplyAdd(a0, b1, c01);
-                Vector256<float> a1 = Vector256.Create(a[1]);
+                Vector256<float> a1 = Vector256.Create(a[TA.Row(1, lda)]);
                 c10 = Fma.MultiplyAdd(a1, b0, c10);
                 c11 = Fma.MultiplyAdd(a1, b1, c11);
-                Vector256<float> a2 = Vector256.Create(a[2]);
+                Vector256<float> a2 = Vector256.Create(a[TA.Row(2, lda)]);
                 c20 = Fma.MultiplyAdd(a2, b0, c20);
                 c21 = Fma.MultiplyAdd(a2, b1, c21);
-                Vector256<float> a3 = Vector256.Create(a[3]);
+                Vector256<float> a3 = Vector256.Create(a[TA.Row(3, lda)]);
                 c30 = Fma.MultiplyAdd(a3, b0, c30);
                 c31 = Fma.MultiplyAdd(a3, b1, c31);
-                Vector256<float> a4 = Vector256.Create(a[4]);
+                Vector256<float> a4 = Vector256.Create(a[TA.Row(4, lda)]);
                 c40 = Fma.MultiplyAdd(a4, b0, c40);
                 c41 = Fma.MultiplyAdd(a4, b1, c41);
-                Vector256<float> a5 = Vector256.Create(a[5]);
+                Vector256<float> a5 = Vector256.Create(a[TA.Row(5, lda)]);
                 c50 = Fma.MultiplyAdd(a5, b0, c50);
                 c51 = Fma.MultiplyAdd(a5, b1, c51);
 
-                a += 6;
+                a += TA.Step(6);
                 b += ldb;
             }
 

@@ -22,7 +22,8 @@ public static partial class Gemm
 
         // a: [kc, 4] packed A; b: [kc, ldb], 4 columns used; c: [rows <= 4, ldc], cols <= 4 used. C = alpha * a^T b + beta * C.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static unsafe void Run(int kc, float* a, float* b, nint ldb, float* c, nint ldc, float alpha, float beta, int rows, int cols)
+        public static unsafe void Run<TA>(int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, float alpha, float beta, int rows, int cols)
+            where TA : struct, IAPanel
         {
             float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f;
             float c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f;
@@ -30,7 +31,7 @@ public static partial class Gemm
             float c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f;
             for (int p = 0; p < kc; p++)
             {
-                float a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+                float a0 = a[TA.Row(0, lda)], a1 = a[TA.Row(1, lda)], a2 = a[TA.Row(2, lda)], a3 = a[TA.Row(3, lda)];
                 float b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3];
                 c00 += a0 * b0;
                 c01 += a0 * b1;
@@ -48,7 +49,7 @@ public static partial class Gemm
                 c31 += a3 * b1;
                 c32 += a3 * b2;
                 c33 += a3 * b3;
-                a += 4;
+                a += TA.Step(4);
                 b += ldb;
             }
 

@@ -27,7 +27,8 @@ public static partial class Gemm
 
         // a: [kc, 6] packed A; b: [kc, ldb], 8 columns used; c: [rows <= 6, ldc], cols <= 8 used. C = alpha * a^T b + beta * C.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static unsafe void Run(int kc, float* a, float* b, nint ldb, float* c, nint ldc, float alpha, float beta, int rows, int cols)
+        public static unsafe void Run<TA>(int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, float alpha, float beta, int rows, int cols)
+            where TA : struct, IAPanel
         {
             Vector128<float> c00 = default, c01 = default;
             Vector128<float> c10 = default, c11 = default;
@@ -40,26 +41,26 @@ public static partial class Gemm
             {
                 Vector128<float> b0 = Vector128.Load(b);
                 Vector128<float> b1 = Vector128.Load(b + 4);
-                Vector128<float> a0 = Vector128.Create(a[0]);
+                Vector128<float> a0 = Vector128.Create(a[TA.Row(0, lda)]);
                 c00 = MulAdd(a0, b0, c00);
                 c01 = MulAdd(a0, b1, c01);
-                Vector128<float> a1 = Vector128.Create(a[1]);
+                Vector128<float> a1 = Vector128.Create(a[TA.Row(1, lda)]);
                 c10 = MulAdd(a1, b0, c10);
                 c11 = MulAdd(a1, b1, c11);
-                Vector128<float> a2 = Vector128.Create(a[2]);
+                Vector128<float> a2 = Vector128.Create(a[TA.Row(2, lda)]);
                 c20 = MulAdd(a2, b0, c20);
                 c21 = MulAdd(a2, b1, c21);
-                Vector128<float> a3 = Vector128.Create(a[3]);
+                Vector128<float> a3 = Vector128.Create(a[TA.Row(3, lda)]);
                 c30 = MulAdd(a3, b0, c30);
                 c31 = MulAdd(a3, b1, c31);
-                Vector128<float> a4 = Vector128.Create(a[4]);
+                Vector128<float> a4 = Vector128.Create(a[TA.Row(4, lda)]);
                 c40 = MulAdd(a4, b0, c40);
                 c41 = MulAdd(a4, b1, c41);
-                Vector128<float> a5 = Vector128.Create(a[5]);
+                Vector128<float> a5 = Vector128.Create(a[TA.Row(5, lda)]);
                 c50 = MulAdd(a5, b0, c50);
                 c51 = MulAdd(a5, b1, c51);
 
-                a += 6;
+                a += TA.Step(6);
                 b += ldb;
             }
 

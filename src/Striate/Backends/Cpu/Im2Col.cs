@@ -17,37 +17,41 @@ public static unsafe class Im2Col
 {
     // image: [C, H, W] of one image; cols: [(C/G)*KH*KW, ldCols] for group g, OH*OW columns used per row
     // (ldCols 0 means OH*OW; a larger stride lets several images share one column matrix side by side).
-    // Zero outside the padded input.
-    public static void Pack(in Conv2dGeometry geo, ReadOnlySpan<float> image, int group, Span<float> cols, int ldCols = 0)
+    // Zero outside the padded input. With a channel range, only the rows of channels [first, first+count) of the
+    // group are written (so threads can build one matrix together).
+    public static void Pack(in Conv2dGeometry geo, ReadOnlySpan<float> image, int group, Span<float> cols, int ldCols = 0,
+        int firstChannel = 0, int channelCount = -1)
     {
         int ld = Validate(geo, group, image.Length, "image", cols.Length, ldCols, "Pack");
         int cpg = geo.InChannelsPerGroup, oh = geo.OutHeight, ow = geo.OutWidth, h = geo.InHeight, w = geo.InWidth;
+        var (c0, cn) = ChannelRange(cpg, firstChannel, channelCount);
         int hp = h + geo.PadTop + Math.Max(geo.PadBottom, 0), wp = w + geo.PadLeft + Math.Max(geo.PadRight, 0);
         // Taps may reach past the bottom/right edge only by the padding; the buffer covers that.
         hp = Math.Max(hp, (oh - 1) * geo.StrideH + (geo.KernelHeight - 1) * geo.DilationH + 1);
         wp = Math.Max(wp, (ow - 1) * geo.StrideW + (geo.KernelWidth - 1) * geo.DilationW + 1);
         // Without padding every tap already lies inside the image: read it in place, no bordered copy.
         bool inPlace = hp == h && wp == w;
-        float[]? padded = inPlace ? null : ArrayPool<float>.Shared.Rent(cpg * hp * wp);
+        float[]? padded = inPlace ? null : ArrayPool<float>.Shared.Rent(Math.Max(1, cn * hp * wp));
         try
         {
             fixed (float* src0 = image, dst0 = cols, buffer = padded)
             {
-                float* pad0 = inPlace ? src0 + (long)group * cpg * h * w : buffer;
+                float* first = src0 + (long)(group * cpg + c0) * h * w;
+                float* pad0 = inPlace ? first : buffer;
                 if (!inPlace)
                 {
-                    new Span<float>(pad0, cpg * hp * wp).Clear();
-                    for (int c = 0; c < cpg; c++)
+                    new Span<float>(pad0, cn * hp * wp).Clear();
+                    for (int c = 0; c < cn; c++)
                     {
-                        float* plane = src0 + (long)(group * cpg + c) * h * w;
+                        float* plane = first + (long)c * h * w;
                         float* pplane = pad0 + (long)c * hp * wp;
                         for (int y = 0; y < h; y++)
                             Unsafe.CopyBlockUnaligned(pplane + (long)(y + geo.PadTop) * wp + geo.PadLeft, plane + (long)y * w, (uint)(w * sizeof(float)));
                     }
                 }
-                float* rowStart = dst0;
+                float* rowStart = dst0 + (long)c0 * geo.KernelHeight * geo.KernelWidth * ld;
                 int rowBytes = ow * sizeof(float);
-                for (int c = 0; c < cpg; c++)
+                for (int c = 0; c < cn; c++)
                     for (int ki = 0; ki < geo.KernelHeight; ki++)
                         for (int kj = 0; kj < geo.KernelWidth; kj++, rowStart += ld)
                         {
@@ -70,22 +74,33 @@ public static unsafe class Im2Col
         }
     }
 
-    // The adjoint of Pack: accumulates (+=) cols [(C/G)*KH*KW, ldCols] back into dImage [C, H, W] for that group's channels.
-    public static void Unpack(in Conv2dGeometry geo, ReadOnlySpan<float> cols, int group, Span<float> dImage, int ldCols = 0)
+    private static (int First, int Count) ChannelRange(int channels, int first, int count)
+    {
+        int n = count < 0 ? channels - first : count;
+        if (first < 0 || n < 0 || first + n > channels)
+            throw new ArgumentOutOfRangeException(nameof(first), $"Im2Col: channels [{first}, {first + n}) are not within the group's {channels}.");
+        return (first, n);
+    }
+
+    // The adjoint of Pack: accumulates (+=) cols [(C/G)*KH*KW, ldCols] back into dImage [C, H, W] for that group's channels
+    // (or, with a channel range, for channels [first, first+count) of the group only).
+    public static void Unpack(in Conv2dGeometry geo, ReadOnlySpan<float> cols, int group, Span<float> dImage, int ldCols = 0,
+        int firstChannel = 0, int channelCount = -1)
     {
         int ld = Validate(geo, group, dImage.Length, "dImage", cols.Length, ldCols, "Unpack");
         int cpg = geo.InChannelsPerGroup, oh = geo.OutHeight, ow = geo.OutWidth, h = geo.InHeight, w = geo.InWidth;
+        var (c0, cn) = ChannelRange(cpg, firstChannel, channelCount);
         int hp = Math.Max(h + geo.PadTop + Math.Max(geo.PadBottom, 0), (oh - 1) * geo.StrideH + (geo.KernelHeight - 1) * geo.DilationH + 1);
         int wp = Math.Max(w + geo.PadLeft + Math.Max(geo.PadRight, 0), (ow - 1) * geo.StrideW + (geo.KernelWidth - 1) * geo.DilationW + 1);
-        float[] padded = ArrayPool<float>.Shared.Rent(cpg * hp * wp);
+        float[] padded = ArrayPool<float>.Shared.Rent(Math.Max(1, cn * hp * wp));
         try
         {
             fixed (float* src0 = cols, dst0 = dImage, pad0 = padded)
             {
-                var pad = new Span<float>(pad0, cpg * hp * wp);
+                var pad = new Span<float>(pad0, cn * hp * wp);
                 pad.Clear();
-                float* rowStart = src0;
-                for (int c = 0; c < cpg; c++)
+                float* rowStart = src0 + (long)c0 * geo.KernelHeight * geo.KernelWidth * ld;
+                for (int c = 0; c < cn; c++)
                     for (int ki = 0; ki < geo.KernelHeight; ki++)
                         for (int kj = 0; kj < geo.KernelWidth; kj++, rowStart += ld)
                         {
@@ -105,9 +120,9 @@ public static unsafe class Im2Col
                             }
                         }
                 // Only the interior maps back to the image; what fell on the padding is dropped.
-                for (int c = 0; c < cpg; c++)
+                for (int c = 0; c < cn; c++)
                 {
-                    float* plane = dst0 + (long)(group * cpg + c) * h * w;
+                    float* plane = dst0 + (long)(group * cpg + c0 + c) * h * w;
                     float* pplane = pad0 + (long)c * hp * wp;
                     for (int y = 0; y < h; y++)
                         AddRow(plane + (long)y * w, pplane + (long)(y + geo.PadTop) * wp + geo.PadLeft, w);

@@ -26,11 +26,13 @@ public class ConvKernelsTests
         new[] { 2, 4, 20, 19, 8, 3, 1, 2, 2, 4 },   // depthwise, channel multiplier 2, dilation 2
         new[] { 3, 5, 12, 13, 5, 3, 2, 1, 1, 5 },   // depthwise stride 2 (scalar path)
         new[] { 2, 3, 9, 40, 3, 5, 1, 0, 1, 3 },    // depthwise 5x5 unpadded, wide rows
-        new[] { 3, 32, 8, 8, 32, 3, 1, 1, 1, 1 },   // Winograd forward and input gradient, 16 tiles per image
-        new[] { 2, 40, 11, 13, 36, 3, 1, 0, 1, 1 }, // Winograd, unpadded, odd output sizes (partial tiles)
-        new[] { 5, 32, 6, 6, 48, 3, 1, 2, 1, 1 },   // Winograd, padding 2 (the input gradient is then unpadded)
+        new[] { 8, 32, 8, 8, 32, 3, 1, 1, 1, 1 },   // Winograd forward and input gradient, 16 tiles per image
+        new[] { 5, 40, 11, 13, 36, 3, 1, 0, 1, 1 }, // Winograd, unpadded, odd output sizes (partial tiles)
+        new[] { 8, 32, 6, 6, 48, 3, 1, 2, 1, 1 },   // Winograd, padding 2 (the input gradient is then unpadded)
         new[] { 9, 32, 4, 4, 32, 3, 1, 1, 1, 1 },   // 4x4 maps: im2col, not Winograd
-        new[] { 1, 64, 21, 19, 32, 3, 1, 1, 1, 1 }, // Winograd, one image, tile rows longer than a vector
+        new[] { 1, 8, 40, 40, 8, 3, 1, 1, 1, 1 },   // one large image: threads share im2col and col2im by channel
+        new[] { 1, 16, 61, 59, 8, 3, 2, 1, 1, 1 },  // the same with stride 2 and ragged channel parts
+        new[] { 1, 64, 25, 23, 32, 3, 1, 1, 1, 1 }, // Winograd, one image, tile rows longer than a vector
     };
 
     [Theory]
@@ -99,7 +101,7 @@ public class ConvKernelsTests
     [Fact]
     public void WinogradStaysWithin1e4OfTheDirectMethodOnResNetLayers()
     {
-        foreach (var s in new[] { new[] { 4, 64, 16, 16, 64, 3, 1, 1, 1, 1 }, new[] { 8, 128, 8, 8, 128, 3, 1, 1, 1, 1 }, new[] { 2, 256, 8, 8, 256, 3, 1, 1, 1, 1 } })
+        foreach (var s in new[] { new[] { 4, 64, 16, 16, 64, 3, 1, 1, 1, 1 }, new[] { 8, 128, 8, 8, 128, 3, 1, 1, 1, 1 }, new[] { 8, 256, 8, 8, 256, 3, 1, 1, 1, 1 } })
         {
             var g = Geometry(s);
             Assert.True(WinogradKernels.Applies(g));
@@ -134,9 +136,13 @@ public class ConvKernelsTests
     [Fact]
     public void WinogradIsKeptForMapsWhereItPays()
     {
+        foreach (var s in ((IEnumerable<object[]>)Shapes).Select(row => (int[])row[0]).Where(s => s[1] >= 32 && s[5] == 3 && s[6] == 1 && s[4] >= 32 && s[3] > 4))
+            Assert.True(WinogradKernels.Applies(Geometry(s)), string.Join(",", s));
         Assert.True(WinogradKernels.Applies(Geometry([16, 64, 32, 32, 64, 3, 1, 1, 1, 1])));
         Assert.True(WinogradKernels.Applies(Geometry([16, 256, 8, 8, 256, 3, 1, 1, 1, 1])));
         Assert.False(WinogradKernels.Applies(Geometry([16, 512, 4, 4, 512, 3, 1, 1, 1, 1])));
+        Assert.False(WinogradKernels.Applies(Geometry([1, 256, 14, 14, 256, 3, 1, 1, 1, 1])));
+        Assert.True(WinogradKernels.Applies(Geometry([4, 256, 14, 14, 256, 3, 1, 1, 1, 1])));
         Assert.False(WinogradKernels.Applies(Geometry([16, 3, 32, 32, 64, 3, 1, 1, 1, 1])));
         Assert.False(WinogradKernels.Applies(Geometry([16, 64, 32, 32, 64, 3, 2, 1, 1, 1])));
         Assert.False(WinogradKernels.Applies(Geometry([16, 64, 32, 32, 64, 3, 1, 2, 2, 1])));
