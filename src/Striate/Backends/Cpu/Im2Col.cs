@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Striate.Backends.Cpu;
 
@@ -62,6 +63,8 @@ public static unsafe class Im2Col
                                 float* s = tap + (long)y * geo.StrideH * wp;
                                 if (geo.StrideW == 1)
                                     Unsafe.CopyBlockUnaligned(dst, s, (uint)rowBytes);
+                                else if (geo.StrideW == 2)
+                                    CopyEven(dst, s, ow, wp - kj * geo.DilationW);
                                 else
                                     for (int x = 0; x < ow; x++) dst[x] = s[x * geo.StrideW];
                             }
@@ -133,6 +136,25 @@ public static unsafe class Im2Col
         {
             ArrayPool<float>.Shared.Return(padded);
         }
+    }
+
+    // dst[x] = src[2x] for x < n, where src has `available` readable floats: eight at a time by loading sixteen and
+    // keeping the even ones (stride-2 layers such as a ResNet stem), then one at a time.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyEven(float* dst, float* src, int n, int available)
+    {
+        int x = 0;
+        if (Avx2.IsSupported)
+        {
+            var evens = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+            for (; x + 8 <= n && 2 * x + 16 <= available; x += 8)
+            {
+                var lo = Avx2.PermuteVar8x32(Vector256.Load(src + 2 * x), evens);
+                var hi = Avx2.PermuteVar8x32(Vector256.Load(src + 2 * x + 8), evens);
+                Vector256.Create(lo.GetLower(), hi.GetLower()).Store(dst + x);
+            }
+        }
+        for (; x < n; x++) dst[x] = src[2 * x];
     }
 
     // dst[0..n) += src[0..n). The rows are short (an output row: 10 floats in LeNet's second layer), where a library

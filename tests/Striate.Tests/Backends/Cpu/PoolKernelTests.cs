@@ -33,3 +33,56 @@ public class PoolKernelTests
         Assert.Contains(float.NaN, y1);
     }
 }
+
+public class MaxPoolWindowTests
+{
+    /// <summary>C, H, W, KH, KW, stride H, stride W, pad H, pad W, dilation H, dilation W, ceil.</summary>
+    public static TheoryData<int[]> Windows => new()
+    {
+        new[] { 3, 13, 11, 3, 3, 2, 2, 1, 1, 1, 1, 0 },
+        new[] { 2, 12, 12, 3, 3, 2, 2, 1, 1, 1, 1, 1 },
+        new[] { 2, 9, 14, 3, 2, 1, 2, 1, 1, 2, 2, 0 },
+        new[] { 1, 10, 7, 5, 3, 3, 2, 2, 1, 1, 2, 1 },
+        new[] { 4, 7, 7, 2, 2, 1, 1, 0, 0, 1, 1, 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Windows))]
+    public void EveryWindowPicksTheFirstMaximumLikeAPlainLoop(int[] s)
+    {
+        var g = new Pool2dGeometry(1, s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11] == 1, true);
+        var rnd = new Random(s.Sum());
+        var x = new float[s[0] * s[1] * s[2]];
+        for (int i = 0; i < x.Length; i++) x[i] = rnd.Next(4) - 3;
+        for (int i = 0; i < 3; i++) x[rnd.Next(x.Length)] = float.NaN;
+        for (int i = 0; i < 3; i++) x[rnd.Next(x.Length)] = float.NegativeInfinity;
+        int n = s[0] * g.OutHeight * g.OutWidth;
+        float[] y = new float[n];
+        int[] arg = new int[n];
+        PoolKernels.MaxForward(g, x, y, arg);
+        for (int c = 0; c < s[0]; c++)
+            for (int i = 0; i < g.OutHeight; i++)
+                for (int j = 0; j < g.OutWidth; j++)
+                {
+                    // The plain loop: in-bounds taps in row-major order, the first in-bounds one to start with.
+                    float m = float.NegativeInfinity;
+                    int best = -1;
+                    for (int ki = 0; ki < g.KernelHeight; ki++)
+                        for (int kj = 0; kj < g.KernelWidth; kj++)
+                        {
+                            int r = i * g.StrideH - g.PadH + ki * g.DilationH, q = j * g.StrideW - g.PadW + kj * g.DilationW;
+                            if (r < 0 || r >= g.InHeight || q < 0 || q >= g.InWidth) continue;
+                            float v = x[(c * g.InHeight + r) * g.InWidth + q];
+                            if (best < 0) best = r * g.InWidth + q;
+                            if (v > m || float.IsNaN(v))
+                            {
+                                m = v;
+                                best = r * g.InWidth + q;
+                            }
+                        }
+                    int o = (c * g.OutHeight + i) * g.OutWidth + j;
+                    Assert.Equal(best, arg[o]);
+                    Assert.Equal(m, y[o]);
+                }
+    }
+}
