@@ -21,7 +21,9 @@ public static class EvaluateCommand
         {
             var ckpt = Checkpoint.Load(CheckFile(r.GetValue(model)!));
             string folder = DataLocator.Resolve(r.GetValue(data));
-            var test = Datasets.LoadIdx(folder, train: false);
+            var spec = ckpt.Spec;
+            var test = Datasets.Load(folder, train: false, new DataOptions(spec.InChannels, spec.InputHeight, spec.InputWidth),
+                Datasets.Kind(folder) == "image-folder" ? ckpt.ClassNames : null);
             if (test.ClassCount > ckpt.Spec.NumClasses)
                 throw new CliUsageException($"the data has {test.ClassCount} classes but the model predicts {ckpt.Spec.NumClasses}.");
             var result = Trainer.Evaluate(ckpt.Model, new DataLoader(test.Normalize(ckpt.Mean, ckpt.Std), 500));

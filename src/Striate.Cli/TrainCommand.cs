@@ -36,6 +36,7 @@ public static class TrainCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object per epoch." };
         foreach (var o in new Option[] { model, data, epochs, batch, optimizer, lr, momentum, weightDecay, schedule, augment, clip, seed, threads, output, resume, validation, limit, testLimit, json })
             cmd.Options.Add(o);
+        var imageOptions = ImageOptions.Add(cmd);
         cmd.SetAction(r =>
         {
             string? arch = r.GetValue(model);
@@ -71,8 +72,9 @@ public static class TrainCommand
                 Parallelism.Threads = t;
             }
             string folder = DataLocator.Resolve(r.GetValue(data));
-            var train = Datasets.LoadIdx(folder, train: true);
-            var test = Datasets.LoadIdx(folder, train: false);
+            var dataOptions = imageOptions.Read(r, stderr);
+            var train = Datasets.Load(folder, train: true, dataOptions);
+            var test = Datasets.Load(folder, train: false, dataOptions, train.ClassNames);
             var options = new TrainingOptions
             {
                 Model = arch,
