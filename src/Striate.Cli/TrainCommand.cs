@@ -37,6 +37,7 @@ public static class TrainCommand
         foreach (var o in new Option[] { model, data, epochs, batch, optimizer, lr, momentum, weightDecay, schedule, augment, clip, seed, threads, output, resume, validation, limit, testLimit, json })
             cmd.Options.Add(o);
         var imageOptions = ImageOptions.Add(cmd);
+        var balancing = BalanceOptions.Add(cmd);
         cmd.SetAction(r =>
         {
             string? arch = r.GetValue(model);
@@ -90,6 +91,8 @@ public static class TrainCommand
                 Schedule = sched,
                 ClipGradNorm = r.GetValue(clip),
                 Augment = aug,
+                Balance = balancing.Balance(r),
+                Imbalance = balancing.Imbalance(r),
             };
             TrainingRun run;
             try

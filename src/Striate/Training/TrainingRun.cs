@@ -37,6 +37,12 @@ public sealed record TrainingOptions
     /// <summary>Clip gradients to this joint L2 norm before every step (null: no clipping).</summary>
     public double? ClipGradNorm { get; init; }
 
+    /// <summary>Class balancing: "none", "weight" (median-frequency loss weights) or "sample" (a class-balanced sampler).</summary>
+    public string Balance { get; init; } = "none";
+
+    /// <summary>For experiments: cut these classes of the training set to a fraction of their images (see <see cref="ClassBalance.Reduce"/>).</summary>
+    public (int[] Classes, double Fraction)? Imbalance { get; init; }
+
     /// <summary>The checkpoint written after every epoch.</summary>
     public required string Output { get; init; }
 
@@ -66,6 +72,7 @@ public sealed class TrainingRun
         if (!(options.Optimizer.Lr > 0)) throw new ArgumentException($"learning rate must be > 0, got {options.Optimizer.Lr}.");
         if (options.Validation < 0 || options.Validation >= 1) throw new ArgumentException($"validation fraction must be in [0, 1), got {options.Validation}.");
         if (options.TrainLimit > 0 && options.TrainLimit < trainRaw.Count) trainRaw = trainRaw.Subset(Enumerable.Range(0, options.TrainLimit).ToArray());
+        if (options.Imbalance is { } cut) trainRaw = ClassBalance.Reduce(trainRaw, cut.Classes, cut.Fraction);
         if (options.TestLimit > 0 && options.TestLimit < testRaw.Count) testRaw = testRaw.Subset(Enumerable.Range(0, options.TestLimit).ToArray());
 
         Checkpoint? resume = options.Resume is null ? null : Checkpoint.Load(options.Resume);
@@ -117,7 +124,20 @@ public sealed class TrainingRun
             TotalEpochs = options.Epochs,
             ClipGradNorm = ClipGradNorm,
         };
+        BalanceName = resume?.Extra.GetValueOrDefault("balance") ?? options.Balance;
+        if (BalanceName is not ("none" or "weight" or "sample"))
+            throw new ArgumentException($"unknown class balancing '{BalanceName}'; expected none, weight or sample.");
+        if (BalanceName == "weight")
+        {
+            var alpha = ClassBalance.MedianFrequencyWeights(_train.Labels, _train.ClassCount);
+            var weights = Tensor.Persistent(new Shape(alpha.Length));
+            alpha.CopyTo(weights.Data);
+            Trainer.ClassWeights = weights;
+        }
     }
+
+    /// <summary>The class balancing ("none", "weight" or "sample"), saved in the checkpoint.</summary>
+    public string BalanceName { get; }
 
     /// <summary>The learning-rate schedule's text, saved in the checkpoint.</summary>
     public string ScheduleName { get; }
@@ -145,7 +165,10 @@ public sealed class TrainingRun
     /// <summary>Trains the remaining epochs; <paramref name="onEpoch"/> sees each finished epoch.</summary>
     public IReadOnlyList<EpochRecord> Run(Action<EpochRecord>? onEpoch = null, Action<BatchProgress>? onBatch = null, CancellationToken cancel = default)
     {
-        var trainLoader = new DataLoader(_train, _options.BatchSize, shuffle: true, seed: Seed, transform: _augment);
+        var trainLoader = new DataLoader(_train, _options.BatchSize, shuffle: true, seed: Seed, transform: _augment)
+        {
+            Sampler = BalanceName == "sample" ? WeightedRandomSampler.BalancedClasses(_train.Labels, _train.ClassCount, new Generator(Seed).Fork(0xBA1A).Seed) : null,
+        };
         var testLoader = new DataLoader(_test, 500);
         var valLoader = _validation is null ? null : new DataLoader(_validation, 500);
         var records = new List<EpochRecord>();
@@ -190,6 +213,7 @@ public sealed class TrainingRun
         {
             ["schedule"] = ScheduleName,
             ["augment"] = AugmentName,
+            ["balance"] = BalanceName,
             ["epochs_planned"] = _options.Epochs.ToString(CultureInfo.InvariantCulture),
         };
         if (ClipGradNorm is double clip) d["clip_grad_norm"] = clip.ToString("R", CultureInfo.InvariantCulture);
