@@ -30,7 +30,7 @@ public static class TrainCommand
         var validation = new Option<double>("--validation") { Description = "Fraction of the training images held out for validation." };
         var limit = new Option<int>("--limit") { Description = "Train on the first N training images only (0: all)." };
         var testLimit = new Option<int>("--test-limit") { Description = "Evaluate on the first N test images only (0: all)." };
-        var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule over the run: constant, cosine, onecycle, step:SIZE:GAMMA, multistep:E1,E2:GAMMA; add +warmup:EPOCHS for a linear warm-up.", DefaultValueFactory = _ => "cosine" };
+        var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule over the run: constant, cosine, onecycle, step:SIZE:GAMMA, multistep:E1,E2:GAMMA, plateau:FACTOR:PATIENCE[:COOLDOWN[:MIN_LR]] (on the validation loss, else the training loss); add +warmup:EPOCHS for a linear warm-up.", DefaultValueFactory = _ => "cosine" };
         var augment = new Option<string>("--augment") { Description = "Training-set augmentation: none or standard (random crop with padding 2 and horizontal flip).", DefaultValueFactory = _ => "none" };
         var clip = new Option<double?>("--clip-grad-norm") { Description = "Clip the gradients' joint L2 norm to this value before every step." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per epoch." };
@@ -38,6 +38,10 @@ public static class TrainCommand
             cmd.Options.Add(o);
         var imageOptions = ImageOptions.Add(cmd);
         var balancing = BalanceOptions.Add(cmd);
+        var stopping = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without a better validation metric (needs --validation); the best epoch's checkpoint is kept as <out>.best.safetensors." };
+        var stoppingDelta = new Option<double>("--early-stopping-min-delta") { Description = "The smallest change of the validation metric that counts as an improvement." };
+        var stoppingMonitor = new Option<string>("--early-stopping-monitor") { Description = "The validation metric early stopping watches: loss or accuracy.", DefaultValueFactory = _ => "loss" };
+        foreach (var o in new Option[] { stopping, stoppingDelta, stoppingMonitor }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             string? arch = r.GetValue(model);
@@ -93,6 +97,9 @@ public static class TrainCommand
                 Augment = aug,
                 Balance = balancing.Balance(r),
                 Imbalance = balancing.Imbalance(r),
+                EarlyStoppingPatience = r.GetValue(stopping),
+                EarlyStoppingMinDelta = r.GetValue(stoppingDelta),
+                EarlyStoppingMonitor = r.GetValue(stoppingMonitor)!.ToLowerInvariant(),
             };
             TrainingRun run;
             try
@@ -119,6 +126,8 @@ public static class TrainCommand
             else
                 run.Run(Report);
             log.WriteLine($"saved {Path.GetFullPath(options.Output)}");
+            if (run.EarlyStop is { } es)
+                log.WriteLine($"{(es.Stopped ? "stopped early; " : "")}best validation {es.Monitor} {es.Best.ToString("G6", CultureInfo.InvariantCulture)} at epoch {es.BestEpoch}, kept in {Path.GetFullPath(run.BestPath)}");
             return 0;
         });
         return cmd;

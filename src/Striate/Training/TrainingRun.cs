@@ -43,6 +43,15 @@ public sealed record TrainingOptions
     /// <summary>For experiments: cut these classes of the training set to a fraction of their images (see <see cref="ClassBalance.Reduce"/>).</summary>
     public (int[] Classes, double Fraction)? Imbalance { get; init; }
 
+    /// <summary>Stop after this many epochs without a better validation metric (null: never); needs a validation set.</summary>
+    public int? EarlyStoppingPatience { get; init; }
+
+    /// <summary>The smallest change of the monitored metric that counts as an improvement.</summary>
+    public double EarlyStoppingMinDelta { get; init; }
+
+    /// <summary>The validation metric early stopping watches: "loss" or "accuracy".</summary>
+    public string EarlyStoppingMonitor { get; init; } = "loss";
+
     /// <summary>The checkpoint written after every epoch.</summary>
     public required string Output { get; init; }
 
@@ -114,6 +123,7 @@ public sealed class TrainingRun
         _augment = Data.Transforms.Compose.Named(AugmentName, -Mean[0] / Std[0]);
         var schedule = LrSchedule.Parse(resume?.Extra.GetValueOrDefault("schedule") ?? options.Schedule);
         ScheduleName = schedule.ToString()!;
+        if (schedule.Plateau is { } plateau && resume?.Extra.GetValueOrDefault("plateau_state") is string plateauState) plateau.Restore(plateauState);
         ClipGradNorm = resume is not null && resume.Extra.TryGetValue("clip_grad_norm", out var clipText)
             ? double.Parse(clipText, CultureInfo.InvariantCulture) : options.ClipGradNorm;
         if (ClipGradNorm is double c && !(c > 0)) throw new ArgumentException($"the gradient clipping norm must be > 0, got {c}.");
@@ -124,6 +134,12 @@ public sealed class TrainingRun
             TotalEpochs = options.Epochs,
             ClipGradNorm = ClipGradNorm,
         };
+        EarlyStop = resume?.Extra.GetValueOrDefault("early_stopping") is string es ? EarlyStopping.FromJson(es)
+            : options.EarlyStoppingPatience is int patience ? new EarlyStopping(patience, options.EarlyStoppingMinDelta, options.EarlyStoppingMonitor) : null;
+        if (EarlyStop is not null && _validation is null)
+            throw new ArgumentException("early stopping watches the validation set; hold out part of the training images with a validation fraction (--validation F).");
+        if (EarlyStop is { Stopped: true })
+            throw new ArgumentException($"--resume: the run stopped early after epoch {StartEpoch} ({EarlyStop.Patience} epochs without a better validation {EarlyStop.Monitor}); its best epoch, {EarlyStop.BestEpoch}, is in {BestPath}.");
         BalanceName = resume?.Extra.GetValueOrDefault("balance") ?? options.Balance;
         if (BalanceName is not ("none" or "weight" or "sample"))
             throw new ArgumentException($"unknown class balancing '{BalanceName}'; expected none, weight or sample.");
@@ -135,6 +151,12 @@ public sealed class TrainingRun
             Trainer.ClassWeights = weights;
         }
     }
+
+    /// <summary>Early stopping and its state, saved in the checkpoint; null when off.</summary>
+    public EarlyStopping? EarlyStop { get; }
+
+    /// <summary>Where early stopping keeps the best epoch's checkpoint: the output with ".best" before its extension.</summary>
+    public string BestPath => Path.ChangeExtension(_options.Output, null) + ".best" + Path.GetExtension(_options.Output);
 
     /// <summary>The class balancing ("none", "weight" or "sample"), saved in the checkpoint.</summary>
     public string BalanceName { get; }
@@ -179,18 +201,24 @@ public sealed class TrainingRun
             var val = valLoader is null ? null : Trainer.Evaluate(Model, valLoader);
             var test = Trainer.Evaluate(Model, testLoader);
             var record = new EpochRecord(epoch + 1, loss, acc, val?.Loss, val?.Top1, test.Loss, test.Top1, test.Top5, ips, secs, Optimizer.Lr);
+            // Reduce-on-plateau watches the validation loss, or the training loss when nothing is held out.
+            Trainer.Schedule?.Plateau?.Step(val?.Loss ?? loss, OptimizerConfig.Lr);
+            bool best = EarlyStop?.Step(EarlyStop.Monitor == "loss" ? val!.Loss : val!.Top1, epoch + 1) ?? false;
             Save(epoch + 1);
+            if (best) Save(epoch + 1, BestPath);
             AppendLogs(record);
             records.Add(record);
             onEpoch?.Invoke(record);
+            if (EarlyStop is { Stopped: true }) break;
         }
         return records;
     }
 
     /// <summary>Writes the checkpoint for <paramref name="epochsDone"/> completed epochs.</summary>
-    public void Save(int epochsDone)
+    public void Save(int epochsDone, string? path = null)
     {
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(_options.Output));
+        path ??= _options.Output;
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
         new Checkpoint
         {
@@ -204,7 +232,7 @@ public sealed class TrainingRun
             OptimizerState = Optimizer.StateDict(),
             Seed = Seed,
             Extra = RunSettings(),
-        }.Save(_options.Output);
+        }.Save(path);
     }
 
     private Dictionary<string, string> RunSettings()
@@ -217,6 +245,8 @@ public sealed class TrainingRun
             ["epochs_planned"] = _options.Epochs.ToString(CultureInfo.InvariantCulture),
         };
         if (ClipGradNorm is double clip) d["clip_grad_norm"] = clip.ToString("R", CultureInfo.InvariantCulture);
+        if (Trainer.Schedule?.Plateau is { } plateau) d["plateau_state"] = plateau.State;
+        if (EarlyStop is not null) d["early_stopping"] = EarlyStop.ToJson();
         return d;
     }
 
