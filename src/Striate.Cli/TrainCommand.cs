@@ -41,7 +41,8 @@ public static class TrainCommand
         var stopping = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without a better validation metric (needs --validation); the best epoch's checkpoint is kept as <out>.best.safetensors." };
         var stoppingDelta = new Option<double>("--early-stopping-min-delta") { Description = "The smallest change of the validation metric that counts as an improvement." };
         var stoppingMonitor = new Option<string>("--early-stopping-monitor") { Description = "The validation metric early stopping watches: loss or accuracy.", DefaultValueFactory = _ => "loss" };
-        foreach (var o in new Option[] { stopping, stoppingDelta, stoppingMonitor }) cmd.Options.Add(o);
+        var init = new Option<string>("--init") { Description = "Initialisation of the convolution and linear layers: default (PyTorch's), zeros, small (N(0, 0.01^2)), xavier or he.", DefaultValueFactory = _ => "default" };
+        foreach (var o in new Option[] { stopping, stoppingDelta, stoppingMonitor, init }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             string? arch = r.GetValue(model);
@@ -97,6 +98,7 @@ public static class TrainCommand
                 Augment = aug,
                 Balance = balancing.Balance(r),
                 Imbalance = balancing.Imbalance(r),
+                Init = Nn.Init.Schemes.Contains(r.GetValue(init)!) ? r.GetValue(init)! : throw new CliUsageException($"--init: expected one of {string.Join(", ", Nn.Init.Schemes)}, got '{r.GetValue(init)}'."),
                 EarlyStoppingPatience = r.GetValue(stopping),
                 EarlyStoppingMinDelta = r.GetValue(stoppingDelta),
                 EarlyStoppingMonitor = r.GetValue(stoppingMonitor)!.ToLowerInvariant(),

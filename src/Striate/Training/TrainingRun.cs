@@ -43,6 +43,9 @@ public sealed record TrainingOptions
     /// <summary>For experiments: cut these classes of the training set to a fraction of their images (see <see cref="ClassBalance.Reduce"/>).</summary>
     public (int[] Classes, double Fraction)? Imbalance { get; init; }
 
+    /// <summary>The initialisation of a new model's convolution and linear layers (<see cref="Init.Schemes"/>).</summary>
+    public string Init { get; init; } = "default";
+
     /// <summary>Stop after this many epochs without a better validation metric (null: never); needs a validation set.</summary>
     public int? EarlyStoppingPatience { get; init; }
 
@@ -104,6 +107,8 @@ public sealed class TrainingRun
 
         Spec = spec;
         Model = resume?.Model ?? ModelZoo.Create(spec, new Generator(Seed));
+        InitName = resume?.Extra.GetValueOrDefault("init") ?? options.Init;
+        if (resume is null) Nn.Init.Apply(Model, InitName, new Generator(Seed).Fork(0x1417));
         // One image through the model before any training: an input too small for it fails here, naming the layer.
         try
         {
@@ -151,6 +156,9 @@ public sealed class TrainingRun
             Trainer.ClassWeights = weights;
         }
     }
+
+    /// <summary>The initialisation scheme, saved in the checkpoint.</summary>
+    public string InitName { get; }
 
     /// <summary>Early stopping and its state, saved in the checkpoint; null when off.</summary>
     public EarlyStopping? EarlyStop { get; }
@@ -242,6 +250,7 @@ public sealed class TrainingRun
             ["schedule"] = ScheduleName,
             ["augment"] = AugmentName,
             ["balance"] = BalanceName,
+            ["init"] = InitName,
             ["epochs_planned"] = _options.Epochs.ToString(CultureInfo.InvariantCulture),
         };
         if (ClipGradNorm is double clip) d["clip_grad_norm"] = clip.ToString("R", CultureInfo.InvariantCulture);
