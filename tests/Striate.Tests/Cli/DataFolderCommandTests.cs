@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Striate.Cli;
 using Striate.Serialization;
 using Striate.Tests.Data;
 using Striate.Tests.Support;
@@ -8,13 +7,7 @@ namespace Striate.Tests.Cli;
 
 public class DataFolderCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = StriateCli.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
 
     // Three easy classes of 28x28 gray images: horizontal stripes, vertical stripes, a bright centre square; with noise.
     private static float[] Image(int cls, int i)

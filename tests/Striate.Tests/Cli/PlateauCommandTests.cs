@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Striate.Cli;
 using Striate.Serialization;
 using Striate.Tests.Support;
 
@@ -7,13 +6,7 @@ namespace Striate.Tests.Cli;
 
 public class PlateauCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = StriateCli.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
 
     private static string[] Small(string output, int epochs) =>
         ["train", "--data", Repo.FashionMnist, "--limit", "1200", "--test-limit", "200", "--batch-size", "32", "--epochs", epochs.ToString(), "--seed", "4",
