@@ -2,7 +2,11 @@ using Striate.Data;
 
 namespace Striate.Cli;
 
-/// <summary>Loads an IDX folder as an image dataset, turning file problems into usage errors.</summary>
+/// <summary>
+/// Loads the dataset a <c>--data</c> folder holds, recognised by its files: CIFAR-10 (data_batch_1.bin ...
+/// test_batch.bin) or CIFAR-100 (train.bin, test.bin), directly or in their archives' folders; an image folder
+/// (train/ and test/, each with one sub-folder per class); otherwise the four IDX files of (Fashion-)MNIST.
+/// </summary>
 public static class Datasets
 {
     public static ImageDataset LoadIdx(string folder, bool train)
@@ -14,4 +18,45 @@ public static class Datasets
     }
 
     private static bool IsFashion(string folder) => !Path.GetFileName(Path.GetFullPath(folder).TrimEnd('/')).Equals("mnist", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>What kind of dataset <paramref name="folder"/> holds: "cifar10", "cifar100", "image-folder" or "idx".</summary>
+    public static string Kind(string folder)
+    {
+        if (Cifar.FindCifar10(folder) is not null) return "cifar10";
+        if (Cifar.FindCifar100(folder) is not null) return "cifar100";
+        if (Directory.Exists(Path.Combine(folder, "train")) && Directory.Exists(Path.Combine(folder, "test"))) return "image-folder";
+        return "idx";
+    }
+
+    /// <summary>
+    /// Loads the training or test split of <paramref name="folder"/>; an image folder's test split must have
+    /// <paramref name="classNames"/> (the training classes) when given.
+    /// </summary>
+    public static ImageDataset Load(string folder, bool train, DataOptions options, IReadOnlyList<string>? classNames = null)
+    {
+        switch (Kind(folder))
+        {
+            case "cifar10":
+                return Cifar.Load10(folder, train);
+            case "cifar100":
+                return Cifar.Load100(folder, train);
+            case "image-folder":
+                {
+                    string split = Path.Combine(folder, train ? "train" : "test");
+                    try
+                    {
+                        return ImageFolder.Load(split, options.Channels ?? 3, options.Height, options.Width, options.OnBadImage,
+                            (path, why) => options.Log?.WriteLine($"warning: skipped {path}: {why}"), classNames);
+                    }
+                    catch (InvalidDataException e) when (options.OnBadImage == BadImagePolicy.Fail && e.Message.StartsWith("Image file", StringComparison.Ordinal))
+                    {
+                        throw new InvalidDataException(e.Message + " (--on-bad-image skip leaves such files out)", e);
+                    }
+                }
+            default:
+                if (Directory.Exists(Path.Combine(folder, "train")) || Directory.Exists(Path.Combine(folder, "test")))
+                    throw new CliUsageException($"data folder '{folder}' has only one of train/ and test/; an image folder needs both, each with one sub-folder per class.");
+                return LoadIdx(folder, train);
+        }
+    }
 }

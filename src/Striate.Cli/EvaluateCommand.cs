@@ -29,7 +29,9 @@ public static class EvaluateCommand
                 throw new CliUsageException($"--tta-augment: unknown augmentation '{ttaName}'. Valid augmentations: standard, strong.");
             var ckpt = Checkpoint.Load(CheckFile(r.GetValue(model)!));
             string folder = DataLocator.Resolve(r.GetValue(data));
-            var test = Datasets.LoadIdx(folder, train: false);
+            var spec = ckpt.Spec;
+            var test = Datasets.Load(folder, train: false, new DataOptions(spec.InChannels, spec.InputHeight, spec.InputWidth),
+                Datasets.Kind(folder) == "image-folder" ? ckpt.ClassNames : null);
             if (test.ClassCount > ckpt.Spec.NumClasses)
                 throw new CliUsageException($"the data has {test.ClassCount} classes but the model predicts {ckpt.Spec.NumClasses}.");
             var normalized = test.Normalize(ckpt.Mean, ckpt.Std);

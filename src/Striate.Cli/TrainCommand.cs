@@ -32,7 +32,7 @@ public static class TrainCommand
         var validation = new Option<double>("--validation") { Description = "Fraction of the training images held out for validation." };
         var limit = new Option<int>("--limit") { Description = "Train on the first N training images only (0: all)." };
         var testLimit = new Option<int>("--test-limit") { Description = "Evaluate on the first N test images only (0: all)." };
-        var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule over the run: constant, cosine, onecycle, step:SIZE:GAMMA, multistep:E1,E2:GAMMA; add +warmup:EPOCHS for a linear warm-up.", DefaultValueFactory = _ => "cosine" };
+        var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule over the run: constant, cosine, onecycle, step:SIZE:GAMMA, multistep:E1,E2:GAMMA, plateau:FACTOR:PATIENCE[:COOLDOWN[:MIN_LR]] (on the validation loss, else the training loss); add +warmup:EPOCHS for a linear warm-up.", DefaultValueFactory = _ => "cosine" };
         var augment = new Option<string>("--augment") { Description = "Training-set augmentation: none, standard (random crop with padding 2 and horizontal flip) or strong (standard, then rotation within 10 degrees and random erasing).", DefaultValueFactory = _ => "none" };
         var clip = new Option<double?>("--clip-grad-norm") { Description = "Clip the gradients' joint L2 norm to this value before every step." };
         var workers = new Option<int?>("--workers") { Description = "Threads assembling and augmenting the training batches (default: half the cores, 1 to 4); the batches are the same for any number." };
@@ -40,6 +40,13 @@ public static class TrainCommand
         foreach (var o in new Option[] { model, data, epochs, batch, optimizer, lr, momentum, weightDecay, schedule, augment, clip, seed, threads, output, resume, validation, limit, testLimit, workers, json })
             cmd.Options.Add(o);
         EmbeddingTrainCommand.AddOptions(cmd);
+        var imageOptions = ImageOptions.Add(cmd);
+        var balancing = BalanceOptions.Add(cmd);
+        var stopping = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without a better validation metric (needs --validation); the best epoch's checkpoint is kept as <out>.best.safetensors." };
+        var stoppingDelta = new Option<double>("--early-stopping-min-delta") { Description = "The smallest change of the validation metric that counts as an improvement." };
+        var stoppingMonitor = new Option<string>("--early-stopping-monitor") { Description = "The validation metric early stopping watches: loss or accuracy.", DefaultValueFactory = _ => "loss" };
+        var init = new Option<string>("--init") { Description = "Initialisation of the convolution and linear layers: default (PyTorch's), zeros, small (N(0, 0.01^2)), xavier or he.", DefaultValueFactory = _ => "default" };
+        foreach (var o in new Option[] { stopping, stoppingDelta, stoppingMonitor, init }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             if (EmbeddingTrainCommand.Handles(r)) return EmbeddingTrainCommand.Run(r, stdout, stderr);
@@ -77,8 +84,9 @@ public static class TrainCommand
                 Parallelism.Threads = t;
             }
             string folder = DataLocator.Resolve(r.GetValue(data));
-            var train = Datasets.LoadIdx(folder, train: true);
-            var test = Datasets.LoadIdx(folder, train: false);
+            var dataOptions = imageOptions.Read(r, stderr);
+            var train = Datasets.Load(folder, train: true, dataOptions);
+            var test = Datasets.Load(folder, train: false, dataOptions, train.ClassNames);
             var options = new TrainingOptions
             {
                 Model = arch,
@@ -95,6 +103,12 @@ public static class TrainCommand
                 ClipGradNorm = r.GetValue(clip),
                 Augment = aug,
                 Workers = r.GetValue(workers),
+                Balance = balancing.Balance(r),
+                Imbalance = balancing.Imbalance(r),
+                Init = Nn.Init.Schemes.Contains(r.GetValue(init)!) ? r.GetValue(init)! : throw new CliUsageException($"--init: expected one of {string.Join(", ", Nn.Init.Schemes)}, got '{r.GetValue(init)}'."),
+                EarlyStoppingPatience = r.GetValue(stopping),
+                EarlyStoppingMinDelta = r.GetValue(stoppingDelta),
+                EarlyStoppingMonitor = r.GetValue(stoppingMonitor)!.ToLowerInvariant(),
             };
             TrainingRun run;
             try
@@ -123,6 +137,8 @@ public static class TrainCommand
             log.WriteLine($"saved {Path.GetFullPath(options.Output)}");
             if (r.GetValue(report) is { } html)
                 ReportCommand.Write(options.Output, Path.ChangeExtension(options.Output, ".csv"), test, options.TestLimit, html, log);
+            if (run.EarlyStop is { } es)
+                log.WriteLine($"{(es.Stopped ? "stopped early; " : "")}best validation {es.Monitor} {es.Best.ToString("G6", CultureInfo.InvariantCulture)} at epoch {es.BestEpoch}, kept in {Path.GetFullPath(run.BestPath)}");
             return 0;
         });
         return cmd;

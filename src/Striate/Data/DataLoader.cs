@@ -59,12 +59,16 @@ public sealed class DataLoader
     /// <summary>Width of the batches' images (after the transform).</summary>
     public int Width { get; }
 
+    /// <summary>When set, each epoch visits the indices this sampler draws (with replacement) instead of a permutation.</summary>
+    public WeightedRandomSampler? Sampler { get; init; }
+
     /// <summary>Batches per epoch.</summary>
-    public int BatchCount => DropLast ? Dataset.Count / BatchSize : (Dataset.Count + BatchSize - 1) / BatchSize;
+    public int BatchCount => DropLast ? (Sampler?.Count ?? Dataset.Count) / BatchSize : ((Sampler?.Count ?? Dataset.Count) + BatchSize - 1) / BatchSize;
 
     /// <summary>The order in which epoch <paramref name="epoch"/> visits the images.</summary>
     public int[] Order(int epoch)
     {
+        if (Sampler is not null) return Sampler.Indices(epoch);
         if (!Shuffle) return Enumerable.Range(0, Dataset.Count).ToArray();
         return new Generator(Seed).Fork((ulong)epoch).Permutation(Dataset.Count);
     }

@@ -38,6 +38,7 @@ public static class ModelZoo
         ["resnet20-small"] = ("The paper's CIFAR ResNet-20: three blocks per stage of 16, 32 and 64 channels", (s, g) => ResNet.Cifar(20, s.NumClasses, s.InChannels, g)),
         ["mobilenet-v1"] = ("MobileNet v1, width 1.0: depthwise separable convolutions", (s, g) => new MobileNetV1(s.NumClasses, s.InChannels, 1f, g)),
         ["mobilenet-v1-0.25"] = ("MobileNet v1 with width multiplier 0.25", (s, g) => new MobileNetV1(s.NumClasses, s.InChannels, 0.25f, g)),
+        ["plain8"] = ("A deep plain CNN: eight 3x3 convolutions with ReLU, no batch norm (for initialisation experiments)", (s, g) => new PlainCnn(s.NumClasses, s.InChannels, g)),
         ["densenet121"] = ("DenseNet-121 (growth rate 32, inputs from 29x29)", (s, g) => DenseNet.DenseNet121(s.NumClasses, s.InChannels, g)),
     };
 

@@ -83,4 +83,38 @@ public static class Init
         float bound = fi > 0 ? 1f / MathF.Sqrt(fi) : 0f;
         Uniform(bias, -bound, bound, generator);
     }
+
+    /// <summary>The schemes <see cref="Apply"/> knows.</summary>
+    public static IReadOnlyList<string> Schemes { get; } = ["default", "zeros", "small", "xavier", "he"];
+
+    /// <summary>
+    /// Re-initialises every convolution and linear layer of <paramref name="model"/>: "default" leaves PyTorch's
+    /// initialisation; "zeros" sets weights to 0; "small" draws N(0, 0.01^2); "xavier" Glorot uniform (gain 1);
+    /// "he" Kaiming normal for ReLU (std sqrt(2 / fan_in)). Every scheme but "default" sets the biases to 0.
+    /// </summary>
+    /// <exception cref="ArgumentException">The scheme is unknown.</exception>
+    public static void Apply(Module model, string scheme, Generator? generator = null)
+    {
+        if (!Schemes.Contains(scheme)) throw new ArgumentException($"Init.Apply: unknown scheme '{scheme}'; expected one of {string.Join(", ", Schemes)}.");
+        if (scheme == "default") return;
+        foreach (var (_, m) in model.NamedModules())
+        {
+            var (weight, bias) = m switch
+            {
+                Conv2d c => (c.Weight, c.Bias),
+                ConvTranspose2d t => (t.Weight, t.Bias),
+                Linear l => (l.Weight, l.Bias),
+                _ => (null, null),
+            };
+            if (weight is null) continue;
+            switch (scheme)
+            {
+                case "zeros": Zeros(weight); break;
+                case "small": Normal(weight, 0f, 0.01f, generator); break;
+                case "xavier": XavierUniform(weight, 1f, generator); break;
+                default: KaimingNormal(weight, 0f, nonlinearity: "relu", generator: generator); break;
+            }
+            if (bias is not null) Zeros(bias);
+        }
+    }
 }

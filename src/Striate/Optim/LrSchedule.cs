@@ -13,10 +13,19 @@ public abstract class LrSchedule
     public abstract double Factor(long step, long totalSteps, int stepsPerEpoch);
 
     /// <summary>The schedule names <see cref="Parse"/> knows.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["constant", "cosine", "step", "multistep", "onecycle"];
+    public static IReadOnlyList<string> Names { get; } = ["constant", "cosine", "step", "multistep", "onecycle", "plateau"];
+
+    /// <summary>The reduce-on-plateau schedule inside this one (itself or under a warm-up), or null.</summary>
+    public PlateauSchedule? Plateau => this switch
+    {
+        PlateauSchedule p => p,
+        WarmupSchedule w => w.Inner.Plateau,
+        _ => null,
+    };
 
     /// <summary>
-    /// Parses "constant", "cosine", "step:SIZE:GAMMA" (epochs), "multistep:E1,E2,...:GAMMA", "onecycle", each
+    /// Parses "constant", "cosine", "step:SIZE:GAMMA" (epochs), "multistep:E1,E2,...:GAMMA", "onecycle",
+    /// "plateau:FACTOR:PATIENCE[:COOLDOWN[:MIN_LR]]" (see <see cref="PlateauSchedule"/>), each
     /// optionally followed by "+warmup:EPOCHS" (a linear warm-up from zero over that many epochs).
     /// </summary>
     /// <exception cref="ArgumentException">The text is not a schedule.</exception>
@@ -54,8 +63,18 @@ public abstract class LrSchedule
                         throw Bad(spec, "milestones must be increasing whole epochs >= 1");
                     return new StepSchedule(milestones.Select(m => (int)m).ToArray(), 0, Gamma(parts[2], spec));
                 }
+            case "plateau" when parts.Length is >= 3 and <= 5:
+                {
+                    double factor = Number(parts[1], spec, "factor"), patience = Number(parts[2], spec, "patience");
+                    double cooldown = parts.Length > 3 ? Number(parts[3], spec, "cooldown") : 0, minLr = parts.Length > 4 ? Number(parts[4], spec, "min_lr") : 0;
+                    if (!(factor > 0 && factor < 1)) throw Bad(spec, "the factor must be in (0, 1)");
+                    if (patience < 0 || patience != Math.Floor(patience) || cooldown < 0 || cooldown != Math.Floor(cooldown))
+                        throw Bad(spec, "patience and cooldown must be whole numbers of epochs >= 0");
+                    if (minLr < 0) throw Bad(spec, "min_lr must be >= 0");
+                    return new PlateauSchedule(factor, (int)patience, (int)cooldown, minLr);
+                }
             default:
-                throw Bad(spec, $"expected one of constant, cosine, onecycle, step:SIZE:GAMMA, multistep:E1,E2:GAMMA, optionally +warmup:EPOCHS");
+                throw Bad(spec, $"expected one of constant, cosine, onecycle, step:SIZE:GAMMA, multistep:E1,E2:GAMMA, plateau:FACTOR:PATIENCE[:COOLDOWN[:MIN_LR]], optionally +warmup:EPOCHS");
         }
     }
 

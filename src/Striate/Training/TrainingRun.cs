@@ -40,6 +40,24 @@ public sealed record TrainingOptions
     /// <summary>Clip gradients to this joint L2 norm before every step (null: no clipping).</summary>
     public double? ClipGradNorm { get; init; }
 
+    /// <summary>Class balancing: "none", "weight" (median-frequency loss weights) or "sample" (a class-balanced sampler).</summary>
+    public string Balance { get; init; } = "none";
+
+    /// <summary>For experiments: cut these classes of the training set to a fraction of their images (see <see cref="ClassBalance.Reduce"/>).</summary>
+    public (int[] Classes, double Fraction)? Imbalance { get; init; }
+
+    /// <summary>The initialisation of a new model's convolution and linear layers (<see cref="Init.Schemes"/>).</summary>
+    public string Init { get; init; } = "default";
+
+    /// <summary>Stop after this many epochs without a better validation metric (null: never); needs a validation set.</summary>
+    public int? EarlyStoppingPatience { get; init; }
+
+    /// <summary>The smallest change of the monitored metric that counts as an improvement.</summary>
+    public double EarlyStoppingMinDelta { get; init; }
+
+    /// <summary>The validation metric early stopping watches: "loss" or "accuracy".</summary>
+    public string EarlyStoppingMonitor { get; init; } = "loss";
+
     /// <summary>The checkpoint written after every epoch.</summary>
     public required string Output { get; init; }
 
@@ -69,6 +87,7 @@ public sealed class TrainingRun
         if (!(options.Optimizer.Lr > 0)) throw new ArgumentException($"learning rate must be > 0, got {options.Optimizer.Lr}.");
         if (options.Validation < 0 || options.Validation >= 1) throw new ArgumentException($"validation fraction must be in [0, 1), got {options.Validation}.");
         if (options.TrainLimit > 0 && options.TrainLimit < trainRaw.Count) trainRaw = trainRaw.Subset(Enumerable.Range(0, options.TrainLimit).ToArray());
+        if (options.Imbalance is { } cut) trainRaw = ClassBalance.Reduce(trainRaw, cut.Classes, cut.Fraction);
         if (options.TestLimit > 0 && options.TestLimit < testRaw.Count) testRaw = testRaw.Subset(Enumerable.Range(0, options.TestLimit).ToArray());
 
         Checkpoint? resume = options.Resume is null ? null : Checkpoint.Load(options.Resume);
@@ -91,6 +110,8 @@ public sealed class TrainingRun
 
         Spec = spec;
         Model = resume?.Model ?? ModelZoo.Create(spec, new Generator(Seed));
+        InitName = resume?.Extra.GetValueOrDefault("init") ?? options.Init;
+        if (resume is null) Nn.Init.Apply(Model, InitName, new Generator(Seed).Fork(0x1417));
         // One image through the model before any training: an input too small for it fails here, naming the layer.
         try
         {
@@ -110,6 +131,7 @@ public sealed class TrainingRun
         _augment = Data.Transforms.Compose.Named(AugmentName, -Mean[0] / Std[0]);
         var schedule = LrSchedule.Parse(resume?.Extra.GetValueOrDefault("schedule") ?? options.Schedule);
         ScheduleName = schedule.ToString()!;
+        if (schedule.Plateau is { } plateau && resume?.Extra.GetValueOrDefault("plateau_state") is string plateauState) plateau.Restore(plateauState);
         ClipGradNorm = resume is not null && resume.Extra.TryGetValue("clip_grad_norm", out var clipText)
             ? double.Parse(clipText, CultureInfo.InvariantCulture) : options.ClipGradNorm;
         if (ClipGradNorm is double c && !(c > 0)) throw new ArgumentException($"the gradient clipping norm must be > 0, got {c}.");
@@ -120,7 +142,35 @@ public sealed class TrainingRun
             TotalEpochs = options.Epochs,
             ClipGradNorm = ClipGradNorm,
         };
+        EarlyStop = resume?.Extra.GetValueOrDefault("early_stopping") is string es ? EarlyStopping.FromJson(es)
+            : options.EarlyStoppingPatience is int patience ? new EarlyStopping(patience, options.EarlyStoppingMinDelta, options.EarlyStoppingMonitor) : null;
+        if (EarlyStop is not null && _validation is null)
+            throw new ArgumentException("early stopping watches the validation set; hold out part of the training images with a validation fraction (--validation F).");
+        if (EarlyStop is { Stopped: true })
+            throw new ArgumentException($"--resume: the run stopped early after epoch {StartEpoch} ({EarlyStop.Patience} epochs without a better validation {EarlyStop.Monitor}); its best epoch, {EarlyStop.BestEpoch}, is in {BestPath}.");
+        BalanceName = resume?.Extra.GetValueOrDefault("balance") ?? options.Balance;
+        if (BalanceName is not ("none" or "weight" or "sample"))
+            throw new ArgumentException($"unknown class balancing '{BalanceName}'; expected none, weight or sample.");
+        if (BalanceName == "weight")
+        {
+            var alpha = ClassBalance.MedianFrequencyWeights(_train.Labels, _train.ClassCount);
+            var weights = Tensor.Persistent(new Shape(alpha.Length));
+            alpha.CopyTo(weights.Data);
+            Trainer.ClassWeights = weights;
+        }
     }
+
+    /// <summary>The initialisation scheme, saved in the checkpoint.</summary>
+    public string InitName { get; }
+
+    /// <summary>Early stopping and its state, saved in the checkpoint; null when off.</summary>
+    public EarlyStopping? EarlyStop { get; }
+
+    /// <summary>Where early stopping keeps the best epoch's checkpoint: the output with ".best" before its extension.</summary>
+    public string BestPath => Path.ChangeExtension(_options.Output, null) + ".best" + Path.GetExtension(_options.Output);
+
+    /// <summary>The class balancing ("none", "weight" or "sample"), saved in the checkpoint.</summary>
+    public string BalanceName { get; }
 
     /// <summary>The learning-rate schedule's text, saved in the checkpoint.</summary>
     public string ScheduleName { get; }
@@ -148,7 +198,10 @@ public sealed class TrainingRun
     /// <summary>Trains the remaining epochs; <paramref name="onEpoch"/> sees each finished epoch.</summary>
     public IReadOnlyList<EpochRecord> Run(Action<EpochRecord>? onEpoch = null, Action<BatchProgress>? onBatch = null, CancellationToken cancel = default)
     {
-        var trainLoader = new DataLoader(_train, _options.BatchSize, shuffle: true, seed: Seed, transform: _augment, workers: _options.Workers);
+        var trainLoader = new DataLoader(_train, _options.BatchSize, shuffle: true, seed: Seed, transform: _augment, workers: _options.Workers)
+        {
+            Sampler = BalanceName == "sample" ? WeightedRandomSampler.BalancedClasses(_train.Labels, _train.ClassCount, new Generator(Seed).Fork(0xBA1A).Seed) : null,
+        };
         var testLoader = new DataLoader(_test, 500);
         var valLoader = _validation is null ? null : new DataLoader(_validation, 500);
         var records = new List<EpochRecord>();
@@ -159,18 +212,24 @@ public sealed class TrainingRun
             var val = valLoader is null ? null : Trainer.Evaluate(Model, valLoader);
             var test = Trainer.Evaluate(Model, testLoader);
             var record = new EpochRecord(epoch + 1, loss, acc, val?.Loss, val?.Top1, test.Loss, test.Top1, test.Top5, ips, secs, Optimizer.Lr);
+            // Reduce-on-plateau watches the validation loss, or the training loss when nothing is held out.
+            Trainer.Schedule?.Plateau?.Step(val?.Loss ?? loss, OptimizerConfig.Lr);
+            bool best = EarlyStop?.Step(EarlyStop.Monitor == "loss" ? val!.Loss : val!.Top1, epoch + 1) ?? false;
             Save(epoch + 1);
+            if (best) Save(epoch + 1, BestPath);
             AppendLogs(record);
             records.Add(record);
             onEpoch?.Invoke(record);
+            if (EarlyStop is { Stopped: true }) break;
         }
         return records;
     }
 
     /// <summary>Writes the checkpoint for <paramref name="epochsDone"/> completed epochs.</summary>
-    public void Save(int epochsDone)
+    public void Save(int epochsDone, string? path = null)
     {
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(_options.Output));
+        path ??= _options.Output;
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
         new Checkpoint
         {
@@ -184,7 +243,7 @@ public sealed class TrainingRun
             OptimizerState = Optimizer.StateDict(),
             Seed = Seed,
             Extra = RunSettings(),
-        }.Save(_options.Output);
+        }.Save(path);
     }
 
     private Dictionary<string, string> RunSettings()
@@ -193,9 +252,13 @@ public sealed class TrainingRun
         {
             ["schedule"] = ScheduleName,
             ["augment"] = AugmentName,
+            ["balance"] = BalanceName,
+            ["init"] = InitName,
             ["epochs_planned"] = _options.Epochs.ToString(CultureInfo.InvariantCulture),
         };
         if (ClipGradNorm is double clip) d["clip_grad_norm"] = clip.ToString("R", CultureInfo.InvariantCulture);
+        if (Trainer.Schedule?.Plateau is { } plateau) d["plateau_state"] = plateau.State;
+        if (EarlyStop is not null) d["early_stopping"] = EarlyStop.ToJson();
         return d;
     }
 

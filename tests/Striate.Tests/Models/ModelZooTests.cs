@@ -50,6 +50,7 @@ public class ModelZooTests
         ["resnet152"] = new(3, 1000, 32, 60_192_808, ["layer2.7.conv1.weight", "layer3.35.bn2.bias"]),
         ["resnet18-small"] = new(1, 10, 28),
         ["resnet8-small"] = new(1, 10, 28),
+        ["plain8"] = new(1, 10, 28, 146_298),
         ["resnet20-small"] = new(1, 10, 28),
         ["mobilenet-v1"] = new(3, 1000, 32, 4_231_976, ["features.0.0.weight", "features.1.0.0.weight", "features.13.1.1.running_var", "classifier.weight"]),
         ["mobilenet-v1-0.25"] = new(1, 10, 32),

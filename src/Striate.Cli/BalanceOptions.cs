@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace Striate.Cli;
+
+/// <summary>The class-balancing options of <c>striate train</c>: --balance and, for experiments, --imbalance.</summary>
+public sealed class BalanceOptions
+{
+    private readonly Option<string> _balance = new("--balance")
+    {
+        Description = "Class balancing: none, weight (loss weights median_freq / freq(c)) or sample (draw every class equally often).",
+        DefaultValueFactory = _ => "none",
+    };
+
+    private readonly Option<string?> _imbalance = new("--imbalance")
+    {
+        Description = "Experiments: keep only a fraction of some classes' training images, as C1,C2:FRACTION (e.g. 2,4,6:0.05).",
+    };
+
+    /// <summary>Adds the options to <paramref name="cmd"/>.</summary>
+    public static BalanceOptions Add(Command cmd)
+    {
+        var o = new BalanceOptions();
+        cmd.Options.Add(o._balance);
+        cmd.Options.Add(o._imbalance);
+        return o;
+    }
+
+    /// <summary>The --balance value, checked.</summary>
+    /// <exception cref="CliUsageException">The value is not none, weight or sample.</exception>
+    public string Balance(ParseResult r)
+    {
+        string b = r.GetValue(_balance)!.ToLowerInvariant();
+        return b is "none" or "weight" or "sample" ? b : throw new CliUsageException($"--balance: expected none, weight or sample, got '{b}'.");
+    }
+
+    /// <summary>The --imbalance value, parsed; null when not given.</summary>
+    /// <exception cref="CliUsageException">The value is not C1,C2,...:FRACTION with a fraction in (0, 1].</exception>
+    public (int[] Classes, double Fraction)? Imbalance(ParseResult r)
+    {
+        if (r.GetValue(_imbalance) is not string text) return null;
+        var parts = text.Split(':');
+        int[] classes = [];
+        bool ok = parts.Length == 2
+            && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double f) && f > 0 && f <= 1
+            && parts[0].Split(',').All(c => int.TryParse(c, NumberStyles.None, CultureInfo.InvariantCulture, out _));
+        if (!ok) throw new CliUsageException($"--imbalance: expected C1,C2,...:FRACTION with class numbers and a fraction in (0, 1], got '{text}'.");
+        classes = parts[0].Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
+        return (classes, double.Parse(parts[1], CultureInfo.InvariantCulture));
+    }
+}

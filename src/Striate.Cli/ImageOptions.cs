@@ -1,0 +1,49 @@
+using System.CommandLine;
+using System.Globalization;
+using Striate.Data;
+
+namespace Striate.Cli;
+
+/// <summary>The options that say how image files in a <c>--data</c> folder are read: --channels, --image-size, --on-bad-image.</summary>
+public sealed class ImageOptions
+{
+    private readonly Option<int?> _channels = new("--channels") { Description = "Image folders: 1 (gray) or 3 (RGB, default)." };
+    private readonly Option<string?> _size = new("--image-size") { Description = "Image folders: resize every image to N or HxW pixels (default: the first image's size)." };
+    private readonly Option<string> _onBad = new("--on-bad-image") { Description = "Image folders: fail on an undecodable image, or skip it with a warning naming the file.", DefaultValueFactory = _ => "fail" };
+
+    /// <summary>Adds the options to <paramref name="cmd"/>.</summary>
+    public static ImageOptions Add(Command cmd)
+    {
+        var o = new ImageOptions();
+        cmd.Options.Add(o._channels);
+        cmd.Options.Add(o._size);
+        cmd.Options.Add(o._onBad);
+        return o;
+    }
+
+    /// <summary>Reads and checks the options; skipped files are reported on <paramref name="log"/>.</summary>
+    /// <exception cref="CliUsageException">A value is out of range.</exception>
+    public DataOptions Read(ParseResult r, TextWriter log)
+    {
+        int? channels = r.GetValue(_channels);
+        if (channels is not (null or 1 or 3)) throw new CliUsageException($"--channels must be 1 (gray) or 3 (RGB), got {channels}.");
+        var policy = r.GetValue(_onBad)!.ToLowerInvariant() switch
+        {
+            "fail" => BadImagePolicy.Fail,
+            "skip" => BadImagePolicy.Skip,
+            var other => throw new CliUsageException($"--on-bad-image: expected skip or fail, got '{other}'."),
+        };
+        var (h, w) = ParseSize(r.GetValue(_size));
+        return new DataOptions(channels, h, w, policy, log);
+    }
+
+    private static (int?, int?) ParseSize(string? text)
+    {
+        if (text is null) return (null, null);
+        var parts = text.ToLowerInvariant().Split('x');
+        var dims = parts.Select(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : -1).ToArray();
+        if (dims.Length is not (1 or 2) || dims.Any(d => d < 1))
+            throw new CliUsageException($"--image-size: expected N or HxW with positive whole numbers, got '{text}'.");
+        return (dims[0], dims[^1]);
+    }
+}
