@@ -29,6 +29,7 @@ public static partial class ImageFile
         ImageResult img;
         try
         {
+            if (bytes.Length >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8) CheckJpegSegments(bytes, path);
             var (w, h) = Probe(bytes, path);
             if ((long)w * h > MaxPixels)
                 throw new InvalidDataException($"Image file '{path}' is {w}x{h} pixels; the limit is {MaxPixels} pixels.");
@@ -46,6 +47,52 @@ public static partial class ImageFile
             for (int c = 0; c < channels; c++)
                 pixels[c * hw + i] = img.Data[i * channels + c] * (1f / 255f);
         return (pixels, channels, img.Height, img.Width);
+    }
+
+    /// <summary>
+    /// Walks a JPEG's marker segments up to the start of the scan, checking that each lies inside the file and that a
+    /// frame header comes first. The decoder does not stop on some truncated files (it kept reading past the end of a
+    /// seven-byte header), so a file it would not finish is refused here with its offset.
+    /// </summary>
+    private static void CheckJpegSegments(byte[] bytes, string path)
+    {
+        int i = 2;
+        bool frame = false;
+        while (true)
+        {
+            if (i + 2 > bytes.Length)
+                throw new InvalidDataException($"Image file '{path}' is a truncated JPEG: it ends at byte {bytes.Length} before the image data.");
+            if (bytes[i] != 0xFF)
+                throw new InvalidDataException($"Image file '{path}' is not a valid JPEG: expected a marker at byte {i}, found 0x{bytes[i]:X2}.");
+            byte marker = bytes[i + 1];
+            if (marker == 0xFF)
+            {
+                i++;
+                continue;
+            }
+            if (marker is 0x01 or (>= 0xD0 and <= 0xD8))
+            {
+                i += 2;
+                continue;
+            }
+            if (marker == 0xD9)
+                throw new InvalidDataException($"Image file '{path}' is not a valid JPEG: it ends (byte {i}) before any image data.");
+            if (i + 4 > bytes.Length)
+                throw new InvalidDataException($"Image file '{path}' is a truncated JPEG: the segment at byte {i} has no length.");
+            int length = (bytes[i + 2] << 8) | bytes[i + 3];
+            if (length < 2 || (long)i + 2 + length > bytes.Length)
+                throw new InvalidDataException($"Image file '{path}' is a truncated JPEG: the segment at byte {i} needs {length} bytes, {bytes.Length - i - 2} remain.");
+            if (marker is >= 0xC0 and <= 0xCF and not (0xC4 or 0xC8 or 0xCC)) frame = true;
+            if (marker == 0xDA)
+            {
+                if (!frame)
+                    throw new InvalidDataException($"Image file '{path}' is not a valid JPEG: the scan at byte {i} comes before any frame header.");
+                if (i + 2 + length >= bytes.Length)
+                    throw new InvalidDataException($"Image file '{path}' is a truncated JPEG: no image data follows the scan header at byte {i}.");
+                return;
+            }
+            i += 2 + length;
+        }
     }
 
     private static (int W, int H) Probe(byte[] bytes, string path)

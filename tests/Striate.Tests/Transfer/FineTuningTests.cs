@@ -129,6 +129,7 @@ public class FineTuningTests
     [InlineData("resnet8-small", 28)]
     [InlineData("mobilenet-v1-0.25", 32)]
     [InlineData("zfnet", 64)]
+    [InlineData("plain8", 28)]
     public void TheHeadIsExactlyWhatDependsOnTheClassCount(string arch, int size)
     {
         var a = ModelZoo.Create(new ModelSpec(arch, 7, 1, size, size)).StateDict();

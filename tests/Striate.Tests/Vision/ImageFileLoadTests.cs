@@ -1,0 +1,57 @@
+using Striate.Vision;
+using StbImageWriteSharp;
+
+namespace Striate.Tests.Vision;
+
+/// <summary>Decoding refuses truncated and malformed JPEG files quickly, with the offset, and still reads real ones.</summary>
+public class ImageFileLoadTests
+{
+    [Fact]
+    public void ARealJpegStillLoads()
+    {
+        var rgb = new byte[16 * 12 * 3];
+        for (int i = 0; i < rgb.Length; i++) rgb[i] = (byte)(i * 7);
+        string path = Path.Combine(Path.GetTempPath(), $"striate-{Guid.NewGuid():N}.jpg");
+        try
+        {
+            using (var f = File.Create(path))
+                new ImageWriter().WriteJpg(rgb, 16, 12, StbImageWriteSharp.ColorComponents.RedGreenBlue, f, 90);
+            var (pixels, channels, h, w) = ImageFile.Load(path, 3);
+            Assert.Equal((3, 12, 16), (channels, h, w));
+            Assert.Equal(3 * 12 * 16, pixels.Length);
+            Assert.Contains(pixels, v => v > 0.1f);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    public static TheoryData<byte[], string> BadJpegs => new()
+    {
+        { new byte[] { 0xFF, 0xD8, 0xFF, 0xE0, 0x01, 0x02, 0x03 }, "truncated JPEG" },
+        { new byte[] { 0xFF, 0xD8, 0xFF, 0xD9 }, "before any image data" },
+        { new byte[] { 0xFF, 0xD8, 0x00, 0x00, 0x00 }, "expected a marker at byte 2" },
+        { new byte[] { 0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x04, 0x00, 0x00, 0x11 }, "before any frame header" },
+        { new byte[] { 0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x04, 0x00, 0x00, 0xFF, 0xDA, 0x00, 0x04, 0x00, 0x00 }, "no image data follows" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadJpegs))]
+    public async Task MalformedJpegsAreRefusedWithTheReason(byte[] bytes, string reason)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"striate-{Guid.NewGuid():N}.jpg");
+        try
+        {
+            File.WriteAllBytes(path, bytes);
+            var load = Task.Run(() => Assert.Throws<InvalidDataException>(() => ImageFile.Load(path, 1)));
+            var e = await load.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Contains(reason, e.Message);
+            Assert.Contains(path, e.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
