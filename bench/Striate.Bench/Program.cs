@@ -50,8 +50,9 @@ const string memoryName = "memory LeNet-5 train step b64 (Striate)";
 if (Selected(memoryName))
 {
     using var side = Workloads.StriateLeNetTrain(64);
-    for (int i = 0; i < 5; i++) side.Step();
-    const int steps = 20;
+    // Long enough for tiered compilation to settle: its background recompiles allocate too.
+    for (int i = 0; i < 60; i++) side.Step();
+    const int steps = 40;
     GC.Collect();
     long before = GC.GetTotalAllocatedBytes(precise: true);
     for (int i = 0; i < steps; i++) side.Step();

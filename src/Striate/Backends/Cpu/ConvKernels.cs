@@ -354,33 +354,53 @@ public static unsafe class ConvKernels
             return Gather(x, InPlane(g), first, count, grp * k, k, hw, cols!);
         }
         var dst = cols.AsSpan(0, k * ld);
-        var geo = g;
-        fixed (float* px = x)
+        if (!SplitsChannels(g.InChannelsPerGroup, count, (long)k * hw, threads))
         {
-            nint ax = (nint)px;
-            int xLength = x.Length;
-            // When the GEMM is threaded (a large block, often a single image), the threads build the matrix
-            // together, each a range of channels, so the copy does not run on one thread while the other waits.
-            ForChannelParts(geo.InChannelsPerGroup, count, (long)k * hw, threads, (i, c0, cn) =>
-                Im2Col.Pack(geo, new ReadOnlySpan<float>((void*)ax, xLength).Slice((first + i) * InPlane(geo), InPlane(geo)), grp,
-                    cols.AsSpan(i * hw, k * ld - i * hw), ld, c0, cn));
+            for (int i = 0; i < count; i++)
+                Im2Col.Pack(g, x.Slice((first + i) * InPlane(g), InPlane(g)), grp, dst.Slice(i * hw), ld);
+            return dst;
         }
+        // When the GEMM is threaded (a large block, often a single image), the threads build the matrix together,
+        // each a range of channels, so the copy does not run on one thread while the other waits.
+        fixed (float* px = x)
+            PackSplit(g, (nint)px, x.Length, first, count, grp, cols!, threads);
         return dst;
     }
+
+    // Kept apart from Columns: a lambda's captured locals are allocated on entry to the scope that declares them,
+    // so the single-thread path would pay for the closure too.
+    private static void PackSplit(Conv2dGeometry geo, nint ax, int xLength, int first, int count, int grp, float[] cols, int threads)
+    {
+        int k = geo.ColRows, hw = geo.ColCols, ld = count * hw;
+        ForChannelParts(geo.InChannelsPerGroup, count, (long)k * hw, threads, (i, c0, cn) =>
+            Im2Col.Pack(geo, new ReadOnlySpan<float>((void*)ax, xLength).Slice((first + i) * InPlane(geo), InPlane(geo)), grp,
+                cols.AsSpan(i * hw, k * ld - i * hw), ld, c0, cn));
+    }
+
+    /// <summary>Whether ForChannelParts splits the channels over threads (the single-thread path allocates nothing).</summary>
+    private static bool SplitsChannels(int channels, int count, long workPerImage, int threads) =>
+        Math.Min(channels, threads) > 1 && workPerImage * count >= (1 << 16);
 
     // The adjoint of Columns for a block: cols [K, count*OH*OW] accumulated into dx's images [first, first+count).
     private static void UnpackBlock(in Conv2dGeometry g, float[] cols, int first, int count, int grp, Span<float> dx, int threads)
     {
-        var geo = g;
         int hw = g.ColCols, ld = count * hw, k = g.ColRows;
-        fixed (float* pdx = dx)
+        if (!SplitsChannels(g.InChannelsPerGroup, count, (long)k * hw, threads))
         {
-            nint adx = (nint)pdx;
-            int dxLength = dx.Length;
-            ForChannelParts(geo.InChannelsPerGroup, count, (long)k * hw, threads, (i, c0, cn) =>
-                Im2Col.Unpack(geo, cols.AsSpan(i * hw, k * ld - i * hw), grp,
-                    new Span<float>((void*)adx, dxLength).Slice((first + i) * InPlane(geo), InPlane(geo)), ld, c0, cn));
+            for (int i = 0; i < count; i++)
+                Im2Col.Unpack(g, cols.AsSpan(i * hw, k * ld - i * hw), grp, dx.Slice((first + i) * InPlane(g), InPlane(g)), ld);
+            return;
         }
+        fixed (float* pdx = dx)
+            UnpackSplit(g, cols, first, count, grp, (nint)pdx, dx.Length, threads);
+    }
+
+    private static void UnpackSplit(Conv2dGeometry geo, float[] cols, int first, int count, int grp, nint adx, int dxLength, int threads)
+    {
+        int hw = geo.ColCols, ld = count * hw, k = geo.ColRows;
+        ForChannelParts(geo.InChannelsPerGroup, count, (long)k * hw, threads, (i, c0, cn) =>
+            Im2Col.Unpack(geo, cols.AsSpan(i * hw, k * ld - i * hw), grp,
+                new Span<float>((void*)adx, dxLength).Slice((first + i) * InPlane(geo), InPlane(geo)), ld, c0, cn));
     }
 
     /// <summary>
@@ -390,7 +410,7 @@ public static unsafe class ConvKernels
     private static void ForChannelParts(int channels, int count, long workPerImage, int threads, Action<int, int, int> body)
     {
         int chunks = Math.Min(channels, threads);
-        if (chunks <= 1 || workPerImage * count < (1 << 16))
+        if (!SplitsChannels(channels, count, workPerImage, threads))
         {
             for (int i = 0; i < count; i++) body(i, 0, channels);
             return;

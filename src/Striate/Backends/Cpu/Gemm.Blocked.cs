@@ -92,7 +92,14 @@ public static partial class Gemm
             return;
         }
 
-        Operands shared = op;
+        BlockedParallel<TKernel>(op, partitions, splitN, tilesM, tilesN);
+    }
+
+    // Kept apart from Blocked: the lambda's captured copy of the operands is allocated on entry to the scope that
+    // declares it, so the single-partition path would pay for it on every call.
+    private static unsafe void BlockedParallel<TKernel>(Operands shared, int partitions, bool splitN, int tilesM, int tilesN)
+        where TKernel : struct, IMicroKernel
+    {
         Parallel.For(0, partitions, Parallelism.Options(partitions), part =>
         {
             if (splitN)
