@@ -40,6 +40,11 @@ public static class Harness
             s.Step();
             t.Step();
         }
+
+        // Then at least half a second each, so .NET's tiered compilation has promoted the hot methods to optimised
+        // code before anything is timed (a few steps of a small workload run mostly unoptimised code).
+        Warm(s, 0.5);
+        Warm(t, 0.5);
         int ns = StepsFor(s, targetSeconds), nt = StepsFor(t, targetSeconds);
         var ts = new double[repeats];
         var tt = new double[repeats];
@@ -49,6 +54,12 @@ public static class Harness
             tt[r] = w.WorkPerStep * nt / Time(t, nt);
         }
         return new Row(w.Name, w.Unit, Summarise(ts, ns), Summarise(tt, nt));
+    }
+
+    private static void Warm(Side side, double seconds)
+    {
+        long start = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(start).TotalSeconds < seconds) side.Step();
     }
 
     private static int StepsFor(Side side, double targetSeconds)

@@ -113,9 +113,9 @@ string root = RepoRoot();
 string machine = string.Concat(Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) || c == '-' ? c : '_'));
 string jsonPath = Path.Combine(root, "bench", "results", $"{started:yyyy-MM-dd}-{machine}.json");
 Directory.CreateDirectory(Path.GetDirectoryName(jsonPath)!);
-File.WriteAllText(jsonPath, text + "\n");
+WriteAtomically(jsonPath, text + "\n");
 string mdPath = Path.Combine(root, "docs", "PERFORMANCE.md");
-File.WriteAllText(mdPath, Markdown());
+WriteAtomically(mdPath, Markdown());
 log.WriteLine($"Wrote {Path.GetRelativePath(root, jsonPath)} and {Path.GetRelativePath(root, mdPath)}.");
 return 0;
 
@@ -152,6 +152,10 @@ string Markdown()
     sb.AppendLine();
     sb.AppendLine(table);
     sb.AppendLine();
+    sb.AppendLine("## Targets");
+    sb.AppendLine();
+    sb.AppendLine(Targets.Table(rows));
+    sb.AppendLine();
     sb.AppendLine("libtorch parallelises with OpenMP (its bundled libgomp): its worker threads spin-wait at every parallel region, which");
     sb.AppendLine("is cheap on an idle machine but costly when other processes compete for the cores; .NET's thread pool, which");
     sb.AppendLine("Striate uses, blocks sooner. On a loaded machine libtorch's multi-threaded rows (small ops, LeNet-5 at small");
@@ -168,6 +172,14 @@ string Markdown()
     sb.AppendLine("Inference rows run in evaluation mode without gradients, where batch norm is folded into the convolution and bias,");
     sb.AppendLine("residual add and ReLU are applied in its output step.");
     return sb.ToString();
+}
+
+// A temporary file beside the target, then a rename: a reader never sees half a file.
+static void WriteAtomically(string path, string content)
+{
+    string temp = path + ".tmp";
+    File.WriteAllText(temp, content);
+    File.Move(temp, path, overwrite: true);
 }
 
 static string Table(List<Row> rows, List<Extra> extras)
