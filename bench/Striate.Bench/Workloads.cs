@@ -239,12 +239,14 @@ public static class Workloads
     }
 
     /// <summary>One Striate LeNet-5 training step (forward, cross-entropy, backward, Adam) inside a TensorScope.</summary>
-    public static Side StriateLeNetTrain(int batch)
+    public static Side StriateLeNetTrain(int batch) => StriateTrain(new LeNet5(generator: new Generator(1)), [batch, 1, 28, 28]);
+
+    // One training step of a classifier with 10 classes on fixed random images of the given shape.
+    private static Side StriateTrain(Striate.Nn.Module model, int[] shape)
     {
-        var model = new LeNet5(generator: new Generator(1));
         var opt = new Adam(model.Parameters(), lr: 1e-3f);
-        STensor x = S([batch, 1, 28, 28], 1);
-        int[] labels = Labels(batch, 10, 2);
+        STensor x = S(shape, 1);
+        int[] labels = Labels(shape[0], 10, 2);
         return StriateSide(() =>
         {
             var loss = F.CrossEntropy(model.Call(x), labels);
@@ -254,16 +256,10 @@ public static class Workloads
         });
     }
 
-    private static Workload LeNetTrain(int batch) => new(
-        $"LeNet-5 train step b{batch} (Adam)", "images/s", batch,
-        () => StriateLeNetTrain(batch),
-        () => TorchLeNetTrain(batch));
-
-    public static Side TorchLeNetTrain(int batch)
+    private static Side TorchTrain(nn.Module<TTensor, TTensor> model, int[] shape)
     {
-        var model = TorchModels.LeNet5();
         var opt = optim.Adam(model.parameters(), lr: 1e-3);
-        TTensor x = T([batch, 1, 28, 28], 1), y = TLabels(Labels(batch, 10, 2));
+        TTensor x = T(shape, 1), y = TLabels(Labels(shape[0], 10, 2));
         return TorchSide(() =>
         {
             var loss = nn.functional.cross_entropy(model.call(x), y);
@@ -272,6 +268,13 @@ public static class Workloads
             opt.step();
         }, x, y, opt, model);
     }
+
+    private static Workload LeNetTrain(int batch) => new(
+        $"LeNet-5 train step b{batch} (Adam)", "images/s", batch,
+        () => StriateLeNetTrain(batch),
+        () => TorchLeNetTrain(batch));
+
+    public static Side TorchLeNetTrain(int batch) => TorchTrain(TorchModels.LeNet5(), [batch, 1, 28, 28]);
 
     private static Workload LeNetInference(int batch) => new(
         $"LeNet-5 inference b{batch} (eval, no grad)", "images/s", batch,
@@ -298,31 +301,6 @@ public static class Workloads
 
     private static Workload ResNet18Train(int batch) => new(
         $"ResNet-18 (CIFAR stem) train step b{batch} [3,32,32] (Adam)", "images/s", batch,
-        () =>
-        {
-            var model = ResNet.ResNet18(10, 3, smallInput: true, generator: new Generator(1));
-            var opt = new Adam(model.Parameters(), lr: 1e-3f);
-            STensor x = S([batch, 3, 32, 32], 1);
-            int[] labels = Labels(batch, 10, 2);
-            return StriateSide(() =>
-            {
-                var loss = F.CrossEntropy(model.Call(x), labels);
-                opt.ZeroGrad();
-                loss.Backward();
-                opt.Step();
-            });
-        },
-        () =>
-        {
-            var model = TorchModels.ResNet18(10);
-            var opt = optim.Adam(model.parameters(), lr: 1e-3);
-            TTensor x = T([batch, 3, 32, 32], 1), y = TLabels(Labels(batch, 10, 2));
-            return TorchSide(() =>
-            {
-                var loss = nn.functional.cross_entropy(model.call(x), y);
-                opt.zero_grad();
-                loss.backward();
-                opt.step();
-            }, x, y, opt, model);
-        });
+        () => StriateTrain(ResNet.ResNet18(10, 3, smallInput: true, generator: new Generator(1)), [batch, 3, 32, 32]),
+        () => TorchTrain(TorchModels.ResNet18(10), [batch, 3, 32, 32]));
 }
