@@ -12,13 +12,7 @@ namespace Striate.Tests.Cli;
 [Collection(nameof(SerialCollection))]
 public class EmbedCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = StriateCli.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
 
     private static readonly Lazy<string> s_model = new(() =>
     {

@@ -6,13 +6,7 @@ namespace Striate.Tests.Cli;
 
 public class EvaluateCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = StriateCli.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
 
     [Fact]
     public void TtaAveragesViewsAndOneViewIsPlainEvaluation()

@@ -2,17 +2,12 @@ using System.Text.Json;
 using Striate.Cli;
 using Striate.Nn;
 
+using Striate.Tests.Support;
 namespace Striate.Tests.Cli;
 
 public class ExplainCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = StriateCli.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
 
     private static JsonElement Json(params string[] args)
     {

@@ -8,13 +8,7 @@ namespace Striate.Tests.Cli;
 
 public class TrainCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = StriateCli.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
 
     private static string[] Small(string output, int epochs) =>
         ["train", "--data", Repo.FashionMnist, "--limit", "1500", "--test-limit", "300", "--batch-size", "32", "--epochs", epochs.ToString(), "--seed", "3", "--out", output];

@@ -130,12 +130,7 @@ public class ImageFilterTests
         Assert.Equal(1 / 16f, ConvolutionKernel.Parse("1 2 1;2 4 2;1 2 1/16").Values[0]);
     }
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        return (StriateCli.Run(args, o, e), o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
 
     [Fact]
     public void FilterCommandWritesTheEdgeMapOfAPhotoAndReportsBadInput()

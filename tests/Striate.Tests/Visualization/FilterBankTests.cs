@@ -107,12 +107,7 @@ public class FilterBankTests
         Assert.Equal((16 * 30 + 17 * 2, 6 * 30 + 7 * 2), (deep.Height, deep.Width));
     }
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        return (StriateCli.Run(args, o, e), o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
 
     [Fact]
     public void VisualizeCommandsDrawTheTrainedModel()
