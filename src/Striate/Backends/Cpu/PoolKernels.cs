@@ -30,6 +30,8 @@ public static unsafe class PoolKernels
             return;
         }
         int oh = g.OutHeight, ow = g.OutWidth, inPlane = g.InHeight * g.InWidth, outPlane = oh * ow;
+        bool stem = Avx2.IsSupported && g.KernelHeight == 3 && g.KernelWidth == 3 && g.StrideH == 2 && g.StrideW == 2 &&
+            g.PadH == 1 && g.PadW == 1 && g.DilationH == 1 && g.DilationW == 1;
         for (int p = p0; p < p1; p++)
         {
             var src = x.Slice(p * inPlane, inPlane);
@@ -37,9 +39,18 @@ public static unsafe class PoolKernels
             {
                 int h0 = i * g.StrideH - g.PadH;
                 int hEnd = Math.Min(h0 + (g.KernelHeight - 1) * g.DilationH + 1, g.InHeight);
+                // ResNet's 3x3 / 2 stem pool: whole groups of eight interior windows at once; the rest below.
+                int vectorFrom = 0, vectorTo = 0;
+                if (stem && h0 >= 0 && h0 + 2 < g.InHeight)
+                    (vectorFrom, vectorTo) = MaxRow3x3Stride2(g, src, h0, y.Slice(p * outPlane + i * ow, ow), argmax.Slice(p * outPlane + i * ow, ow));
                 while (h0 < 0) h0 += g.DilationH;
                 for (int j = 0; j < ow; j++)
                 {
+                    if (j == vectorFrom && vectorTo > vectorFrom)
+                    {
+                        j = vectorTo - 1;
+                        continue;
+                    }
                     int w0 = j * g.StrideW - g.PadW;
                     int wEnd = Math.Min(w0 + (g.KernelWidth - 1) * g.DilationW + 1, g.InWidth);
                     while (w0 < 0) w0 += g.DilationW;
@@ -61,6 +72,53 @@ public static unsafe class PoolKernels
                 }
             }
         }
+    }
+
+    // Windows of output row i (input rows h0..h0+2, all inside) for outputs j in [from, to): eight at a time, each
+    // window's nine taps compared in row-major order with the general loop's rule (greater, or NaN), so the same
+    // element wins. Only windows whose three columns 2j-1..2j+1 lie inside the input, in whole groups, whose loads
+    // stay inside the row. Returns the range written.
+    private static (int From, int To) MaxRow3x3Stride2(in Pool2dGeometry g, ReadOnlySpan<float> plane, int h0, Span<float> y, Span<int> argmax)
+    {
+        int w = g.InWidth, from = 1;
+        // Output j reads columns 2j-1 .. 2j+1; a group of eight loads up to column 2j+16.
+        int groups = 0;
+        while (2 * (from + 8 * (groups + 1) - 1) + 2 <= w - 1) groups++;
+        int to = from + 8 * groups;
+        if (groups == 0) return (0, 0);
+        var evens = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+        var step = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        fixed (float* src = plane, dst = y)
+        fixed (int* arg = argmax)
+        {
+            for (int j = from; j < to; j += 8)
+            {
+                int c = 2 * j - 1;
+                var m = Vector256.Create(float.NegativeInfinity);
+                var best = Vector256.Create(h0 * w + c) + step;
+                for (int ki = 0; ki < 3; ki++)
+                {
+                    float* row = src + (long)(h0 + ki) * w;
+                    Deinterleave(Vector256.Load(row + c), Vector256.Load(row + c + 8), evens, out var left, out var middle);
+                    Deinterleave(Vector256.Load(row + c + 2), Vector256.Load(row + c + 10), evens, out var right, out _);
+                    var at = Vector256.Create((h0 + ki) * w + c) + step;
+                    Take(left, at, ref m, ref best);
+                    Take(middle, at + Vector256.Create(1), ref m, ref best);
+                    Take(right, at + Vector256.Create(2), ref m, ref best);
+                }
+                m.Store(dst + j);
+                best.Store(arg + j);
+            }
+        }
+        return (from, to);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Take(Vector256<float> v, Vector256<int> index, ref Vector256<float> m, ref Vector256<int> best)
+    {
+        var take = Vector256.GreaterThan(v, m) | ~Vector256.Equals(v, v);
+        m = Vector256.ConditionalSelect(take, v, m);
+        best = Vector256.ConditionalSelect(take.AsInt32(), index, best);
     }
 
     // The common 2x2 / 2 window with no padding: every window lies inside the input, visited in the same

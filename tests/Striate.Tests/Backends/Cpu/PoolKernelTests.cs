@@ -44,6 +44,9 @@ public class MaxPoolWindowTests
         new[] { 2, 9, 14, 3, 2, 1, 2, 1, 1, 2, 2, 0 },
         new[] { 1, 10, 7, 5, 3, 3, 2, 2, 1, 1, 2, 1 },
         new[] { 4, 7, 7, 2, 2, 1, 1, 0, 0, 1, 1, 0 },
+        new[] { 2, 10, 40, 3, 3, 2, 2, 1, 1, 1, 1, 0 },   // the 3x3 / 2 stem pool's vector rows
+        new[] { 1, 11, 57, 3, 3, 2, 2, 1, 1, 1, 1, 1 },   // ... odd sizes, ceil mode
+        new[] { 1, 24, 112, 3, 3, 2, 2, 1, 1, 1, 1, 0 },  // ... several groups per row
     };
 
     [Theory]
