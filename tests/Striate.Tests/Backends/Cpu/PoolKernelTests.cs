@@ -5,8 +5,12 @@ namespace Striate.Tests.Backends.Cpu;
 public class PoolKernelTests
 {
     [Theory]
-    [InlineData(10, 12)] // 6 outputs per row: scalar only
-    [InlineData(6, 16)]  // 8: one vector group
+    [InlineData(10, 6)]  // 3 outputs per row: scalar only
+    [InlineData(6, 8)]   // 4: one 128-bit group
+    [InlineData(10, 10)] // 5 (LeNet's second pool): a 128-bit group and an overlapping one
+    [InlineData(10, 12)] // 6
+    [InlineData(4, 14)]  // 7
+    [InlineData(6, 16)]  // 8: one 256-bit group (two 128-bit ones without AVX2)
     [InlineData(8, 28)]  // 14: a vector group and an overlapping one
     [InlineData(4, 40)]  // 20
     public void TheTwoByTwoPathPicksTheSameElementAsTheGeneralLoopOnTiesAndNaN(int h, int w)
