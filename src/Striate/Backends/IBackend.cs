@@ -27,6 +27,12 @@ public interface IBackend
     // y = relu?(conv(x, w) + bias + residual): the output step fused into the convolution (residual may be empty).
     void Conv2dForwardFused(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, ReadOnlySpan<float> residual, bool relu, Span<float> y);
 
+    // Whether Conv2dForwardPooled has a kernel for g; when not, the caller runs the steps one by one.
+    bool CanConv2dForwardPooled(in Conv2dGeometry g);
+
+    // y = max_pool2d(relu?(conv(x, w) + bias), 2x2, stride 2) in one pass, y: [N, OC, OH/2, OW/2].
+    void Conv2dForwardPooled(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, bool relu, Span<float> y);
+
     void Conv2dBackwardData(in Conv2dGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx);
 
     void Conv2dBackwardWeight(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, Span<float> dbias);

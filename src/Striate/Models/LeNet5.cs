@@ -48,6 +48,8 @@ public sealed class LeNet5 : Module
 
     public override Tensor Forward(Tensor input)
     {
+        // Inference: each convolution with its ReLU and pooling in one pass (InferenceFusion.RunSequence).
+        if (InferenceFusion.Applies(this, input)) return InferenceFusion.RunSequence(_layers, input);
         var x = input;
         foreach (var layer in _layers) x = layer.Call(x);
         return x;

@@ -31,7 +31,16 @@ public static class InferenceFusion
         !bn.IsTraining && bn.RunningMean is not null && bn.RunningVar is not null && bn.NumFeatures == conv.OutChannels;
 
     /// <summary>relu?(bn(conv(x)) + residual) as one convolution; <paramref name="bn"/> and <paramref name="residual"/> may be null.</summary>
-    public static Tensor ConvBn(Conv2d conv, BatchNorm2d? bn, Tensor x, Tensor? residual = null, bool relu = false)
+    public static Tensor ConvBn(Conv2d conv, BatchNorm2d? bn, Tensor x, Tensor? residual = null, bool relu = false) =>
+        ConvBn(conv, bn, x, residual, relu, pool: false);
+
+    /// <summary>Whether <paramref name="pool"/> is the plain 2x2, stride-2 max pooling a convolution can take into its output step.</summary>
+    public static bool CanFuse(MaxPool2d pool) =>
+        pool.KernelSize == new Size2(2, 2) && pool.Stride == new Size2(2, 2) && pool.Padding == new Size2(0, 0) &&
+        pool.Dilation == new Size2(1, 1) && !pool.CeilMode;
+
+    // pool: a 2x2 / 2 max pooling follows (relu? before it), run with the convolution where the backend can.
+    private static Tensor ConvBn(Conv2d conv, BatchNorm2d? bn, Tensor x, Tensor? residual, bool relu, bool pool)
     {
         ArgumentNullException.ThrowIfNull(conv);
         var (w, b) = (conv.Weight, conv.Bias);
@@ -42,15 +51,19 @@ public static class InferenceFusion
                 // Not foldable (training-mode statistics, or a channel mismatch the layer itself will report): run it as it stands.
                 var y = bn.Call(conv.Call(x));
                 if (residual is not null) y = F.Add(y, residual);
-                return relu ? F.Relu(y) : y;
+                y = relu ? F.Relu(y) : y;
+                return pool ? F.MaxPool2d(y, (2, 2)) : y;
             }
             (w, b) = F.FoldBatchNorm(conv.Weight, conv.Bias, bn.RunningMean!, bn.RunningVar!, bn.Weight, bn.Bias, bn.Eps);
         }
-        return F.Conv2dAddRelu(x, w, b, residual, relu, conv.Stride, conv.Padding, conv.Dilation, conv.Groups, conv.Path ?? "");
+        if (pool && residual is null)
+            return F.Conv2dReluMaxPool2d(x, w, b, relu, conv.Stride, conv.Padding, conv.Dilation, conv.Groups, conv.Path ?? "");
+        var z = F.Conv2dAddRelu(x, w, b, residual, relu, conv.Stride, conv.Padding, conv.Dilation, conv.Groups, conv.Path ?? "");
+        return pool ? F.MaxPool2d(z, (2, 2)) : z;
     }
 
     /// <summary>
-    /// Runs <paramref name="layers"/> in order, fusing every Conv2d [BatchNorm2d] [ReLU] run into one call; other
+    /// Runs <paramref name="layers"/> in order, fusing every Conv2d [BatchNorm2d] [ReLU] [MaxPool2d 2x2/2] run into one call; other
     /// layers run as they are. The caller has checked <see cref="Applies"/>.
     /// </summary>
     public static Tensor RunSequence(IReadOnlyList<Module> layers, Tensor input)
@@ -65,9 +78,11 @@ public static class InferenceFusion
                 if (bn is not null) j++;
                 bool relu = j < layers.Count && layers[j] is ReLU;
                 if (relu) j++;
-                if (bn is not null || relu)
+                bool pool = j < layers.Count && layers[j] is MaxPool2d mp && CanFuse(mp);
+                if (pool) j++;
+                if (bn is not null || relu || pool)
                 {
-                    x = ConvBn(conv, bn, x, null, relu);
+                    x = ConvBn(conv, bn, x, null, relu, pool);
                     i = j - 1;
                     continue;
                 }

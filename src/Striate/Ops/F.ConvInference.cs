@@ -30,6 +30,31 @@ public static partial class F
     }
 
     /// <summary>
+    /// max_pool2d(relu?(conv2d(x, weight, bias)), 2) with 2x2 windows at stride 2: LeNet's convolution, activation and
+    /// pooling in one pass where the backend has a kernel for the shape (the full-size convolution output is never
+    /// written), otherwise the fused convolution followed by <see cref="MaxPool2d"/>. When a gradient is needed the
+    /// same value is built from <see cref="Conv2d"/>, <see cref="Relu"/> and <see cref="MaxPool2d"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="Conv2d"/> or <see cref="MaxPool2d"/>.</exception>
+    public static Tensor Conv2dReluMaxPool2d(Tensor x, Tensor weight, Tensor? bias = null, bool relu = true,
+        (int H, int W)? stride = null, Padding2d padding = default, (int H, int W)? dilation = null, int groups = 1, string? module = null)
+    {
+        if (Autograd.Needs(x, weight, bias))
+        {
+            var z = Conv2d(x, weight, bias, stride, padding, dilation, groups, module);
+            return MaxPool2d(relu ? Relu(z) : z, (2, 2), module: module);
+        }
+        var g = ConvGeometry(x, weight, bias, stride ?? (1, 1), padding, dilation ?? (1, 1), groups, module);
+        if (B.CanConv2dForwardPooled(g))
+        {
+            var y = Tensor.Empty(new Shape(g.Batch, g.OutChannels, g.OutHeight / 2, g.OutWidth / 2));
+            B.Conv2dForwardPooled(g, x.Data, weight.Data, bias is null ? default : bias.Data, relu, y.Data);
+            return y;
+        }
+        return MaxPool2d(Conv2dAddRelu(x, weight, bias, null, relu, stride, padding, dilation, groups, module), (2, 2), module: module);
+    }
+
+    /// <summary>
     /// Folds an evaluation-mode batch norm into the convolution before it: returns (weight', bias') with
     /// conv2d(x, weight', bias') = batch_norm(conv2d(x, weight, bias)) using the running statistics, where per output
     /// channel scale = gamma / sqrt(running_var + eps), weight' = weight * scale and bias' = (bias - running_mean) * scale + beta.

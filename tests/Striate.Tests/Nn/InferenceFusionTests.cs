@@ -46,6 +46,64 @@ public class InferenceFusionTests
     }
 
     [Fact]
+    public void Conv2dReluMaxPool2dEqualsTheThreeStepsExactly()
+    {
+        var gen = new Generator(8);
+        // LeNet-5's two layers (the one-pass kernel), a partial channel block, and odd outputs (the fallback).
+        foreach (var (n, c, hw, oc, k, pad) in new[] { (3, 1, 28, 6, 5, 2), (4, 6, 14, 16, 5, 0), (2, 3, 10, 11, 3, 1), (2, 2, 9, 5, 3, 1) })
+        {
+            var x = Tensor.Randn(gen, n, c, hw, hw);
+            x.Data[5] = float.NaN;
+            var w = Tensor.Randn(gen, oc, c, k, k);
+            var b = Tensor.Randn(gen, oc);
+            using var _ = Autograd.NoGrad();
+            var expected = F.MaxPool2d(F.Relu(F.Conv2d(x, w, b, padding: pad)), (2, 2));
+            var fused = F.Conv2dReluMaxPool2d(x, w, b, padding: pad);
+            Assert.Equal(expected.Shape, fused.Shape);
+            Assert.Equal(expected.ToArray(), fused.ToArray());
+            Assert.Contains(fused.ToArray(), float.IsNaN);
+            Assert.Contains(0f, fused.ToArray());
+            var linear = F.MaxPool2d(F.Conv2d(x, w, null, padding: pad), (2, 2));
+            Assert.Equal(linear.ToArray(), F.Conv2dReluMaxPool2d(x, w, null, relu: false, padding: pad).ToArray());
+        }
+    }
+
+    [Fact]
+    public void Conv2dReluMaxPool2dRecordsTheStepsWhenAGradientIsNeeded()
+    {
+        var gen = new Generator(9);
+        var x = Tensor.Randn(gen, 2, 6, 14, 14);
+        x.RequiresGrad = true;
+        var w = Tensor.Randn(gen, 16, 6, 5, 5);
+        F.Sum(F.Conv2dReluMaxPool2d(x, w)).Backward();
+        var fusedGrad = x.Grad!.ToArray();
+        x.ZeroGrad();
+        F.Sum(F.MaxPool2d(F.Relu(F.Conv2d(x, w)), (2, 2))).Backward();
+        Assert.Equal(x.Grad!.ToArray(), fusedGrad);
+        Assert.Contains(fusedGrad, v => v != 0f);
+    }
+
+    [Fact]
+    public void ASequenceFusesBatchNormReluAndPoolingIntoTheConvolution()
+    {
+        var gen = new Generator(10);
+        var seq = new Sequential(new Conv2d(3, 8, 3, padding: 1, generator: gen), new BatchNorm2d(8), new ReLU(), new MaxPool2d(2),
+            new Conv2d(8, 4, 3, generator: gen), new ReLU(), new MaxPool2d(2, ceilMode: true));
+        Randomise((BatchNorm2d)seq[1], gen);
+        Assert.True(InferenceFusion.CanFuse((MaxPool2d)seq[3]));
+        Assert.False(InferenceFusion.CanFuse((MaxPool2d)seq[6]));
+        Assert.False(InferenceFusion.CanFuse(new MaxPool2d(3, stride: 2)));
+        seq.Eval();
+        var x = Tensor.Randn(gen, 3, 3, 12, 12);
+        using var _ = Autograd.NoGrad();
+        Tensor layered;
+        using (ForwardTrace.Begin()) layered = seq.Call(x);
+        var fused = seq.Call(x);
+        Assert.Equal(new Shape(3, 4, 2, 2), fused.Shape);
+        AssertClose(layered, fused, 1e-5);
+    }
+
+    [Fact]
     public void FoldedBatchNormMatchesConvolutionThenBatchNorm()
     {
         var gen = new Generator(5);

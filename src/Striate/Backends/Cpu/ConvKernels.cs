@@ -39,6 +39,12 @@ public static unsafe class ConvKernels
     /// </summary>
     public static bool UseWinograd { get; set; } = true;
 
+    /// <summary>
+    /// Whether the forward pass of small ungrouped stride-1 layers (at most 16 output channels, a short reduction)
+    /// runs the direct kernel (<see cref="DirectConvKernels"/>) instead of im2col + GEMM. On by default.
+    /// </summary>
+    public static bool UseDirect { get; set; } = true;
+
     /// <summary>Images per column block for this geometry: 1 for large maps, more for small ones (shapes only).</summary>
     internal static int ImagesPerBlock(in Conv2dGeometry g)
     {
@@ -55,7 +61,12 @@ public static unsafe class ConvKernels
 
     // The same with the output step fused: y = relu?(conv(x, w) + bias + residual); residual: [N, OC, OH, OW] or empty.
     public static void Forward(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
-        ReadOnlySpan<float> residual, bool relu, Span<float> y)
+        ReadOnlySpan<float> residual, bool relu, Span<float> y) =>
+        Forward(g, x, w, bias, residual, relu, y, UseDirect);
+
+    // allowDirect false keeps small layers on im2col + GEMM (the tests compare both paths without a global switch).
+    internal static void Forward(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
+        ReadOnlySpan<float> residual, bool relu, Span<float> y, bool allowDirect)
     {
         CheckLengths(g, x.Length, w.Length, y.Length, "Forward");
         if (!bias.IsEmpty && bias.Length < g.OutChannels)
@@ -66,6 +77,11 @@ public static unsafe class ConvKernels
         if (UseWinograd && WinogradKernels.Applies(g))
         {
             WinogradKernels.Forward(g, x, w, bias, residual, relu, y);
+            return;
+        }
+        if (allowDirect && DirectConvKernels.Applies(g))
+        {
+            DirectConvKernels.Forward(g, x, w, bias, residual, relu, y);
             return;
         }
         if (DepthwiseKernels.Applies(g))

@@ -25,6 +25,11 @@ public sealed class CpuBackend : IBackend
     public void Conv2dForwardFused(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, ReadOnlySpan<float> residual, bool relu, Span<float> y) =>
         ConvKernels.Forward(g, x, w, bias, residual, relu, y);
 
+    public bool CanConv2dForwardPooled(in Conv2dGeometry g) => ConvKernels.UseDirect && DirectConvKernels.AppliesPooled(g);
+
+    public void Conv2dForwardPooled(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, bool relu, Span<float> y) =>
+        DirectConvKernels.ForwardPooled(g, x, w, bias, relu, y);
+
     public void Conv2dBackwardData(in Conv2dGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx) =>
         ConvKernels.BackwardData(g, dy, w, dx);
 

@@ -33,6 +33,10 @@ public class ConvKernelsTests
         new[] { 1, 8, 40, 40, 8, 3, 1, 1, 1, 1 },   // one large image: threads share im2col and col2im by channel
         new[] { 1, 16, 61, 59, 8, 3, 2, 1, 1, 1 },  // the same with stride 2 and ragged channel parts
         new[] { 1, 64, 25, 23, 32, 3, 1, 1, 1, 1 }, // Winograd, one image, tile rows longer than a vector
+        new[] { 6, 1, 28, 28, 6, 5, 1, 2, 1, 1 },   // LeNet-5 conv1: direct, rows of 28 = 3 x 8 + 4
+        new[] { 5, 6, 14, 14, 16, 5, 1, 0, 1, 1 },  // LeNet-5 conv2: direct, two channel blocks, rows of 10 = 8 + 4 overlapping
+        new[] { 3, 3, 9, 11, 13, 3, 1, 1, 1, 1 },   // direct, a partial channel block, rows of 11 = 8 + 8 overlapping
+        new[] { 2, 2, 7, 7, 3, 2, 1, 0, 1, 1 },     // direct, rows of 6 = 4 + 4 overlapping, an even kernel
     };
 
     [Theory]
@@ -51,8 +55,12 @@ public class ConvKernelsTests
         ConvKernels.Forward(g, x, w, bias, y32);
         ConvKernels.BackwardData(g, dy, w, dx32);
         ConvKernels.BackwardWeight(g, x, dy, dw32, db32);
+        // Layers the direct kernel takes also keep im2col + GEMM correct (the path without AVX2).
+        float[] im2col = Poisoned(dy.Length);
+        ConvKernels.Forward(g, x, w, bias, default, false, im2col, allowDirect: false);
 
         AssertClose(y, y32, "forward");
+        AssertClose(y, im2col, "forward by im2col");
         AssertClose(dx, dx32, "input gradient");
         AssertClose(dw, dw32, "weight gradient");
         for (int oc = 0; oc < g.OutChannels; oc++)
@@ -130,6 +138,42 @@ public class ConvKernelsTests
             Assert.True(RelativeError(direct.y, fast.y) < 1e-4, $"forward {RelativeError(direct.y, fast.y)}");
             Assert.True(RelativeError(direct.dx, fast.dx) < 1e-4, $"input gradient {RelativeError(direct.dx, fast.dx)}");
             Assert.NotEqual(direct.y, fast.y);
+        }
+    }
+
+    [Fact]
+    public void TheDirectKernelTakesSmallLayersAndFusesBiasResidualAndReluLikeTheComposition()
+    {
+        bool vector = System.Runtime.Intrinsics.X86.Fma.IsSupported && System.Runtime.Intrinsics.X86.Avx2.IsSupported;
+        Assert.Equal(vector, DirectConvKernels.Applies(Geometry([64, 1, 28, 28, 6, 5, 1, 2, 1, 1])));
+        Assert.Equal(vector, DirectConvKernels.Applies(Geometry([64, 6, 14, 14, 16, 5, 1, 0, 1, 1])));
+        Assert.False(DirectConvKernels.Applies(Geometry([8, 32, 8, 8, 32, 3, 1, 1, 1, 1])));  // many channels: GEMM
+        Assert.False(DirectConvKernels.Applies(Geometry([8, 3, 16, 16, 8, 3, 2, 1, 1, 1])));  // stride 2
+        Assert.False(DirectConvKernels.Applies(Geometry([8, 3, 5, 3, 8, 3, 1, 0, 1, 1])));    // one output column
+        foreach (var s in new[] { new[] { 4, 6, 14, 14, 16, 5, 1, 0, 1, 1 }, new[] { 3, 3, 9, 11, 13, 3, 1, 1, 1, 1 } })
+        {
+            var g = Geometry(s);
+            var rng = new Random(s.Sum());
+            float[] x = Fill(rng, g.Batch * g.InChannels * g.InHeight * g.InWidth);
+            float[] w = Fill(rng, g.OutChannels * g.InChannels * g.KernelHeight * g.KernelWidth);
+            float[] bias = Fill(rng, g.OutChannels);
+            int n = g.Batch * g.OutChannels * g.OutHeight * g.OutWidth;
+            float[] residual = Fill(rng, n);
+            residual[7] = float.NaN;
+            float[] plain = new float[n], fused = Poisoned(n), im2col = Poisoned(n);
+            ConvKernels.Forward(g, x, w, bias, plain);
+            ConvKernels.Forward(g, x, w, bias, residual, true, fused);
+            ConvKernels.Forward(g, x, w, bias, residual, true, im2col, allowDirect: false);
+            for (int i = 0; i < n; i++)
+            {
+                float expected = Math.Max(plain[i] + residual[i], 0f);
+                // The direct kernel adds the bias and the residual to the same sum the plain call finishes with.
+                if (vector) Assert.Equal(expected, fused[i]);
+                else Assert.True(Math.Abs(expected - fused[i]) <= 1e-5f * (1 + Math.Abs(expected)) || float.IsNaN(expected) && float.IsNaN(fused[i]), $"{i}: {fused[i]} vs {expected}");
+                Assert.True(Math.Abs(expected - im2col[i]) <= 1e-5f * (1 + Math.Abs(expected)) || float.IsNaN(expected) && float.IsNaN(im2col[i]), $"{i}: {im2col[i]} vs {expected}");
+            }
+            Assert.True(float.IsNaN(fused[7]));
+            Assert.Contains(0f, fused);
         }
     }
 
