@@ -40,8 +40,9 @@ public static unsafe class ConvKernels
     public static bool UseWinograd { get; set; } = true;
 
     /// <summary>
-    /// Whether the forward pass of small ungrouped stride-1 layers (at most 16 output channels, a short reduction)
-    /// runs the direct kernel (<see cref="DirectConvKernels"/>) instead of im2col + GEMM. On by default.
+    /// Whether the forward pass and the weight gradient of small ungrouped stride-1 layers (at most 16 output
+    /// channels, a short reduction) run the direct kernels (<see cref="DirectConvKernels"/>) instead of im2col + GEMM.
+    /// On by default.
     /// </summary>
     public static bool UseDirect { get; set; } = true;
 
@@ -246,7 +247,10 @@ public static unsafe class ConvKernels
     }
 
     // x: [N, C, H, W]; dy: [N, OC, OH, OW]; dw: [OC, C/G, KH, KW] and dbias: [OC] or empty (both overwritten).
-    public static void BackwardWeight(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, Span<float> dbias)
+    public static void BackwardWeight(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, Span<float> dbias) =>
+        BackwardWeight(g, x, dy, dw, dbias, UseDirect);
+
+    internal static void BackwardWeight(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, Span<float> dbias, bool allowDirect)
     {
         CheckLengths(g, x.Length, dw.Length, dy.Length, "BackwardWeight");
         int wl = WeightLength(g);
@@ -262,6 +266,11 @@ public static unsafe class ConvKernels
         if (g.Batch == 0)
         {
             dw.Slice(0, wl).Clear();
+            return;
+        }
+        if (allowDirect && DirectConvKernels.Applies(g))
+        {
+            DirectConvKernels.BackwardWeight(g, x, dy, dw);
             return;
         }
         if (DepthwiseKernels.Applies(g))

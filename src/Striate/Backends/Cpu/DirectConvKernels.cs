@@ -17,7 +17,7 @@ namespace Striate.Backends.Cpu;
 /// row's last block may overlap the one before and the bits do not depend on the thread count (threads take whole
 /// (image, channel-block) pairs). Needs AVX2 with FMA; elsewhere convolutions run im2col + GEMM.
 /// </remarks>
-public static unsafe class DirectConvKernels
+public static unsafe partial class DirectConvKernels
 {
     private const int Lanes = 8;
 

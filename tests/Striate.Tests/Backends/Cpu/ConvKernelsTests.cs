@@ -56,11 +56,13 @@ public class ConvKernelsTests
         ConvKernels.BackwardData(g, dy, w, dx32);
         ConvKernels.BackwardWeight(g, x, dy, dw32, db32);
         // Layers the direct kernel takes also keep im2col + GEMM correct (the path without AVX2).
-        float[] im2col = Poisoned(dy.Length);
+        float[] im2col = Poisoned(dy.Length), dwIm2col = Poisoned(w.Length);
         ConvKernels.Forward(g, x, w, bias, default, false, im2col, allowDirect: false);
+        ConvKernels.BackwardWeight(g, x, dy, dwIm2col, default, allowDirect: false);
 
         AssertClose(y, y32, "forward");
         AssertClose(y, im2col, "forward by im2col");
+        AssertClose(dw, dwIm2col, "weight gradient by im2col");
         AssertClose(dx, dx32, "input gradient");
         AssertClose(dw, dw32, "weight gradient");
         for (int oc = 0; oc < g.OutChannels; oc++)
