@@ -160,27 +160,20 @@ public static unsafe partial class DirectConvKernels
         }
     }
 
-    // Positions [at, at + width) of output rows i and (rows == 2) i + 1.
+    // Positions [at, at + width) of output rows i and (rows == 2) i + 1; a lone last row is computed twice (the
+    // kernels' second row reads the same input) and stored once.
     private static void Run(in Output o, in Taps taps, float* row, float* wt, float* acc, int i, int at, int width, int rows, int ow)
     {
-        if (rows == 2)
+        nint down = rows == 2 ? taps.Cols : 0;
+        if (width == 8) Block8x2(row + at, down, wt, taps, acc);
+        else Block4x2(row + at, down, wt, taps, acc);
+        if (o.Pool)
         {
-            if (width == 8) Block8x2(row + at, wt, taps, acc);
-            else Block4x2(row + at, wt, taps, acc);
-            if (o.Pool)
-            {
-                StorePooled(o, acc, i / 2 * (ow / 2) + at / 2, width);
-                return;
-            }
-            Store(o, acc, i * ow + at, width);
-            Store(o, acc + 8 * Lanes, (i + 1) * ow + at, width);
+            StorePooled(o, acc, i / 2 * (ow / 2) + at / 2, width);
+            return;
         }
-        else
-        {
-            if (width == 8) Block8(row + at, wt, taps, acc);
-            else Block4(row + at, wt, taps, acc);
-            Store(o, acc, i * ow + at, width);
-        }
+        Store(o, acc, i * ow + at, width);
+        if (rows == 2) Store(o, acc + 8 * Lanes, (i + 1) * ow + at, width);
     }
 
     private readonly struct Taps(int channels, int kh, int kw, int plane, int cols, int ldw)
@@ -193,48 +186,10 @@ public static unsafe partial class DirectConvKernels
         public int Ldw { get; } = ldw;
     }
 
-    // acc [8 positions, 8 channels] = sum over taps of w[tap, channels] * x[position + tap offset].
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Block8(float* x, float* w, in Taps t, float* acc)
-    {
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-        int kh = t.KernelHeight, kw = t.KernelWidth, cols = t.Cols, plane = t.Plane, ldw = t.Ldw;
-        for (int c = 0; c < t.Channels; c++)
-        {
-            float* xc = x + (long)c * plane;
-            for (int r = 0; r < kh; r++)
-            {
-                float* xr = xc + r * cols;
-                for (int s = 0; s < kw; s++)
-                {
-                    var v = Avx.LoadVector256(w);
-                    w += ldw;
-                    float* p = xr + s;
-                    a0 = Fma.MultiplyAdd(v, Vector256.Create(p[0]), a0);
-                    a1 = Fma.MultiplyAdd(v, Vector256.Create(p[1]), a1);
-                    a2 = Fma.MultiplyAdd(v, Vector256.Create(p[2]), a2);
-                    a3 = Fma.MultiplyAdd(v, Vector256.Create(p[3]), a3);
-                    a4 = Fma.MultiplyAdd(v, Vector256.Create(p[4]), a4);
-                    a5 = Fma.MultiplyAdd(v, Vector256.Create(p[5]), a5);
-                    a6 = Fma.MultiplyAdd(v, Vector256.Create(p[6]), a6);
-                    a7 = Fma.MultiplyAdd(v, Vector256.Create(p[7]), a7);
-                }
-            }
-        }
-        a0.Store(acc);
-        a1.Store(acc + 8);
-        a2.Store(acc + 16);
-        a3.Store(acc + 24);
-        a4.Store(acc + 32);
-        a5.Store(acc + 40);
-        a6.Store(acc + 48);
-        a7.Store(acc + 56);
-    }
-
     // acc [2 rows, 8 positions, 8 channels]: two output rows at once, sixteen accumulators (the second row's
-    // input is one padded row further down).
+    // input is down floats further on: one padded row, or 0 for a lone last row).
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Block8x2(float* x, float* w, in Taps t, float* acc)
+    private static void Block8x2(float* x, nint down, float* w, in Taps t, float* acc)
     {
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         Vector256<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default;
@@ -250,7 +205,7 @@ public static unsafe partial class DirectConvKernels
                     var v = Avx.LoadVector256(w);
                     w += ldw;
                     float* p = xr + s;
-                    float* q = p + cols;
+                    float* q = p + down;
                     a0 = Fma.MultiplyAdd(v, Vector256.Create(p[0]), a0);
                     a1 = Fma.MultiplyAdd(v, Vector256.Create(p[1]), a1);
                     a2 = Fma.MultiplyAdd(v, Vector256.Create(p[2]), a2);
@@ -290,7 +245,7 @@ public static unsafe partial class DirectConvKernels
 
     // The same for four positions of two rows.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Block4x2(float* x, float* w, in Taps t, float* acc)
+    private static void Block4x2(float* x, nint down, float* w, in Taps t, float* acc)
     {
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
         int kh = t.KernelHeight, kw = t.KernelWidth, cols = t.Cols, plane = t.Plane, ldw = t.Ldw;
@@ -305,7 +260,7 @@ public static unsafe partial class DirectConvKernels
                     var v = Avx.LoadVector256(w);
                     w += ldw;
                     float* p = xr + s;
-                    float* q = p + cols;
+                    float* q = p + down;
                     a0 = Fma.MultiplyAdd(v, Vector256.Create(p[0]), a0);
                     a1 = Fma.MultiplyAdd(v, Vector256.Create(p[1]), a1);
                     a2 = Fma.MultiplyAdd(v, Vector256.Create(p[2]), a2);
@@ -325,163 +280,5 @@ public static unsafe partial class DirectConvKernels
         b1.Store(acc + 72);
         b2.Store(acc + 80);
         b3.Store(acc + 88);
-    }
-
-    // The same for four positions.
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Block4(float* x, float* w, in Taps t, float* acc)
-    {
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        int kh = t.KernelHeight, kw = t.KernelWidth, cols = t.Cols, plane = t.Plane, ldw = t.Ldw;
-        for (int c = 0; c < t.Channels; c++)
-        {
-            float* xc = x + (long)c * plane;
-            for (int r = 0; r < kh; r++)
-            {
-                float* xr = xc + r * cols;
-                for (int s = 0; s < kw; s++)
-                {
-                    var v = Avx.LoadVector256(w);
-                    w += ldw;
-                    float* p = xr + s;
-                    a0 = Fma.MultiplyAdd(v, Vector256.Create(p[0]), a0);
-                    a1 = Fma.MultiplyAdd(v, Vector256.Create(p[1]), a1);
-                    a2 = Fma.MultiplyAdd(v, Vector256.Create(p[2]), a2);
-                    a3 = Fma.MultiplyAdd(v, Vector256.Create(p[3]), a3);
-                }
-            }
-        }
-        a0.Store(acc);
-        a1.Store(acc + 8);
-        a2.Store(acc + 16);
-        a3.Store(acc + 24);
-    }
-
-    // acc [positions, 8 channels] -> y[channel, at + position] (positions 4 or 8), with bias, residual and ReLU in
-    // that order: an 8x8 transpose in registers, then one vector per channel.
-    private static void Store(in Output o, float* acc, int at, int positions)
-    {
-        var zero = Vector256<float>.Zero;
-        var r0 = Avx.LoadVector256(acc);
-        var r1 = Avx.LoadVector256(acc + 8);
-        var r2 = Avx.LoadVector256(acc + 16);
-        var r3 = Avx.LoadVector256(acc + 24);
-        Vector256<float> r4 = zero, r5 = zero, r6 = zero, r7 = zero;
-        if (positions == 8)
-        {
-            r4 = Avx.LoadVector256(acc + 32);
-            r5 = Avx.LoadVector256(acc + 40);
-            r6 = Avx.LoadVector256(acc + 48);
-            r7 = Avx.LoadVector256(acc + 56);
-        }
-        Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
-        for (int ch = 0; ch < o.Channels; ch++)
-        {
-            var v = ch switch { 0 => r0, 1 => r1, 2 => r2, 3 => r3, 4 => r4, 5 => r5, 6 => r6, _ => r7 };
-            if (o.Bias is not null) v += Vector256.Create(o.Bias[ch]);
-            float* dst = o.Y + (long)ch * o.Plane + at;
-            float* res = o.Residual is null ? null : o.Residual + (long)ch * o.Plane + at;
-            if (positions == 8)
-            {
-                if (res is not null) v += Vector256.Load(res);
-                if (o.Relu) v = Vector256.Max(v, zero);
-                v.Store(dst);
-            }
-            else
-            {
-                var h = v.GetLower();
-                if (res is not null) h += Vector128.Load(res);
-                if (o.Relu) h = Vector128.Max(h, Vector128<float>.Zero);
-                h.Store(dst);
-            }
-        }
-    }
-
-    // acc [2 rows, positions, 8 channels] (positions 4 or 8, starting at an even column) -> the 2x2 maxima of each
-    // channel, plus the bias, then ReLU: positions / 2 values at y[channel, at].
-    private static void StorePooled(in Output o, float* acc, int at, int positions)
-    {
-        var zero = Vector256<float>.Zero;
-        var a0 = Avx.LoadVector256(acc);
-        var a1 = Avx.LoadVector256(acc + 8);
-        var a2 = Avx.LoadVector256(acc + 16);
-        var a3 = Avx.LoadVector256(acc + 24);
-        Vector256<float> a4 = zero, a5 = zero, a6 = zero, a7 = zero, b4 = zero, b5 = zero, b6 = zero, b7 = zero;
-        var b0 = Avx.LoadVector256(acc + 64);
-        var b1 = Avx.LoadVector256(acc + 72);
-        var b2 = Avx.LoadVector256(acc + 80);
-        var b3 = Avx.LoadVector256(acc + 88);
-        if (positions == 8)
-        {
-            a4 = Avx.LoadVector256(acc + 32);
-            a5 = Avx.LoadVector256(acc + 40);
-            a6 = Avx.LoadVector256(acc + 48);
-            a7 = Avx.LoadVector256(acc + 56);
-            b4 = Avx.LoadVector256(acc + 96);
-            b5 = Avx.LoadVector256(acc + 104);
-            b6 = Avx.LoadVector256(acc + 112);
-            b7 = Avx.LoadVector256(acc + 120);
-        }
-        // Rows first (position p of row i against row i + 1), then one transpose: channel ch's eight positions.
-        a0 = Vector256.Max(a0, b0);
-        a1 = Vector256.Max(a1, b1);
-        a2 = Vector256.Max(a2, b2);
-        a3 = Vector256.Max(a3, b3);
-        a4 = Vector256.Max(a4, b4);
-        a5 = Vector256.Max(a5, b5);
-        a6 = Vector256.Max(a6, b6);
-        a7 = Vector256.Max(a7, b7);
-        Transpose(ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
-        var evens = Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6);
-        for (int ch = 0; ch < o.Channels; ch++)
-        {
-            var v = ch switch { 0 => a0, 1 => a1, 2 => a2, 3 => a3, 4 => a4, 5 => a5, 6 => a6, _ => a7 };
-            // Neighbouring columns: lanes 2p and 2p + 1.
-            var m = Vector256.Max(v, Avx.Permute(v, 0xB1));
-            var h = Avx2.PermuteVar8x32(m, evens).GetLower();
-            if (o.Bias is not null) h += Vector128.Create(o.Bias[ch]);
-            if (o.Relu) h = Vector128.Max(h, Vector128<float>.Zero);
-            float* dst = o.Y + (long)ch * o.Plane + at;
-            if (positions == 8)
-            {
-                h.Store(dst);
-            }
-            else
-            {
-                dst[0] = h.GetElement(0);
-                dst[1] = h.GetElement(1);
-            }
-        }
-    }
-
-    // Rows r0..r7 of an 8x8 matrix -> its columns.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose(ref Vector256<float> r0, ref Vector256<float> r1, ref Vector256<float> r2, ref Vector256<float> r3,
-        ref Vector256<float> r4, ref Vector256<float> r5, ref Vector256<float> r6, ref Vector256<float> r7)
-    {
-        var t0 = Avx.UnpackLow(r0, r1);
-        var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3);
-        var t3 = Avx.UnpackHigh(r2, r3);
-        var t4 = Avx.UnpackLow(r4, r5);
-        var t5 = Avx.UnpackHigh(r4, r5);
-        var t6 = Avx.UnpackLow(r6, r7);
-        var t7 = Avx.UnpackHigh(r6, r7);
-        var u0 = Avx.Shuffle(t0, t2, 0x44);
-        var u1 = Avx.Shuffle(t0, t2, 0xEE);
-        var u2 = Avx.Shuffle(t1, t3, 0x44);
-        var u3 = Avx.Shuffle(t1, t3, 0xEE);
-        var u4 = Avx.Shuffle(t4, t6, 0x44);
-        var u5 = Avx.Shuffle(t4, t6, 0xEE);
-        var u6 = Avx.Shuffle(t5, t7, 0x44);
-        var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        r0 = Avx.Permute2x128(u0, u4, 0x20);
-        r1 = Avx.Permute2x128(u1, u5, 0x20);
-        r2 = Avx.Permute2x128(u2, u6, 0x20);
-        r3 = Avx.Permute2x128(u3, u7, 0x20);
-        r4 = Avx.Permute2x128(u0, u4, 0x31);
-        r5 = Avx.Permute2x128(u1, u5, 0x31);
-        r6 = Avx.Permute2x128(u2, u6, 0x31);
-        r7 = Avx.Permute2x128(u3, u7, 0x31);
     }
 }
