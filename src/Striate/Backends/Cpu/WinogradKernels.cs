@@ -38,6 +38,13 @@ public static unsafe class WinogradKernels
     /// <summary>Tiles per block the images are gathered to reach.</summary>
     private const int TargetTiles = 256;
 
+    /// <summary>
+    /// Tiles per band of tile rows when one image has many more: a 224x224 image has 12,544 tiles, whose transformed
+    /// input and output (16 x channels x tiles each, 51 MB at 64 channels) went through memory three times; bands of
+    /// about this many tiles keep them in cache.
+    /// </summary>
+    private const int BandTiles = 512;
+
     /// <summary>Whether F(2x2, 3x3) applies to <paramref name="g"/> (and is worth it).</summary>
     public static bool Applies(in Conv2dGeometry g) =>
         g.KernelHeight == 3 && g.KernelWidth == 3 && g.StrideH == 1 && g.StrideW == 1 && g.DilationH == 1 && g.DilationW == 1 &&
@@ -82,15 +89,17 @@ public static unsafe class WinogradKernels
                     {
                         fixed (float* pv = v, pm = m, pp = plane)
                             for (int blk = first; blk < end; blk++)
+                            for (int ty0 = 0; ty0 < tiles.TilesH; ty0 += tiles.BandRows)
                             {
                                 int n0 = blk * tiles.ImagesPerBlock, count = Math.Min(tiles.ImagesPerBlock, geo.Batch - n0);
-                                int t = count * tiles.PerImage;
+                                int ty1 = Math.Min(tiles.TilesH, ty0 + tiles.BandRows), band = (ty1 - ty0) * tiles.TilesW;
+                                int t = count * band;
                                 nint av = (nint)pv, am = (nint)pm;
                                 ForPlanes(count * geo.InChannels, gemmThreads, tiles.PlaneLength, pp, (idx, scratch) =>
                                 {
                                     int i = idx / geo.InChannels, c = idx % geo.InChannels;
                                     TransformInput(geo, tiles, (float*)ax + ((long)(n0 + i) * geo.InChannels + c) * geo.InHeight * geo.InWidth,
-                                        scratch, (float*)av + (long)c * t + (long)i * tiles.PerImage, (long)geo.InChannels * t);
+                                        scratch, (float*)av + (long)c * t + (long)i * band, (long)geo.InChannels * t, ty0, ty1);
                                 });
                                 for (int xi = 0; xi < 16; xi++)
                                     Gemm.Sgemm(Gemm.DefaultKernel, gemmThreads, false, false, geo.OutChannels, t, geo.InChannels, 1f,
@@ -102,8 +111,8 @@ public static unsafe class WinogradKernels
                                 {
                                     int i = idx / geo.OutChannels, oc = idx % geo.OutChannels;
                                     long at = ((long)(n0 + i) * geo.OutChannels + oc) * outPlane;
-                                    TransformOutput(geo, tiles, (float*)am + (long)oc * t + (long)i * tiles.PerImage, (long)geo.OutChannels * t,
-                                        hasBias ? ((float*)ab)[oc] : 0f, hasResidual ? (float*)ar + at : null, relu, (float*)ay + at);
+                                    TransformOutput(geo, tiles, (float*)am + (long)oc * t + (long)i * band, (long)geo.OutChannels * t,
+                                        hasBias ? ((float*)ab)[oc] : 0f, hasResidual ? (float*)ar + at : null, relu, (float*)ay + at, ty0, ty1);
                                 });
                             }
                     }
@@ -182,19 +191,22 @@ public static unsafe class WinogradKernels
             }
     }
 
-    // One input plane [H, W] -> its tiles' B^T d B, written to v[xi * vStride + t] for t in [0, PerImage).
-    // B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]].
-    private static void TransformInput(in Conv2dGeometry g, in Tiling tl, float* src, float* plane, float* v, long vStride)
+    // Tile rows [ty0, ty1) of one input plane [H, W] -> their tiles' B^T d B, written to v[xi * vStride + t], t counted
+    // from the band's first tile. B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]].
+    private static void TransformInput(in Conv2dGeometry g, in Tiling tl, float* src, float* plane, float* v, long vStride, int ty0, int ty1)
     {
         int half = tl.HalfWidth;
         float* even = plane, odd = plane + (long)tl.Rows * half;
-        new Span<float>(plane, tl.PlaneLength).Clear();
-        int rows = Math.Min(g.InHeight, tl.Rows - g.PadTop), cols = Math.Min(g.InWidth, 2 * half - g.PadLeft);
+        // The band reads padded rows [2 ty0, 2 ty1 + 2), kept from row 0 of the even and odd planes.
+        int first = 2 * ty0, last = 2 * ty1 + 2;
+        new Span<float>(even, (last - first) * half).Clear();
+        new Span<float>(odd, (last - first) * half).Clear();
+        int cols = Math.Min(g.InWidth, 2 * half - g.PadLeft);
         // Padded column p = q + PadLeft goes to even[p / 2] or odd[p / 2]; source column q = p - PadLeft.
-        for (int r = 0; r < rows; r++)
+        for (int r = Math.Max(0, first - g.PadTop), rEnd = Math.Min(g.InHeight, last - g.PadTop); r < rEnd; r++)
         {
             float* s = src + (long)r * g.InWidth - g.PadLeft;
-            float* e = even + (long)(r + g.PadTop) * half, o = odd + (long)(r + g.PadTop) * half;
+            float* e = even + (long)(r + g.PadTop - first) * half, o = odd + (long)(r + g.PadTop - first) * half;
             int p = g.PadLeft, end = cols + g.PadLeft;
             if ((p & 1) == 1)
             {
@@ -210,9 +222,9 @@ public static unsafe class WinogradKernels
         }
         int vw = Vector<float>.Count;
         float* tail = stackalloc float[16 * Vector<float>.Count];
-        for (int ty = 0; ty < tl.TilesH; ty++)
+        for (int ty = ty0; ty < ty1; ty++)
         {
-            float* e = even + (long)2 * ty * half, o = odd + (long)2 * ty * half;
+            float* e = even + (long)2 * (ty - ty0) * half, o = odd + (long)2 * (ty - ty0) * half;
             for (int tx = 0; tx < tl.TilesW; tx += vw)
             {
                 int lanes = Math.Min(vw, tl.TilesW - tx);
@@ -225,7 +237,7 @@ public static unsafe class WinogradKernels
                     d[i, 2] = Unsafe.ReadUnaligned<Vector<float>>(ei + 1);
                     d[i, 3] = Unsafe.ReadUnaligned<Vector<float>>(oi + 1);
                 }
-                long t = (long)ty * tl.TilesW + tx;
+                long t = (long)(ty - ty0) * tl.TilesW + tx;
                 for (int j = 0; j < 4; j++)
                 {
                     var (a, b, c, dd) = (d[0, j], d[1, j], d[2, j], d[3, j]);
@@ -259,17 +271,18 @@ public static unsafe class WinogradKernels
         for (int l = 0; l < lanes; l++) v[at + l] = tmp[l];
     }
 
-    // m[xi * mStride + t] for one output channel -> y [OH, OW] = relu?(A^T m A + bias + residual), A^T = [[1,1,1,0],[0,1,-1,-1]].
+    // m[xi * mStride + t] for one output channel, t counted from the first tile of rows [ty0, ty1) -> those rows of
+    // y [OH, OW] = relu?(A^T m A + bias + residual), A^T = [[1,1,1,0],[0,1,-1,-1]].
     // Vector-wide over tiles (the M rows are contiguous in t); the four results per tile are then interleaved into y.
-    private static void TransformOutput(in Conv2dGeometry g, in Tiling tl, float* m, long mStride, float bias, float* residual, bool relu, float* y)
+    private static void TransformOutput(in Conv2dGeometry g, in Tiling tl, float* m, long mStride, float bias, float* residual, bool relu, float* y, int ty0, int ty1)
     {
         int oh = g.OutHeight, ow = g.OutWidth, vw = Vector<float>.Count;
         float* q = stackalloc float[4 * Vector<float>.Count];
         var biasV = new Vector<float>(bias);
-        for (int ty = 0; ty < tl.TilesH; ty++)
+        for (int ty = ty0; ty < ty1; ty++)
             for (int tx = 0; tx < tl.TilesW; tx += vw)
             {
-                long t = (long)ty * tl.TilesW + tx;
+                long t = (long)(ty - ty0) * tl.TilesW + tx;
                 // Rows: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3 (each a row of four); then the same over columns.
                 Vector<float> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
                 for (int j = 0; j < 4; j++)
@@ -333,7 +346,13 @@ public static unsafe class WinogradKernels
             // Even and odd column planes, wide enough for a full vector load past the last tile.
             HalfWidth = TilesW + Vector<float>.Count + 1;
             ImagesPerBlock = (int)Math.Clamp((TargetTiles + PerImage - 1) / PerImage, 1, Math.Max(1, g.Batch));
+            // One image per block with many tiles: bands of whole tile rows (shapes only, so the bits do not depend
+            // on the thread count); otherwise one band of every row.
+            BandRows = ImagesPerBlock == 1 && PerImage > 2 * BandTiles ? Math.Max(1, BandTiles / TilesW) : TilesH;
         }
+
+        /// <summary>Tile rows per band.</summary>
+        public int BandRows { get; }
 
         public int TilesH { get; }
 
@@ -349,7 +368,7 @@ public static unsafe class WinogradKernels
 
         public int PlaneLength => 2 * Rows * HalfWidth;
 
-        public int VLength(int channels) => 16 * channels * ImagesPerBlock * PerImage + Vector<float>.Count;
+        public int VLength(int channels) => 16 * channels * ImagesPerBlock * Math.Min(PerImage, BandRows * TilesW) + Vector<float>.Count;
     }
 
     /// <summary>A 4x4 patch of vectors (one lane per tile), indexed [row, column].</summary>
