@@ -273,6 +273,11 @@ public static unsafe class ConvKernels
             DirectConvKernels.BackwardWeight(g, x, dy, dw);
             return;
         }
+        if (UseWinograd && WinogradKernels.Applies(g))
+        {
+            WinogradKernels.BackwardWeight(g, x, dy, dw);
+            return;
+        }
         if (DepthwiseKernels.Applies(g))
         {
             DepthwiseKernels.BackwardWeight(g, x, dy, dw);

@@ -18,7 +18,7 @@ namespace Striate.Backends.Cpu;
 /// thread count. The error against the direct sum is a few float roundings (the transforms only add, subtract
 /// and halve); WinogradTests bound it at 1e-5 relative.
 /// </remarks>
-public static unsafe class WinogradKernels
+public static unsafe partial class WinogradKernels
 {
     /// <summary>Smallest channel counts for which the 16 small GEMMs beat one im2col GEMM.</summary>
     private const int MinChannels = 32;

@@ -111,7 +111,7 @@ public class ConvKernelsTests
     }
 
     [Fact]
-    public void WinogradStaysWithin1e4OfTheDirectMethodOnResNetLayers()
+    public void WinogradStaysWithin1e4OfTheDirectMethodOnResNetLayersInAllThreePasses()
     {
         foreach (var s in new[] { new[] { 4, 64, 16, 16, 64, 3, 1, 1, 1, 1 }, new[] { 8, 128, 8, 8, 128, 3, 1, 1, 1, 1 }, new[] { 8, 256, 8, 8, 256, 3, 1, 1, 1, 1 } })
         {
@@ -121,16 +121,17 @@ public class ConvKernelsTests
             float[] x = Fill(rng, g.Batch * g.InChannels * g.InHeight * g.InWidth);
             float[] w = Fill(rng, g.OutChannels * g.InChannels * 9);
             float[] dy = Fill(rng, g.Batch * g.OutChannels * g.OutHeight * g.OutWidth);
-            (float[] y, float[] dx) Run(bool winograd)
+            (float[] y, float[] dx, float[] dw) Run(bool winograd)
             {
                 bool saved = ConvKernels.UseWinograd;
                 ConvKernels.UseWinograd = winograd;
                 try
                 {
-                    float[] y = new float[dy.Length], dx = new float[x.Length];
+                    float[] y = new float[dy.Length], dx = new float[x.Length], dw = new float[w.Length];
                     ConvKernels.Forward(g, x, w, default, y);
                     ConvKernels.BackwardData(g, dy, w, dx);
-                    return (y, dx);
+                    ConvKernels.BackwardWeight(g, x, dy, dw, default);
+                    return (y, dx, dw);
                 }
                 finally
                 {
@@ -141,6 +142,8 @@ public class ConvKernelsTests
             var direct = Run(false);
             Assert.True(RelativeError(direct.y, fast.y) < 1e-4, $"forward {RelativeError(direct.y, fast.y)}");
             Assert.True(RelativeError(direct.dx, fast.dx) < 1e-4, $"input gradient {RelativeError(direct.dx, fast.dx)}");
+            Assert.True(RelativeError(direct.dw, fast.dw) < 1e-4, $"weight gradient {RelativeError(direct.dw, fast.dw)}");
+            Assert.NotEqual(direct.dw, fast.dw);
             Assert.NotEqual(direct.y, fast.y);
         }
     }

@@ -1,0 +1,145 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Striate.Backends.Cpu;
+
+public static unsafe partial class WinogradKernels
+{
+    /// <summary>Tiles per block of images for the weight gradient: the reduction length of its 16 GEMMs.</summary>
+    private const int WeightTiles = 1024;
+
+    // dw: [OC, C, 3, 3] (overwritten) by F(3x3, 2x2): each 2x2 tile e of dy and the 4x4 input patch d under it add
+    // A^T [(G e G^T) . (B^T d B)] A to dw, with A^T = [[1,1,1,0],[0,1,-1,0],[0,1,1,1]], G = [[1,0],[1/2,1/2],[1/2,-1/2],[0,1]]
+    // and B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,-1,0,1]]. B differs from the forward pass's only in the sign of its
+    // last row, so the forward input transform serves and element (i, j) of the sum takes the sign s_i s_j,
+    // s = (1, 1, 1, -1), before the output transform. The sums over tiles and images are 16 GEMMs
+    // [OC, T] x [T, C] per block of images, accumulated block after block in order (the bits do not depend on the
+    // thread count: the GEMMs split their output, not the reduction).
+    public static void BackwardWeight(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw)
+    {
+        if (!Applies(g)) throw new ArgumentException($"WinogradKernels: {g} is not a 3x3 stride-1 ungrouped convolution with at least {MinChannels} channels.");
+        var geo = g;
+        var tl = new Tiling(g);
+        int oc = g.OutChannels, c = g.InChannels, threads = Parallelism.Threads;
+        int images = (int)Math.Clamp((WeightTiles + tl.PerImage - 1) / tl.PerImage, 1, g.Batch);
+        long most = (long)images * tl.PerImage;
+        int gradHalf = tl.TilesW + Vector<float>.Count, gradLength = 2 * (2 * tl.TilesH) * gradHalf;
+        float[] v = ArrayPool<float>.Shared.Rent((int)(16 * c * most) + Vector<float>.Count);
+        float[] u = ArrayPool<float>.Shared.Rent((int)(16 * oc * most) + Vector<float>.Count);
+        float[] m = ArrayPool<float>.Shared.Rent(16 * oc * c);
+        float[] own = ArrayPool<float>.Shared.Rent(Math.Max(tl.PlaneLength, gradLength));
+        try
+        {
+            fixed (float* px = x, pdy = dy, pv = v, pu = u, pm = m, po = own)
+            {
+                nint ax = (nint)px, ady = (nint)pdy, av = (nint)pv, au = (nint)pu;
+                for (int n0 = 0; n0 < g.Batch; n0 += images)
+                {
+                    int count = Math.Min(images, g.Batch - n0);
+                    long t = (long)count * tl.PerImage;
+                    ForPlanes(count * c, threads, tl.PlaneLength, po, (idx, scratch) =>
+                    {
+                        int i = idx / geo.InChannels, ch = idx % geo.InChannels;
+                        TransformInput(geo, tl, (float*)ax + ((long)(n0 + i) * geo.InChannels + ch) * geo.InHeight * geo.InWidth,
+                            scratch, (float*)av + ch * t + (long)i * tl.PerImage, geo.InChannels * t, 0, tl.TilesH);
+                    });
+                    ForPlanes(count * oc, threads, gradLength, po, (idx, scratch) =>
+                    {
+                        int i = idx / geo.OutChannels, o = idx % geo.OutChannels;
+                        TransformGradient(geo, tl, gradHalf, (float*)ady + ((long)(n0 + i) * geo.OutChannels + o) * geo.OutHeight * geo.OutWidth,
+                            scratch, (float*)au + o * t + (long)i * tl.PerImage, geo.OutChannels * t);
+                    });
+                    for (int xi = 0; xi < 16; xi++)
+                        Gemm.Sgemm(Gemm.DefaultKernel, threads, false, true, oc, c, (int)t, 1f,
+                            new ReadOnlySpan<float>(pu + xi * oc * t, (int)(oc * t)), (int)t,
+                            new ReadOnlySpan<float>(pv + xi * c * t, (int)(c * t)), (int)t, n0 == 0 ? 0f : 1f,
+                            new Span<float>(pm + (long)xi * oc * c, oc * c), c);
+                }
+                fixed (float* pw = dw)
+                    TransformWeightGradient(oc, c, pm, pw);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(v);
+            ArrayPool<float>.Shared.Return(u);
+            ArrayPool<float>.Shared.Return(m);
+            ArrayPool<float>.Shared.Return(own);
+        }
+    }
+
+    // One dy plane [OH, OW] -> its tiles' G e G^T, written to u[xi * uStride + t] for t in [0, PerImage). The plane is
+    // first split into even and odd columns (zero past the edges) so a tile row's tiles are contiguous vector loads.
+    private static void TransformGradient(in Conv2dGeometry g, in Tiling tl, int half, float* src, float* plane, float* u, long uStride)
+    {
+        int rows = 2 * tl.TilesH, oh = g.OutHeight, ow = g.OutWidth, vw = Vector<float>.Count;
+        float* even = plane, odd = plane + (long)rows * half;
+        new Span<float>(plane, 2 * rows * half).Clear();
+        for (int r = 0; r < oh; r++)
+        {
+            float* s = src + (long)r * ow;
+            float* e = even + (long)r * half, o = odd + (long)r * half;
+            for (int q = 0; q < ow; q++)
+                if ((q & 1) == 0) e[q >> 1] = s[q];
+                else o[q >> 1] = s[q];
+        }
+        var halfV = new Vector<float>(0.5f);
+        float* tail = stackalloc float[16 * Vector<float>.Count];
+        for (int ty = 0; ty < tl.TilesH; ty++)
+        {
+            float* e0 = even + (long)2 * ty * half, o0 = odd + (long)2 * ty * half;
+            for (int tx = 0; tx < tl.TilesW; tx += vw)
+            {
+                int lanes = Math.Min(vw, tl.TilesW - tx);
+                var e00 = Unsafe.ReadUnaligned<Vector<float>>(e0 + tx);
+                var e01 = Unsafe.ReadUnaligned<Vector<float>>(o0 + tx);
+                var e10 = Unsafe.ReadUnaligned<Vector<float>>(e0 + half + tx);
+                var e11 = Unsafe.ReadUnaligned<Vector<float>>(o0 + half + tx);
+                long t = (long)ty * tl.TilesW + tx;
+                // G e: four rows of two; then each row (p, q) -> (p, (p + q) / 2, (p - q) / 2, q).
+                Row(u, uStride, t, 0, e00, e01, halfV, lanes, tail);
+                Row(u, uStride, t, 1, halfV * (e00 + e10), halfV * (e01 + e11), halfV, lanes, tail);
+                Row(u, uStride, t, 2, halfV * (e00 - e10), halfV * (e01 - e11), halfV, lanes, tail);
+                Row(u, uStride, t, 3, e10, e11, halfV, lanes, tail);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row(float* u, long stride, long t, int i, Vector<float> p, Vector<float> q, Vector<float> halfV, int lanes, float* tail)
+    {
+        Store(u, (4 * i) * stride + t, p, lanes, tail, 4 * i);
+        Store(u, (4 * i + 1) * stride + t, halfV * (p + q), lanes, tail, 4 * i + 1);
+        Store(u, (4 * i + 2) * stride + t, halfV * (p - q), lanes, tail, 4 * i + 2);
+        Store(u, (4 * i + 3) * stride + t, q, lanes, tail, 4 * i + 3);
+    }
+
+    // m: [16][OC][C] -> w: [OC, C, 3, 3] = A^T (s s^T . m) A, s = (1, 1, 1, -1).
+    private static void TransformWeightGradient(int oc, int c, float* m, float* w)
+    {
+        long stride = (long)oc * c;
+        float* k = stackalloc float[16];
+        float* r = stackalloc float[12];
+        for (int o = 0; o < oc; o++)
+            for (int ch = 0; ch < c; ch++)
+            {
+                float* src = m + (long)o * c + ch;
+                for (int xi = 0; xi < 16; xi++)
+                    k[xi] = (xi / 4 == 3) != (xi % 4 == 3) ? -src[xi * stride] : src[xi * stride];
+                for (int j = 0; j < 4; j++)
+                {
+                    r[j] = k[j] + k[4 + j] + k[8 + j];
+                    r[4 + j] = k[4 + j] - k[8 + j];
+                    r[8 + j] = k[4 + j] + k[8 + j] + k[12 + j];
+                }
+                float* dst = w + ((long)o * c + ch) * 9;
+                for (int a = 0; a < 3; a++)
+                {
+                    dst[3 * a] = r[4 * a] + r[4 * a + 1] + r[4 * a + 2];
+                    dst[3 * a + 1] = r[4 * a + 1] - r[4 * a + 2];
+                    dst[3 * a + 2] = r[4 * a + 1] + r[4 * a + 2] + r[4 * a + 3];
+                }
+            }
+    }
+}
