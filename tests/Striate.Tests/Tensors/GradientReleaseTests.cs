@@ -12,7 +12,7 @@ namespace Striate.Tests.Tensors;
 [Collection(nameof(SerialCollection))] // poisoning and the pool's byte count are process-wide
 public class GradientReleaseTests
 {
-    public static TheoryData<string> Graphs => new() { "x + x, then squared", "diamond", "one gradient for two inputs", "views", "residual block", "small CNN" };
+    public static TheoryData<string> Graphs => new() { "x + x, then squared", "diamond", "one gradient for two inputs", "views", "concat, split and permute", "residual block", "small CNN" };
 
     [Theory]
     [MemberData(nameof(Graphs))]
@@ -109,6 +109,16 @@ public class GradientReleaseTests
                 var x = Leaf(4, 3, 5);
                 var w = Leaf(4, 3, 5);
                 return ([x, w], () => F.Relu(F.Mul(x, w)).Reshape(12, 5) * 3f + F.Tanh(x.Reshape(12, 5)), [12, 5]);
+            }
+            case "concat, split and permute": // DenseNet's and Inception's joins, and pieces of one tensor used apart
+            {
+                var x = Leaf(2, 3, 4, 5);
+                return ([x], () =>
+                {
+                    var joined = F.Concat([F.Tanh(x), x * 2f, x], dim: 1);
+                    var parts = F.Split(joined, [4, 5], dim: 1);
+                    return F.Mul(F.Permute(parts[0], 0, 1, 3, 2).Reshape(2, 4, 20), F.Tanh(parts[1].Sum(1).Reshape(2, 1, 20)));
+                }, [2, 4, 20]);
             }
             case "residual block":
             {
