@@ -11,7 +11,8 @@ namespace Striate.Bench;
 /// <summary>A workload whose peak resident set is measured, each side in a process of its own.</summary>
 /// <param name="Name">The row's name (what --filter matches), "peak memory " and the timed workload's name.</param>
 /// <param name="Steps">Steps run after the warm-up; the peak is the highest resident set over warm-up and steps.</param>
-public sealed record MemoryWorkload(string Name, int Steps, Func<Side> Striate, Func<Side> Torch);
+/// <param name="Warmup">Warm-up steps where the run's count is too many (a step that is a whole epoch).</param>
+public sealed record MemoryWorkload(string Name, int Steps, Func<Side> Striate, Func<Side> Torch, int? Warmup = null);
 
 /// <summary>What one side's child process reports: bytes resident before the workload was built, and the peak after it ran.</summary>
 /// <param name="PeakReset">Whether the high-water mark was reset after the baseline was read (otherwise it includes start-up).</param>
@@ -60,8 +61,13 @@ public static class PeakMemory
                 () => Workloads.StriateResNet18Inference(1), () => Workloads.TorchResNet18Inference(1)),
         };
         if (!quick)
+        {
             list.Add(new("peak memory ResNet-18 224x224 inference b16 (eval, no grad)", 4,
                 () => Workloads.StriateResNet18Inference(16), () => Workloads.TorchResNet18Inference(16)));
+            // The whole main job: the data set in memory, the DataLoader's workers and queue (Striate), one epoch.
+            list.Add(new("peak memory LeNet-5 epoch on Fashion-MNIST (60,000 images, b64, Adam)", 1,
+                EpochWorkloads.StriateEpoch, EpochWorkloads.TorchEpoch, Warmup: 0));
+        }
         return list;
     }
 
@@ -148,7 +154,7 @@ public static class PeakMemory
         long? pool = null, heap = null;
         using (var side = striate ? w.Striate() : w.Torch())
         {
-            for (int i = 0; i < warmup + w.Steps; i++) side.Step();
+            for (int i = 0; i < (w.Warmup ?? warmup) + w.Steps; i++) side.Step();
             if (striate)
             {
                 pool = BufferPool.PooledBytes;

@@ -198,10 +198,12 @@ string Markdown()
         sb.AppendLine("MiB, above libtorch in one run of four. The rest of the managed heap is the parameters, their gradients, Adam's two");
         sb.AppendLine("moments and the convolution workspaces (im2col columns, Winograd tiles) rented from the shared array pool. Inference");
         sb.AppendLine("without gradients still keeps every layer's output until the scope ends, where libtorch frees each once the next");
-        sb.AppendLine("layer has read it. On the libtorch side most of peak - baseline for small networks is the native library itself");
-        sb.AppendLine("(code and data of libtorch, oneDNN and MKL, thread pools and allocator caches): about 150 MiB for LeNet-5, whose");
-        sb.AppendLine("tensors take about 8 MiB of Striate's pool. libtorch's peak for the larger rows varies between runs: 1,333 to 1,583");
-        sb.AppendLine("MiB for ResNet-18 training at batch 64 in four runs here.");
+        sb.AppendLine("layer has read it. In the epoch row both sides hold the training set as float32 (188 MiB) and, for a while, the");
+        sb.AppendLine("copies made while converting and normalising it; the DataLoader's queue holds a few batches. On the libtorch side");
+        sb.AppendLine("most of peak - baseline for small networks is the native library itself (code and data of libtorch, oneDNN and MKL,");
+        sb.AppendLine("thread pools and allocator caches): about 150 MiB for LeNet-5, whose tensors take about 8 MiB of Striate's pool.");
+        sb.AppendLine("libtorch's peak for the larger rows varies between runs: 1,333 to 1,583 MiB for ResNet-18 training at batch 64 in");
+        sb.AppendLine("four runs here.");
         sb.AppendLine();
     }
     sb.AppendLine("## Targets");
