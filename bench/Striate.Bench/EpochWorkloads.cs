@@ -25,7 +25,8 @@ public static class EpochWorkloads
 
     private static LabeledImageSet Load() => FashionMnist.Load(Path.Combine(RepositoryRoot(), "data", "fashion-mnist"), train: true);
 
-    private static Side StriateEpoch()
+    /// <summary>The Striate side: one epoch per step through the DataLoader.</summary>
+    public static Side StriateEpoch()
     {
         var set = Load();
         var data = ImageDataset.FromBytes(set.Images, set.Labels, set.Count, 1, set.Height, set.Width, FashionMnist.ClassNames);
@@ -48,7 +49,8 @@ public static class EpochWorkloads
         });
     }
 
-    private static Side TorchEpoch()
+    /// <summary>The libtorch side: one epoch per step over a tensor of the whole set.</summary>
+    public static Side TorchEpoch()
     {
         var set = Load();
         var pixels = new float[set.Images.Length];

@@ -7,6 +7,8 @@ using Striate.Bench;
 using TorchSharp;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+// One side of one peak-memory row, in a process of its own (see PeakMemory); first, before anything touches libtorch.
+if (args.Length > 0 && args[0] == PeakMemory.ChildOption) return PeakMemory.RunChild(args[1..]);
 
 string? filter = null;
 int threads = Environment.ProcessorCount;
@@ -25,7 +27,8 @@ for (int i = 0; i < args.Length; i++)
         case "-h" or "--help":
             Console.WriteLine("Striate.Bench [--filter SUBSTRING] [--threads N] [--quick] [--json] [--repeats N] [--warmup N]");
             Console.WriteLine("Times each workload in Striate and in TorchSharp (libtorch CPU), alternately, and writes");
-            Console.WriteLine("bench/results/<date>-<machine>.json and docs/PERFORMANCE.md.");
+            Console.WriteLine("bench/results/<date>-<machine>.json and docs/PERFORMANCE.md. Peak-memory rows run each side in a");
+            Console.WriteLine("process of its own (the bench started again with --peak-memory-child NAME striate|libtorch).");
             return 0;
         default:
             Console.Error.WriteLine($"Unknown or incomplete option '{args[i]}'. Try --help.");
@@ -36,11 +39,11 @@ for (int i = 0; i < args.Length; i++)
 int repeats = repeatsOption ?? (quick ? 5 : 10), warmup = warmupOption ?? (quick ? 2 : 3);
 double target = quick ? 0.15 : 0.5;
 Parallelism.Threads = threads;
-torch.set_num_threads(threads);
+TorchInfo.SetThreads(threads);
 string load0 = LoadAverage();
 var started = DateTime.UtcNow;
 var log = json ? Console.Error : Console.Out;
-log.WriteLine($"Striate vs libtorch {torch.__version__} (TorchSharp), {threads} thread(s), {(quick ? "quick" : "full")} mode, CPU: {CpuModel()}");
+log.WriteLine($"Striate vs libtorch {TorchInfo.Version} (TorchSharp), {threads} thread(s), {(quick ? "quick" : "full")} mode, CPU: {CpuModel()}");
 
 bool Selected(string name) => filter is null || name.Contains(filter, StringComparison.OrdinalIgnoreCase);
 
@@ -71,6 +74,16 @@ foreach (var w in Workloads.All(quick).Where(w => Selected(w.Name)))
     rows.Add(row);
     log.WriteLine($"{row.Name,-58} Striate {row.Striate.Median,10:F1}  libtorch {row.Torch.Median,10:F1} {row.Unit,-9} ratio {row.Ratio:F2}");
 }
+// Peak memory: each side in a child process of its own, after the timed rows so it cannot disturb their timings.
+var memoryRows = new List<MemoryRow>();
+foreach (var m in PeakMemory.All(quick).Where(m => Selected(m.Name)))
+{
+    var row = PeakMemory.Measure(m, quick, threads, warmup, TimeSpan.FromMinutes(5));
+    memoryRows.Add(row);
+    log.WriteLine(row.Error is null
+        ? $"{row.Name,-58} Striate {row.Striate!.PeakBytes / 1048576.0,7:N0} MiB  libtorch {row.Torch!.PeakBytes / 1048576.0,7:N0} MiB  peak ratio {row.PeakRatio:F2}"
+        : $"{row.Name,-58} not measured: {row.Error}");
+}
 using (var self = Process.GetCurrentProcess())
 {
     self.Refresh();
@@ -81,6 +94,11 @@ string load1 = LoadAverage();
 string table = Table(rows, extras);
 log.WriteLine();
 log.WriteLine(table);
+if (memoryRows.Count > 0)
+{
+    log.WriteLine();
+    log.WriteLine(PeakMemory.Table(memoryRows));
+}
 
 var result = new
 {
@@ -93,8 +111,8 @@ var result = new
     repeats,
     filter,
     dotnet = Environment.Version.ToString(),
-    libtorch = torch.__version__,
-    torchSharp = typeof(torch).Assembly.GetName().Version?.ToString(),
+    libtorch = TorchInfo.Version,
+    torchSharp = TorchInfo.TorchSharpVersion,
     loadAverageStart = load0,
     loadAverageEnd = load1,
     ompWaitPolicy = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"),
@@ -105,6 +123,13 @@ var result = new
         libtorch = new { median = r.Torch.Median, min = r.Torch.Min, max = r.Torch.Max, repeats = r.Torch.Repeats, stepsPerRepeat = r.Torch.StepsPerRepeat },
     }),
     extras = extras.Select(e => new { name = e.Name, unit = e.Unit, value = e.Value }),
+    peakMemory = memoryRows.Select(m => new
+    {
+        name = m.Name, error = m.Error,
+        peakRatio = m.Error is null ? m.PeakRatio : (double?)null, workloadRatio = m.Error is null ? m.WorkloadRatio : (double?)null,
+        striate = m.Striate is { } s ? new { baselineBytes = s.BaselineBytes, peakBytes = s.PeakBytes, peakReset = s.PeakReset, tensorPoolBytes = s.TensorPoolBytes, managedHeapBytes = s.ManagedHeapBytes } : null,
+        libtorch = m.Torch is { } t ? new { baselineBytes = t.BaselineBytes, peakBytes = t.PeakBytes, peakReset = t.PeakReset } : null,
+    }),
 };
 string text = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
 if (json) Console.WriteLine(text);
@@ -143,7 +168,7 @@ string Markdown()
     sb.AppendLine($"- CPU: {CpuModel()} ({Environment.ProcessorCount} logical processors)");
     sb.AppendLine($"- Threads: {threads} (Striate `Parallelism.Threads`, libtorch `torch.set_num_threads`)");
     sb.AppendLine($"- Mode: {(quick ? "quick (smaller GEMMs, fewer repeats)" : "full")}, {repeats} timed repeats, {warmup} warm-up steps{(filter is null ? "" : $", filter \"{filter}\"")}");
-    sb.AppendLine($"- .NET {Environment.Version}, libtorch {torch.__version__} via TorchSharp {typeof(torch).Assembly.GetName().Version}");
+    sb.AppendLine($"- .NET {Environment.Version}, libtorch {TorchInfo.Version} via TorchSharp {TorchInfo.TorchSharpVersion}");
     sb.AppendLine($"- Load average (1, 5, 15 min) at start: {load0}; at end: {load1}. Other processes may have shared the machine");
     sb.AppendLine("  during the run, so single rows can be off by tens of percent; the alternation keeps the ratios fairer than the");
     sb.AppendLine("  absolute numbers.");
@@ -152,9 +177,38 @@ string Markdown()
     sb.AppendLine();
     sb.AppendLine(table);
     sb.AppendLine();
+    if (memoryRows.Count > 0)
+    {
+        sb.AppendLine("## Peak memory");
+        sb.AppendLine();
+        sb.AppendLine("Each side of a workload runs in a process of its own (the bench starts itself again with `--peak-memory-child`):");
+        sb.AppendLine("it reads its resident set (VmRSS) before building the workload, resets the high-water mark (`/proc/self/clear_refs`),");
+        sb.AppendLine($"builds the model and data, runs the {warmup} warm-up steps and a few more, and reads the high-water mark (VmHWM from");
+        sb.AppendLine("`/proc/self/status`). The baseline is the bare .NET process; peak - baseline is what the library and the workload");
+        sb.AppendLine("added, native library included. The Striate process never loads TorchSharp or libtorch (checked in its memory map).");
+        sb.AppendLine("**Ratio = Striate / libtorch: at most 1 means Striate needs no more memory.** Platforms without /proc report no figure.");
+        sb.AppendLine();
+        sb.AppendLine(PeakMemory.Table(memoryRows));
+        sb.AppendLine();
+        sb.AppendLine("What holds the memory. In Striate a step's tensors live until the step's `TensorScope` ends and then go back to the");
+        sb.AppendLine("buffer pool, which hands them out again in the next step (the tensor pool column: one step's buffers, rounded up to");
+        sb.AppendLine("the pool's size classes, at most a quarter over). During backward each intermediate gradient returns to the pool as");
+        sb.AppendLine("soon as it has been used, as libtorch frees it, so training holds the forward outputs autograd needs plus a few");
+        sb.AppendLine("gradients; before that change CIFAR-style ResNet-18 training at batch 64 peaked at 1,391 MiB instead of about 960");
+        sb.AppendLine("MiB, above libtorch in one run of four. The rest of the managed heap is the parameters, their gradients, Adam's two");
+        sb.AppendLine("moments and the convolution workspaces (im2col columns, Winograd tiles) rented from the shared array pool. Inference");
+        sb.AppendLine("without gradients still keeps every layer's output until the scope ends, where libtorch frees each once the next");
+        sb.AppendLine("layer has read it. In the epoch row both sides hold the training set as float32 (188 MiB) and, for a while, the");
+        sb.AppendLine("copies made while converting and normalising it; the DataLoader's queue holds a few batches. On the libtorch side");
+        sb.AppendLine("most of peak - baseline for small networks is the native library itself (code and data of libtorch, oneDNN and MKL,");
+        sb.AppendLine("thread pools and allocator caches): about 150 MiB for LeNet-5, whose tensors take about 8 MiB of Striate's pool.");
+        sb.AppendLine("libtorch's peak for the larger rows varies between runs: 1,333 to 1,583 MiB for ResNet-18 training at batch 64 in");
+        sb.AppendLine("four runs here.");
+        sb.AppendLine();
+    }
     sb.AppendLine("## Targets");
     sb.AppendLine();
-    sb.AppendLine(Targets.Table(rows));
+    sb.AppendLine(Targets.Table(rows, memoryRows));
     sb.AppendLine();
     sb.AppendLine("libtorch parallelises with OpenMP (its bundled libgomp): its worker threads spin-wait at every parallel region, which");
     sb.AppendLine("is cheap on an idle machine but costly when other processes compete for the cores; .NET's thread pool, which");
@@ -163,8 +217,9 @@ string Markdown()
     sb.AppendLine("compare with `--threads 1` and with `OMP_WAIT_POLICY=PASSIVE` set in the environment (libgomp reads it when it");
     sb.AppendLine("loads, so it must be set before the program starts).");
     sb.AppendLine();
-    sb.AppendLine("The memory rows are measured on the Striate side only: managed bytes the garbage collector saw allocated per");
-    sb.AppendLine("training step once the buffer pool is warm (`GC.GetTotalAllocatedBytes`), and the process's peak working set.");
+    sb.AppendLine("The memory rows of the first table are measured in this process on the Striate side only: managed bytes the garbage");
+    sb.AppendLine("collector saw allocated per training step once the buffer pool is warm (`GC.GetTotalAllocatedBytes`), and the");
+    sb.AppendLine("process's peak working set. The peak-memory table compares the two libraries, each in a process of its own.");
     sb.AppendLine();
     sb.AppendLine("Which convolution runs: 3x3 stride-1 ungrouped layers with at least 32 input and output channels and an output of");
     sb.AppendLine("at least 8x8 use Winograd F(2x2, 3x3) for the forward pass and the input gradient (the weight gradient stays");

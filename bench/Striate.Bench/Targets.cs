@@ -24,7 +24,13 @@ public static class Targets
     ];
 
     /// <summary>A Markdown table: each target, the ratio measured in this run (or "not run"), and how far off it is.</summary>
-    public static string Table(IReadOnlyList<Row> rows)
+    public static string Table(IReadOnlyList<Row> rows) => Table(rows, []);
+
+    /// <summary>
+    /// The same table with a last line for peak memory: met when Striate's peak resident set is at most libtorch's
+    /// on every peak-memory row measured; the worst row is named.
+    /// </summary>
+    public static string Table(IReadOnlyList<Row> rows, IReadOnlyList<MemoryRow> memory)
     {
         var sb = new StringBuilder();
         sb.AppendLine("| Target | Ratio wanted | Measured | Status |");
@@ -42,6 +48,20 @@ public static class Targets
             string status = got >= want ? "met" : $"missed: {got / want * 100:F0}% of the target";
             sb.AppendLine($"| {note} | {wanted} | {got.ToString("F2", CultureInfo.InvariantCulture)} | {status} |");
         }
+        sb.AppendLine(MemoryLine(memory));
         return sb.ToString().TrimEnd();
+    }
+
+    private static string MemoryLine(IReadOnlyList<MemoryRow> memory)
+    {
+        const string Note = "peak memory not above libtorch's (Striate / libtorch peak resident set, worst row)";
+        var measured = memory.Where(m => m.Error is null).ToList();
+        if (measured.Count == 0)
+            return $"| {Note} | at most 1.00 | not run | {string.Join("; ", memory.Select(m => m.Error).Distinct())} |";
+        var worst = measured.MaxBy(m => m.PeakRatio)!;
+        string got = worst.PeakRatio.ToString("F2", CultureInfo.InvariantCulture);
+        string status = worst.PeakRatio <= 1 ? "met" : $"missed: {(worst.PeakRatio - 1) * 100:F0}% above libtorch's";
+        string partial = measured.Count < memory.Count ? $" ({memory.Count - measured.Count} row(s) not measured)" : "";
+        return $"| {Note} | at most 1.00 | {got} ({worst.Name["peak memory ".Length..]}) | {status}{partial} |";
     }
 }

@@ -163,27 +163,33 @@ public static class Workloads
         () => Vgg.Vgg16(1000, generator: new Generator(1)), () => TorchModels.Vgg16(1000));
 
     private static Workload Inference(string name, int batch, Func<Striate.Nn.Module> striate, Func<nn.Module<TTensor, TTensor>> torchModel) => new(
-        name, "images/s", batch,
-        () =>
+        name, "images/s", batch, () => StriateInference(striate(), batch), () => TorchInference(torchModel(), batch));
+
+    /// <summary>Striate ResNet-18 (ImageNet stem, 1000 classes) inference on [batch, 3, 224, 224] in evaluation mode without gradients.</summary>
+    public static Side StriateResNet18Inference(int batch) => StriateInference(ResNet.ResNet18(1000, 3, generator: new Generator(1)), batch);
+
+    /// <summary>The same ResNet-18 inference in libtorch.</summary>
+    public static Side TorchResNet18Inference(int batch) => TorchInference(TorchModels.ResNet18(1000, smallInput: false), batch);
+
+    private static Side StriateInference(Striate.Nn.Module model, int batch)
+    {
+        model.Eval();
+        STensor x = S([batch, 3, 224, 224], 1);
+        return StriateSide(() =>
         {
-            var model = striate();
-            model.Eval();
-            STensor x = S([batch, 3, 224, 224], 1);
-            return StriateSide(() =>
-            {
-                using (Autograd.NoGrad()) model.Call(x);
-            });
-        },
-        () =>
-        {
-            var model = torchModel();
-            model.eval();
-            TTensor x = T([batch, 3, 224, 224], 1);
-            return TorchSide(() =>
-            {
-                using (torch.no_grad()) model.call(x);
-            }, x, model);
+            using (Autograd.NoGrad()) model.Call(x);
         });
+    }
+
+    private static Side TorchInference(nn.Module<TTensor, TTensor> model, int batch)
+    {
+        model.eval();
+        TTensor x = T([batch, 3, 224, 224], 1);
+        return TorchSide(() =>
+        {
+            using (torch.no_grad()) model.call(x);
+        }, x, model);
+    }
 
     private static Workload MaxPool(bool backward)
     {
@@ -301,6 +307,13 @@ public static class Workloads
 
     private static Workload ResNet18Train(int batch) => new(
         $"ResNet-18 (CIFAR stem) train step b{batch} [3,32,32] (Adam)", "images/s", batch,
-        () => StriateTrain(ResNet.ResNet18(10, 3, smallInput: true, generator: new Generator(1)), [batch, 3, 32, 32]),
-        () => TorchTrain(TorchModels.ResNet18(10), [batch, 3, 32, 32]));
+        () => StriateResNet18Train(batch),
+        () => TorchResNet18Train(batch));
+
+    /// <summary>One Striate training step of the CIFAR-style ResNet-18 on [batch, 3, 32, 32] (Adam) inside a TensorScope.</summary>
+    public static Side StriateResNet18Train(int batch) =>
+        StriateTrain(ResNet.ResNet18(10, 3, smallInput: true, generator: new Generator(1)), [batch, 3, 32, 32]);
+
+    /// <summary>The same ResNet-18 training step in libtorch.</summary>
+    public static Side TorchResNet18Train(int batch) => TorchTrain(TorchModels.ResNet18(10), [batch, 3, 32, 32]);
 }

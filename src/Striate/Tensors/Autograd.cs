@@ -91,6 +91,8 @@ public static class Autograd
         root.PendingGrad = gradient;
         using var _ = NoGrad();
         var grads = new Tensor?[8];
+        var sweep = t_sweep ??= new GradientRelease();
+        sweep.Begin();
         for (int k = order.Count - 1; k >= 0; k--)
         {
             var t = order[k];
@@ -102,6 +104,7 @@ public static class Autograd
                 node.Release();
                 continue;
             }
+            sweep.Consumed(g);
             var inputs = node.Inputs;
             if (grads.Length < inputs.Length) grads = new Tensor?[inputs.Length];
             var span = grads.AsSpan(0, inputs.Length);
@@ -116,12 +119,84 @@ public static class Autograd
                 if (!gi.Shape.Equals(x.Shape))
                     throw new InvalidOperationException($"Backward of '{node.Op}': gradient for input {i} has shape {gi.Shape}, expected {x.Shape}.");
                 if (x.GradFn is null)
-                    x.AccumulateGrad(gi);
+                {
+                    x.AccumulateGrad(gi); // copies
+                    sweep.Dead(gi);
+                }
+                else if (x.PendingGrad is null)
+                {
+                    x.PendingGrad = sweep.Pending(gi);
+                }
                 else
-                    x.PendingGrad = x.PendingGrad is null ? gi : x.PendingGrad.AddNoGrad(gi);
+                {
+                    var old = x.PendingGrad;
+                    x.PendingGrad = sweep.Pending(old.AddNoGrad(gi));
+                    sweep.Consumed(old);
+                    sweep.Dead(gi);
+                }
             }
             span.Clear();
+            sweep.ReleaseDead();
         }
+        sweep.End();
         order.Clear();
+    }
+
+    [ThreadStatic] private static GradientRelease? t_sweep;
+
+    /// <summary>
+    /// Frees intermediate gradients during a backward sweep once no pending gradient uses their memory, so later
+    /// steps of the sweep reuse it from the pool instead of the step's peak holding every gradient at once (as
+    /// libtorch frees them). Only storage allocated after the sweep began is freed: never the seed gradient, a
+    /// forward tensor or anything made outside the sweep. Views count through their storage.
+    /// </summary>
+    private sealed class GradientRelease
+    {
+        private readonly Dictionary<Storage, int> _pending = new(ReferenceEqualityComparer.Instance);
+        private readonly List<Storage> _dead = new();
+        private long _bornAfter;
+
+        public void Begin()
+        {
+            _pending.Clear();
+            _dead.Clear();
+            _bornAfter = Storage.LastSerial;
+        }
+
+        public void End()
+        {
+            _pending.Clear();
+            _dead.Clear();
+        }
+
+        public Tensor Pending(Tensor g)
+        {
+            var s = g.Storage;
+            _pending[s] = _pending.GetValueOrDefault(s) + 1;
+            return g;
+        }
+
+        /// <summary>A pending gradient has been taken from its slot: used by a node, or summed into a new one.</summary>
+        public void Consumed(Tensor g)
+        {
+            var s = g.Storage;
+            if (_pending.TryGetValue(s, out int n))
+            {
+                if (n <= 1) _pending.Remove(s);
+                else _pending[s] = n - 1;
+            }
+            _dead.Add(s);
+        }
+
+        /// <summary>A gradient no slot took (copied into a leaf, or summed).</summary>
+        public void Dead(Tensor g) => _dead.Add(g.Storage);
+
+        public void ReleaseDead()
+        {
+            foreach (var s in _dead)
+                if (s.Serial > _bornAfter && !_pending.ContainsKey(s))
+                    s.Release();
+            _dead.Clear();
+        }
     }
 }

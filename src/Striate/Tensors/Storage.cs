@@ -12,13 +12,22 @@ internal sealed class Storage
     private readonly bool _pooled;
     private bool _kept;
 
+    private static long s_lastSerial;
+
     private Storage(float[] array, int offset, int length, bool pooled)
     {
         _array = array;
         _offset = offset;
         Length = length;
         _pooled = pooled;
+        if (pooled) Serial = Interlocked.Increment(ref s_lastSerial);
     }
+
+    /// <summary>Allocation order of pooled storage (0 for unpooled): a backward sweep frees only gradients it made itself.</summary>
+    public long Serial { get; }
+
+    /// <summary>The serial of the most recently allocated pooled storage.</summary>
+    public static long LastSerial => Interlocked.Read(ref s_lastSerial);
 
     public int Length { get; }
 
