@@ -80,9 +80,13 @@ public static unsafe partial class WinogradKernels
         {
             float* s = src + (long)r * ow;
             float* e = even + (long)r * half, o = odd + (long)r * half;
-            for (int q = 0; q < ow; q++)
-                if ((q & 1) == 0) e[q >> 1] = s[q];
-                else o[q >> 1] = s[q];
+            int q = 0;
+            for (; q + 1 < ow; q += 2)
+            {
+                e[q >> 1] = s[q];
+                o[q >> 1] = s[q + 1];
+            }
+            if (q < ow) e[q >> 1] = s[q];
         }
         var halfV = new Vector<float>(0.5f);
         float* tail = stackalloc float[16 * Vector<float>.Count];
