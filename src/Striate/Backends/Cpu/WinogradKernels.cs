@@ -39,11 +39,14 @@ public static unsafe partial class WinogradKernels
     private const int TargetTiles = 256;
 
     /// <summary>
-    /// Tiles per band of tile rows when one image has many more: a 224x224 image has 12,544 tiles, whose transformed
-    /// input and output (16 x channels x tiles each, 51 MB at 64 channels) went through memory three times; bands of
-    /// about this many tiles keep them in cache.
+    /// Floats of transformed input per band of tile rows when one image has many tiles: a 224x224 image has 12,544
+    /// tiles, whose transformed input and output (16 x channels x tiles each, 51 MB at 64 channels) went through
+    /// memory three times; bands of about 2 MB (512 tiles at 64 channels, 256 at 128) keep them in cache.
     /// </summary>
-    private const int BandTiles = 512;
+    private const int BandFloats = 1 << 19;
+
+    /// <summary>Fewest tiles per band (fewer make the 16 GEMMs ragged).</summary>
+    private const int MinBandTiles = 256;
 
     /// <summary>Whether F(2x2, 3x3) applies to <paramref name="g"/> (and is worth it).</summary>
     public static bool Applies(in Conv2dGeometry g) =>
@@ -348,7 +351,10 @@ public static unsafe partial class WinogradKernels
             ImagesPerBlock = (int)Math.Clamp((TargetTiles + PerImage - 1) / PerImage, 1, Math.Max(1, g.Batch));
             // One image per block with many tiles: bands of whole tile rows (shapes only, so the bits do not depend
             // on the thread count); otherwise one band of every row.
-            BandRows = ImagesPerBlock == 1 && PerImage > 2 * BandTiles ? Math.Max(1, BandTiles / TilesW) : TilesH;
+            int band = Math.Max(MinBandTiles, BandFloats / (16 * Math.Max(g.InChannels, g.OutChannels)));
+            int rows = ImagesPerBlock == 1 && PerImage > 4 * band ? Math.Max(2, band / TilesW) : TilesH;
+            // Rows spread evenly over the bands, so the last band is not a ragged sliver.
+            BandRows = (TilesH + (TilesH + rows - 1) / rows - 1) / ((TilesH + rows - 1) / rows);
         }
 
         /// <summary>Tile rows per band.</summary>
