@@ -24,12 +24,17 @@ public static class EmbeddingTrainCommand
     private static readonly Option<float?> s_margin = new("--margin") { Description = "Triplet alpha (default 0.2) or contrastive margin (default 1)." };
     private static readonly Option<string?> s_classes = new("--classes") { Description = "Classes to train on, as identities: 0-6 or 0,2,5 (default all)." };
     private static readonly Option<int> s_trials = new("--trials") { Description = "Random one-shot enrolments averaged in the final report.", DefaultValueFactory = _ => 20 };
+    private static readonly Option<int> s_projection = new("--projection-dim") { Description = "Width of a training-only projection head (Linear, ReLU, Linear) the loss is taken on; the embedding is read before it (default 0: none).", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int> s_warmup = new("--warmup-epochs") { Description = "Epochs of batch-all mining before --mining takes over (default 0).", DefaultValueFactory = _ => 0 };
+    private static readonly Option<float> s_instance = new("--instance-weight") { Description = "Weight of the instance term: every image its own identity, its augmented second view the positive (default 0: off).", DefaultValueFactory = _ => 0f };
+    private static readonly Option<string> s_instanceAugment = new("--instance-augment") { Description = "Augmentation of the instance term's second view: standard or strong (default strong).", DefaultValueFactory = _ => "strong" };
+    private static readonly Option<float?> s_instanceMargin = new("--instance-margin") { Description = "alpha of the instance term (default: --margin)." };
     private static readonly Option<int> s_pairs = new("--pairs") { Description = "Test pairs per verification measurement.", DefaultValueFactory = _ => 10000 };
 
     /// <summary>Adds the embedding options to <c>striate train</c>.</summary>
     public static void AddOptions(Command train)
     {
-        foreach (var o in new Option[] { s_task, s_dim, s_raw, s_mining, s_margin, s_classes, s_trials, s_pairs }) train.Options.Add(o);
+        foreach (var o in new Option[] { s_task, s_dim, s_raw, s_mining, s_margin, s_classes, s_trials, s_pairs, s_projection, s_warmup, s_instance, s_instanceAugment, s_instanceMargin }) train.Options.Add(o);
     }
 
     /// <summary>True when the command line asks for embedding training.</summary>
@@ -66,6 +71,8 @@ public static class EmbeddingTrainCommand
             var m => throw new CliUsageException($"--mining: unknown strategy '{m}'. Valid strategies: batch-all, batch-hard, semi-hard."),
         };
         if (r.GetValue(s_dim) < 1) throw new CliUsageException($"--embedding-dim must be >= 1, got {r.GetValue(s_dim)}.");
+        if (r.GetValue(s_warmup) < 0) throw new CliUsageException($"--warmup-epochs must be >= 0, got {r.GetValue(s_warmup)}.");
+        if (r.GetValue(s_projection) < 0) throw new CliUsageException($"--projection-dim must be >= 0 (0: no projection head), got {r.GetValue(s_projection)}.");
         if (r.GetValue(s_trials) < 1 || r.GetValue(s_pairs) < 2) throw new CliUsageException("--trials must be >= 1 and --pairs >= 2.");
         string arch = r.GetValue<string?>("--model") ?? "lenet5";
         if (!ModelZoo.Contains(arch)) throw new CliUsageException($"--model: unknown model '{arch}'. Valid models: {string.Join(", ", ModelZoo.Names)}.");
@@ -82,6 +89,11 @@ public static class EmbeddingTrainCommand
         {
             Model = arch,
             EmbeddingDim = r.GetValue(s_dim),
+            ProjectionDim = r.GetValue(s_projection),
+            WarmupEpochs = r.GetValue(s_warmup),
+            InstanceWeight = r.GetValue(s_instance),
+            InstanceAugment = r.GetValue(s_instanceAugment)!.ToLowerInvariant(),
+            InstanceMargin = r.GetValue(s_instanceMargin),
             Normalize = !r.GetValue(s_raw),
             Task = task,
             Mining = mining,
@@ -112,7 +124,7 @@ public static class EmbeddingTrainCommand
         var sw = Stopwatch.StartNew();
         log.WriteLine($"training a {options.EmbeddingDim}-value {task} embedding on {arch} ({run.Model.ParameterCount():N0} parameters), classes {string.Join(",", classes)}: " +
             $"{run.TrainSet.Count:N0} images, {options.Epochs} epochs, batch {options.BatchSize}, adam lr {options.Lr.ToString(CultureInfo.InvariantCulture)}, " +
-            $"{options.Schedule} schedule, {(task == "triplet" ? $"{r.GetValue(s_mining)} mining, " : "")}margin {options.Margin.ToString(CultureInfo.InvariantCulture)}, seed {options.Seed}");
+            $"{options.Schedule} schedule, {(options.InstanceWeight > 0 ? $"instance term x{options.InstanceWeight.ToString(CultureInfo.InvariantCulture)} ({options.InstanceAugment} views), " : "")}{(options.ProjectionDim > 0 ? $"loss on a {options.ProjectionDim}-value projection head, " : "")}{(task == "triplet" ? $"{(options.WarmupEpochs > 0 ? $"{options.WarmupEpochs} batch-all epochs then " : "")}{r.GetValue(s_mining)} mining, " : "")}margin {options.Margin.ToString(CultureInfo.InvariantCulture)}, seed {options.Seed}");
         int done = 0;
         run.Run(e =>
         {

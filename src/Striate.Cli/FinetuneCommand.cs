@@ -81,6 +81,8 @@ public static class FinetuneCommand
                 $"({string.Join(", ", run.TrainSet.ClassNames)}), {run.TrainSet.Count:N0} training images, {run.TrainableCount:N0} of {run.Model.ParameterCount():N0} parameters trainable");
             if (run.Report is { } rep)
                 log.WriteLine($"loaded {rep.Loaded.Count} tensors; skipped {string.Join(", ", rep.Skipped.Select(s => $"{s.Key} ({s.Reason})"))}; fresh: {string.Join(", ", rep.Fresh)}");
+            if (run.FrozenBatchNorms.Count > 0)
+                log.WriteLine($"frozen batch norm (running statistics kept, also in training): {run.FrozenBatchNorms.Count} layers ({string.Join(", ", run.FrozenBatchNorms)})");
             var records = run.Run(e =>
             {
                 stdout.WriteLine(asJson ? TrainingRun.ToJson(e)
@@ -93,6 +95,7 @@ public static class FinetuneCommand
                 {
                     test_accuracy = records[^1].TestAccuracy,
                     trainable_parameters = run.TrainableCount,
+                    frozen_batch_norms = run.FrozenBatchNorms,
                     skipped = run.Report?.Skipped.Select(s => new { key = s.Key, reason = s.Reason }),
                     saved = Path.GetFullPath(outPath),
                 }));

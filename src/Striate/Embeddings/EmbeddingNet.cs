@@ -11,17 +11,32 @@ namespace Striate.Embeddings;
 /// <c>numClasses = embeddingDim</c>: its last layer (fc, classifier.6, ...) becomes the embedding. For
 /// siamese use apply the same instance to both inputs: the layers hold no activations, so the weights are shared
 /// and their gradients sum over the two branches.
+/// <para>
+/// With a projection head (<see cref="ProjectionDim"/> &gt; 0, SimCLR's g: Linear, ReLU, Linear) the training
+/// loss is taken on <see cref="Project"/>, the (normalised) output of the head, while the embedding used for
+/// verification and identification is still <see cref="Forward"/>, the representation before the head. The
+/// loss need not shape that representation all the way, so it keeps more of what the training classes do not
+/// need (Chen et al. 2020 found the representation before the head transfers better).
+/// </para>
 /// </summary>
 public sealed class EmbeddingNet : Module
 {
-    /// <summary>Wraps <paramref name="backbone"/>, whose output [N, embeddingDim] is the embedding before normalisation.</summary>
-    public EmbeddingNet(Module backbone, int embeddingDim, bool normalize)
+    /// <summary>
+    /// Wraps <paramref name="backbone"/>, whose output [N, embeddingDim] is the embedding before normalisation;
+    /// <paramref name="projectionDim"/> &gt; 0 adds a training-only projection head of that width.
+    /// </summary>
+    public EmbeddingNet(Module backbone, int embeddingDim, bool normalize, int projectionDim = 0, Generator? generator = null)
     {
         ArgumentNullException.ThrowIfNull(backbone);
         if (embeddingDim < 1) throw new ArgumentException($"EmbeddingNet: embeddingDim must be >= 1, got {embeddingDim}.");
+        if (projectionDim < 0) throw new ArgumentException($"EmbeddingNet: projectionDim must be >= 0 (0: no projection head), got {projectionDim}.");
         Backbone = RegisterModule("backbone", backbone);
         EmbeddingDim = embeddingDim;
         Normalized = normalize;
+        ProjectionDim = projectionDim;
+        if (projectionDim > 0)
+            Projection = RegisterModule("projection", new Sequential(
+                new Linear(embeddingDim, projectionDim, generator: generator), new ReLU(), new Linear(projectionDim, projectionDim, generator: generator)));
     }
 
     /// <summary>A zoo architecture with its head resized to <paramref name="embeddingDim"/> outputs.</summary>
@@ -34,13 +49,36 @@ public sealed class EmbeddingNet : Module
     /// <summary>True when embeddings are scaled to unit L2 norm.</summary>
     public bool Normalized { get; }
 
+    /// <summary>Width of the training-only projection head; 0 when there is none.</summary>
+    public int ProjectionDim { get; }
+
+    /// <summary>The projection head (Linear, ReLU, Linear), or null.</summary>
+    public Module? Projection { get; }
+
+    /// <summary>
+    /// What the training loss sees: the projection head's output for the backbone's raw embedding (normalised
+    /// when <see cref="Normalized"/>), or <see cref="Forward"/> when there is no head.
+    /// </summary>
+    public Tensor Project(Tensor input)
+    {
+        if (Projection is null) return Forward(input);
+        var z = Projection.Call(Raw(input));
+        return Normalized ? F.Normalize(z) : z;
+    }
+
     /// <summary>Embeddings [N, EmbeddingDim] of images [N, C, H, W].</summary>
     public override Tensor Forward(Tensor input)
+    {
+        var e = Raw(input);
+        return Normalized ? F.Normalize(e) : e;
+    }
+
+    private Tensor Raw(Tensor input)
     {
         var e = Backbone.Call(input);
         if (e.Rank != 2 || e.Shape[1] != EmbeddingDim)
             throw new ArgumentException($"EmbeddingNet: the backbone gave {e.Shape}, expected [N, {EmbeddingDim}].");
-        return Normalized ? F.Normalize(e) : e;
+        return e;
     }
 
     /// <summary>Embeddings of images in evaluation mode without a graph, copied out of any scope.</summary>
@@ -64,5 +102,5 @@ public sealed class EmbeddingNet : Module
         }
     }
 
-    protected override string ExtraRepr() => $"embedding_dim={EmbeddingDim}{(Normalized ? ", normalize=True" : "")}";
+    protected override string ExtraRepr() => $"embedding_dim={EmbeddingDim}{(Normalized ? ", normalize=True" : "")}{(ProjectionDim > 0 ? $", projection_dim={ProjectionDim}" : "")}";
 }

@@ -10,6 +10,12 @@ public sealed record EmbeddingOptions
 
     public int EmbeddingDim { get; init; } = 64;
 
+    /// <summary>
+    /// Width of a training-only projection head (Linear, ReLU, Linear) that the loss is taken on; the embedding is
+    /// read before it. 0: no head, the loss is on the embedding itself.
+    /// </summary>
+    public int ProjectionDim { get; init; }
+
     /// <summary>Scale embeddings to unit length (FaceNet).</summary>
     public bool Normalize { get; init; } = true;
 
@@ -17,6 +23,27 @@ public sealed record EmbeddingOptions
     public string Task { get; init; } = "triplet";
 
     public TripletMining Mining { get; init; } = TripletMining.BatchHard;
+
+    /// <summary>
+    /// Epochs of batch-all mining before <see cref="Mining"/> takes over (batch-hard from a fresh network tends to
+    /// collapse every embedding to one point; a batch-all warm-up avoids it). 0: <see cref="Mining"/> throughout.
+    /// </summary>
+    public int WarmupEpochs { get; init; }
+
+    /// <summary>
+    /// Weight of the instance term (0: off). Each training image also gets a second view under
+    /// <see cref="InstanceAugment"/>, and a batch-all triplet loss treats every image as an identity of its own
+    /// (its two views are the positives, every other image a negative), added to the class loss with this weight.
+    /// It asks the embedding to keep telling individual images apart, not only the trained classes, which is
+    /// what images of classes never trained on need (the instance discrimination of self-supervised learning).
+    /// </summary>
+    public float InstanceWeight { get; init; }
+
+    /// <summary>alpha of the instance term's triplet loss; null: <see cref="Margin"/>.</summary>
+    public float? InstanceMargin { get; init; }
+
+    /// <summary>The augmentation that makes the instance term's second view: "standard" or "strong".</summary>
+    public string InstanceAugment { get; init; } = "strong";
 
     /// <summary>alpha of the triplet loss, or the contrastive loss's margin.</summary>
     public float Margin { get; init; } = 0.2f;

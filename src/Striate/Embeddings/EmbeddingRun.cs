@@ -22,6 +22,7 @@ public sealed class EmbeddingRun
     private readonly ImageDataset _validation;
     private readonly Data.Transforms.ImageTransform? _augment;
     private readonly LrSchedule _schedule;
+    private readonly Data.Transforms.ImageTransform? _instanceAugment;
 
     public EmbeddingRun(EmbeddingOptions options, ImageDataset trainRaw)
     {
@@ -31,6 +32,8 @@ public sealed class EmbeddingRun
         if (options.Epochs < 1) throw new ArgumentException($"epochs must be >= 1, got {options.Epochs}.");
         if (options.BatchSize < 4) throw new ArgumentException($"an embedding batch needs at least 4 images (pairs of classes), got {options.BatchSize}.");
         if (!(options.Lr > 0)) throw new ArgumentException($"learning rate must be > 0, got {options.Lr}.");
+        if (options.WarmupEpochs < 0) throw new ArgumentException($"warm-up epochs must be >= 0, got {options.WarmupEpochs}.");
+        if (options.ProjectionDim < 0) throw new ArgumentException($"the projection head's width must be >= 0 (0: none), got {options.ProjectionDim}.");
         if (!(options.Validation > 0 && options.Validation < 1)) throw new ArgumentException($"the validation fraction must be in (0, 1), got {options.Validation}.");
         var classes = options.Classes.Count > 0 ? options.Classes : Enumerable.Range(0, trainRaw.ClassCount).ToList();
         if (classes.Count < 2) throw new ArgumentException($"embedding training needs at least two classes (identities), got {classes.Count}.");
@@ -40,11 +43,19 @@ public sealed class EmbeddingRun
         (Mean, Std) = set.ChannelStatistics();
         (_train, _validation) = set.Normalize(Mean, Std).Split(options.Validation, new Generator(options.Seed).Fork(0xDA7A));
         Classes = classes;
-        Spec = new ModelSpec(options.Model, classes.Count, set.Channels, set.Height, set.Width, options.EmbeddingDim, options.Normalize);
+        Spec = new ModelSpec(options.Model, classes.Count, set.Channels, set.Height, set.Width, options.EmbeddingDim, options.Normalize, options.ProjectionDim);
         Model = (EmbeddingNet)ModelZoo.Create(Spec, new Generator(options.Seed));
         Optimizer = new Adam(Model.Parameters(), options.Lr, weightDecay: options.WeightDecay);
         _augment = Data.Transforms.Compose.Named(options.Augment, -Mean[0] / Std[0]);
         _schedule = LrSchedule.Parse(options.Schedule);
+        if (!(options.InstanceWeight >= 0)) throw new ArgumentException($"the instance term's weight must be >= 0, got {options.InstanceWeight}.");
+        if (options.InstanceMargin is float im && !(im > 0)) throw new ArgumentException($"the instance term's margin must be > 0, got {im}.");
+        if (options.InstanceWeight > 0)
+        {
+            if (options.Task != "triplet") throw new ArgumentException("the instance term goes with the triplet task.");
+            _instanceAugment = Data.Transforms.Compose.Named(options.InstanceAugment, -Mean[0] / Std[0])
+                ?? throw new ArgumentException("the instance term needs an augmentation for its second view: standard or strong.");
+        }
     }
 
     public ModelSpec Spec { get; }
@@ -74,8 +85,8 @@ public sealed class EmbeddingRun
             {
                 Optimizer.Lr = (float)(_options.Lr * _schedule.Factor((long)epoch * perEpoch + batches, (long)_options.Epochs * perEpoch, perEpoch));
                 using var scope = TensorScope.Begin();
-                var e = Model.Call(batch.Images);
-                var loss = Loss(e, batch.Labels);
+                var mining = epoch < _options.WarmupEpochs ? TripletMining.BatchAll : _options.Mining;
+                var loss = _instanceAugment is null ? Loss(Model.Project(batch.Images), batch.Labels, mining) : InstanceLoss(batch, epoch, mining);
                 Optimizer.ZeroGrad();
                 loss.Backward();
                 Optimizer.Step();
@@ -95,9 +106,9 @@ public sealed class EmbeddingRun
         return records;
     }
 
-    private Tensor Loss(Tensor e, int[] labels)
+    private Tensor Loss(Tensor e, int[] labels, TripletMining mining)
     {
-        if (_options.Task == "triplet") return F.TripletLoss(e, labels, _options.Margin, _options.Mining);
+        if (_options.Task == "triplet") return F.TripletLoss(e, labels, _options.Margin, mining);
         // Contrastive: every pair (i < j) of the batch.
         int n = labels.Length, m = n * (n - 1) / 2, k = 0;
         var left = new int[m];
@@ -111,6 +122,23 @@ public sealed class EmbeddingRun
                 same[k] = labels[i] == labels[j];
             }
         return F.ContrastiveLoss(F.IndexSelect(e, left), F.IndexSelect(e, right), same, _options.Margin);
+    }
+
+    // The class loss on the batch as given plus the weighted instance term over the batch and its second views.
+    private Tensor InstanceLoss(Batch batch, int epoch, TripletMining mining)
+    {
+        int n = batch.Count, size = _train.Channels * _train.Height * _train.Width;
+        var views = Tensor.Empty(batch.Images.Shape);
+        ulong seed = new Generator(_options.Seed).Fork(0x1A57).Seed;
+        for (int i = 0; i < n; i++)
+            _instanceAugment!.Apply(_train.Image(batch.Indices[i]), views.Data.Slice(i * size, size), _train.Channels, _train.Height, _train.Width,
+                Data.Transforms.ImageTransform.SampleSeed(seed, epoch, batch.Indices[i]));
+        var e = Model.Project(F.Concat([batch.Images, views], 0));
+        var identities = new int[2 * n];
+        for (int i = 0; i < n; i++) identities[i] = identities[n + i] = i;
+        var classLoss = Loss(F.IndexSelect(e, Enumerable.Range(0, n).ToArray()), batch.Labels, mining);
+        var instanceLoss = F.TripletLoss(e, identities, _options.InstanceMargin ?? _options.Margin, TripletMining.BatchAll);
+        return F.Add(classLoss, F.MulScalar(instanceLoss, _options.InstanceWeight));
     }
 
     private (double Auc, double Tau, double Accuracy) Validate(int epoch)
@@ -147,6 +175,8 @@ public sealed class EmbeddingRun
                 ["classes"] = string.Join(",", Classes),
                 ["augment"] = _options.Augment,
                 ["schedule"] = _schedule.ToString()!,
+                ["warmup_epochs"] = _options.WarmupEpochs.ToString(inv),
+                ["instance_weight"] = _options.InstanceWeight.ToString("R", inv),
             },
         }.Save(path);
     }

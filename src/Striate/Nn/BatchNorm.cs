@@ -36,6 +36,27 @@ public abstract class BatchNorm : Module
     /// <summary>A one-element buffer counting training batches (an integer in PyTorch's state dict).</summary>
     public Tensor? NumBatchesTracked { get; }
 
+    /// <summary>
+    /// When true, the layer normalises with its running statistics and leaves them unchanged even in training
+    /// mode, as in evaluation: a frozen layer. Use it when the layer's parameters are frozen for fine-tuning, so
+    /// the frozen features stay the ones the layer was trained with (Keras's behaviour for a non-trainable
+    /// BatchNormalization layer; PyTorch users get it by calling eval() on those layers). Gradients still flow
+    /// to the input. False by default; <see cref="Module.Train(bool)"/> does not change it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Set to true on a layer that tracks no running statistics.</exception>
+    public bool UseRunningStats
+    {
+        get => _useRunningStats;
+        set
+        {
+            if (value && RunningMean is null)
+                throw new InvalidOperationException($"{GetType().Name}{(Path is null ? "" : $" '{Path}'")} tracks no running statistics, so it cannot normalise with them.");
+            _useRunningStats = value;
+        }
+    }
+
+    private bool _useRunningStats;
+
     /// <summary>The input ranks this layer accepts.</summary>
     protected abstract bool AcceptsRank(int rank);
 
@@ -48,10 +69,10 @@ public abstract class BatchNorm : Module
             throw new ArgumentException($"{who} expects {ExpectedInput}, got {input.Shape}.");
         if (input.Shape[1] != NumFeatures)
             throw new ArgumentException($"{who} expects {NumFeatures} channels, got {input.Shape[1]} (input {input.Shape}).");
-        bool useBatch = IsTraining || RunningMean is null;
+        bool useBatch = (IsTraining && !_useRunningStats) || RunningMean is null;
         long tracked = NumBatchesTracked is null ? 0 : (long)NumBatchesTracked.Data[0];
         var y = F.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, useBatch, Momentum, Eps, tracked, Path ?? "");
-        if (IsTraining && NumBatchesTracked is not null) NumBatchesTracked.Data[0] += 1;
+        if (useBatch && IsTraining && NumBatchesTracked is not null) NumBatchesTracked.Data[0] += 1;
         return y;
     }
 

@@ -37,7 +37,11 @@ public sealed class FineTuneRun
             throw new ArgumentException($"the checkpoint's model takes {source.Spec.InChannels}x{source.Spec.InputHeight}x{source.Spec.InputWidth} images, the data has {Spec.InChannels}x{Spec.InputHeight}x{Spec.InputWidth}.");
         Model = ModelZoo.Create(Spec, new Generator(options.Seed));
         if (source is not null) Report = FineTuning.LoadPretrained(Model, source.Model.StateDict(), ModelHeads.Of(arch));
-        if (options.TrainLayers.Count > 0) FineTuning.TrainOnly(Model, [.. options.TrainLayers]);
+        if (options.TrainLayers.Count > 0)
+        {
+            FineTuning.TrainOnly(Model, [.. options.TrainLayers]);
+            FrozenBatchNorms = FineTuning.FreezeBatchNormStatistics(Model);
+        }
         (Mean, Std) = source is not null && source.Mean.Length == train.Channels ? (source.Mean, source.Std) : train.ChannelStatistics();
         TrainSet = train.Normalize(Mean, Std);
         TestSet = test.Normalize(Mean, Std);
@@ -63,6 +67,12 @@ public sealed class FineTuneRun
 
     /// <summary>What was loaded from the source checkpoint and what was skipped; null when training from scratch.</summary>
     public TransferReport? Report { get; }
+
+    /// <summary>
+    /// The batch-norm layers whose parameters are all frozen, which normalise with their (pre-trained) running
+    /// statistics during training too; empty when nothing is frozen.
+    /// </summary>
+    public IReadOnlyList<string> FrozenBatchNorms { get; } = [];
 
     /// <summary>Trainable parameters (elements), after freezing.</summary>
     public long TrainableCount => FineTuning.Trainable(Model).Sum(p => (long)p.Parameter.Numel);

@@ -46,6 +46,28 @@ public static class FineTuning
         return Unfreeze(model, patterns);
     }
 
+    /// <summary>
+    /// Sets <see cref="BatchNorm.UseRunningStats"/> on every batch-norm layer whose parameters are all frozen
+    /// (and that tracks running statistics), so a frozen backbone computes the same features in training mode as
+    /// in evaluation and its running statistics stay the pre-trained ones. Layers with a trainable parameter, and
+    /// non-affine layers (which have no parameter to tell), are left as they are. Call it after freezing.
+    /// Returns the module paths of the layers set.
+    /// </summary>
+    public static IReadOnlyList<string> FreezeBatchNormStatistics(Module model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var set = new List<string>();
+        foreach (var (name, m) in model.NamedModules())
+        {
+            if (m is not BatchNorm bn || bn.RunningMean is null) continue;
+            var ps = bn.Parameters().ToList();
+            if (ps.Count == 0 || ps.Any(p => p.RequiresGrad)) continue;
+            bn.UseRunningStats = true;
+            set.Add(name);
+        }
+        return set;
+    }
+
     /// <summary>The trainable (unfrozen) parameters with their keys.</summary>
     public static IReadOnlyList<(string Name, Tensor Parameter)> Trainable(Module model) =>
         model.NamedParameters().Where(p => p.Parameter.RequiresGrad).ToList();
