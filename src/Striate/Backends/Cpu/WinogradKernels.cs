@@ -78,12 +78,15 @@ public static unsafe partial class WinogradKernels
             {
                 nint ax = (nint)px, au = (nint)pu, ab = (nint)pb, ar = (nint)pr, ay = (nint)py;
                 bool hasBias = !bias.IsEmpty, hasResidual = !residual.IsEmpty;
+                // Work items: blocks of images, each in bands of tile rows; several items go to the threads whole
+                // (single-threaded GEMMs), a single one shares its GEMMs and transforms between them.
                 int blocks = (g.Batch + tiles.ImagesPerBlock - 1) / tiles.ImagesPerBlock;
-                bool spread = blocks > 1 && Parallelism.Threads > 1;
-                int parts = spread ? Math.Min(Parallelism.Threads, blocks) : 1;
+                int bands = (tiles.TilesH + tiles.BandRows - 1) / tiles.BandRows, items = blocks * bands;
+                bool spread = items > 1 && Parallelism.Threads > 1;
+                int parts = spread ? Math.Min(Parallelism.Threads, items) : 1;
                 Parallel.For(0, parts, Parallelism.Options(parts), part =>
                 {
-                    int first = (int)((long)part * blocks / parts), end = (int)((long)(part + 1) * blocks / parts);
+                    int first = (int)((long)part * items / parts), end = (int)((long)(part + 1) * items / parts);
                     int gemmThreads = spread ? 1 : Parallelism.Threads;
                     float[] v = ArrayPool<float>.Shared.Rent(tiles.VLength(geo.InChannels));
                     float[] m = ArrayPool<float>.Shared.Rent(tiles.VLength(geo.OutChannels));
@@ -91,9 +94,9 @@ public static unsafe partial class WinogradKernels
                     try
                     {
                         fixed (float* pv = v, pm = m, pp = plane)
-                            for (int blk = first; blk < end; blk++)
-                            for (int ty0 = 0; ty0 < tiles.TilesH; ty0 += tiles.BandRows)
+                            for (int item = first; item < end; item++)
                             {
+                                int blk = item / bands, ty0 = item % bands * tiles.BandRows;
                                 int n0 = blk * tiles.ImagesPerBlock, count = Math.Min(tiles.ImagesPerBlock, geo.Batch - n0);
                                 int ty1 = Math.Min(tiles.TilesH, ty0 + tiles.BandRows), band = (ty1 - ty0) * tiles.TilesW;
                                 int t = count * band;
