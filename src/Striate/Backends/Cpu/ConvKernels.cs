@@ -180,15 +180,22 @@ public static unsafe class ConvKernels
             DepthwiseKernels.BackwardData(g, dy, w, dx);
             return;
         }
-        if (UseWinograd && TransposedGeometry(g) is { } back && WinogradKernels.Applies(back))
+        // For stride 1, the input gradient is the convolution of dy with the weights turned 180 degrees and their
+        // channel axes swapped, padded by 2 - pad on the top and left. Winograd runs it that way; so does im2col when
+        // the padding keeps the map's size (no more multiply-adds than the transposed GEMM), because one GEMM into
+        // dx beats a GEMM into a nine times larger column matrix followed by the scatter-add of col2im.
+        bool winograd = false;
+        if (TransposedGeometry(g) is { } back &&
+            ((winograd = UseWinograd && WinogradKernels.Applies(back)) || SamePadded(g)))
         {
-            // For stride 1, the input gradient is the convolution of dy with the weights turned 180 degrees and
-            // their channel axes swapped, padded by 2 - pad on the top and left.
             float[] flipped = ArrayPool<float>.Shared.Rent(WeightLength(g));
             try
             {
                 FlipWeights(g, w, flipped);
-                WinogradKernels.Forward(back, dy, flipped.AsSpan(0, WeightLength(g)), default, default, false, dx);
+                if (winograd)
+                    WinogradKernels.Forward(back, dy, flipped.AsSpan(0, WeightLength(g)), default, default, false, dx);
+                else
+                    Forward(back, dy, flipped.AsSpan(0, WeightLength(g)), default, default, false, dx, allowDirect: false);
             }
             finally
             {
@@ -348,17 +355,29 @@ public static unsafe class ConvKernels
         return back.OutHeight == g.InHeight && back.OutWidth == g.InWidth ? back : null;
     }
 
-    // w: [OC, C, 3, 3] -> flipped: [C, OC, 3, 3] with flipped[c, oc, i, j] = w[oc, c, 2 - i, 2 - j].
+    // True when the output map is as large as the input (3x3 with one pixel of padding on each side).
+    private static bool SamePadded(in Conv2dGeometry g) => g.OutHeight == g.InHeight && g.OutWidth == g.InWidth;
+
+    // w: [OC, C, 3, 3] -> flipped: [C, OC, 3, 3] with flipped[c, oc, i, j] = w[oc, c, 2 - i, 2 - j]. Written in order
+    // (one output channel's taps after another), unrolled: for deep layers this pass is a tenth of the GEMM.
     private static void FlipWeights(in Conv2dGeometry g, ReadOnlySpan<float> w, Span<float> flipped)
     {
         int oc = g.OutChannels, c = g.InChannels;
-        for (int o = 0; o < oc; o++)
+        if (w.Length < oc * c * 9 || flipped.Length < oc * c * 9)
+            throw new ArgumentException($"FlipWeights: {oc * c * 9} weights needed, got {w.Length} and {flipped.Length}.");
+        fixed (float* pw = w, pf = flipped)
+        {
             for (int ch = 0; ch < c; ch++)
             {
-                var src = w.Slice((o * c + ch) * 9, 9);
-                var dst = flipped.Slice((ch * oc + o) * 9, 9);
-                for (int t = 0; t < 9; t++) dst[t] = src[8 - t];
+                float* d = pf + (nint)ch * oc * 9;
+                float* s = pw + (nint)ch * 9;
+                for (int o = 0; o < oc; o++, d += 9, s += (nint)c * 9)
+                {
+                    d[0] = s[8]; d[1] = s[7]; d[2] = s[6]; d[3] = s[5]; d[4] = s[4];
+                    d[5] = s[3]; d[6] = s[2]; d[7] = s[1]; d[8] = s[0];
+                }
             }
+        }
     }
 
     /// <summary>Runs <paramref name="body"/>(firstBlock, endBlock, gemmThreads) over the blocks, split as the remarks say.</summary>
