@@ -355,8 +355,10 @@ public static unsafe class ConvKernels
         return back.OutHeight == g.InHeight && back.OutWidth == g.InWidth ? back : null;
     }
 
-    // True when the output map is as large as the input (3x3 with one pixel of padding on each side).
-    private static bool SamePadded(in Conv2dGeometry g) => g.OutHeight == g.InHeight && g.OutWidth == g.InWidth;
+    // True when the output map is as large as the input (3x3 with one pixel of padding on each side) and there are
+    // enough input channels to fill the GEMM's rows (a 3-channel stem stays on col2im: 27 rows instead of 3).
+    private static bool SamePadded(in Conv2dGeometry g) =>
+        g.OutHeight == g.InHeight && g.OutWidth == g.InWidth && g.InChannels >= 16;
 
     // w: [OC, C, 3, 3] -> flipped: [C, OC, 3, 3] with flipped[c, oc, i, j] = w[oc, c, 2 - i, 2 - j]. Written in order
     // (one output channel's taps after another), unrolled: for deep layers this pass is a tenth of the GEMM.
