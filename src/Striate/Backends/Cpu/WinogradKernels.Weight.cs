@@ -33,28 +33,33 @@ public static unsafe partial class WinogradKernels
         {
             fixed (float* px = x, pdy = dy, pv = v, pu = u, pm = m, po = own)
             {
-                nint ax = (nint)px, ady = (nint)pdy, av = (nint)pv, au = (nint)pu;
+                nint ax = (nint)px, ady = (nint)pdy, av = (nint)pv, au = (nint)pu, am = (nint)pm;
                 for (int n0 = 0; n0 < g.Batch; n0 += images)
                 {
                     int count = Math.Min(images, g.Batch - n0);
                     long t = (long)count * tl.PerImage, ld = RowStride(t);
-                    ForPlanes(count * c, threads, tl.PlaneLength, po, (idx, scratch) =>
+                    // Both transforms in one pass over the threads: the input planes, then the gradient planes.
+                    int inputPlanes = count * c;
+                    ForPlanes(count * (c + oc), threads, Math.Max(tl.PlaneLength, gradLength), po, (idx, scratch) =>
                     {
-                        int i = idx / geo.InChannels, ch = idx % geo.InChannels;
-                        TransformInput(geo, tl, (float*)ax + ((long)(n0 + i) * geo.InChannels + ch) * geo.InHeight * geo.InWidth,
-                            scratch, (float*)av + ch * ld + (long)i * tl.PerImage, geo.InChannels * ld, 0, tl.TilesH);
+                        if (idx < inputPlanes)
+                        {
+                            int i = idx / geo.InChannels, ch = idx % geo.InChannels;
+                            TransformInput(geo, tl, (float*)ax + ((long)(n0 + i) * geo.InChannels + ch) * geo.InHeight * geo.InWidth,
+                                scratch, (float*)av + ch * ld + (long)i * tl.PerImage, geo.InChannels * ld, 0, tl.TilesH);
+                            return;
+                        }
+                        int j = (idx - inputPlanes) / geo.OutChannels, o = (idx - inputPlanes) % geo.OutChannels;
+                        TransformGradient(geo, tl, gradHalf, (float*)ady + ((long)(n0 + j) * geo.OutChannels + o) * geo.OutHeight * geo.OutWidth,
+                            scratch, (float*)au + o * ld + (long)j * tl.PerImage, geo.OutChannels * ld);
                     });
-                    ForPlanes(count * oc, threads, gradLength, po, (idx, scratch) =>
-                    {
-                        int i = idx / geo.OutChannels, o = idx % geo.OutChannels;
-                        TransformGradient(geo, tl, gradHalf, (float*)ady + ((long)(n0 + i) * geo.OutChannels + o) * geo.OutHeight * geo.OutWidth,
-                            scratch, (float*)au + o * ld + (long)i * tl.PerImage, geo.OutChannels * ld);
-                    });
-                    for (int xi = 0; xi < 16; xi++)
-                        Gemm.Sgemm(Gemm.DefaultKernel, threads, false, true, oc, c, (int)t, 1f,
-                            new ReadOnlySpan<float>(pu + xi * oc * ld, (int)(oc * ld)), (int)ld,
-                            new ReadOnlySpan<float>(pv + xi * c * ld, (int)(c * ld)), (int)ld, n0 == 0 ? 0f : 1f,
-                            new Span<float>(pm + (long)xi * oc * c, oc * c), c);
+                    // The 16 GEMMs go to the threads whole (each single-threaded): one fork per block instead of one
+                    // per GEMM, and each product is still computed by the same tile code, so the bits do not change.
+                    ForPlanes(16, threads, 0, null, (xi, _) =>
+                        Gemm.Sgemm(Gemm.DefaultKernel, 1, false, true, oc, c, (int)t, 1f,
+                            new ReadOnlySpan<float>((float*)au + xi * oc * ld, (int)(oc * ld)), (int)ld,
+                            new ReadOnlySpan<float>((float*)av + xi * c * ld, (int)(c * ld)), (int)ld, n0 == 0 ? 0f : 1f,
+                            new Span<float>((float*)am + (long)xi * oc * c, oc * c), c));
                 }
                 fixed (float* pw = dw)
                     TransformWeightGradient(oc, c, pm, pw);

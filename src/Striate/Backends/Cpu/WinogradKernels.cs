@@ -107,11 +107,13 @@ public static unsafe partial class WinogradKernels
                                     TransformInput(geo, tiles, (float*)ax + ((long)(n0 + i) * geo.InChannels + c) * geo.InHeight * geo.InWidth,
                                         scratch, (float*)av + (long)c * t + (long)i * band, (long)geo.InChannels * t, ty0, ty1);
                                 });
-                                for (int xi = 0; xi < 16; xi++)
-                                    Gemm.Sgemm(Gemm.DefaultKernel, gemmThreads, false, false, geo.OutChannels, t, geo.InChannels, 1f,
+                                // A shared item gives the threads whole GEMMs (one fork, not one per GEMM); each
+                                // product is computed by the same tile code either way, so the bits do not change.
+                                ForPlanes(16, gemmThreads, 0, null, (xi, _) =>
+                                    Gemm.Sgemm(Gemm.DefaultKernel, 1, false, false, geo.OutChannels, t, geo.InChannels, 1f,
                                         new ReadOnlySpan<float>((float*)au + (long)xi * geo.OutChannels * geo.InChannels, geo.OutChannels * geo.InChannels), geo.InChannels,
-                                        new ReadOnlySpan<float>(pv + (long)xi * geo.InChannels * t, geo.InChannels * t), t, 0f,
-                                        new Span<float>(pm + (long)xi * geo.OutChannels * t, geo.OutChannels * t), t);
+                                        new ReadOnlySpan<float>((float*)av + (long)xi * geo.InChannels * t, geo.InChannels * t), t, 0f,
+                                        new Span<float>((float*)am + (long)xi * geo.OutChannels * t, geo.OutChannels * t), t));
                                 long outPlane = (long)geo.OutHeight * geo.OutWidth;
                                 ForPlanes(count * geo.OutChannels, gemmThreads, 0, null, (idx, _) =>
                                 {
