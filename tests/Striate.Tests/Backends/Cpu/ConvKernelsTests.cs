@@ -29,7 +29,9 @@ public class ConvKernelsTests
         new[] { 8, 32, 8, 8, 32, 3, 1, 1, 1, 1 },   // Winograd forward and input gradient, 16 tiles per image
         new[] { 5, 40, 11, 13, 36, 3, 1, 0, 1, 1 }, // Winograd, unpadded, odd output sizes (partial tiles)
         new[] { 8, 32, 6, 6, 48, 3, 1, 2, 1, 1 },   // Winograd, padding 2 (the input gradient is then unpadded)
-        new[] { 9, 32, 4, 4, 32, 3, 1, 1, 1, 1 },   // 4x4 maps: im2col, not Winograd
+        new[] { 9, 32, 4, 4, 32, 3, 1, 1, 1, 1 },   // 4x4 maps: im2col, not Winograd (36 tiles)
+        new[] { 40, 32, 4, 4, 40, 3, 1, 1, 1, 1 },  // 4x4 maps, 40 images: Winograd with the gather transforms (160 tiles, a partial vector)
+        new[] { 21, 36, 7, 7, 32, 3, 1, 1, 1, 1 },  // 7x7 maps: partial tiles through the gather tables, 36 input channels (a partial vector of kernels)
         new[] { 1, 8, 40, 40, 8, 3, 1, 1, 1, 1 },   // one large image: threads share im2col and col2im by channel
         new[] { 1, 16, 61, 59, 8, 3, 2, 1, 1, 1 },  // the same with stride 2 and ragged channel parts
         new[] { 1, 64, 25, 23, 32, 3, 1, 1, 1, 1 }, // Winograd, one image, tile rows longer than a vector
@@ -109,7 +111,7 @@ public class ConvKernelsTests
     [Fact]
     public void WinogradStaysWithin1e4OfTheDirectMethodOnResNetLayersInAllThreePasses()
     {
-        foreach (var s in new[] { new[] { 4, 64, 16, 16, 64, 3, 1, 1, 1, 1 }, new[] { 8, 128, 8, 8, 128, 3, 1, 1, 1, 1 }, new[] { 8, 256, 8, 8, 256, 3, 1, 1, 1, 1 } })
+        foreach (var s in new[] { new[] { 4, 64, 16, 16, 64, 3, 1, 1, 1, 1 }, new[] { 8, 128, 8, 8, 128, 3, 1, 1, 1, 1 }, new[] { 8, 256, 8, 8, 256, 3, 1, 1, 1, 1 }, new[] { 32, 512, 4, 4, 512, 3, 1, 1, 1, 1 } })
         {
             var g = Geometry(s);
             Assert.True(WinogradKernels.Applies(g));
@@ -184,6 +186,8 @@ public class ConvKernelsTests
         Assert.True(WinogradKernels.Applies(Geometry([16, 64, 32, 32, 64, 3, 1, 1, 1, 1])));
         Assert.True(WinogradKernels.Applies(Geometry([16, 256, 8, 8, 256, 3, 1, 1, 1, 1])));
         Assert.False(WinogradKernels.Applies(Geometry([16, 512, 4, 4, 512, 3, 1, 1, 1, 1])));
+        Assert.True(WinogradKernels.Applies(Geometry([64, 512, 4, 4, 512, 3, 1, 1, 1, 1])));
+        Assert.True(WinogradKernels.Applies(Geometry([16, 512, 7, 7, 512, 3, 1, 1, 1, 1])));
         Assert.False(WinogradKernels.Applies(Geometry([1, 256, 14, 14, 256, 3, 1, 1, 1, 1])));
         Assert.True(WinogradKernels.Applies(Geometry([4, 256, 14, 14, 256, 3, 1, 1, 1, 1])));
         Assert.False(WinogradKernels.Applies(Geometry([16, 3, 32, 32, 64, 3, 1, 1, 1, 1])));
