@@ -21,24 +21,22 @@ public static unsafe partial class WinogradKernels
     private static bool Gathers(in Tiling tl) => Avx2.IsSupported && tl.TilesW < GatherTilesW && tl.BandRows >= tl.TilesH;
 
     /// <summary>
-    /// Offsets for the gather transforms of a block of whole images: for each of the
-    /// points of a tile (16 of the 4x4 input patch, or 4 of the 2x2 output tile) and
-    /// each tile t, where that point lies relative to the block's first image in one channel plane, or -1 where it
-    /// falls in the padding or past the map. Rows are padded to a multiple of 8 tiles with -1.
+    /// Offsets of the 2x2 output tiles (of the output, or of the output gradient) of a block of whole images: for each
+    /// of a tile's 4 points and each tile t, where that point lies relative to the block's first image in one channel
+    /// plane, or -1 past the map's edge. Rows are padded to a multiple of 8 tiles with -1.
     /// </summary>
     private readonly struct GatherTable
     {
-        public GatherTable(in Tiling tl, int count, int positions, int height, int width, int padTop, int padLeft, long imageStride)
+        public GatherTable(in Tiling tl, int count, int height, int width, long imageStride)
         {
             Tiles = count * tl.PerImage;
             Stride = (Tiles + 7) / 8 * 8;
             if ((count - 1) * imageStride + (long)height * width > int.MaxValue)
                 throw new ArgumentException($"WinogradKernels: a block of {count} images of {imageStride} floats is too large for 32-bit gather offsets.");
-            Offsets = ArrayPool<int>.Shared.Rent(positions * Stride);
-            int side = positions == 16 ? 4 : 2;
-            for (int p = 0; p < positions; p++)
+            Offsets = ArrayPool<int>.Shared.Rent(4 * Stride);
+            for (int p = 0; p < 4; p++)
             {
-                int pr = p / side, pc = p % side;
+                int pr = p / 2, pc = p % 2;
                 int[] row = Offsets;
                 int at = p * Stride;
                 for (int t = 0; t < Stride; t++)
@@ -47,7 +45,7 @@ public static unsafe partial class WinogradKernels
                     if (t < Tiles)
                     {
                         int i = t / tl.PerImage, tile = t % tl.PerImage;
-                        int r = 2 * (tile / tl.TilesW) + pr - padTop, c = 2 * (tile % tl.TilesW) + pc - padLeft;
+                        int r = 2 * (tile / tl.TilesW) + pr, c = 2 * (tile % tl.TilesW) + pc;
                         if (r >= 0 && r < height && c >= 0 && c < width)
                             value = (int)(i * imageStride + (long)r * width + c);
                     }
@@ -56,7 +54,7 @@ public static unsafe partial class WinogradKernels
             }
         }
 
-        /// <summary>[positions][Stride] offsets, -1 for zero.</summary>
+        /// <summary>[4][Stride] offsets, -1 past the map.</summary>
         public int[] Offsets { get; }
 
         /// <summary>Tiles in the block.</summary>
@@ -73,15 +71,17 @@ public static unsafe partial class WinogradKernels
     private static void ForwardGather(Conv2dGeometry g, Tiling tl, int n0, int count, int threads,
         nint ax, nint au, nint av, nint am, nint ab, nint ar, nint ay, bool relu)
     {
-        var input = new GatherTable(tl, count, 16, g.InHeight, g.InWidth, g.PadTop, g.PadLeft, (long)g.InChannels * g.InHeight * g.InWidth);
-        var output = new GatherTable(tl, count, 4, g.OutHeight, g.OutWidth, 0, 0, (long)g.OutChannels * g.OutHeight * g.OutWidth);
+        var input = new InputPatches(g, tl, count);
+        var output = new GatherTable(tl, count, g.OutHeight, g.OutWidth, (long)g.OutChannels * g.OutHeight * g.OutWidth);
+        float[] own = ArrayPool<float>.Shared.Rent(input.ScratchLength);
         try
         {
             int t = input.Tiles;
-            long inPlane = (long)g.InHeight * g.InWidth, outPlane = (long)g.OutHeight * g.OutWidth;
-            ForPlanes(g.InChannels, threads, 0, null, (c, _) =>
-                TransformInputGather((float*)ax + ((long)n0 * g.InChannels + c) * inPlane, input,
-                    (float*)av + (long)c * t, (long)g.InChannels * t));
+            long inPlane = (long)g.InHeight * g.InWidth, outPlane = (long)g.OutHeight * g.OutWidth, imageStride = g.InChannels * inPlane;
+            fixed (float* po = own)
+                ForPlanes(g.InChannels, threads, input.ScratchLength, po, (c, scratch) =>
+                    TransformInputPatches(g, input, (float*)ax + ((long)n0 * g.InChannels + c) * inPlane, imageStride, scratch,
+                        (float*)av + (long)c * t, (long)g.InChannels * t));
             ForPlanes(16, threads, 0, null, (xi, _) =>
                 Gemm.Sgemm(Gemm.DefaultKernel, 1, false, false, g.OutChannels, t, g.InChannels, 1f,
                     new ReadOnlySpan<float>((float*)au + (long)xi * g.OutChannels * g.InChannels, g.OutChannels * g.InChannels), g.InChannels,
@@ -98,37 +98,102 @@ public static unsafe partial class WinogradKernels
         {
             input.Return();
             output.Return();
+            ArrayPool<float>.Shared.Return(own);
         }
     }
 
-    // x: one channel plane of the block's first image (other images at the table's offsets) -> v[xi * vStride + t] for
-    // t in [0, Tiles), B^T d B with the same additions, in the same order, as TransformInput.
-    private static void TransformInputGather(float* x, in GatherTable table, float* v, long vStride)
+    /// <summary>
+    /// The input side of the gather transforms for a block of whole images: each channel's planes are copied into a
+    /// zero-bordered scratch of <see cref="Rows"/> x <see cref="Columns"/> per image, so every tile's 4x4 patch is four
+    /// rows of four floats there; <see cref="Bases"/> holds each tile's patch corner (0 past the last tile).
+    /// </summary>
+    private readonly struct InputPatches
     {
-        fixed (int* offsets = table.Offsets)
+        public InputPatches(in Conv2dGeometry g, in Tiling tl, int count)
         {
-            int stride = table.Stride;
-            var d = stackalloc Vector256<float>[16];
-            for (int t = 0; t < table.Tiles; t += 8)
+            Count = count;
+            Tiles = count * tl.PerImage;
+            Stride = (Tiles + 7) / 8 * 8;
+            Rows = 2 * tl.TilesH + 2;
+            Columns = 2 * tl.TilesW + 2;
+            Bases = ArrayPool<int>.Shared.Rent(Stride);
+            for (int t = 0; t < Stride; t++)
             {
-                for (int p = 0; p < 16; p++)
-                    d[p] = Gather(x, offsets + p * stride + t);
+                int i = t / tl.PerImage, tile = t % tl.PerImage;
+                Bases[t] = t < Tiles ? i * Rows * Columns + 2 * (tile / tl.TilesW) * Columns + 2 * (tile % tl.TilesW) : 0;
+            }
+        }
+
+        public int Count { get; }
+
+        public int Tiles { get; }
+
+        public int Stride { get; }
+
+        public int Rows { get; }
+
+        public int Columns { get; }
+
+        public int[] Bases { get; }
+
+        /// <summary>Floats of one channel's padded planes.</summary>
+        public int ScratchLength => Count * Rows * Columns;
+
+        public void Return() => ArrayPool<int>.Shared.Return(Bases);
+    }
+
+    // x: one channel plane of the block's first image (the others imageStride apart) -> v[xi * vStride + t] for t in
+    // [0, Tiles), B^T d B with the same additions, in the same order, as TransformInput. scratch: ScratchLength floats.
+    private static void TransformInputPatches(in Conv2dGeometry g, in InputPatches p, float* x, long imageStride, float* scratch, float* v, long vStride)
+    {
+        int rows = p.Rows, cols = p.Columns, plane = rows * cols;
+        new Span<float>(scratch, p.ScratchLength).Clear();
+        int r0 = Math.Max(0, -g.PadTop), r1 = Math.Min(g.InHeight, rows - g.PadTop);
+        int c0 = Math.Max(0, -g.PadLeft), c1 = Math.Min(g.InWidth, cols - g.PadLeft);
+        for (int i = 0; i < p.Count; i++)
+            for (int r = r0; r < r1; r++)
+                new ReadOnlySpan<float>(x + i * imageStride + (long)r * g.InWidth + c0, c1 - c0)
+                    .CopyTo(new Span<float>(scratch + i * plane + (r + g.PadTop) * cols + c0 + g.PadLeft, c1 - c0));
+        fixed (int* bases = p.Bases)
+        {
+            var d = stackalloc Vector256<float>[16];
+            for (int t = 0; t < p.Tiles; t += 8)
+            {
+                int* b = bases + t;
+                for (int pr = 0; pr < 4; pr++)
+                {
+                    // Row pr of eight patches, two per 256-bit register, then a 4x4 transpose in each half:
+                    // d[pr, pc] holds column pc of the row for the eight tiles.
+                    float* row = scratch + pr * cols;
+                    var y0 = Vector256.Create(Vector128.Load(row + b[0]), Vector128.Load(row + b[4]));
+                    var y1 = Vector256.Create(Vector128.Load(row + b[1]), Vector128.Load(row + b[5]));
+                    var y2 = Vector256.Create(Vector128.Load(row + b[2]), Vector128.Load(row + b[6]));
+                    var y3 = Vector256.Create(Vector128.Load(row + b[3]), Vector128.Load(row + b[7]));
+                    var t0 = Avx.UnpackLow(y0, y1);
+                    var t1 = Avx.UnpackHigh(y0, y1);
+                    var t2 = Avx.UnpackLow(y2, y3);
+                    var t3 = Avx.UnpackHigh(y2, y3);
+                    d[4 * pr] = Avx.Shuffle(t0, t2, 0x44);
+                    d[4 * pr + 1] = Avx.Shuffle(t0, t2, 0xEE);
+                    d[4 * pr + 2] = Avx.Shuffle(t1, t3, 0x44);
+                    d[4 * pr + 3] = Avx.Shuffle(t1, t3, 0xEE);
+                }
                 for (int j = 0; j < 4; j++)
                 {
-                    var (a, b, c, e) = (d[j], d[4 + j], d[8 + j], d[12 + j]);
+                    var (a, bb, c, e) = (d[j], d[4 + j], d[8 + j], d[12 + j]);
                     d[j] = a - c;
-                    d[4 + j] = b + c;
-                    d[8 + j] = c - b;
-                    d[12 + j] = b - e;
+                    d[4 + j] = bb + c;
+                    d[8 + j] = c - bb;
+                    d[12 + j] = bb - e;
                 }
-                var mask = TailMask(table.Tiles - t);
+                var mask = TailMask(p.Tiles - t);
                 for (int i = 0; i < 4; i++)
                 {
-                    var (a, b, c, e) = (d[4 * i], d[4 * i + 1], d[4 * i + 2], d[4 * i + 3]);
+                    var (a, bb, c, e) = (d[4 * i], d[4 * i + 1], d[4 * i + 2], d[4 * i + 3]);
                     StoreMasked(v + (4 * i) * vStride + t, a - c, mask);
-                    StoreMasked(v + (4 * i + 1) * vStride + t, b + c, mask);
-                    StoreMasked(v + (4 * i + 2) * vStride + t, c - b, mask);
-                    StoreMasked(v + (4 * i + 3) * vStride + t, b - e, mask);
+                    StoreMasked(v + (4 * i + 1) * vStride + t, bb + c, mask);
+                    StoreMasked(v + (4 * i + 2) * vStride + t, c - bb, mask);
+                    StoreMasked(v + (4 * i + 3) * vStride + t, bb - e, mask);
                 }
             }
         }
@@ -225,7 +290,14 @@ public static unsafe partial class WinogradKernels
     private static Vector256<float> TailMask(int valid) =>
         Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(valid)).AsSingle();
 
+    // Masked stores only for a partial last vector: AVX2's masked store is several times slower than a plain one on
+    // some processors (AMD's among them), and every tile but the last eight takes the plain store.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreMasked(float* destination, Vector256<float> value, Vector256<float> mask) =>
-        Avx.MaskStore(destination, mask, value);
+    private static void StoreMasked(float* destination, Vector256<float> value, Vector256<float> mask)
+    {
+        if (mask.AsInt32()[7] != 0)
+            value.Store(destination);
+        else
+            Avx.MaskStore(destination, mask, value);
+    }
 }

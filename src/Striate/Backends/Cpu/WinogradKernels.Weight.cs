@@ -38,21 +38,28 @@ public static unsafe partial class WinogradKernels
                 {
                     int count = Math.Min(images, g.Batch - n0);
                     long t = (long)count * tl.PerImage, ld = RowStride(t);
-                    // Both transforms in one pass over the threads: the input planes, then the gradient planes.
-                    int inputPlanes = count * c;
-                    ForPlanes(count * (c + oc), threads, Math.Max(tl.PlaneLength, gradLength), po, (idx, scratch) =>
+                    if (Gathers(tl))
                     {
-                        if (idx < inputPlanes)
+                        TransformBothGather(geo, tl, n0, count, ld, threads, ax, ady, av, au);
+                    }
+                    else
+                    {
+                        // Both transforms in one pass over the threads: the input planes, then the gradient planes.
+                        int inputPlanes = count * c;
+                        ForPlanes(count * (c + oc), threads, Math.Max(tl.PlaneLength, gradLength), po, (idx, scratch) =>
                         {
-                            int i = idx / geo.InChannels, ch = idx % geo.InChannels;
-                            TransformInput(geo, tl, (float*)ax + ((long)(n0 + i) * geo.InChannels + ch) * geo.InHeight * geo.InWidth,
-                                scratch, (float*)av + ch * ld + (long)i * tl.PerImage, geo.InChannels * ld, 0, tl.TilesH);
-                            return;
-                        }
-                        int j = (idx - inputPlanes) / geo.OutChannels, o = (idx - inputPlanes) % geo.OutChannels;
-                        TransformGradient(geo, tl, gradHalf, (float*)ady + ((long)(n0 + j) * geo.OutChannels + o) * geo.OutHeight * geo.OutWidth,
-                            scratch, (float*)au + o * ld + (long)j * tl.PerImage, geo.OutChannels * ld);
-                    });
+                            if (idx < inputPlanes)
+                            {
+                                int i = idx / geo.InChannels, ch = idx % geo.InChannels;
+                                TransformInput(geo, tl, (float*)ax + ((long)(n0 + i) * geo.InChannels + ch) * geo.InHeight * geo.InWidth,
+                                    scratch, (float*)av + ch * ld + (long)i * tl.PerImage, geo.InChannels * ld, 0, tl.TilesH);
+                                return;
+                            }
+                            int j = (idx - inputPlanes) / geo.OutChannels, o = (idx - inputPlanes) % geo.OutChannels;
+                            TransformGradient(geo, tl, gradHalf, (float*)ady + ((long)(n0 + j) * geo.OutChannels + o) * geo.OutHeight * geo.OutWidth,
+                                scratch, (float*)au + o * ld + (long)j * tl.PerImage, geo.OutChannels * ld);
+                        });
+                    }
                     // The 16 GEMMs go to the threads whole (each single-threaded): one fork per block instead of one
                     // per GEMM, and each product is still computed by the same tile code, so the bits do not change.
                     ForPlanes(16, threads, 0, null, (xi, _) =>
@@ -70,6 +77,37 @@ public static unsafe partial class WinogradKernels
             ArrayPool<float>.Shared.Return(v);
             ArrayPool<float>.Shared.Return(u);
             ArrayPool<float>.Shared.Return(m);
+            ArrayPool<float>.Shared.Return(own);
+        }
+    }
+
+    // Both transforms of the weight gradient for a block of count whole images by the gather transforms: the input
+    // channels, then the gradient channels, over the threads; rows ld floats apart as in BackwardWeight.
+    private static void TransformBothGather(Conv2dGeometry g, Tiling tl, int n0, int count, long ld, int threads, nint ax, nint ady, nint av, nint au)
+    {
+        var input = new InputPatches(g, tl, count);
+        var gradient = new GatherTable(tl, count, g.OutHeight, g.OutWidth, (long)g.OutChannels * g.OutHeight * g.OutWidth);
+        float[] own = ArrayPool<float>.Shared.Rent(input.ScratchLength);
+        try
+        {
+            long inPlane = (long)g.InHeight * g.InWidth, outPlane = (long)g.OutHeight * g.OutWidth, imageStride = g.InChannels * inPlane;
+            fixed (float* po = own)
+                ForPlanes(g.InChannels + g.OutChannels, threads, input.ScratchLength, po, (idx, scratch) =>
+                {
+                    if (idx < g.InChannels)
+                        TransformInputPatches(g, input, (float*)ax + ((long)n0 * g.InChannels + idx) * inPlane, imageStride, scratch,
+                            (float*)av + idx * ld, g.InChannels * ld);
+                    else
+                    {
+                        int o = idx - g.InChannels;
+                        TransformGradientGather((float*)ady + ((long)n0 * g.OutChannels + o) * outPlane, gradient, (float*)au + o * ld, g.OutChannels * ld);
+                    }
+                });
+        }
+        finally
+        {
+            input.Return();
+            gradient.Return();
             ArrayPool<float>.Shared.Return(own);
         }
     }
