@@ -132,7 +132,7 @@ public static unsafe partial class WinogradKernels
         {
             float* s = src + (long)r * ow;
             float* e = even + (long)r * half, o = odd + (long)r * half;
-            int q = 0;
+            int q = SplitEvenOdd(s, 0, ow, e, o);
             for (; q + 1 < ow; q += 2)
             {
                 e[q >> 1] = s[q];

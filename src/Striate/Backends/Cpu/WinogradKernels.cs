@@ -277,6 +277,7 @@ public static unsafe partial class WinogradKernels
                 o[p >> 1] = s[p];
                 p++;
             }
+            p = SplitEvenOdd(s, p, end, e, o);
             for (; p + 1 < end; p += 2)
             {
                 e[p >> 1] = s[p];
@@ -320,6 +321,26 @@ public static unsafe partial class WinogradKernels
                 }
             }
         }
+    }
+
+    // From an even p, e[p / 2 + j] = s[p + 2j] and o[p / 2 + j] = s[p + 2j + 1], 8 pairs at a time while 16 values
+    // remain before end; returns the p where it stopped (the caller finishes the row).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SplitEvenOdd(float* s, int p, int end, float* e, float* o)
+    {
+        if (!Avx2.IsSupported)
+            return p;
+        for (; p + 16 <= end; p += 16)
+        {
+            var lo = Vector256.Load(s + p);
+            var hi = Vector256.Load(s + p + 8);
+            // Within each 128-bit half: (lo0, lo2, hi0, hi2); then the 64-bit pairs in order 0, 2, 1, 3.
+            var evens = Avx.Shuffle(lo, hi, 0x88).AsDouble();
+            var odds = Avx.Shuffle(lo, hi, 0xDD).AsDouble();
+            Avx2.Permute4x64(evens, 0xD8).AsSingle().Store(e + (p >> 1));
+            Avx2.Permute4x64(odds, 0xD8).AsSingle().Store(o + (p >> 1));
+        }
+        return p;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -377,6 +398,11 @@ public static unsafe partial class WinogradKernels
                     float* left = q + 2 * a * vw, right = left + vw;
                     float* dst = y + (long)r * ow;
                     float* res = residual == null ? null : residual + (long)r * ow;
+                    if (Avx2.IsSupported && vw == 8 && lanes == 8 && 2 * (tx + 8) <= ow)
+                    {
+                        InterleaveRow(left, right, res == null ? null : res + 2 * tx, relu, dst + 2 * tx);
+                        continue;
+                    }
                     for (int l = 0; l < lanes; l++)
                     {
                         int col = 2 * (tx + l);
@@ -396,6 +422,31 @@ public static unsafe partial class WinogradKernels
                     }
                 }
             }
+    }
+
+    // dst[2l] = left[l], dst[2l + 1] = right[l] for 8 tiles (16 outputs), plus the residual and ReLU as in the scalar
+    // loop of TransformOutput (the same operations in the same order).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InterleaveRow(float* left, float* right, float* residual, bool relu, float* dst)
+    {
+        var l = Vector256.Load(left);
+        var r = Vector256.Load(right);
+        var low = Avx.UnpackLow(l, r);
+        var high = Avx.UnpackHigh(l, r);
+        var first = Avx.Permute2x128(low, high, 0x20);
+        var second = Avx.Permute2x128(low, high, 0x31);
+        if (residual != null)
+        {
+            first += Vector256.Load(residual);
+            second += Vector256.Load(residual + 8);
+        }
+        if (relu)
+        {
+            first = Vector256.Max(first, Vector256<float>.Zero);
+            second = Vector256.Max(second, Vector256<float>.Zero);
+        }
+        first.Store(dst);
+        second.Store(dst + 8);
     }
 
     /// <summary>Tile counts and buffer sizes for one geometry.</summary>

@@ -179,6 +179,35 @@ public class ConvKernelsTests
     }
 
     [Fact]
+    public void WinogradFusesBiasResidualAndReluLikeTheComposition()
+    {
+        // A wide map (17 tiles a row: two full vectors interleaved in registers and a one-tile tail) and two small
+        // ones that go through the gather transforms (4x4 maps, and 7x7 with partial tiles).
+        foreach (var s in new[] { new[] { 2, 32, 36, 34, 32, 3, 1, 1, 1, 1 }, new[] { 40, 32, 4, 4, 40, 3, 1, 1, 1, 1 }, new[] { 21, 36, 7, 7, 32, 3, 1, 1, 1, 1 } })
+        {
+            var g = Geometry(s);
+            Assert.True(WinogradKernels.Applies(g), string.Join(",", s));
+            var rng = new Random(s.Sum());
+            float[] x = Fill(rng, g.Batch * g.InChannels * g.InHeight * g.InWidth);
+            float[] w = Fill(rng, g.OutChannels * g.InChannels * 9);
+            float[] bias = Fill(rng, g.OutChannels);
+            int n = g.Batch * g.OutChannels * g.OutHeight * g.OutWidth;
+            float[] residual = Fill(rng, n);
+            residual[3] = float.NaN;
+            float[] plain = new float[n], fused = Poisoned(n);
+            ConvKernels.Forward(g, x, w, bias, plain);
+            ConvKernels.Forward(g, x, w, bias, residual, true, fused);
+            for (int i = 0; i < n; i++)
+            {
+                float expected = MathF.Max(plain[i] + residual[i], 0f);
+                Assert.True(expected.Equals(fused[i]), $"{string.Join(",", s)} at {i}: {fused[i]} vs {expected}");
+            }
+            Assert.True(float.IsNaN(fused[3]));
+            Assert.Contains(0f, fused);
+        }
+    }
+
+    [Fact]
     public void WinogradIsKeptForMapsWhereItPays()
     {
         foreach (var s in ((IEnumerable<object[]>)Shapes).Select(row => (int[])row[0]).Where(s => s[1] >= 32 && s[5] == 3 && s[6] == 1 && s[4] >= 32 && s[3] > 4))
