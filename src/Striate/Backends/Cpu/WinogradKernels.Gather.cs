@@ -81,16 +81,16 @@ public static unsafe partial class WinogradKernels
             fixed (float* po = own)
                 ForPlanes(g.InChannels, threads, input.ScratchLength, po, (c, scratch) =>
                     TransformInputPatches(g, input, (float*)ax + ((long)n0 * g.InChannels + c) * inPlane, imageStride, scratch,
-                        (float*)av + (long)c * t, (long)g.InChannels * t));
+                        (float*)av + (long)c * t, RowStride((long)g.InChannels * t)));
             ForPlanes(16, threads, 0, null, (xi, _) =>
                 Gemm.Sgemm(Gemm.DefaultKernel, 1, false, false, g.OutChannels, t, g.InChannels, 1f,
                     new ReadOnlySpan<float>((float*)au + (long)xi * g.OutChannels * g.InChannels, g.OutChannels * g.InChannels), g.InChannels,
-                    new ReadOnlySpan<float>((float*)av + (long)xi * g.InChannels * t, g.InChannels * t), t, 0f,
-                    new Span<float>((float*)am + (long)xi * g.OutChannels * t, g.OutChannels * t), t));
+                    new ReadOnlySpan<float>((float*)av + xi * RowStride((long)g.InChannels * t), g.InChannels * t), t, 0f,
+                    new Span<float>((float*)am + xi * RowStride((long)g.OutChannels * t), g.OutChannels * t), t));
             ForPlanes(g.OutChannels, threads, 0, null, (oc, _) =>
             {
                 long at = ((long)n0 * g.OutChannels + oc) * outPlane;
-                TransformOutputGather((float*)am + (long)oc * t, (long)g.OutChannels * t, output, ab == 0 ? 0f : ((float*)ab)[oc],
+                TransformOutputGather((float*)am + (long)oc * t, RowStride((long)g.OutChannels * t), output, ab == 0 ? 0f : ((float*)ab)[oc],
                     ar == 0 ? null : (float*)ar + at, relu, (float*)ay + at);
             });
         }

@@ -25,8 +25,8 @@ public static unsafe partial class WinogradKernels
         int images = (int)Math.Clamp((WeightTiles + tl.PerImage - 1) / tl.PerImage, 1, g.Batch);
         long most = (long)images * tl.PerImage, ldMost = RowStride(most);
         int gradHalf = tl.TilesW + Vector<float>.Count, gradLength = 2 * (2 * tl.TilesH) * gradHalf;
-        float[] v = ArrayPool<float>.Shared.Rent((int)(16 * c * ldMost) + Vector<float>.Count);
-        float[] u = ArrayPool<float>.Shared.Rent((int)(16 * oc * ldMost) + Vector<float>.Count);
+        float[] v = ArrayPool<float>.Shared.Rent((int)(16 * RowStride(c * ldMost)) + Vector<float>.Count);
+        float[] u = ArrayPool<float>.Shared.Rent((int)(16 * RowStride(oc * ldMost)) + Vector<float>.Count);
         float[] m = ArrayPool<float>.Shared.Rent(16 * oc * c);
         float[] own = ArrayPool<float>.Shared.Rent(Math.Max(tl.PlaneLength, gradLength));
         try
@@ -52,20 +52,20 @@ public static unsafe partial class WinogradKernels
                             {
                                 int i = idx / geo.InChannels, ch = idx % geo.InChannels;
                                 TransformInput(geo, tl, (float*)ax + ((long)(n0 + i) * geo.InChannels + ch) * geo.InHeight * geo.InWidth,
-                                    scratch, (float*)av + ch * ld + (long)i * tl.PerImage, geo.InChannels * ld, 0, tl.TilesH);
+                                    scratch, (float*)av + ch * ld + (long)i * tl.PerImage, RowStride(geo.InChannels * ld), 0, tl.TilesH);
                                 return;
                             }
                             int j = (idx - inputPlanes) / geo.OutChannels, o = (idx - inputPlanes) % geo.OutChannels;
                             TransformGradient(geo, tl, gradHalf, (float*)ady + ((long)(n0 + j) * geo.OutChannels + o) * geo.OutHeight * geo.OutWidth,
-                                scratch, (float*)au + o * ld + (long)j * tl.PerImage, geo.OutChannels * ld);
+                                scratch, (float*)au + o * ld + (long)j * tl.PerImage, RowStride(geo.OutChannels * ld));
                         });
                     }
                     // The 16 GEMMs go to the threads whole (each single-threaded): one fork per block instead of one
                     // per GEMM, and each product is still computed by the same tile code, so the bits do not change.
                     ForPlanes(16, threads, 0, null, (xi, _) =>
                         Gemm.Sgemm(Gemm.DefaultKernel, 1, false, true, oc, c, (int)t, 1f,
-                            new ReadOnlySpan<float>((float*)au + xi * oc * ld, (int)(oc * ld)), (int)ld,
-                            new ReadOnlySpan<float>((float*)av + xi * c * ld, (int)(c * ld)), (int)ld, n0 == 0 ? 0f : 1f,
+                            new ReadOnlySpan<float>((float*)au + xi * RowStride(oc * ld), (int)(oc * ld)), (int)ld,
+                            new ReadOnlySpan<float>((float*)av + xi * RowStride(c * ld), (int)(c * ld)), (int)ld, n0 == 0 ? 0f : 1f,
                             new Span<float>((float*)am + (long)xi * oc * c, oc * c), c));
                 }
                 fixed (float* pw = dw)
@@ -96,11 +96,11 @@ public static unsafe partial class WinogradKernels
                 {
                     if (idx < g.InChannels)
                         TransformInputPatches(g, input, (float*)ax + ((long)n0 * g.InChannels + idx) * inPlane, imageStride, scratch,
-                            (float*)av + idx * ld, g.InChannels * ld);
+                            (float*)av + idx * ld, RowStride(g.InChannels * ld));
                     else
                     {
                         int o = idx - g.InChannels;
-                        TransformGradientGather((float*)ady + ((long)n0 * g.OutChannels + o) * outPlane, gradient, (float*)au + o * ld, g.OutChannels * ld);
+                        TransformGradientGather((float*)ady + ((long)n0 * g.OutChannels + o) * outPlane, gradient, (float*)au + o * ld, RowStride(g.OutChannels * ld));
                     }
                 });
         }
@@ -112,9 +112,11 @@ public static unsafe partial class WinogradKernels
         }
     }
 
-    // The row stride of the transformed tiles: t rounded up to an odd multiple of 16 floats. The GEMMs read 8 to 32
-    // rows at once along t; rows a multiple of 4 KB apart share one L1 set and evict each other (1,024 tiles, 4 KB:
-    // 77 instead of 100 GFLOP/s for the 64-channel GEMMs).
+    // A stride of the transformed tiles rounded up to an odd multiple of 16 floats: rows of t tiles here, and the 16
+    // matrices of every Winograd buffer. The GEMMs read 8 to 32 rows at once and the transforms write or read all 16
+    // matrices at once; strides a multiple of 4 KB put them all in one L1 set, where they evict each other (1,024
+    // tiles, 4 KB: 77 instead of 100 GFLOP/s for the 64-channel GEMMs; 64 channels of 256 tiles: the input transform
+    // took 27% of the forward pass).
     private static long RowStride(long t)
     {
         long ld = (t + 15) / 16 * 16;

@@ -113,21 +113,21 @@ public static unsafe partial class WinogradKernels
                                 {
                                     int i = idx / geo.InChannels, c = idx % geo.InChannels;
                                     TransformInput(geo, tiles, (float*)ax + ((long)(n0 + i) * geo.InChannels + c) * geo.InHeight * geo.InWidth,
-                                        scratch, (float*)av + (long)c * t + (long)i * band, (long)geo.InChannels * t, ty0, ty1);
+                                        scratch, (float*)av + (long)c * t + (long)i * band, RowStride((long)geo.InChannels * t), ty0, ty1);
                                 });
                                 // A shared item gives the threads whole GEMMs (one fork, not one per GEMM); each
                                 // product is computed by the same tile code either way, so the bits do not change.
                                 ForPlanes(16, gemmThreads, 0, null, (xi, _) =>
                                     Gemm.Sgemm(Gemm.DefaultKernel, 1, false, false, geo.OutChannels, t, geo.InChannels, 1f,
                                         new ReadOnlySpan<float>((float*)au + (long)xi * geo.OutChannels * geo.InChannels, geo.OutChannels * geo.InChannels), geo.InChannels,
-                                        new ReadOnlySpan<float>((float*)av + (long)xi * geo.InChannels * t, geo.InChannels * t), t, 0f,
-                                        new Span<float>((float*)am + (long)xi * geo.OutChannels * t, geo.OutChannels * t), t));
+                                        new ReadOnlySpan<float>((float*)av + xi * RowStride((long)geo.InChannels * t), geo.InChannels * t), t, 0f,
+                                        new Span<float>((float*)am + xi * RowStride((long)geo.OutChannels * t), geo.OutChannels * t), t));
                                 long outPlane = (long)geo.OutHeight * geo.OutWidth;
                                 ForPlanes(count * geo.OutChannels, gemmThreads, 0, null, (idx, _) =>
                                 {
                                     int i = idx / geo.OutChannels, oc = idx % geo.OutChannels;
                                     long at = ((long)(n0 + i) * geo.OutChannels + oc) * outPlane;
-                                    TransformOutput(geo, tiles, (float*)am + (long)oc * t + (long)i * band, (long)geo.OutChannels * t,
+                                    TransformOutput(geo, tiles, (float*)am + (long)oc * t + (long)i * band, RowStride((long)geo.OutChannels * t),
                                         hasBias ? ((float*)ab)[oc] : 0f, hasResidual ? (float*)ar + at : null, relu, (float*)ay + at, ty0, ty1);
                                 });
                             }
@@ -486,7 +486,7 @@ public static unsafe partial class WinogradKernels
 
         public int PlaneLength => 2 * Rows * HalfWidth;
 
-        public int VLength(int channels) => 16 * channels * ImagesPerBlock * Math.Min(PerImage, BandRows * TilesW) + Vector<float>.Count;
+        public int VLength(int channels) => (int)(16 * RowStride((long)channels * ImagesPerBlock * Math.Min(PerImage, BandRows * TilesW))) + Vector<float>.Count;
     }
 
     /// <summary>A 4x4 patch of vectors (one lane per tile), indexed [row, column].</summary>
