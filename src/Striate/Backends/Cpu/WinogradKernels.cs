@@ -293,6 +293,11 @@ public static unsafe partial class WinogradKernels
             for (int tx = 0; tx < tl.TilesW; tx += vw)
             {
                 int lanes = Math.Min(vw, tl.TilesW - tx);
+                if (lanes == vw)
+                {
+                    InputTiles(e + tx, o + tx, half, v + (long)(ty - ty0) * tl.TilesW + tx, vStride);
+                    continue;
+                }
                 var d = new Rows4();
                 for (int i = 0; i < 4; i++)
                 {
@@ -321,6 +326,48 @@ public static unsafe partial class WinogradKernels
                 }
             }
         }
+    }
+
+    // A full vector of tiles: e, o point at the tiles' first even and odd columns in the patch's first row (rows are
+    // half apart); v[xi * vStride] receives B^T d B, the arithmetic of the general loop in TransformInput with every
+    // value in a local so nothing goes through memory.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InputTiles(float* e, float* o, int half, float* v, long vStride)
+    {
+        // Column pass on each of the four patch columns: (a - c, b + c, c - b, b - d) down the rows.
+        var c0 = Column(e, half, out var c0b, out var c0c, out var c0d);
+        var c1 = Column(o, half, out var c1b, out var c1c, out var c1d);
+        var c2 = Column(e + 1, half, out var c2b, out var c2c, out var c2d);
+        var c3 = Column(o + 1, half, out var c3b, out var c3c, out var c3d);
+        // Row pass on each of the four resulting rows, written as the 16 matrices.
+        StoreRow(v, vStride, 0, c0, c1, c2, c3);
+        StoreRow(v, vStride, 1, c0b, c1b, c2b, c3b);
+        StoreRow(v, vStride, 2, c0c, c1c, c2c, c3c);
+        StoreRow(v, vStride, 3, c0d, c1d, c2d, c3d);
+    }
+
+    // The column pass for one patch column: rows x[0], x[half], x[2 half], x[3 half] -> (a - c, b + c, c - b, b - d).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> Column(float* x, int half, out Vector<float> second, out Vector<float> third, out Vector<float> fourth)
+    {
+        var a = Unsafe.ReadUnaligned<Vector<float>>(x);
+        var b = Unsafe.ReadUnaligned<Vector<float>>(x + half);
+        var c = Unsafe.ReadUnaligned<Vector<float>>(x + 2 * half);
+        var d = Unsafe.ReadUnaligned<Vector<float>>(x + 3 * half);
+        second = b + c;
+        third = c - b;
+        fourth = b - d;
+        return a - c;
+    }
+
+    // Row i of the column-transformed patch (a, b, c, d) -> matrices 4i .. 4i + 3: a - c, b + c, c - b, b - d.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(float* v, long vStride, int i, Vector<float> a, Vector<float> b, Vector<float> c, Vector<float> d)
+    {
+        Unsafe.WriteUnaligned(v + (4 * i) * vStride, a - c);
+        Unsafe.WriteUnaligned(v + (4 * i + 1) * vStride, b + c);
+        Unsafe.WriteUnaligned(v + (4 * i + 2) * vStride, c - b);
+        Unsafe.WriteUnaligned(v + (4 * i + 3) * vStride, b - d);
     }
 
     // From an even p, e[p / 2 + j] = s[p + 2j] and o[p / 2 + j] = s[p + 2j + 1], 8 pairs at a time while 16 values
