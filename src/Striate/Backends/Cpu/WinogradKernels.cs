@@ -33,10 +33,12 @@ public static unsafe partial class WinogradKernels
     private const int MinOutputs = 16;
 
     /// <summary>
-    /// Fewest tiles per GEMM: a single 14x14 image (49 tiles) made ResNet-18's third stage 1.6x slower than im2col
-    /// (the 16 GEMMs then have one ragged column panel each); 196 tiles and more were as fast or faster.
+    /// Fewest tiles per GEMM. The weights' transform costs as much per channel pair whatever the number of tiles, so
+    /// few tiles do not pay for it: a 512-channel 7x7 layer ran 2.3x slower than im2col for one image (16 tiles) and
+    /// 15% slower for two (32), 13% faster for four (64); a 256-channel 14x14 image (49 tiles) ran 21% faster
+    /// (single thread, CPU time, with the gather transforms).
     /// </summary>
-    private const int MinTiles = 128;
+    private const int MinTiles = 48;
 
     /// <summary>Tiles per block the images are gathered to reach.</summary>
     private const int TargetTiles = 256;

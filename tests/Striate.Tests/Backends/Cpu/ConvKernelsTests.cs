@@ -214,10 +214,13 @@ public class ConvKernelsTests
             Assert.True(WinogradKernels.Applies(Geometry(s)), string.Join(",", s));
         Assert.True(WinogradKernels.Applies(Geometry([16, 64, 32, 32, 64, 3, 1, 1, 1, 1])));
         Assert.True(WinogradKernels.Applies(Geometry([16, 256, 8, 8, 256, 3, 1, 1, 1, 1])));
-        Assert.False(WinogradKernels.Applies(Geometry([16, 512, 4, 4, 512, 3, 1, 1, 1, 1])));
+        Assert.False(WinogradKernels.Applies(Geometry([8, 512, 4, 4, 512, 3, 1, 1, 1, 1])));
+        Assert.True(WinogradKernels.Applies(Geometry([16, 512, 4, 4, 512, 3, 1, 1, 1, 1])));
         Assert.True(WinogradKernels.Applies(Geometry([64, 512, 4, 4, 512, 3, 1, 1, 1, 1])));
         Assert.True(WinogradKernels.Applies(Geometry([16, 512, 7, 7, 512, 3, 1, 1, 1, 1])));
-        Assert.False(WinogradKernels.Applies(Geometry([1, 256, 14, 14, 256, 3, 1, 1, 1, 1])));
+        Assert.True(WinogradKernels.Applies(Geometry([1, 256, 14, 14, 256, 3, 1, 1, 1, 1])));
+        Assert.False(WinogradKernels.Applies(Geometry([1, 512, 7, 7, 512, 3, 1, 1, 1, 1])));
+        Assert.False(WinogradKernels.Applies(Geometry([2, 512, 7, 7, 512, 3, 1, 1, 1, 1])));
         Assert.True(WinogradKernels.Applies(Geometry([4, 256, 14, 14, 256, 3, 1, 1, 1, 1])));
         Assert.False(WinogradKernels.Applies(Geometry([16, 3, 32, 32, 64, 3, 1, 1, 1, 1])));
         Assert.False(WinogradKernels.Applies(Geometry([16, 64, 32, 32, 64, 3, 2, 1, 1, 1])));
