@@ -56,6 +56,18 @@ public static unsafe class ConvKernels
         return (int)Math.Min(images, g.Batch);
     }
 
+    /// <summary>
+    /// Images per block so that a few blocks (fewer than four per thread) come in a multiple of the thread count:
+    /// 16 images in blocks of 6 are 3 blocks, one thread doing two while the other does one; in blocks of 4 they are 4.
+    /// </summary>
+    internal static int BalancedImages(int batch, int perBlock, int threads)
+    {
+        int blocks = (batch + perBlock - 1) / perBlock;
+        if (threads <= 1 || batch <= 1 || blocks % threads == 0 || blocks >= 4 * threads) return perBlock;
+        int wanted = (blocks + threads - 1) / threads * threads;
+        return Math.Max(1, (batch + wanted - 1) / wanted);
+    }
+
     // x: [N, C, H, W]; w: [OC, C/G, KH, KW]; bias: [OC] or empty; y: [N, OC, OH, OW].
     public static void Forward(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y) =>
         Forward(g, x, w, bias, default, false, y);
@@ -93,7 +105,7 @@ public static unsafe class ConvKernels
             if (relu) TensorPrimitives.Max(all, 0f, all);
             return;
         }
-        var plan = new BlockPlan(g);
+        var plan = new BlockPlan(g, balanced: true);
         fixed (float* px = x, pw = w, pb = bias, pr = residual, py = y)
         {
             var p = new Pointers(px, pw, pb, bias.Length, py, pr, relu);
@@ -203,7 +215,7 @@ public static unsafe class ConvKernels
             }
             return;
         }
-        var plan = new BlockPlan(g);
+        var plan = new BlockPlan(g, balanced: true);
         fixed (float* pdy = dy, pw = w, pdx = dx)
         {
             var p = new Pointers(pdy, pw, null, 0, pdx);
@@ -527,10 +539,20 @@ public static unsafe class ConvKernels
         public readonly int Count;
         public readonly bool SplitOverThreads;
 
-        public BlockPlan(in Conv2dGeometry g)
+        // balanced: the forward pass and the input gradient, whose bits do not depend on how images are blocked (a
+        // block's columns are independent and each image's col2im runs alone), even out the blocks over the threads.
+        public BlockPlan(in Conv2dGeometry g, bool balanced = false)
         {
             Geometry = g;
             PerBlock = ImagesPerBlock(g);
+            if (balanced)
+            {
+                // Only while every block stays on the GEMM's packed path (at least 8 columns and 4,096 multiply-adds),
+                // whose arithmetic per element does not depend on the number of columns.
+                int images = BalancedImages(g.Batch, PerBlock, Parallelism.Threads);
+                long columns = (long)images * g.ColCols;
+                if (columns >= 64 && g.OutChannelsPerGroup * (long)g.ColRows * columns >= 4096) PerBlock = images;
+            }
             Count = (g.Batch + PerBlock - 1) / PerBlock;
             SplitOverThreads = Count > 1 && (long)g.ColRows * g.ColCols * PerBlock <= SmallBlock;
         }

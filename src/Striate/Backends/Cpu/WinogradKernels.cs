@@ -73,7 +73,7 @@ public static unsafe partial class WinogradKernels
     {
         if (!Applies(g)) throw new ArgumentException($"WinogradKernels: {g} is not a 3x3 stride-1 ungrouped convolution with at least {MinChannels} channels.");
         var geo = g;
-        var tiles = new Tiling(g);
+        var tiles = new Tiling(g, Parallelism.Threads);
         float[] u = ArrayPool<float>.Shared.Rent(16 * g.OutChannels * g.InChannels);
         try
         {
@@ -501,7 +501,9 @@ public static unsafe partial class WinogradKernels
     /// <summary>Tile counts and buffer sizes for one geometry.</summary>
     private readonly struct Tiling
     {
-        public Tiling(in Conv2dGeometry g)
+        // threads > 1 (the forward pass, whose bits do not depend on the blocking: a block's tile columns are
+        // independent) evens out the blocks over the threads while each keeps at least MinTiles tiles.
+        public Tiling(in Conv2dGeometry g, int threads = 1)
         {
             TilesH = (g.OutHeight + 1) / 2;
             TilesW = (g.OutWidth + 1) / 2;
@@ -510,6 +512,8 @@ public static unsafe partial class WinogradKernels
             // Even and odd column planes, wide enough for a full vector load past the last tile.
             HalfWidth = TilesW + Vector<float>.Count + 1;
             ImagesPerBlock = (int)Math.Clamp((TargetTiles + PerImage - 1) / PerImage, 1, Math.Max(1, g.Batch));
+            int balanced = ConvKernels.BalancedImages(g.Batch, ImagesPerBlock, threads);
+            if ((long)balanced * PerImage >= MinTiles) ImagesPerBlock = balanced;
             // One image per block with many tiles: bands of whole tile rows (shapes only, so the bits do not depend
             // on the thread count); otherwise one band of every row.
             int band = Math.Max(MinBandTiles, BandFloats / (16 * Math.Max(g.InChannels, g.OutChannels)));

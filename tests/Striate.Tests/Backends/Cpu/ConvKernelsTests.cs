@@ -242,6 +242,18 @@ public class ConvKernelsTests
         a.Zip(b, (p, q) => Math.Abs((double)p - q)).Max() / a.Max(v => Math.Abs((double)v));
 
     [Fact]
+    public void FewBlocksAreEvenedOutOverTheThreads()
+    {
+        Assert.Equal(4, ConvKernels.BalancedImages(16, 6, 2));   // 3 blocks -> 4 blocks of 4
+        Assert.Equal(8, ConvKernels.BalancedImages(16, 16, 2));  // 1 block -> 2
+        Assert.Equal(6, ConvKernels.BalancedImages(16, 6, 1));   // one thread: unchanged
+        Assert.Equal(8, ConvKernels.BalancedImages(16, 8, 2));   // already even
+        Assert.Equal(1, ConvKernels.BalancedImages(1, 1, 2));    // one image
+        Assert.Equal(1, ConvKernels.BalancedImages(64, 1, 2));   // many blocks
+        Assert.Equal(3, ConvKernels.BalancedImages(9, 5, 4));    // 2 blocks over 4 threads -> 3 blocks of 3
+    }
+
+    [Fact]
     public void SmallMapsAreBatchedAndLargeMapsAreNot()
     {
         Assert.Equal(1, ConvKernels.ImagesPerBlock(Geometry([16, 64, 32, 32, 64, 3, 1, 1, 1, 1])));
