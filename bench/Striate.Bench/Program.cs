@@ -221,11 +221,14 @@ string Markdown()
     sb.AppendLine("collector saw allocated per training step once the buffer pool is warm (`GC.GetTotalAllocatedBytes`), and the");
     sb.AppendLine("process's peak working set. The peak-memory table compares the two libraries, each in a process of its own.");
     sb.AppendLine();
-    sb.AppendLine("Which convolution runs: 3x3 stride-1 ungrouped layers with at least 32 input and output channels and an output of");
-    sb.AppendLine("at least 8x8 use Winograd F(2x2, 3x3) for the forward pass and the input gradient and F(3x3, 2x2) for the weight");
-    sb.AppendLine("gradient; small stride-1 layers (at most 16 output channels, LeNet-5's two) the direct kernels for the forward");
-    sb.AppendLine("pass and the weight gradient; depthwise layers the direct depthwise kernel; everything else im2col + GEMM in");
-    sb.AppendLine("blocks of images. Inference rows run in evaluation mode without gradients, where batch norm is folded into the");
+    sb.AppendLine("Which convolution runs: 3x3 stride-1 ungrouped layers with at least 32 input and output channels, an output of");
+    sb.AppendLine("at least 4x4 and at least 48 tiles of 2x2 per block of images use Winograd F(2x2, 3x3) for the forward pass and");
+    sb.AppendLine("the input gradient and F(3x3, 2x2) for the weight gradient (in ResNet-18 at 224x224 and batch 1, every 3x3");
+    sb.AppendLine("stride-1 layer but the 7x7 ones); other same-padded 3x3 stride-1 layers compute the input gradient as a forward");
+    sb.AppendLine("im2col convolution with flipped weights; small stride-1 layers (at most 16 output channels, LeNet-5's two) the");
+    sb.AppendLine("direct kernels for the forward pass and the weight gradient; depthwise layers the direct depthwise kernel;");
+    sb.AppendLine("everything else im2col + GEMM in blocks of images.");
+    sb.AppendLine("Inference rows run in evaluation mode without gradients, where batch norm is folded into the");
     sb.AppendLine("convolution and bias, residual add and ReLU are applied in its output step (LeNet-5's 2x2 pooling too).");
     return sb.ToString();
 }
