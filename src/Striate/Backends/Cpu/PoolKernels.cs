@@ -86,31 +86,48 @@ public static unsafe class PoolKernels
         while (2 * (from + 8 * (groups + 1) - 1) + 2 <= w - 1) groups++;
         int to = from + 8 * groups;
         if (groups == 0) return (0, 0);
-        var evens = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
-        var step = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
         fixed (float* src = plane, dst = y)
         fixed (int* arg = argmax)
         {
             for (int j = from; j < to; j += 8)
+                Max3x3Stride2Group(src, w, h0, j, dst, arg, lastLaneInside: true);
+            // The rest of the row, when its last window ends inside the input (an even width): one more group,
+            // overlapping the last whole one, recomputes a few outputs (the same values) rather than leaving up to
+            // seven windows to the scalar loop. Its last load would pass the row's end by one float, a value the
+            // deinterleave drops, so that lane is not loaded.
+            if (to < g.OutWidth && g.OutWidth - 8 >= from && 2 * g.OutWidth <= w)
             {
-                int c = 2 * j - 1;
-                var m = Vector256.Create(float.NegativeInfinity);
-                var best = Vector256.Create(h0 * w + c) + step;
-                for (int ki = 0; ki < 3; ki++)
-                {
-                    float* row = src + (long)(h0 + ki) * w;
-                    Deinterleave(Vector256.Load(row + c), Vector256.Load(row + c + 8), evens, out var left, out var middle);
-                    Deinterleave(Vector256.Load(row + c + 2), Vector256.Load(row + c + 10), evens, out var right, out _);
-                    var at = Vector256.Create((h0 + ki) * w + c) + step;
-                    Take(left, at, ref m, ref best);
-                    Take(middle, at + Vector256.Create(1), ref m, ref best);
-                    Take(right, at + Vector256.Create(2), ref m, ref best);
-                }
-                m.Store(dst + j);
-                best.Store(arg + j);
+                Max3x3Stride2Group(src, w, h0, g.OutWidth - 8, dst, arg, lastLaneInside: false);
+                to = g.OutWidth;
             }
         }
         return (from, to);
+    }
+
+    // Outputs j .. j+7 of one row of the 3x3 / 2 pool (input rows h0 .. h0+2, columns 2j-1 .. 2j+15 inside the plane,
+    // and 2j+16 too when lastLaneInside).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Max3x3Stride2Group(float* src, int w, int h0, int j, float* dst, int* arg, bool lastLaneInside)
+    {
+        var evens = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+        var step = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        var firstSeven = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(7)).AsSingle();
+        int c = 2 * j - 1;
+        var m = Vector256.Create(float.NegativeInfinity);
+        var best = Vector256.Create(h0 * w + c) + step;
+        for (int ki = 0; ki < 3; ki++)
+        {
+            float* row = src + (long)(h0 + ki) * w;
+            Deinterleave(Vector256.Load(row + c), Vector256.Load(row + c + 8), evens, out var left, out var middle);
+            var last = lastLaneInside ? Vector256.Load(row + c + 10) : Avx.MaskLoad(row + c + 10, firstSeven);
+            Deinterleave(Vector256.Load(row + c + 2), last, evens, out var right, out _);
+            var at = Vector256.Create((h0 + ki) * w + c) + step;
+            Take(left, at, ref m, ref best);
+            Take(middle, at + Vector256.Create(1), ref m, ref best);
+            Take(right, at + Vector256.Create(2), ref m, ref best);
+        }
+        m.Store(dst + j);
+        best.Store(arg + j);
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
