@@ -74,16 +74,29 @@ public static partial class F
         var w = Tensor.Empty(weight.Shape);
         var b = Tensor.Empty(new Shape(oc));
         int per = weight.Numel / Math.Max(oc, 1);
-        var src = weight.Data;
-        var dst = w.Data;
-        for (int c = 0; c < oc; c++)
-        {
-            // The same scale and shift the batch-norm kernel uses in evaluation mode.
-            float scale = 1f / MathF.Sqrt(runningVar.Data[c] + eps) * (gamma is null ? 1f : gamma.Data[c]);
-            float shift = (beta is null ? 0f : beta.Data[c]) - runningMean.Data[c] * scale;
-            TensorPrimitives.Multiply(src.Slice(c * per, per), scale, dst.Slice(c * per, per));
-            b.Data[c] = (bias is null ? 0f : bias.Data[c]) * scale + shift;
-        }
+        // The weights are a pass over memory (a 512-channel 3x3 layer: 9 MB read and written), so the output channels
+        // are split over the threads.
+        var fold = new BatchNormFold(weight, bias, runningMean, runningVar, gamma, beta, eps, w, b, per);
+        Backends.Cpu.Parallelism.ForRanges(oc, per, fold.Run);
         return (w, b);
+    }
+
+    /// <summary>The operands of <see cref="FoldBatchNorm"/> for the channel ranges the threads take.</summary>
+    private sealed class BatchNormFold(Tensor weight, Tensor? bias, Tensor mean, Tensor variance, Tensor? gamma, Tensor? beta,
+        float eps, Tensor foldedWeight, Tensor foldedBias, int per)
+    {
+        public void Run(int c0, int c1)
+        {
+            var src = weight.Data;
+            var dst = foldedWeight.Data;
+            for (int c = c0; c < c1; c++)
+            {
+                // The same scale and shift the batch-norm kernel uses in evaluation mode.
+                float scale = 1f / MathF.Sqrt(variance.Data[c] + eps) * (gamma is null ? 1f : gamma.Data[c]);
+                float shift = (beta is null ? 0f : beta.Data[c]) - mean.Data[c] * scale;
+                TensorPrimitives.Multiply(src.Slice(c * per, per), scale, dst.Slice(c * per, per));
+                foldedBias.Data[c] = (bias is null ? 0f : bias.Data[c]) * scale + shift;
+            }
+        }
     }
 }
