@@ -19,7 +19,7 @@ namespace Striate.Backends.Cpu;
 /// gradient sums over blocks in fixed groups whose partial sums are added in group order. Block size, the choice
 /// and the groups depend on the shapes only, so the bits do not depend on the thread count.
 /// </remarks>
-public static unsafe class ConvKernels
+public static unsafe partial class ConvKernels
 {
     /// <summary>Columns per GEMM that a block of images is built to reach.</summary>
     private const int TargetColumns = 256;
@@ -103,6 +103,11 @@ public static unsafe class ConvKernels
             var all = y.Slice(0, g.Batch * OutPlane(g));
             if (!residual.IsEmpty) TensorPrimitives.Add(all, residual.Slice(0, all.Length), all);
             if (relu) TensorPrimitives.Max(all, 0f, all);
+            return;
+        }
+        if (Banded(g))
+        {
+            ForwardBands(g, x, w, bias, residual, relu, y);
             return;
         }
         var plan = new BlockPlan(g, balanced: true);

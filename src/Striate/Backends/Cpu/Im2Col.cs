@@ -77,6 +77,65 @@ public static unsafe class Im2Col
         }
     }
 
+    // image: [C, H, W] of one image, one group; cols: [C*KH*KW, ld] <- the columns of output rows [firstRow,
+    // firstRow + rowCount) (rowCount*OW used per row). Only the input rows those outputs read are copied into a
+    // zero-bordered buffer, so a band of a large image is built in cache without touching the rest.
+    internal static void PackRows(in Conv2dGeometry geo, ReadOnlySpan<float> image, Span<float> cols, int ld, int firstRow, int rowCount)
+    {
+        int c = geo.InChannels, h = geo.InHeight, w = geo.InWidth, oh = geo.OutHeight, ow = geo.OutWidth;
+        if (geo.Groups != 1)
+            throw new ArgumentException($"Im2Col.PackRows: one group expected, found {geo.Groups}.", nameof(geo));
+        if (firstRow < 0 || rowCount < 1 || firstRow + rowCount > oh)
+            throw new ArgumentOutOfRangeException(nameof(firstRow), $"Im2Col.PackRows: output rows [{firstRow}, {firstRow + rowCount}) are not within the {oh} rows.");
+        if (ld < rowCount * ow)
+            throw new ArgumentOutOfRangeException(nameof(ld), ld, $"Im2Col.PackRows: the column stride must be at least {rowCount * ow}.");
+        if (image.Length < (long)c * h * w)
+            throw new ArgumentException($"Im2Col.PackRows: the image needs {(long)c * h * w} values, got {image.Length}.", nameof(image));
+        if (cols.Length < (long)(geo.ColRows - 1) * ld + rowCount * ow)
+            throw new ArgumentException($"Im2Col.PackRows: the columns need {(long)(geo.ColRows - 1) * ld + rowCount * ow} values, got {cols.Length}.", nameof(cols));
+        int wp = Math.Max(w + geo.PadLeft + Math.Max(geo.PadRight, 0), (ow - 1) * geo.StrideW + (geo.KernelWidth - 1) * geo.DilationW + 1);
+        // Padded rows [top, top + rows) are the ones the band's taps read.
+        int top = firstRow * geo.StrideH, rows = (rowCount - 1) * geo.StrideH + (geo.KernelHeight - 1) * geo.DilationH + 1;
+        float[] padded = ArrayPool<float>.Shared.Rent(c * rows * wp);
+        try
+        {
+            fixed (float* src0 = image, dst0 = cols, pad0 = padded)
+            {
+                new Span<float>(pad0, c * rows * wp).Clear();
+                for (int ch = 0; ch < c; ch++)
+                    for (int r = 0; r < rows; r++)
+                    {
+                        int y = top + r - geo.PadTop;
+                        if (y >= 0 && y < h)
+                            Unsafe.CopyBlockUnaligned(pad0 + ((long)ch * rows + r) * wp + geo.PadLeft, src0 + ((long)ch * h + y) * w, (uint)(w * sizeof(float)));
+                    }
+                float* rowStart = dst0;
+                int rowBytes = ow * sizeof(float);
+                for (int ch = 0; ch < c; ch++)
+                    for (int ki = 0; ki < geo.KernelHeight; ki++)
+                        for (int kj = 0; kj < geo.KernelWidth; kj++, rowStart += ld)
+                        {
+                            float* tap = pad0 + (long)ch * rows * wp + (long)ki * geo.DilationH * wp + kj * geo.DilationW;
+                            float* dst = rowStart;
+                            for (int y = 0; y < rowCount; y++, dst += ow)
+                            {
+                                float* s = tap + (long)y * geo.StrideH * wp;
+                                if (geo.StrideW == 1)
+                                    Unsafe.CopyBlockUnaligned(dst, s, (uint)rowBytes);
+                                else if (geo.StrideW == 2)
+                                    CopyEven(dst, s, ow, wp - kj * geo.DilationW);
+                                else
+                                    for (int x = 0; x < ow; x++) dst[x] = s[x * geo.StrideW];
+                            }
+                        }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(padded);
+        }
+    }
+
     private static (int First, int Count) ChannelRange(int channels, int first, int count)
     {
         int n = count < 0 ? channels - first : count;

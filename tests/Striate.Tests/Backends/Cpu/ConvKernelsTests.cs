@@ -32,7 +32,9 @@ public class ConvKernelsTests
         new[] { 9, 32, 4, 4, 32, 3, 1, 1, 1, 1 },   // 4x4 maps: im2col, not Winograd (36 tiles)
         new[] { 40, 32, 4, 4, 40, 3, 1, 1, 1, 1 },  // 4x4 maps, 40 images: Winograd with the gather transforms (160 tiles, a partial vector)
         new[] { 21, 36, 7, 7, 32, 3, 1, 1, 1, 1 },  // 7x7 maps: partial tiles through the gather tables, 36 input channels (a partial vector of kernels)
-        new[] { 1, 8, 40, 40, 8, 3, 1, 1, 1, 1 },   // one large image: threads share im2col and col2im by channel
+        new[] { 1, 8, 40, 40, 8, 3, 1, 1, 1, 1 },   // one large image: the forward pass in two bands of 20 output rows; threads share col2im by channel
+        new[] { 2, 3, 70, 66, 8, 7, 2, 3, 1, 1 },   // a 7x7 / 2 stem in bands of output rows (18 + 17 rows of 33)
+        new[] { 1, 4, 40, 36, 6, 3, 1, 2, 2, 1 },   // dilation 2 in bands
         new[] { 1, 16, 61, 59, 8, 3, 2, 1, 1, 1 },  // the same with stride 2 and ragged channel parts
         new[] { 1, 64, 25, 23, 32, 3, 1, 1, 1, 1 }, // Winograd, one image, tile rows longer than a vector
         new[] { 1, 128, 66, 64, 32, 3, 1, 1, 1, 1 }, // Winograd in bands of tile rows (1,056 tiles: 7 + 7 + 7 + 7 + 5 rows)

@@ -25,6 +25,29 @@ public class Im2ColTests
 
     [Theory]
     [MemberData(nameof(Geometries))]
+    public void PackRowsBuildsEachBandOfTheFullMatrix(int[] shape)
+    {
+        Conv2dGeometry geo = Geometry(shape);
+        if (geo.Groups != 1) return;
+        var rng = new Random(shape.Sum());
+        float[] image = Fill(rng, geo.InChannels * geo.InHeight * geo.InWidth);
+        float[] expected = ReferencePack(geo, image, 0);
+        int ow = geo.OutWidth;
+        foreach (int rows in new[] { 1, 2, 3 })
+            for (int first = 0; first < geo.OutHeight; first += rows)
+            {
+                int count = Math.Min(rows, geo.OutHeight - first), ld = count * ow + 3;
+                float[] band = new float[geo.ColRows * ld];
+                Array.Fill(band, float.NaN);
+                Im2Col.PackRows(in geo, image, band, ld, first, count);
+                for (int r = 0; r < geo.ColRows; r++)
+                    Assert.Equal(expected.AsSpan(r * geo.ColCols + first * ow, count * ow).ToArray(), band.AsSpan(r * ld, count * ow).ToArray());
+            }
+        Assert.Throws<ArgumentOutOfRangeException>(() => Im2Col.PackRows(in geo, image, new float[geo.ColRows * geo.ColCols], geo.ColCols, geo.OutHeight, 1));
+    }
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
     public void PackMatchesDirectReference(int[] shape)
     {
         Conv2dGeometry geo = Geometry(shape);
