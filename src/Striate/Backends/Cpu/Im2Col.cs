@@ -175,6 +175,10 @@ public static unsafe class Im2Col
                                 {
                                     AddRow(d, src, ow);
                                 }
+                                else if (geo.StrideW == 2)
+                                {
+                                    AddEven(d, src, ow, wp - kj * geo.DilationW);
+                                }
                                 else
                                 {
                                     for (int x = 0; x < ow; x++) d[x * geo.StrideW] += src[x];
@@ -214,6 +218,27 @@ public static unsafe class Im2Col
             }
         }
         for (; x < n; x++) dst[x] = src[2 * x];
+    }
+
+    // dst[2x] += src[x] for x < n, where dst has `available` writable floats: eight at a time by interleaving src with
+    // zeros and adding sixteen (stride-2 layers), then one at a time.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddEven(float* dst, float* src, int n, int available)
+    {
+        int x = 0;
+        if (Avx.IsSupported)
+        {
+            for (; x + 8 <= n && 2 * x + 16 <= available; x += 8)
+            {
+                var s = Vector256.Load(src + x);
+                var low = Avx.UnpackLow(s, Vector256<float>.Zero);
+                var high = Avx.UnpackHigh(s, Vector256<float>.Zero);
+                float* d = dst + 2 * x;
+                Vector256.Store(Vector256.Load(d) + Avx.Permute2x128(low, high, 0x20), d);
+                Vector256.Store(Vector256.Load(d + 8) + Avx.Permute2x128(low, high, 0x31), d + 8);
+            }
+        }
+        for (; x < n; x++) dst[2 * x] += src[x];
     }
 
     // dst[0..n) += src[0..n). The rows are short (an output row: 10 floats in LeNet's second layer), where a library
