@@ -50,25 +50,7 @@ public static unsafe class Im2Col
                             Unsafe.CopyBlockUnaligned(pplane + (long)(y + geo.PadTop) * wp + geo.PadLeft, plane + (long)y * w, (uint)(w * sizeof(float)));
                     }
                 }
-                float* rowStart = dst0 + (long)c0 * geo.KernelHeight * geo.KernelWidth * ld;
-                int rowBytes = ow * sizeof(float);
-                for (int c = 0; c < cn; c++)
-                    for (int ki = 0; ki < geo.KernelHeight; ki++)
-                        for (int kj = 0; kj < geo.KernelWidth; kj++, rowStart += ld)
-                        {
-                            float* tap = pad0 + (long)c * hp * wp + (long)ki * geo.DilationH * wp + kj * geo.DilationW;
-                            float* dst = rowStart;
-                            for (int y = 0; y < oh; y++, dst += ow)
-                            {
-                                float* s = tap + (long)y * geo.StrideH * wp;
-                                if (geo.StrideW == 1)
-                                    Unsafe.CopyBlockUnaligned(dst, s, (uint)rowBytes);
-                                else if (geo.StrideW == 2)
-                                    CopyEven(dst, s, ow, wp - kj * geo.DilationW);
-                                else
-                                    for (int x = 0; x < ow; x++) dst[x] = s[x * geo.StrideW];
-                            }
-                        }
+                CopyTaps(geo, pad0, cn, hp, wp, dst0 + (long)c0 * geo.KernelHeight * geo.KernelWidth * ld, ld, oh);
             }
         }
         finally
@@ -109,31 +91,38 @@ public static unsafe class Im2Col
                         if (y >= 0 && y < h)
                             Unsafe.CopyBlockUnaligned(pad0 + ((long)ch * rows + r) * wp + geo.PadLeft, src0 + ((long)ch * h + y) * w, (uint)(w * sizeof(float)));
                     }
-                float* rowStart = dst0;
-                int rowBytes = ow * sizeof(float);
-                for (int ch = 0; ch < c; ch++)
-                    for (int ki = 0; ki < geo.KernelHeight; ki++)
-                        for (int kj = 0; kj < geo.KernelWidth; kj++, rowStart += ld)
-                        {
-                            float* tap = pad0 + (long)ch * rows * wp + (long)ki * geo.DilationH * wp + kj * geo.DilationW;
-                            float* dst = rowStart;
-                            for (int y = 0; y < rowCount; y++, dst += ow)
-                            {
-                                float* s = tap + (long)y * geo.StrideH * wp;
-                                if (geo.StrideW == 1)
-                                    Unsafe.CopyBlockUnaligned(dst, s, (uint)rowBytes);
-                                else if (geo.StrideW == 2)
-                                    CopyEven(dst, s, ow, wp - kj * geo.DilationW);
-                                else
-                                    for (int x = 0; x < ow; x++) dst[x] = s[x * geo.StrideW];
-                            }
-                        }
+                CopyTaps(geo, pad0, c, rows, wp, dst0, ld, rowCount);
             }
         }
         finally
         {
             ArrayPool<float>.Shared.Return(padded);
         }
+    }
+
+    // pad0: channels zero-bordered planes of planeRows x wp, the first row the one output row 0 of the band reads at
+    // tap row 0; dst: their column rows, ld apart, each receiving rowCount output rows of OW.
+    private static void CopyTaps(in Conv2dGeometry geo, float* pad0, int channels, int planeRows, int wp, float* dst, int ld, int rowCount)
+    {
+        int ow = geo.OutWidth, rowBytes = ow * sizeof(float);
+        float* rowStart = dst;
+        for (int c = 0; c < channels; c++)
+            for (int ki = 0; ki < geo.KernelHeight; ki++)
+                for (int kj = 0; kj < geo.KernelWidth; kj++, rowStart += ld)
+                {
+                    float* tap = pad0 + (long)c * planeRows * wp + (long)ki * geo.DilationH * wp + kj * geo.DilationW;
+                    float* d = rowStart;
+                    for (int y = 0; y < rowCount; y++, d += ow)
+                    {
+                        float* s = tap + (long)y * geo.StrideH * wp;
+                        if (geo.StrideW == 1)
+                            Unsafe.CopyBlockUnaligned(d, s, (uint)rowBytes);
+                        else if (geo.StrideW == 2)
+                            CopyEven(d, s, ow, wp - kj * geo.DilationW);
+                        else
+                            for (int x = 0; x < ow; x++) d[x] = s[x * geo.StrideW];
+                    }
+                }
     }
 
     private static (int First, int Count) ChannelRange(int channels, int first, int count)
