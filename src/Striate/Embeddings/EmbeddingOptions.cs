@@ -48,6 +48,18 @@ public sealed record EmbeddingOptions
     /// <summary>alpha of the triplet loss, or the contrastive loss's margin.</summary>
     public float Margin { get; init; } = 0.2f;
 
+    /// <summary>
+    /// Decay of an exponential moving average of the weights (0: off). With it, the averaged model is the one
+    /// validated, saved and measured; training itself is unchanged (see <see cref="Optim.ExponentialMovingAverage"/>).
+    /// </summary>
+    public double EmaDecay { get; init; }
+
+    /// <summary>
+    /// Embed each image as the (normalised) mean of the embeddings of the image and its horizontal mirror. A
+    /// property of the model, saved in its spec, so every later use of the checkpoint embeds the same way.
+    /// </summary>
+    public bool FlipAverage { get; init; }
+
     /// <summary>The identities (dataset classes) trained on; empty for all.</summary>
     public IReadOnlyList<int> Classes { get; init; } = [];
 

@@ -60,7 +60,7 @@ public static class ModelZoo
     {
         if (!s_models.TryGetValue(spec.Architecture, out var m)) throw Unknown(spec.Architecture);
         if (spec.IsEmbedding)
-            return new Embeddings.EmbeddingNet(m.Build(spec with { NumClasses = spec.EmbeddingDim }, generator), spec.EmbeddingDim, spec.L2Normalize, spec.ProjectionDim, generator?.Fork(0x9E0));
+            return new Embeddings.EmbeddingNet(m.Build(spec with { NumClasses = spec.EmbeddingDim }, generator), spec.EmbeddingDim, spec.L2Normalize, spec.ProjectionDim, generator?.Fork(0x9E0), spec.FlipAverage);
         return m.Build(spec, generator);
     }
 
