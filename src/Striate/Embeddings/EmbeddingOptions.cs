@@ -73,7 +73,7 @@ public sealed record EmbeddingOptions
     /// <summary>Adam's L2 weight decay.</summary>
     public float WeightDecay { get; init; }
 
-    /// <summary>Training-set augmentation: "none" or "standard" (random crop with padding 2, horizontal flip).</summary>
+    /// <summary>Training-set augmentation of the class loss, a <see cref="Data.Transforms.Compose.Named"/> name: "none", "flip", "standard" or "strong".</summary>
     public string Augment { get; init; } = "none";
     public ulong Seed { get; init; } = 1;
 
