@@ -29,6 +29,7 @@ public static class EmbeddingTrainCommand
     private static readonly Option<float> s_instance = new("--instance-weight") { Description = "Weight of the instance term: every image its own identity, its augmented second view the positive (default 0: off).", DefaultValueFactory = _ => 0f };
     private static readonly Option<string> s_instanceAugment = new("--instance-augment") { Description = "Augmentation of the instance term's second view: standard or strong (default strong).", DefaultValueFactory = _ => "strong" };
     private static readonly Option<float?> s_instanceMargin = new("--instance-margin") { Description = "alpha of the instance term (default: --margin)." };
+    private static readonly Option<bool> s_instanceHead = new("--instance-on-projection") { Description = "With --projection-dim: take only the instance term on the projection head and the class loss on the embedding itself." };
     private static readonly Option<double> s_ema = new("--ema-decay") { Description = "Keep an exponential moving average of the weights with this decay (e.g. 0.999); the averaged model is the one validated, saved and measured (default 0: off).", DefaultValueFactory = _ => 0.0 };
     private static readonly Option<bool> s_flip = new("--flip-average") { Description = "Embed every image as the normalised mean of its and its mirror image's embeddings; saved in the model, so embed, verify, enroll and identify do the same." };
     private static readonly Option<string?> s_initFrom = new("--init-from") { Description = "Start the backbone from this classifier checkpoint of the same architecture (its head skipped, the embedding layer fresh)." };
@@ -37,7 +38,7 @@ public static class EmbeddingTrainCommand
     /// <summary>Adds the embedding options to <c>striate train</c>.</summary>
     public static void AddOptions(Command train)
     {
-        foreach (var o in new Option[] { s_task, s_dim, s_raw, s_mining, s_margin, s_classes, s_trials, s_pairs, s_projection, s_warmup, s_instance, s_instanceAugment, s_instanceMargin, s_ema, s_flip, s_initFrom }) train.Options.Add(o);
+        foreach (var o in new Option[] { s_task, s_dim, s_raw, s_mining, s_margin, s_classes, s_trials, s_pairs, s_projection, s_warmup, s_instance, s_instanceAugment, s_instanceMargin, s_ema, s_flip, s_initFrom, s_instanceHead }) train.Options.Add(o);
     }
 
     /// <summary>True when the command line asks for embedding training.</summary>
@@ -110,6 +111,7 @@ public static class EmbeddingTrainCommand
             InstanceAugment = r.GetValue(s_instanceAugment)!.ToLowerInvariant(),
             InstanceMargin = r.GetValue(s_instanceMargin),
             EmaDecay = r.GetValue(s_ema),
+            InstanceOnProjection = r.GetValue(s_instanceHead),
             FlipAverage = r.GetValue(s_flip),
             Normalize = !r.GetValue(s_raw),
             Task = task,
@@ -142,7 +144,7 @@ public static class EmbeddingTrainCommand
         var sw = Stopwatch.StartNew();
         log.WriteLine($"training a {options.EmbeddingDim}-value {task} embedding on {arch} ({run.Model.ParameterCount():N0} parameters), classes {string.Join(",", classes)}: " +
             $"{run.TrainSet.Count:N0} images, {options.Epochs} epochs, batch {options.BatchSize}, adam lr {options.Lr.ToString(CultureInfo.InvariantCulture)}, " +
-            $"{options.Schedule} schedule, {(options.InstanceWeight > 0 ? $"instance term x{options.InstanceWeight.ToString(CultureInfo.InvariantCulture)} ({options.InstanceAugment} views), " : "")}{(options.ProjectionDim > 0 ? $"loss on a {options.ProjectionDim}-value projection head, " : "")}{(task == "triplet" ? $"{(options.WarmupEpochs > 0 ? $"{options.WarmupEpochs} batch-all epochs then " : "")}{r.GetValue(s_mining)} mining, " : "")}margin {options.Margin.ToString(CultureInfo.InvariantCulture)}, {(options.EmaDecay > 0 ? $"weight average decay {options.EmaDecay.ToString(CultureInfo.InvariantCulture)}, " : "")}{(options.FlipAverage ? "flip-averaged embeddings, " : "")}seed {options.Seed}");
+            $"{options.Schedule} schedule, {(options.InstanceWeight > 0 ? $"instance term x{options.InstanceWeight.ToString(CultureInfo.InvariantCulture)} ({options.InstanceAugment} views), " : "")}{(options.ProjectionDim > 0 ? $"{(options.InstanceOnProjection ? "instance term" : "loss")} on a {options.ProjectionDim}-value projection head, " : "")}{(task == "triplet" ? $"{(options.WarmupEpochs > 0 ? $"{options.WarmupEpochs} batch-all epochs then " : "")}{r.GetValue(s_mining)} mining, " : "")}margin {options.Margin.ToString(CultureInfo.InvariantCulture)}, {(options.EmaDecay > 0 ? $"weight average decay {options.EmaDecay.ToString(CultureInfo.InvariantCulture)}, " : "")}{(options.FlipAverage ? "flip-averaged embeddings, " : "")}seed {options.Seed}");
         int done = 0;
         run.Run(e =>
         {

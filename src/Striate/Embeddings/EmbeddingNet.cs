@@ -76,6 +76,19 @@ public sealed class EmbeddingNet : Module
         return Normalized ? F.Normalize(z) : z;
     }
 
+    /// <summary>
+    /// The embedding (as <see cref="Forward"/>) and the projection head's output (as <see cref="Project"/>) of
+    /// the same images from one backbone pass, so two losses can each take their own.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The network has no projection head.</exception>
+    public (Tensor Embedding, Tensor Projection) ForwardWithProjection(Tensor input)
+    {
+        if (Projection is null) throw new InvalidOperationException("EmbeddingNet: ForwardWithProjection needs a projection head (projectionDim > 0).");
+        var raw = Raw(input);
+        var z = Projection.Call(raw);
+        return Normalized ? (F.Normalize(raw), F.Normalize(z)) : (raw, z);
+    }
+
     /// <summary>Embeddings [N, EmbeddingDim] of images [N, C, H, W].</summary>
     public override Tensor Forward(Tensor input)
     {

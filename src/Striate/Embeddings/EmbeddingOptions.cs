@@ -39,6 +39,13 @@ public sealed record EmbeddingOptions
     /// </summary>
     public float InstanceWeight { get; init; }
 
+    /// <summary>
+    /// With a projection head, take only the instance term on the head and the class loss on the embedding
+    /// itself (false: both on the head). The head then serves the instance task alone: through the shared
+    /// backbone it keeps features the trained classes do not need, while the embedding is shaped by the classes.
+    /// </summary>
+    public bool InstanceOnProjection { get; init; }
+
     /// <summary>alpha of the instance term's triplet loss; null: <see cref="Margin"/>.</summary>
     public float? InstanceMargin { get; init; }
 

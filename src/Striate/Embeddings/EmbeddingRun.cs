@@ -55,6 +55,7 @@ public sealed class EmbeddingRun
         if (options.InstanceWeight > 0)
         {
             if (options.Task != "triplet") throw new ArgumentException("the instance term goes with the triplet task.");
+            if (options.InstanceOnProjection && options.ProjectionDim == 0) throw new ArgumentException("the instance term on the projection head needs a projection head (a projection width > 0).");
             _instanceAugment = Data.Transforms.Compose.Named(options.InstanceAugment, -Mean[0] / Std[0])
                 ?? throw new ArgumentException("the instance term needs an augmentation for its second view: standard or strong.");
         }
@@ -165,11 +166,12 @@ public sealed class EmbeddingRun
         for (int i = 0; i < n; i++)
             _instanceAugment!.Apply(_train.Image(batch.Indices[i]), views.Data.Slice(i * size, size), _train.Channels, _train.Height, _train.Width,
                 Data.Transforms.ImageTransform.SampleSeed(seed, epoch, batch.Indices[i]));
-        var e = Model.Project(F.Concat([batch.Images, views], 0));
+        var both = F.Concat([batch.Images, views], 0);
+        var (e, z) = _options.InstanceOnProjection ? Model.ForwardWithProjection(both) : (Model.Project(both), null);
         var identities = new int[2 * n];
         for (int i = 0; i < n; i++) identities[i] = identities[n + i] = i;
         var classLoss = Loss(F.IndexSelect(e, Enumerable.Range(0, n).ToArray()), batch.Labels, mining);
-        var instanceLoss = F.TripletLoss(e, identities, _options.InstanceMargin ?? _options.Margin, TripletMining.BatchAll);
+        var instanceLoss = F.TripletLoss(z ?? e, identities, _options.InstanceMargin ?? _options.Margin, TripletMining.BatchAll);
         return F.Add(classLoss, F.MulScalar(instanceLoss, _options.InstanceWeight));
     }
 
@@ -209,6 +211,7 @@ public sealed class EmbeddingRun
                 ["schedule"] = _schedule.ToString()!,
                 ["warmup_epochs"] = _options.WarmupEpochs.ToString(inv),
                 ["instance_weight"] = _options.InstanceWeight.ToString("R", inv),
+                ["instance_on_projection"] = _options.InstanceOnProjection ? "true" : "false",
                 ["ema_decay"] = _options.EmaDecay.ToString("R", inv),
                 ["init"] = Initialization is null ? "fresh" : $"{Initialization.Loaded.Count} tensors from a classifier",
             },
