@@ -53,7 +53,7 @@ public sealed class Compose(params ImageTransform[] transforms) : ImageTransform
     }
 
     /// <summary>Names accepted by <see cref="Named"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["none", "flip", "standard", "strong"];
+    public static IReadOnlyList<string> Names { get; } = ["none", "standard", "strong", "flip"];
 
     /// <summary>
     /// The transforms of a named augmentation for normalised images whose black is <paramref name="fill"/>:
