@@ -58,7 +58,7 @@ public class EmbeddingBenchmarkTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// The recipe that meets both targets in the full setting on four of seven seeds (docs/RESULTS.md: margins 0.3 for the
+    /// The recipe that meets both targets in the full setting on six of ten seeds (docs/RESULTS.md: margins 0.3 for the
     /// class loss and the instance term, instance weight 0.15, a 128-value embedding, the class loss on randomly
     /// mirrored images, flip-averaged embeddings saved in the model),
     /// shortened to 4,000 images and 2 epochs, where the targets themselves are out of reach: every part must
