@@ -32,7 +32,7 @@ public sealed record EmbeddingReport(
     public static EmbeddingReport Measure(EmbeddingRun run, ImageDataset testRaw, int testLimit, int pairs, int trials, ulong seed)
     {
         var test = (testLimit > 0 && testLimit < testRaw.Count ? testRaw.Subset(Enumerable.Range(0, testLimit).ToArray()) : testRaw).Normalize(run.Mean, run.Std);
-        var emb = EmbeddingEvaluation.Embed(run.Model, test);
+        var emb = EmbeddingEvaluation.Embed(run.Final, test);
         var seen = run.Classes.ToHashSet();
         var unseen = Enumerable.Range(0, test.ClassCount).Where(c => !seen.Contains(c)).ToHashSet();
         var gen = new Generator(seed).Fork(0xE7A1);

@@ -29,12 +29,16 @@ public static class EmbeddingTrainCommand
     private static readonly Option<float> s_instance = new("--instance-weight") { Description = "Weight of the instance term: every image its own identity, its augmented second view the positive (default 0: off).", DefaultValueFactory = _ => 0f };
     private static readonly Option<string> s_instanceAugment = new("--instance-augment") { Description = "Augmentation of the instance term's second view: standard or strong (default strong).", DefaultValueFactory = _ => "strong" };
     private static readonly Option<float?> s_instanceMargin = new("--instance-margin") { Description = "alpha of the instance term (default: --margin)." };
+    private static readonly Option<bool> s_instanceHead = new("--instance-on-projection") { Description = "With --projection-dim: take only the instance term on the projection head and the class loss on the embedding itself." };
+    private static readonly Option<double> s_ema = new("--ema-decay") { Description = "Keep an exponential moving average of the weights with this decay (e.g. 0.999); the averaged model is the one validated, saved and measured (default 0: off).", DefaultValueFactory = _ => 0.0 };
+    private static readonly Option<bool> s_flip = new("--flip-average") { Description = "Embed every image as the normalised mean of its and its mirror image's embeddings; saved in the model, so embed, verify, enroll and identify do the same." };
+    private static readonly Option<string?> s_initFrom = new("--init-from") { Description = "Start the backbone from this classifier checkpoint of the same architecture (its head skipped, the embedding layer fresh)." };
     private static readonly Option<int> s_pairs = new("--pairs") { Description = "Test pairs per verification measurement.", DefaultValueFactory = _ => 10000 };
 
     /// <summary>Adds the embedding options to <c>striate train</c>.</summary>
     public static void AddOptions(Command train)
     {
-        foreach (var o in new Option[] { s_task, s_dim, s_raw, s_mining, s_margin, s_classes, s_trials, s_pairs, s_projection, s_warmup, s_instance, s_instanceAugment, s_instanceMargin }) train.Options.Add(o);
+        foreach (var o in new Option[] { s_task, s_dim, s_raw, s_mining, s_margin, s_classes, s_trials, s_pairs, s_projection, s_warmup, s_instance, s_instanceAugment, s_instanceMargin, s_ema, s_flip, s_initFrom, s_instanceHead }) train.Options.Add(o);
     }
 
     /// <summary>True when the command line asks for embedding training.</summary>
@@ -57,6 +61,17 @@ public static class EmbeddingTrainCommand
         return list.ToArray();
     }
 
+    // --init-from: a classifier checkpoint of the same architecture and input size; what was skipped is printed.
+    private static void InitializeFrom(EmbeddingRun run, string path, string arch, TextWriter log)
+    {
+        var source = Striate.Training.Checkpoint.Load(EvaluateCommand.CheckFile(path));
+        if (source.Spec.IsEmbedding) throw new CliUsageException($"--init-from: '{path}' is an embedding model; it needs a classifier checkpoint.");
+        if (source.Spec.Architecture != arch || source.Spec.InChannels != run.Spec.InChannels || source.Spec.InputHeight != run.Spec.InputHeight || source.Spec.InputWidth != run.Spec.InputWidth)
+            throw new CliUsageException($"--init-from: '{path}' is {source.Spec.Architecture} for {source.Spec.InChannels}x{source.Spec.InputHeight}x{source.Spec.InputWidth} images; this run trains {arch} for {run.Spec.InChannels}x{run.Spec.InputHeight}x{run.Spec.InputWidth}.");
+        var report = run.InitializeFrom(source.Model.StateDict());
+        log.WriteLine($"initialised from {path}: loaded {report.Loaded.Count} tensors; skipped {string.Join(", ", report.Skipped.Select(s => $"{s.Key} ({s.Reason})"))}; fresh: {string.Join(", ", report.Fresh)}");
+    }
+
     /// <summary>Runs embedding training with the shared train options (--model, --data, --epochs, ...).</summary>
     public static int Run(ParseResult r, TextWriter stdout, TextWriter stderr)
     {
@@ -73,6 +88,7 @@ public static class EmbeddingTrainCommand
         if (r.GetValue(s_dim) < 1) throw new CliUsageException($"--embedding-dim must be >= 1, got {r.GetValue(s_dim)}.");
         if (r.GetValue(s_warmup) < 0) throw new CliUsageException($"--warmup-epochs must be >= 0, got {r.GetValue(s_warmup)}.");
         if (r.GetValue(s_projection) < 0) throw new CliUsageException($"--projection-dim must be >= 0 (0: no projection head), got {r.GetValue(s_projection)}.");
+        if (r.GetValue(s_ema) is var ema && !(ema >= 0 && ema < 1)) throw new CliUsageException($"--ema-decay must be in [0, 1) (0: off), got {ema.ToString(CultureInfo.InvariantCulture)}.");
         if (r.GetValue(s_trials) < 1 || r.GetValue(s_pairs) < 2) throw new CliUsageException("--trials must be >= 1 and --pairs >= 2.");
         string arch = r.GetValue<string?>("--model") ?? "lenet5";
         if (!ModelZoo.Contains(arch)) throw new CliUsageException($"--model: unknown model '{arch}'. Valid models: {string.Join(", ", ModelZoo.Names)}.");
@@ -94,6 +110,9 @@ public static class EmbeddingTrainCommand
             InstanceWeight = r.GetValue(s_instance),
             InstanceAugment = r.GetValue(s_instanceAugment)!.ToLowerInvariant(),
             InstanceMargin = r.GetValue(s_instanceMargin),
+            EmaDecay = r.GetValue(s_ema),
+            InstanceOnProjection = r.GetValue(s_instanceHead),
+            FlipAverage = r.GetValue(s_flip),
             Normalize = !r.GetValue(s_raw),
             Task = task,
             Mining = mining,
@@ -116,6 +135,7 @@ public static class EmbeddingTrainCommand
         try
         {
             run = new EmbeddingRun(options, train);
+            if (r.GetValue(s_initFrom) is { } from) InitializeFrom(run, from, arch, log);
         }
         catch (ArgumentException e)
         {
@@ -124,7 +144,7 @@ public static class EmbeddingTrainCommand
         var sw = Stopwatch.StartNew();
         log.WriteLine($"training a {options.EmbeddingDim}-value {task} embedding on {arch} ({run.Model.ParameterCount():N0} parameters), classes {string.Join(",", classes)}: " +
             $"{run.TrainSet.Count:N0} images, {options.Epochs} epochs, batch {options.BatchSize}, adam lr {options.Lr.ToString(CultureInfo.InvariantCulture)}, " +
-            $"{options.Schedule} schedule, {(options.InstanceWeight > 0 ? $"instance term x{options.InstanceWeight.ToString(CultureInfo.InvariantCulture)} ({options.InstanceAugment} views), " : "")}{(options.ProjectionDim > 0 ? $"loss on a {options.ProjectionDim}-value projection head, " : "")}{(task == "triplet" ? $"{(options.WarmupEpochs > 0 ? $"{options.WarmupEpochs} batch-all epochs then " : "")}{r.GetValue(s_mining)} mining, " : "")}margin {options.Margin.ToString(CultureInfo.InvariantCulture)}, seed {options.Seed}");
+            $"{options.Schedule} schedule, {(options.InstanceWeight > 0 ? $"instance term x{options.InstanceWeight.ToString(CultureInfo.InvariantCulture)} ({options.InstanceAugment} views), " : "")}{(options.ProjectionDim > 0 ? $"{(options.InstanceOnProjection ? "instance term" : "loss")} on a {options.ProjectionDim}-value projection head, " : "")}{(task == "triplet" ? $"{(options.WarmupEpochs > 0 ? $"{options.WarmupEpochs} batch-all epochs then " : "")}{r.GetValue(s_mining)} mining, " : "")}margin {options.Margin.ToString(CultureInfo.InvariantCulture)}, {(options.EmaDecay > 0 ? $"weight average decay {options.EmaDecay.ToString(CultureInfo.InvariantCulture)}, " : "")}{(options.FlipAverage ? "flip-averaged embeddings, " : "")}seed {options.Seed}");
         int done = 0;
         run.Run(e =>
         {

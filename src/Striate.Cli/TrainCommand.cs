@@ -33,7 +33,7 @@ public static class TrainCommand
         var limit = new Option<int>("--limit") { Description = "Train on the first N training images only (0: all)." };
         var testLimit = new Option<int>("--test-limit") { Description = "Evaluate on the first N test images only (0: all)." };
         var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule over the run: constant, cosine, onecycle, step:SIZE:GAMMA, multistep:E1,E2:GAMMA, plateau:FACTOR:PATIENCE[:COOLDOWN[:MIN_LR]] (on the validation loss, else the training loss); add +warmup:EPOCHS for a linear warm-up.", DefaultValueFactory = _ => "cosine" };
-        var augment = new Option<string>("--augment") { Description = "Training-set augmentation: none, standard (random crop with padding 2 and horizontal flip) or strong (standard, then rotation within 10 degrees and random erasing).", DefaultValueFactory = _ => "none" };
+        var augment = new Option<string>("--augment") { Description = "Training-set augmentation: none, flip (horizontal flip only), standard (random crop with padding 2 and horizontal flip) or strong (standard, then rotation within 10 degrees and random erasing).", DefaultValueFactory = _ => "none" };
         var clip = new Option<double?>("--clip-grad-norm") { Description = "Clip the gradients' joint L2 norm to this value before every step." };
         var workers = new Option<int?>("--workers") { Description = "Threads assembling and augmenting the training batches (default: half the cores, 1 to 4); the batches are the same for any number." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per epoch." };

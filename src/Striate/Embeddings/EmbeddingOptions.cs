@@ -39,6 +39,13 @@ public sealed record EmbeddingOptions
     /// </summary>
     public float InstanceWeight { get; init; }
 
+    /// <summary>
+    /// With a projection head, take only the instance term on the head and the class loss on the embedding
+    /// itself (false: both on the head). The head then serves the instance task alone: through the shared
+    /// backbone it keeps features the trained classes do not need, while the embedding is shaped by the classes.
+    /// </summary>
+    public bool InstanceOnProjection { get; init; }
+
     /// <summary>alpha of the instance term's triplet loss; null: <see cref="Margin"/>.</summary>
     public float? InstanceMargin { get; init; }
 
@@ -47,6 +54,18 @@ public sealed record EmbeddingOptions
 
     /// <summary>alpha of the triplet loss, or the contrastive loss's margin.</summary>
     public float Margin { get; init; } = 0.2f;
+
+    /// <summary>
+    /// Decay of an exponential moving average of the weights (0: off). With it, the averaged model is the one
+    /// validated, saved and measured; training itself is unchanged (see <see cref="Optim.ExponentialMovingAverage"/>).
+    /// </summary>
+    public double EmaDecay { get; init; }
+
+    /// <summary>
+    /// Embed each image as the (normalised) mean of the embeddings of the image and its horizontal mirror. A
+    /// property of the model, saved in its spec, so every later use of the checkpoint embeds the same way.
+    /// </summary>
+    public bool FlipAverage { get; init; }
 
     /// <summary>The identities (dataset classes) trained on; empty for all.</summary>
     public IReadOnlyList<int> Classes { get; init; } = [];
@@ -61,7 +80,7 @@ public sealed record EmbeddingOptions
     /// <summary>Adam's L2 weight decay.</summary>
     public float WeightDecay { get; init; }
 
-    /// <summary>Training-set augmentation: "none" or "standard" (random crop with padding 2, horizontal flip).</summary>
+    /// <summary>Training-set augmentation of the class loss, a <see cref="Data.Transforms.Compose.Named"/> name: "none", "flip", "standard" or "strong".</summary>
     public string Augment { get; init; } = "none";
     public ulong Seed { get; init; } = 1;
 

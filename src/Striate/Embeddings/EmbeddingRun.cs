@@ -43,8 +43,10 @@ public sealed class EmbeddingRun
         (Mean, Std) = set.ChannelStatistics();
         (_train, _validation) = set.Normalize(Mean, Std).Split(options.Validation, new Generator(options.Seed).Fork(0xDA7A));
         Classes = classes;
-        Spec = new ModelSpec(options.Model, classes.Count, set.Channels, set.Height, set.Width, options.EmbeddingDim, options.Normalize, options.ProjectionDim);
+        if (!(options.EmaDecay >= 0 && options.EmaDecay < 1)) throw new ArgumentException($"the weight average's decay must be in [0, 1) (0: off), got {options.EmaDecay}.");
+        Spec = new ModelSpec(options.Model, classes.Count, set.Channels, set.Height, set.Width, options.EmbeddingDim, options.Normalize, options.ProjectionDim, options.FlipAverage);
         Model = (EmbeddingNet)ModelZoo.Create(Spec, new Generator(options.Seed));
+        if (options.EmaDecay > 0) AveragedModel = (EmbeddingNet)ModelZoo.Create(Spec, new Generator(options.Seed));
         Optimizer = new Adam(Model.Parameters(), options.Lr, weightDecay: options.WeightDecay);
         _augment = Data.Transforms.Compose.Named(options.Augment, -Mean[0] / Std[0]);
         _schedule = LrSchedule.Parse(options.Schedule);
@@ -53,13 +55,25 @@ public sealed class EmbeddingRun
         if (options.InstanceWeight > 0)
         {
             if (options.Task != "triplet") throw new ArgumentException("the instance term goes with the triplet task.");
+            if (options.InstanceOnProjection && options.ProjectionDim == 0) throw new ArgumentException("the instance term on the projection head needs a projection head (a projection width > 0).");
             _instanceAugment = Data.Transforms.Compose.Named(options.InstanceAugment, -Mean[0] / Std[0])
                 ?? throw new ArgumentException("the instance term needs an augmentation for its second view: standard or strong.");
         }
     }
 
     public ModelSpec Spec { get; }
+
+    /// <summary>The network being trained.</summary>
     public EmbeddingNet Model { get; }
+
+    /// <summary>The exponential moving average of <see cref="Model"/>'s weights, or null without one.</summary>
+    public EmbeddingNet? AveragedModel { get; }
+
+    /// <summary>The model that is validated, saved and measured: the averaged one when there is one.</summary>
+    public EmbeddingNet Final => AveragedModel ?? Model;
+
+    /// <summary>What <see cref="InitializeFrom"/> loaded and skipped, or null when the backbone started fresh.</summary>
+    public Transfer.TransferReport? Initialization { get; private set; }
     public Optimizer Optimizer { get; }
     public IReadOnlyList<int> Classes { get; }
     public float[] Mean { get; }
@@ -70,9 +84,27 @@ public sealed class EmbeddingRun
 
     public ImageDataset TrainSet => _train;
 
+    /// <summary>
+    /// Starts the backbone from a classifier's weights (its state dict, keys as the classifier has them), non-strictly:
+    /// the classifier's head (its last layer, <see cref="Transfer.ModelHeads"/>) and keys whose shapes differ
+    /// are skipped and reported, and the embedding layer starts fresh. Call before <see cref="Run"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">No backbone weight was loaded (another architecture).</exception>
+    public Transfer.TransferReport InitializeFrom(IEnumerable<KeyValuePair<string, Tensor>> classifierState)
+    {
+        ArgumentNullException.ThrowIfNull(classifierState);
+        var report = Transfer.FineTuning.LoadPretrained(Model.Backbone, classifierState, Transfer.ModelHeads.Of(_options.Model));
+        if (report.Loaded.Count == 0)
+            throw new ArgumentException($"the initial weights fit no layer of {_options.Model}: skipped {string.Join(", ", report.Skipped.Select(k => $"{k.Key} ({k.Reason})"))}.");
+        Initialization = report;
+        return report;
+    }
+
     /// <summary>Trains every epoch; <paramref name="onEpoch"/> sees each finished one.</summary>
     public IReadOnlyList<EmbeddingEpoch> Run(Action<EmbeddingEpoch>? onEpoch = null)
     {
+        // The average starts from the weights training starts from (after any InitializeFrom).
+        var ema = AveragedModel is null ? null : new ExponentialMovingAverage(Model, AveragedModel, _options.EmaDecay);
         var loader = new DataLoader(_train, _options.BatchSize, shuffle: true, seed: _options.Seed, dropLast: true, transform: _augment);
         var records = new List<EmbeddingEpoch>();
         for (int epoch = 0; epoch < _options.Epochs; epoch++)
@@ -90,6 +122,7 @@ public sealed class EmbeddingRun
                 Optimizer.ZeroGrad();
                 loss.Backward();
                 Optimizer.Step();
+                ema?.Update();
                 float l = loss.Item();
                 if (!float.IsFinite(l)) throw new InvalidOperationException($"Training diverged: the loss of epoch {epoch + 1} is {l}. Lower the learning rate.");
                 lossSum += l;
@@ -133,17 +166,18 @@ public sealed class EmbeddingRun
         for (int i = 0; i < n; i++)
             _instanceAugment!.Apply(_train.Image(batch.Indices[i]), views.Data.Slice(i * size, size), _train.Channels, _train.Height, _train.Width,
                 Data.Transforms.ImageTransform.SampleSeed(seed, epoch, batch.Indices[i]));
-        var e = Model.Project(F.Concat([batch.Images, views], 0));
+        var both = F.Concat([batch.Images, views], 0);
+        var (e, z) = _options.InstanceOnProjection ? Model.ForwardWithProjection(both) : (Model.Project(both), null);
         var identities = new int[2 * n];
         for (int i = 0; i < n; i++) identities[i] = identities[n + i] = i;
         var classLoss = Loss(F.IndexSelect(e, Enumerable.Range(0, n).ToArray()), batch.Labels, mining);
-        var instanceLoss = F.TripletLoss(e, identities, _options.InstanceMargin ?? _options.Margin, TripletMining.BatchAll);
+        var instanceLoss = F.TripletLoss(z ?? e, identities, _options.InstanceMargin ?? _options.Margin, TripletMining.BatchAll);
         return F.Add(classLoss, F.MulScalar(instanceLoss, _options.InstanceWeight));
     }
 
     private (double Auc, double Tau, double Accuracy) Validate(int epoch)
     {
-        var emb = EmbeddingEvaluation.Embed(Model, _validation);
+        var emb = EmbeddingEvaluation.Embed(Final, _validation);
         var pairs = Verification.SamplePairs(_validation.Labels, _options.ValidationPairs, _options.Seed + (ulong)epoch);
         var (d, s) = EmbeddingEvaluation.Distances(emb, pairs);
         double tau = Verification.ChooseThreshold(d, s, _options.Criterion);
@@ -159,7 +193,7 @@ public sealed class EmbeddingRun
         new Checkpoint
         {
             Spec = Spec,
-            Model = Model,
+            Model = Final,
             Epoch = epochs,
             ClassNames = _train.ClassNames,
             Mean = Mean,
@@ -177,6 +211,9 @@ public sealed class EmbeddingRun
                 ["schedule"] = _schedule.ToString()!,
                 ["warmup_epochs"] = _options.WarmupEpochs.ToString(inv),
                 ["instance_weight"] = _options.InstanceWeight.ToString("R", inv),
+                ["instance_on_projection"] = _options.InstanceOnProjection ? "true" : "false",
+                ["ema_decay"] = _options.EmaDecay.ToString("R", inv),
+                ["init"] = Initialization is null ? "fresh" : $"{Initialization.Loaded.Count} tensors from a classifier",
             },
         }.Save(path);
     }

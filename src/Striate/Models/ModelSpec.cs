@@ -15,7 +15,8 @@ public sealed record ModelSpec(
     [property: JsonPropertyName("input_width")] int InputWidth,
     [property: JsonPropertyName("embedding_dim"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int EmbeddingDim = 0,
     [property: JsonPropertyName("l2_normalize"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool L2Normalize = false,
-    [property: JsonPropertyName("projection_dim"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int ProjectionDim = 0)
+    [property: JsonPropertyName("projection_dim"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int ProjectionDim = 0,
+    [property: JsonPropertyName("flip_average"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool FlipAverage = false)
 {
     /// <summary>True for an embedding model: the architecture's head gives <see cref="EmbeddingDim"/> outputs, not class scores.</summary>
     [JsonIgnore]
@@ -35,8 +36,8 @@ public sealed record ModelSpec(
         {
             throw new InvalidDataException($"{source}: the model spec is not valid JSON ({e.Message}).");
         }
-        if (spec is null || string.IsNullOrEmpty(spec.Architecture) || spec.NumClasses < 1 || spec.InChannels < 1 || spec.InputHeight < 1 || spec.InputWidth < 1 || spec.EmbeddingDim < 0 || spec.ProjectionDim < 0 || (spec.ProjectionDim > 0 && spec.EmbeddingDim == 0))
-            throw new InvalidDataException($"{source}: the model spec must name an architecture and positive num_classes, in_channels, input_height and input_width (and a non-negative embedding_dim, and a projection_dim only with an embedding_dim); got {json}.");
+        if (spec is null || string.IsNullOrEmpty(spec.Architecture) || spec.NumClasses < 1 || spec.InChannels < 1 || spec.InputHeight < 1 || spec.InputWidth < 1 || spec.EmbeddingDim < 0 || spec.ProjectionDim < 0 || (spec.ProjectionDim > 0 && spec.EmbeddingDim == 0) || (spec.FlipAverage && spec.EmbeddingDim == 0))
+            throw new InvalidDataException($"{source}: the model spec must name an architecture and positive num_classes, in_channels, input_height and input_width (and a non-negative embedding_dim, and a projection_dim or flip_average only with an embedding_dim); got {json}.");
         return spec;
     }
 }

@@ -9,6 +9,7 @@ public static class ModelZoo
     private static readonly Dictionary<string, (string Description, Func<ModelSpec, Generator?, Module> Build)> s_models = new(StringComparer.Ordinal)
     {
         ["lenet5"] = ("LeNet-5 with ReLU and max pooling, for 28x28 inputs", (s, g) => new LeNet5(s.NumClasses, s.InChannels, classic: false, g)),
+        ["lenet5-wide"] = ("LeNet-5 with ReLU and max pooling, every hidden width doubled (12 and 32 maps, 240 and 168 units)", (s, g) => new LeNet5(s.NumClasses, s.InChannels, classic: false, g, width: 2)),
         ["lenet5-classic"] = ("LeNet-5 as in the 1998 paper: sigmoid and average pooling, for 28x28 inputs", (s, g) => new LeNet5(s.NumClasses, s.InChannels, classic: true, g)),
         ["alexnet"] = ("AlexNet as torchvision has it (64-192-384-256-256 filters, no LRN), inputs from 63x63", (s, g) => new AlexNet(s.NumClasses, s.InChannels, generator: g)),
         ["alexnet-paper"] = ("AlexNet as in the 2012 paper on one GPU: 96 11x11/4 filters, LRN, for 227x227 inputs (67x67 at least)", (s, g) => new AlexNet(s.NumClasses, s.InChannels, paper: true, generator: g)),
@@ -60,7 +61,7 @@ public static class ModelZoo
     {
         if (!s_models.TryGetValue(spec.Architecture, out var m)) throw Unknown(spec.Architecture);
         if (spec.IsEmbedding)
-            return new Embeddings.EmbeddingNet(m.Build(spec with { NumClasses = spec.EmbeddingDim }, generator), spec.EmbeddingDim, spec.L2Normalize, spec.ProjectionDim, generator?.Fork(0x9E0));
+            return new Embeddings.EmbeddingNet(m.Build(spec with { NumClasses = spec.EmbeddingDim }, generator), spec.EmbeddingDim, spec.L2Normalize, spec.ProjectionDim, generator?.Fork(0x9E0), spec.FlipAverage);
         return m.Build(spec, generator);
     }
 

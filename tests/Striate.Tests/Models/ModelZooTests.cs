@@ -20,6 +20,7 @@ public class ModelZooTests
     {
         ["lenet5"] = new(1, 10, 28, 61_706),
         ["lenet5-classic"] = new(1, 10, 28),
+        ["lenet5-wide"] = new(1, 10, 28, 244_362, ["conv1.weight", "conv2.bias", "fc1.weight", "fc3.bias"]),
         ["alexnet"] = new(3, 1000, 63, 61_100_840,
             ["features.0.weight", "features.3.bias", "features.6.weight", "features.8.weight", "features.10.weight", "classifier.1.weight", "classifier.4.weight", "classifier.6.bias"]),
         ["alexnet-paper"] = new(3, 1000, 67, 62_378_344, ["features.0.weight", "features.4.weight", "features.8.weight", "classifier.0.weight", "classifier.6.weight"]),

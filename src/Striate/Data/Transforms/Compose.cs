@@ -53,17 +53,18 @@ public sealed class Compose(params ImageTransform[] transforms) : ImageTransform
     }
 
     /// <summary>Names accepted by <see cref="Named"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["none", "standard", "strong"];
+    public static IReadOnlyList<string> Names { get; } = ["none", "standard", "strong", "flip"];
 
     /// <summary>
     /// The transforms of a named augmentation for normalised images whose black is <paramref name="fill"/>:
-    /// "none"; "standard" (random crop with padding 2 and horizontal flip); "strong" (standard, then a random
+    /// "none"; "flip" (horizontal flip with p = 0.5 only, no shift); "standard" (random crop with padding 2 and horizontal flip); "strong" (standard, then a random
     /// rotation within +-10 degrees and random erasing with p = 0.25, value 0, the dataset mean).
     /// </summary>
     /// <exception cref="ArgumentException">The name is not one of <see cref="Names"/>.</exception>
     public static ImageTransform? Named(string name, float fill) => name switch
     {
         "none" => null,
+        "flip" => new Compose(new RandomHorizontalFlip()),
         "standard" => new Compose(new RandomCrop(2, fill), new RandomHorizontalFlip()),
         "strong" => new Compose(new RandomCrop(2, fill), new RandomHorizontalFlip(), new RandomRotation(-10, 10, fill), new RandomErasing(0.25f)),
         _ => throw new ArgumentException($"Unknown augmentation '{name}'. Valid augmentations: {string.Join(", ", Names)}."),

@@ -41,6 +41,7 @@ public class ComposeTests
         var strong = Assert.IsType<Compose>(Compose.Named("strong", -0.4f));
         Assert.Equal([typeof(RandomCrop), typeof(RandomHorizontalFlip), typeof(RandomRotation), typeof(RandomErasing)], strong.Transforms.Select(t => t.GetType()));
         Assert.Null(Compose.Named("none", 0));
+        Assert.Equal("Compose(RandomHorizontalFlip(p=0.5))", Compose.Named("flip", -0.4f)!.ToString());
         // The standard preset's first two draws are the same inside the strong one: a strong image is a standard
         // image, rotated and maybe erased, so with the rotation and erasing switched off they agree.
         var data = Data(6, 1, 10, 10);

@@ -30,7 +30,7 @@ public class TransformValidationTests
         { "normalize zero std", () => new Normalize([0.5f], [0f]), "standard deviations must be > 0" },
         { "normalize length mismatch", () => new Normalize([0.5f, 0.5f], [1f]), "got 2 and 1" },
         { "rescale zero", () => new Rescale(0), "scale must be a finite non-zero number, got 0" },
-        { "unknown preset", () => Compose.Named("heavy", 0)!, "Unknown augmentation 'heavy'. Valid augmentations: none, standard, strong." },
+        { "unknown preset", () => Compose.Named("heavy", 0)!, "Unknown augmentation 'heavy'. Valid augmentations: none, standard, strong, flip." },
     };
 
     [Theory]
