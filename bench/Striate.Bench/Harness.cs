@@ -33,6 +33,9 @@ public static class Harness
     /// </summary>
     public static Row Measure(Workload w, int repeats, double targetSeconds, int warmup)
     {
+        // Earlier workloads leave garbage behind (a CIFAR ResNet-18 run about a gigabyte): collect it now, blocking,
+        // so that a background collection does not take a core during this workload's timed steps.
+        Settle();
         using var s = w.Striate();
         using var t = w.Torch();
         for (int i = 0; i < warmup; i++)
@@ -46,6 +49,7 @@ public static class Harness
         Warm(s, 0.5);
         Warm(t, 0.5);
         int ns = StepsFor(s, targetSeconds), nt = StepsFor(t, targetSeconds);
+        Settle();
         var ts = new double[repeats];
         var tt = new double[repeats];
         for (int r = 0; r < repeats; r++)
@@ -54,6 +58,13 @@ public static class Harness
             tt[r] = w.WorkPerStep * nt / Time(t, nt);
         }
         return new Row(w.Name, w.Unit, Summarise(ts, ns), Summarise(tt, nt));
+    }
+
+    private static void Settle()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
     }
 
     private static void Warm(Side side, double seconds)
