@@ -82,11 +82,7 @@ public static unsafe partial class WinogradKernels
                 ForPlanes(g.InChannels, threads, input.ScratchLength, po, (c, scratch) =>
                     TransformInputPatches(g, input, (float*)ax + ((long)n0 * g.InChannels + c) * inPlane, imageStride, scratch,
                         (float*)av + (long)c * t, RowStride((long)g.InChannels * t)));
-            ForPlanes(16, threads, 0, null, (xi, _) =>
-                Gemm.Sgemm(Gemm.DefaultKernel, 1, false, false, g.OutChannels, t, g.InChannels, 1f,
-                    new ReadOnlySpan<float>((float*)au + (long)xi * g.OutChannels * g.InChannels, g.OutChannels * g.InChannels), g.InChannels,
-                    new ReadOnlySpan<float>((float*)av + xi * RowStride((long)g.InChannels * t), g.InChannels * t), t, 0f,
-                    new Span<float>((float*)am + xi * RowStride((long)g.OutChannels * t), g.OutChannels * t), t));
+            ForwardGemms(g, t, threads, au, av, am);
             ForPlanes(g.OutChannels, threads, 0, null, (oc, _) =>
             {
                 long at = ((long)n0 * g.OutChannels + oc) * outPlane;

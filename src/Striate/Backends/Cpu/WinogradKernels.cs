@@ -117,13 +117,7 @@ public static unsafe partial class WinogradKernels
                                     TransformInput(geo, tiles, (float*)ax + ((long)(n0 + i) * geo.InChannels + c) * geo.InHeight * geo.InWidth,
                                         scratch, (float*)av + (long)c * t + (long)i * band, RowStride((long)geo.InChannels * t), ty0, ty1);
                                 });
-                                // A shared item gives the threads whole GEMMs (one fork, not one per GEMM); each
-                                // product is computed by the same tile code either way, so the bits do not change.
-                                ForPlanes(16, gemmThreads, 0, null, (xi, _) =>
-                                    Gemm.Sgemm(Gemm.DefaultKernel, 1, false, false, geo.OutChannels, t, geo.InChannels, 1f,
-                                        new ReadOnlySpan<float>((float*)au + (long)xi * geo.OutChannels * geo.InChannels, geo.OutChannels * geo.InChannels), geo.InChannels,
-                                        new ReadOnlySpan<float>((float*)av + xi * RowStride((long)geo.InChannels * t), geo.InChannels * t), t, 0f,
-                                        new Span<float>((float*)am + xi * RowStride((long)geo.OutChannels * t), geo.OutChannels * t), t));
+                                ForwardGemms(geo, t, gemmThreads, au, av, am);
                                 long outPlane = (long)geo.OutHeight * geo.OutWidth;
                                 ForPlanes(count * geo.OutChannels, gemmThreads, 0, null, (idx, _) =>
                                 {
@@ -148,6 +142,15 @@ public static unsafe partial class WinogradKernels
             ArrayPool<float>.Shared.Return(u);
         }
     }
+
+    // M[xi] = U[xi] V[xi] for the 16 matrices of one work item of t tiles (buffers as in Forward), the GEMMs going to
+    // the threads whole: one fork, not one per GEMM; each product is computed by the same tile code either way.
+    private static void ForwardGemms(Conv2dGeometry g, int t, int threads, nint au, nint av, nint am) =>
+        ForPlanes(16, threads, 0, null, (xi, _) =>
+            Gemm.Sgemm(Gemm.DefaultKernel, 1, false, false, g.OutChannels, t, g.InChannels, 1f,
+                new ReadOnlySpan<float>((float*)au + (long)xi * g.OutChannels * g.InChannels, g.OutChannels * g.InChannels), g.InChannels,
+                new ReadOnlySpan<float>((float*)av + xi * RowStride((long)g.InChannels * t), g.InChannels * t), t, 0f,
+                new Span<float>((float*)am + xi * RowStride((long)g.OutChannels * t), g.OutChannels * t), t));
 
     /// <summary>
     /// Runs body(index, scratch) for every index in [0, total): on this thread with <paramref name="own"/> as scratch,
