@@ -171,14 +171,13 @@ public static class Workloads
     /// <summary>The same ResNet-18 inference in libtorch.</summary>
     public static Side TorchResNet18Inference(int batch) => TorchInference(TorchModels.ResNet18(1000, smallInput: false), batch);
 
+    // Through an InferenceSession (evaluation mode, no gradients, batch norm folded and Winograd weights transformed once),
+    // as a deployed model runs; libtorch runs its module in eval mode under no_grad.
     private static Side StriateInference(Striate.Nn.Module model, int batch)
     {
-        model.Eval();
+        var session = new Striate.Nn.InferenceSession(model);
         STensor x = S([batch, 3, 224, 224], 1);
-        return StriateSide(() =>
-        {
-            using (Autograd.NoGrad()) model.Call(x);
-        });
+        return StriateSide(() => session.Run(x));
     }
 
     private static Side TorchInference(nn.Module<TTensor, TTensor> model, int batch)
@@ -286,13 +285,9 @@ public static class Workloads
         $"LeNet-5 inference b{batch} (eval, no grad)", "images/s", batch,
         () =>
         {
-            var model = new LeNet5(generator: new Generator(1));
-            model.Eval();
+            var session = new Striate.Nn.InferenceSession(new LeNet5(generator: new Generator(1)));
             STensor x = S([batch, 1, 28, 28], 1);
-            return StriateSide(() =>
-            {
-                using (Autograd.NoGrad()) model.Call(x);
-            });
+            return StriateSide(() => session.Run(x));
         },
         () =>
         {

@@ -25,7 +25,9 @@ public interface IBackend
     void Conv2dForward(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y);
 
     // y = relu?(conv(x, w) + bias + residual): the output step fused into the convolution (residual may be empty).
-    void Conv2dForwardFused(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, ReadOnlySpan<float> residual, bool relu, Span<float> y);
+    // cache: where forms derived from w are kept between calls, or null (see ConvWeightCache).
+    void Conv2dForwardFused(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, ReadOnlySpan<float> residual, bool relu, Span<float> y,
+        ConvWeightCache? cache = null);
 
     // Whether Conv2dForwardPooled has a kernel for g; when not, the caller runs the steps one by one.
     bool CanConv2dForwardPooled(in Conv2dGeometry g);

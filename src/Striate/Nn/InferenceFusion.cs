@@ -43,23 +43,31 @@ public static class InferenceFusion
     private static Tensor ConvBn(Conv2d conv, BatchNorm2d? bn, Tensor x, Tensor? residual, bool relu, bool pool)
     {
         ArgumentNullException.ThrowIfNull(conv);
-        var (w, b) = (conv.Weight, conv.Bias);
-        if (bn is not null)
+        if (bn is not null && !CanFold(conv, bn))
         {
-            if (!CanFold(conv, bn))
-            {
-                // Not foldable (training-mode statistics, or a channel mismatch the layer itself will report): run it as it stands.
-                var y = bn.Call(conv.Call(x));
-                if (residual is not null) y = F.Add(y, residual);
-                y = relu ? F.Relu(y) : y;
-                return pool ? F.MaxPool2d(y, (2, 2)) : y;
-            }
-            (w, b) = F.FoldBatchNorm(conv.Weight, conv.Bias, bn.RunningMean!, bn.RunningVar!, bn.Weight, bn.Bias, bn.Eps);
+            // Not foldable (training-mode statistics, or a channel mismatch the layer itself will report): run it as it stands.
+            var y = bn.Call(conv.Call(x));
+            if (residual is not null) y = F.Add(y, residual);
+            y = relu ? F.Relu(y) : y;
+            return pool ? F.MaxPool2d(y, (2, 2)) : y;
         }
+        var (w, b, cache) = Weights(conv, bn);
         if (pool && residual is null)
-            return F.Conv2dReluMaxPool2d(x, w, b, relu, conv.Stride, conv.Padding, conv.Dilation, conv.Groups, conv.Path ?? "");
-        var z = F.Conv2dAddRelu(x, w, b, residual, relu, conv.Stride, conv.Padding, conv.Dilation, conv.Groups, conv.Path ?? "");
+            return F.Conv2dReluMaxPool2dCached(x, w, b, relu, conv.Stride, conv.Padding, conv.Dilation, conv.Groups, conv.Path ?? "", cache);
+        var z = F.Conv2dAddReluCached(x, w, b, residual, relu, conv.Stride, conv.Padding, conv.Dilation, conv.Groups, conv.Path ?? "", cache);
         return pool ? F.MaxPool2d(z, (2, 2)) : z;
+    }
+
+    /// <summary>
+    /// The weights to run <paramref name="conv"/> (and the foldable <paramref name="bn"/> after it, or null) with: those an
+    /// <see cref="InferenceSession"/> on this thread keeps, or else the batch norm folded now (or the layer's own tensors).
+    /// </summary>
+    internal static (Tensor Weight, Tensor? Bias, Backends.ConvWeightCache? Cache) Weights(Conv2d conv, BatchNorm? bn)
+    {
+        if (InferenceSession.Current is { } session) return session.Prepare(conv, bn);
+        if (bn is null) return (conv.Weight, conv.Bias, null);
+        var (w, b) = F.FoldBatchNorm(conv.Weight, conv.Bias, bn.RunningMean!, bn.RunningVar!, bn.Weight, bn.Bias, bn.Eps);
+        return (w, b, null);
     }
 
     /// <summary>

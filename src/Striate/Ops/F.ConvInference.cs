@@ -12,7 +12,12 @@ public static partial class F
     /// </summary>
     /// <exception cref="ArgumentException">As <see cref="Conv2d"/>, or the residual does not have the output's shape.</exception>
     public static Tensor Conv2dAddRelu(Tensor x, Tensor weight, Tensor? bias = null, Tensor? residual = null, bool relu = false,
-        (int H, int W)? stride = null, Padding2d padding = default, (int H, int W)? dilation = null, int groups = 1, string? module = null)
+        (int H, int W)? stride = null, Padding2d padding = default, (int H, int W)? dilation = null, int groups = 1, string? module = null) =>
+        Conv2dAddReluCached(x, weight, bias, residual, relu, stride, padding, dilation, groups, module, cache: null);
+
+    // The same, with the backend keeping forms derived from weight in cache between calls (InferenceSession).
+    internal static Tensor Conv2dAddReluCached(Tensor x, Tensor weight, Tensor? bias, Tensor? residual, bool relu,
+        (int H, int W)? stride, Padding2d padding, (int H, int W)? dilation, int groups, string? module, Backends.ConvWeightCache? cache)
     {
         var g = ConvGeometry(x, weight, bias, stride ?? (1, 1), padding, dilation ?? (1, 1), groups, module);
         var shape = new Shape(g.Batch, g.OutChannels, g.OutHeight, g.OutWidth);
@@ -25,7 +30,7 @@ public static partial class F
             return relu ? Relu(z) : z;
         }
         var y = Tensor.Empty(shape);
-        B.Conv2dForwardFused(g, x.Data, weight.Data, bias is null ? default : bias.Data, residual is null ? default : residual.Data, relu, y.Data);
+        B.Conv2dForwardFused(g, x.Data, weight.Data, bias is null ? default : bias.Data, residual is null ? default : residual.Data, relu, y.Data, cache);
         return y;
     }
 
@@ -37,7 +42,11 @@ public static partial class F
     /// </summary>
     /// <exception cref="ArgumentException">As <see cref="Conv2d"/> or <see cref="MaxPool2d"/>.</exception>
     public static Tensor Conv2dReluMaxPool2d(Tensor x, Tensor weight, Tensor? bias = null, bool relu = true,
-        (int H, int W)? stride = null, Padding2d padding = default, (int H, int W)? dilation = null, int groups = 1, string? module = null)
+        (int H, int W)? stride = null, Padding2d padding = default, (int H, int W)? dilation = null, int groups = 1, string? module = null) =>
+        Conv2dReluMaxPool2dCached(x, weight, bias, relu, stride, padding, dilation, groups, module, cache: null);
+
+    internal static Tensor Conv2dReluMaxPool2dCached(Tensor x, Tensor weight, Tensor? bias, bool relu,
+        (int H, int W)? stride, Padding2d padding, (int H, int W)? dilation, int groups, string? module, Backends.ConvWeightCache? cache)
     {
         if (Autograd.Needs(x, weight, bias))
         {
@@ -51,7 +60,7 @@ public static partial class F
             B.Conv2dForwardPooled(g, x.Data, weight.Data, bias is null ? default : bias.Data, relu, y.Data);
             return y;
         }
-        return MaxPool2d(Conv2dAddRelu(x, weight, bias, null, relu, stride, padding, dilation, groups, module), (2, 2), module: module);
+        return MaxPool2d(Conv2dAddReluCached(x, weight, bias, null, relu, stride, padding, dilation, groups, module, cache), (2, 2), module: module);
     }
 
     /// <summary>
@@ -67,18 +76,25 @@ public static partial class F
         ArgumentNullException.ThrowIfNull(weight);
         ArgumentNullException.ThrowIfNull(runningMean);
         ArgumentNullException.ThrowIfNull(runningVar);
+        var w = Tensor.Empty(weight.Shape);
+        var b = Tensor.Empty(new Shape(weight.Shape[0]));
+        FoldBatchNormInto(weight, bias, runningMean, runningVar, gamma, beta, eps, w, b);
+        return (w, b);
+    }
+
+    // FoldBatchNorm into w (weight's shape) and b ([OC]), which the caller made (InferenceSession keeps them).
+    internal static void FoldBatchNormInto(Tensor weight, Tensor? bias, Tensor runningMean, Tensor runningVar,
+        Tensor? gamma, Tensor? beta, float eps, Tensor w, Tensor b)
+    {
         int oc = weight.Shape[0];
         foreach (var (t, name) in new[] { (runningMean, "running_mean"), (runningVar, "running_var"), (gamma, "weight"), (beta, "bias"), (bias, "convolution bias") })
             if (t is not null && (t.Rank != 1 || t.Shape[0] != oc))
                 throw new ArgumentException($"fold_batch_norm: {name} must be [{oc}] (one value per output channel of weight {weight.Shape}), got {t.Shape}.");
-        var w = Tensor.Empty(weight.Shape);
-        var b = Tensor.Empty(new Shape(oc));
         int per = weight.Numel / Math.Max(oc, 1);
         // The weights are a pass over memory (a 512-channel 3x3 layer: 9 MB read and written), so the output channels
         // are split over the threads.
         var fold = new BatchNormFold(weight, bias, runningMean, runningVar, gamma, beta, eps, w, b, per);
         Backends.Cpu.Parallelism.ForRanges(oc, per, fold.Run);
-        return (w, b);
     }
 
     /// <summary>The operands of <see cref="FoldBatchNorm"/> for the channel ranges the threads take.</summary>

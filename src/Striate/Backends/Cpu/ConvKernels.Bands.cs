@@ -34,7 +34,7 @@ public static unsafe partial class ConvKernels
         {
             nint ax = (nint)px, aw = (nint)pw, ab = (nint)pb, ar = (nint)pr, ay = (nint)py;
             int biasLength = bias.Length, residualLength = residual.Length, xLength = x.Length, yLength = y.Length;
-            Parallel.For(0, parts, Parallelism.Options(parts), part =>
+            Parallelism.For(parts, parts, part =>
             {
                 float[] cols = ArrayPool<float>.Shared.Rent(k * rows * geo.OutWidth);
                 try

@@ -73,13 +73,14 @@ public static unsafe partial class ConvKernels
         Forward(g, x, w, bias, default, false, y);
 
     // The same with the output step fused: y = relu?(conv(x, w) + bias + residual); residual: [N, OC, OH, OW] or empty.
+    // cache: derived forms of w kept between calls (the Winograd transform), or null.
     public static void Forward(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
-        ReadOnlySpan<float> residual, bool relu, Span<float> y) =>
-        Forward(g, x, w, bias, residual, relu, y, UseDirect);
+        ReadOnlySpan<float> residual, bool relu, Span<float> y, ConvWeightCache? cache = null) =>
+        Forward(g, x, w, bias, residual, relu, y, UseDirect, cache);
 
     // allowDirect false keeps small layers on im2col + GEMM (the tests compare both paths without a global switch).
     internal static void Forward(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
-        ReadOnlySpan<float> residual, bool relu, Span<float> y, bool allowDirect)
+        ReadOnlySpan<float> residual, bool relu, Span<float> y, bool allowDirect, ConvWeightCache? cache = null)
     {
         CheckLengths(g, x.Length, w.Length, y.Length, "Forward");
         if (!bias.IsEmpty && bias.Length < g.OutChannels)
@@ -89,7 +90,7 @@ public static unsafe partial class ConvKernels
         if (g.Batch == 0) return;
         if (UseWinograd && WinogradKernels.Applies(g))
         {
-            WinogradKernels.Forward(g, x, w, bias, residual, relu, y);
+            WinogradKernels.Forward(g, x, w, bias, residual, relu, y, cache);
             return;
         }
         if (allowDirect && DirectConvKernels.Applies(g))
@@ -318,7 +319,7 @@ public static unsafe partial class ConvKernels
                 nint apart = (nint)ppart;
                 int gemmThreads = parts > 1 ? 1 : Parallelism.Threads;
                 // Part j covers blocks [j*B/P, (j+1)*B/P); part 0 writes dw itself, the others their partial.
-                Parallel.For(0, parts, Parallelism.Options(parts), j =>
+                Parallelism.For(parts, parts, j =>
                 {
                     var scratch = new Scratch(plan);
                     try
@@ -408,7 +409,7 @@ public static unsafe partial class ConvKernels
             return;
         }
         int parts = Math.Min(Parallelism.Threads, plan.Count), count = plan.Count;
-        Parallel.For(0, parts, Parallelism.Options(parts),
+        Parallelism.For(parts, parts,
             t => body((int)((long)t * count / parts), (int)((long)(t + 1) * count / parts), 1));
     }
 
@@ -483,7 +484,7 @@ public static unsafe partial class ConvKernels
             for (int i = 0; i < count; i++) body(i, 0, channels);
             return;
         }
-        Parallel.For(0, count * chunks, Parallelism.Options(threads), t =>
+        Parallelism.For(count * chunks, threads, t =>
         {
             int i = t / chunks, part = t % chunks;
             int c0 = (int)((long)part * channels / chunks), c1 = (int)((long)(part + 1) * channels / chunks);

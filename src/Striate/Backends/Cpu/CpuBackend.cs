@@ -22,8 +22,9 @@ public sealed class CpuBackend : IBackend
     public void Conv2dForward(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y) =>
         ConvKernels.Forward(g, x, w, bias, y);
 
-    public void Conv2dForwardFused(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, ReadOnlySpan<float> residual, bool relu, Span<float> y) =>
-        ConvKernels.Forward(g, x, w, bias, residual, relu, y);
+    public void Conv2dForwardFused(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, ReadOnlySpan<float> residual, bool relu, Span<float> y,
+        ConvWeightCache? cache = null) =>
+        ConvKernels.Forward(g, x, w, bias, residual, relu, y, cache);
 
     public bool CanConv2dForwardPooled(in Conv2dGeometry g) => ConvKernels.UseDirect && DirectConvKernels.AppliesPooled(g);
 

@@ -100,7 +100,7 @@ public static partial class Gemm
     private static unsafe void BlockedParallel<TKernel>(Operands shared, int partitions, bool splitN, int tilesM, int tilesN)
         where TKernel : struct, IMicroKernel
     {
-        Parallel.For(0, partitions, Parallelism.Options(partitions), part =>
+        Parallelism.For(partitions, partitions, part =>
         {
             if (splitN)
             {

@@ -36,7 +36,7 @@ public static partial class Gemm
                 return;
             }
 
-            Parallel.For(0, partitions, Parallelism.Options(partitions), part =>
+            Parallelism.For(partitions, partitions, part =>
             {
                 int first = (int)((long)blocks * part / partitions) * 16;
                 int last = Math.Min(shared.M, (int)((long)blocks * (part + 1) / partitions) * 16);
@@ -69,7 +69,7 @@ public static partial class Gemm
         }
 
         nint columnsAddress = (nint)columns;
-        Parallel.For(0, partitions, Parallelism.Options(partitions), part =>
+        Parallelism.For(partitions, partitions, part =>
         {
             int first = (int)((long)shared.M * part / partitions);
             int last = (int)((long)shared.M * (part + 1) / partitions);

@@ -146,6 +146,6 @@ public static unsafe class NormKernels
             for (int i = 0; i < count; i++) body(i);
             return;
         }
-        Parallel.For(0, count, Parallelism.Options(threads), body);
+        Parallelism.For(count, threads, body);
     }
 }

@@ -68,17 +68,24 @@ public static unsafe partial class WinogradKernels
     }
 
     // x: [N, C, H, W]; w: [OC, C, 3, 3]; bias: [OC] or empty; residual: [N, OC, OH, OW] or empty; y: [N, OC, OH, OW].
+    // cache: where the transformed weights are kept between calls (taken from it when there, stored in it when not), or null.
     public static void Forward(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
-        ReadOnlySpan<float> residual, bool relu, Span<float> y)
+        ReadOnlySpan<float> residual, bool relu, Span<float> y, ConvWeightCache? cache = null)
     {
         if (!Applies(g)) throw new ArgumentException($"WinogradKernels: {g} is not a 3x3 stride-1 ungrouped convolution with at least {MinChannels} channels.");
         var geo = g;
         var tiles = new Tiling(g, Parallelism.Threads);
-        float[] u = ArrayPool<float>.Shared.Rent(16 * g.OutChannels * g.InChannels);
-        try
+        float[]? u = cache?.Winograd(g.OutChannels, g.InChannels), rented = null;
+        if (u is null)
         {
+            int length = 16 * g.OutChannels * g.InChannels;
+            u = cache is null ? rented = ArrayPool<float>.Shared.Rent(length) : GC.AllocateUninitializedArray<float>(length);
             fixed (float* pw = w, pu = u)
                 TransformWeights(g.OutChannels, g.InChannels, pw, pu);
+            cache?.StoreWinograd(g.OutChannels, g.InChannels, u);
+        }
+        try
+        {
             fixed (float* px = x, pu = u, pb = bias, pr = residual, py = y)
             {
                 nint ax = (nint)px, au = (nint)pu, ab = (nint)pb, ar = (nint)pr, ay = (nint)py;
@@ -89,7 +96,7 @@ public static unsafe partial class WinogradKernels
                 int bands = (tiles.TilesH + tiles.BandRows - 1) / tiles.BandRows, items = blocks * bands;
                 bool spread = items > 1 && Parallelism.Threads > 1;
                 int parts = spread ? Math.Min(Parallelism.Threads, items) : 1;
-                Parallel.For(0, parts, Parallelism.Options(parts), part =>
+                Parallelism.For(parts, parts, part =>
                 {
                     int first = (int)((long)part * items / parts), end = (int)((long)(part + 1) * items / parts);
                     int gemmThreads = spread ? 1 : Parallelism.Threads;
@@ -139,7 +146,7 @@ public static unsafe partial class WinogradKernels
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(u);
+            if (rented is not null) ArrayPool<float>.Shared.Return(rented);
         }
     }
 
@@ -165,7 +172,7 @@ public static unsafe partial class WinogradKernels
             return;
         }
         int parts = Math.Min(threads, total);
-        Parallel.For(0, parts, Parallelism.Options(parts), part =>
+        Parallelism.For(parts, parts, part =>
         {
             float[]? buffer = scratchLength > 0 ? ArrayPool<float>.Shared.Rent(scratchLength) : null;
             try
@@ -194,7 +201,7 @@ public static unsafe partial class WinogradKernels
             return;
         }
         nint aw = (nint)w, au = (nint)u;
-        Parallel.For(0, parts, Parallelism.Options(parts), part =>
+        Parallelism.For(parts, parts, part =>
             TransformWeights(oc, c, oc * part / parts, oc * (part + 1) / parts, (float*)aw, (float*)au));
     }
 
