@@ -9,7 +9,8 @@ namespace Striate.Tests.Nn;
 
 /// <summary>
 /// <see cref="InferenceSession"/>: the kept folded weights and Winograd transforms give what a plain evaluation-mode
-/// call gives, bit for bit, and are derived again when the weights change.
+/// call gives (up to rounding: small maps may take Winograd instead of im2col), the same bits on every run, and are
+/// derived again when the weights change.
 /// </summary>
 public class InferenceSessionTests
 {
@@ -17,28 +18,27 @@ public class InferenceSessionTests
 
     [Theory]
     [MemberData(nameof(Models))]
-    public void ASessionGivesThePlainEvaluationOutputBitForBit(string name)
+    public void ASessionMatchesThePlainAndTheLayerByLayerEvaluation(string name)
     {
         var gen = new Generator(11);
         var (model, x) = Make(name, gen);
         model.Eval();
-        float[] plain;
+        float[] plain, layered;
         using (Autograd.NoGrad()) plain = model.Call(x).ToArray();
-        var session = new InferenceSession(model);
-        Assert.Equal(plain, session.Run(x).ToArray());
-        // Second run: from the kept forms.
-        int layers = session.PreparedLayers;
-        Assert.True(layers > 0);
-        Assert.Equal(plain, session.Run(x).ToArray());
-        Assert.Equal(layers, session.PreparedLayers);
-        // And within 1e-4 of the layer-by-layer evaluation (no fusion).
-        float[] layered;
         using (Autograd.NoGrad())
         using (ForwardTrace.Begin())
             layered = model.Call(x).ToArray();
-        double scale = 1 + layered.Max(Math.Abs);
-        for (int i = 0; i < plain.Length; i++)
-            Assert.True(Math.Abs(layered[i] - plain[i]) <= 1e-4 * scale, $"[{i}] {plain[i]} vs {layered[i]}");
+        var session = new InferenceSession(model);
+        var first = session.Run(x).ToArray();
+        int layers = session.PreparedLayers;
+        Assert.True(layers > 0);
+        // The second run works from the kept forms and gives the same bits.
+        Assert.Equal(first, session.Run(x).ToArray());
+        Assert.Equal(layers, session.PreparedLayers);
+        // With the transform kept, Winograd also takes small maps that the plain call leaves to im2col: the same
+        // numbers up to rounding.
+        AssertClose(plain, first, 1e-4);
+        AssertClose(layered, first, 1e-4);
     }
 
     [Fact]
@@ -76,14 +76,14 @@ public class InferenceSessionTests
         model.Eval();
         var afterStep = session.Run(x).ToArray();
         Assert.NotEqual(before, afterStep);
-        Assert.Equal(Plain(model, x), afterStep);
+        Assert.Equal(Fresh(model, x), afterStep);
 
         // Only a batch norm's running mean changes.
         var bn = model.NamedModules().Select(m => m.Module).OfType<BatchNorm2d>().Last();
         bn.RunningMean!.Data[3] += 0.5f;
         var afterStats = session.Run(x).ToArray();
         Assert.NotEqual(afterStep, afterStats);
-        Assert.Equal(Plain(model, x), afterStats);
+        Assert.Equal(Fresh(model, x), afterStats);
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public class InferenceSessionTests
         // layer1.0.conv1 has 64 x 64 x 9 = 36,864 weights; the 64 samples are 585 apart from index 0, so 1 is not one.
         var conv = (Conv2d)model.NamedModules().Single(m => m.Name == "layer1.0.conv1").Module;
         conv.Weight.Data[1] += 3f;
-        var expected = Plain(model, x);
+        var expected = Fresh(model, x);
         var stale = session.Run(x).ToArray();
         Assert.NotEqual(expected, stale);
         session.Refresh();
@@ -124,7 +124,7 @@ public class InferenceSessionTests
         var gen = new Generator(16);
         var (model, x) = Make("resnet18-small", gen);
         var session = new InferenceSession(model);
-        var expected = Plain(model, x);
+        var expected = Fresh(model, x);
         var outputs = new float[4][];
         Parallel.For(0, outputs.Length, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i => outputs[i] = session.Run(x).ToArray());
         foreach (var o in outputs) Assert.Equal(expected, o);
@@ -157,9 +157,15 @@ public class InferenceSessionTests
         Assert.Equal(plain.Select(v => -v), fresh);
     }
 
-    private static float[] Plain(Module model, Tensor x)
+    // The output of a new session, which derives every form from the weights as they are now.
+    private static float[] Fresh(Module model, Tensor x) => new InferenceSession(model).Run(x).ToArray();
+
+    private static void AssertClose(float[] expected, float[] actual, double tolerance)
     {
-        using (Autograd.NoGrad()) return model.Call(x).ToArray();
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = 1 + expected.Max(Math.Abs);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance * scale, $"[{i}] {actual[i]} vs {expected[i]} (scale {scale})");
     }
 
     private static (Module Model, Tensor Input) Make(string name, Generator gen)

@@ -88,7 +88,7 @@ public static unsafe partial class ConvKernels
         if (!residual.IsEmpty && residual.Length < (long)g.Batch * OutPlane(g))
             throw new ArgumentException($"ConvKernels.Forward: the residual needs {(long)g.Batch * OutPlane(g)} values, got {residual.Length}.", nameof(residual));
         if (g.Batch == 0) return;
-        if (UseWinograd && WinogradKernels.Applies(g))
+        if (UseWinograd && WinogradKernels.Applies(g, weightsKept: cache is not null))
         {
             WinogradKernels.Forward(g, x, w, bias, residual, relu, y, cache);
             return;

@@ -222,11 +222,41 @@ public class ConvKernelsTests
         Assert.True(WinogradKernels.Applies(Geometry([16, 512, 7, 7, 512, 3, 1, 1, 1, 1])));
         Assert.True(WinogradKernels.Applies(Geometry([1, 256, 14, 14, 256, 3, 1, 1, 1, 1])));
         Assert.False(WinogradKernels.Applies(Geometry([1, 512, 7, 7, 512, 3, 1, 1, 1, 1])));
+        Assert.True(WinogradKernels.Applies(Geometry([1, 512, 7, 7, 512, 3, 1, 1, 1, 1]), weightsKept: true));
+        Assert.False(WinogradKernels.Applies(Geometry([1, 512, 5, 5, 512, 3, 1, 1, 1, 1]), weightsKept: true));
         Assert.False(WinogradKernels.Applies(Geometry([2, 512, 7, 7, 512, 3, 1, 1, 1, 1])));
         Assert.True(WinogradKernels.Applies(Geometry([4, 256, 14, 14, 256, 3, 1, 1, 1, 1])));
         Assert.False(WinogradKernels.Applies(Geometry([16, 3, 32, 32, 64, 3, 1, 1, 1, 1])));
         Assert.False(WinogradKernels.Applies(Geometry([16, 64, 32, 32, 64, 3, 2, 1, 1, 1])));
         Assert.False(WinogradKernels.Applies(Geometry([16, 64, 32, 32, 64, 3, 1, 2, 2, 1])));
+    }
+
+    [Fact]
+    public void KeptWinogradWeightsTakeSmallMapsAndStayWithin1e4OfIm2col()
+    {
+        // One 7x7 image (16 tiles) and an odd 9x7 map (20 tiles, partial ones): im2col without a cache, Winograd with one.
+        foreach (var s in new[] { new[] { 1, 64, 7, 7, 96, 3, 1, 1, 1, 1 }, new[] { 1, 48, 9, 7, 40, 3, 1, 1, 1, 1 } })
+        {
+            var g = Geometry(s);
+            Assert.False(WinogradKernels.Applies(g));
+            Assert.True(WinogradKernels.Applies(g, weightsKept: true));
+            var rng = new Random(s.Sum());
+            float[] x = Fill(rng, g.Batch * g.InChannels * g.InHeight * g.InWidth);
+            float[] w = Fill(rng, g.OutChannels * g.InChannels * 9);
+            float[] bias = Fill(rng, g.OutChannels);
+            int n = g.Batch * g.OutChannels * g.OutHeight * g.OutWidth;
+            float[] residual = Fill(rng, n);
+            float[] im2col = Poisoned(n), first = Poisoned(n), second = Poisoned(n);
+            ConvKernels.Forward(g, x, w, bias, residual, true, im2col);
+            var cache = new Striate.Backends.ConvWeightCache();
+            ConvKernels.Forward(g, x, w, bias, residual, true, first, cache);
+            Assert.Equal(16L * g.OutChannels * g.InChannels * sizeof(float), cache.Bytes);
+            ConvKernels.Forward(g, x, w, bias, residual, true, second, cache);
+            Assert.Equal(first, second);
+            Assert.NotEqual(im2col, first);
+            Assert.True(RelativeError(im2col, first) < 1e-4, $"{RelativeError(im2col, first)}");
+            Assert.Contains(0f, first);
+        }
     }
 
     // max |a - b| / max |a|
