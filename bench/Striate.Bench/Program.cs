@@ -211,9 +211,9 @@ string Markdown()
     sb.AppendLine(Targets.Table(rows, memoryRows));
     sb.AppendLine();
     sb.AppendLine("libtorch parallelises with OpenMP (its bundled libgomp): its worker threads spin-wait at every parallel region, which");
-    sb.AppendLine("is cheap on an idle machine but costly when other processes compete for the cores; .NET's thread pool, which");
-    sb.AppendLine("Striate uses, blocks sooner. On a loaded machine libtorch's multi-threaded rows (small ops, LeNet-5 at small");
-    sb.AppendLine("batches) can therefore fall far below its single-threaded speed. To see how much of a ratio comes from that,");
+    sb.AppendLine("is cheap on an idle machine but costly when other processes compete for the cores; Striate's helper threads spin");
+    sb.AppendLine("for at most 300 microseconds after a region and then sleep. On a loaded machine libtorch's multi-threaded rows (small");
+    sb.AppendLine("ops, LeNet-5 at small batches) can therefore fall far below its single-threaded speed. To see how much of a ratio comes from that,");
     sb.AppendLine("compare with `--threads 1` and with `OMP_WAIT_POLICY=PASSIVE` set in the environment (libgomp reads it when it");
     sb.AppendLine("loads, so it must be set before the program starts).");
     sb.AppendLine();
@@ -222,14 +222,18 @@ string Markdown()
     sb.AppendLine("process's peak working set. The peak-memory table compares the two libraries, each in a process of its own.");
     sb.AppendLine();
     sb.AppendLine("Which convolution runs: 3x3 stride-1 ungrouped layers with at least 32 input and output channels, an output of");
-    sb.AppendLine("at least 4x4 and at least 48 tiles of 2x2 per block of images use Winograd F(2x2, 3x3) for the forward pass and");
-    sb.AppendLine("the input gradient and F(3x3, 2x2) for the weight gradient (in ResNet-18 at 224x224 and batch 1, every 3x3");
-    sb.AppendLine("stride-1 layer but the 7x7 ones); other same-padded 3x3 stride-1 layers compute the input gradient as a forward");
+    sb.AppendLine("at least 4x4 and at least 48 tiles of 2x2 per block of images (16 in an `InferenceSession`, which keeps the");
+    sb.AppendLine("transformed weights) use Winograd F(2x2, 3x3) for the forward pass and the input gradient and F(3x3, 2x2) for");
+    sb.AppendLine("the weight gradient (in ResNet-18 at 224x224 and batch 1, every 3x3 stride-1 layer); other same-padded 3x3");
+    sb.AppendLine("stride-1 layers compute the input gradient as a forward");
     sb.AppendLine("im2col convolution with flipped weights; small stride-1 layers (at most 16 output channels, LeNet-5's two) the");
     sb.AppendLine("direct kernels for the forward pass and the weight gradient; depthwise layers the direct depthwise kernel;");
     sb.AppendLine("everything else im2col + GEMM in blocks of images.");
     sb.AppendLine("Inference rows run in evaluation mode without gradients, where batch norm is folded into the");
-    sb.AppendLine("convolution and bias, residual add and ReLU are applied in its output step (LeNet-5's 2x2 pooling too).");
+    sb.AppendLine("convolution and bias, residual add and ReLU are applied in its output step (LeNet-5's 2x2 pooling too). On the");
+    sb.AppendLine("Striate side they run through an `InferenceSession`, as a deployed model would (ONNX Runtime's session does the");
+    sb.AppendLine("same): the folded weights and the Winograd transforms are derived once, not on every call. libtorch runs its");
+    sb.AppendLine("module in eval mode under `no_grad`, which has no such step.");
     return sb.ToString();
 }
 

@@ -21,6 +21,14 @@ public static class Workloads
             Gemm(quick ? 1024 : 2048),
             Gemm(quick ? 1024 : 2048, singleThread: true),
             Gemm(quick ? 512 : 1024),
+            // The products im2col makes of convolution layers: weights [out, in x k x k] times columns [in x k x k, pixels].
+            GemmShape("gemm im2col LeNet conv1 b64", 6, 64 * 28 * 28, 25),
+            GemmShape("gemm im2col LeNet conv2 b64", 16, 64 * 10 * 10, 150),
+            GemmShape("gemm im2col ResNet 3x3 64->64 56x56", 64, 56 * 56, 576),
+            GemmShape("gemm im2col ResNet 3x3 128->128 28x28", 128, 28 * 28, 1152),
+            GemmShape("gemm im2col ResNet 3x3 256->256 14x14", 256, 14 * 14, 2304),
+            GemmShape("gemm im2col ResNet 3x3 512->512 7x7", 512, 7 * 7, 4608),
+            GemmShape("gemm ResNet 1x1 256->64 14x14 b16", 64, 16 * 14 * 14, 256),
             Conv("conv2d fwd+bwd LeNet conv1 [64,1,28,28] 1->6 5x5 p2", 64, 1, 6, 28, 5, 2),
             Conv("conv2d fwd+bwd LeNet conv2 [64,6,14,14] 6->16 5x5", 64, 6, 16, 14, 5, 0),
             Conv("conv2d fwd+bwd [16,64,32,32] 64->64 3x3 p1", 16, 64, 64, 32, 3, 1),
@@ -127,6 +135,20 @@ public static class Workloads
                     if (singleThread) torch.set_num_threads(saved);
                 }
             }, a, b);
+        });
+
+    // C [m, n] = A [m, k] B [k, n], row-major, as torch.mm does it.
+    private static Workload GemmShape(string label, int m, int n, int k) => new(
+        $"{label}: {m}x{n}x{k}", "GFLOP/s", 2.0 * m * n * k / 1e9,
+        () =>
+        {
+            float[] a = Random(m * k, 1), b = Random(k * n, 2), c = new float[m * n];
+            return new Side(() => Backends.Cpu.Gemm.Sgemm(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n));
+        },
+        () =>
+        {
+            TTensor a = T([m, k], 1), b = T([k, n], 2);
+            return TorchSide(() => torch.mm(a, b), a, b);
         });
 
     private static Workload Conv(string name, int batch, int ic, int oc, int hw, int k, int pad, int stride = 1, int groups = 1, bool backward = true)

@@ -98,7 +98,7 @@ public static class EmbedCommands
             var m = EmbeddingModel.Load(r.GetValue(model));
             string path = r.GetValue(db)!;
             // An existing file must load: an empty or corrupt one is reported, never replaced.
-            var database = File.Exists(path) ? EnrollmentDatabase.Load(path) : new EnrollmentDatabase(m.Net.EmbeddingDim, m.Signature);
+            var database = File.Exists(path) ? EnrollmentDatabase.Load(path) : new EnrollmentDatabase(m.Net.EmbeddingDim, m.Signature, m.WeightsDigest);
             CheckSameModel(database, m, path);
             string who = r.GetValue(name)!;
             var row = m.Embed([r.GetValue(image)!])[0];
@@ -159,5 +159,8 @@ public static class EmbedCommands
     {
         if (db.EmbeddingDim != m.Net.EmbeddingDim || (db.Model.Length > 0 && db.Model != m.Signature))
             throw new CliUsageException($"'{path}' was enrolled with another model ({(db.Model.Length > 0 ? db.Model : $"{db.EmbeddingDim}-value embeddings")}); '{m.Path}' is {m.Signature}.");
+        if (db.Weights.Length > 0 && db.Weights != m.WeightsDigest)
+            throw new CliUsageException($"'{path}' was enrolled with another trained model of the same architecture (weights {db.Weights}); " +
+                $"'{m.Path}' has weights {m.WeightsDigest}. Use the model the database was enrolled with, or enrol into a new database.");
     }
 }

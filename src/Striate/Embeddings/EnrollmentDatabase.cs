@@ -17,18 +17,28 @@ public sealed class EnrollmentDatabase
     private readonly List<string> _names = new();
     private readonly List<float[]> _embeddings = new();
 
-    /// <summary>An empty database for embeddings of <paramref name="embeddingDim"/> values from <paramref name="model"/>.</summary>
-    public EnrollmentDatabase(int embeddingDim, string model = "")
+    /// <summary>
+    /// An empty database for embeddings of <paramref name="embeddingDim"/> values from <paramref name="model"/> (a
+    /// description of its architecture) with the weights <paramref name="weights"/> identifies (a digest).
+    /// </summary>
+    public EnrollmentDatabase(int embeddingDim, string model = "", string weights = "")
     {
         if (embeddingDim < 1) throw new ArgumentException($"EnrollmentDatabase: embeddingDim must be >= 1, got {embeddingDim}.");
         EmbeddingDim = embeddingDim;
         Model = model ?? "";
+        Weights = weights ?? "";
     }
 
     public int EmbeddingDim { get; }
 
     /// <summary>A description of the model the embeddings come from (its spec), to catch mixing models.</summary>
     public string Model { get; }
+
+    /// <summary>
+    /// A digest of the trained weights the embeddings come from, to catch mixing two models of one architecture; empty in
+    /// databases written before it was recorded.
+    /// </summary>
+    public string Weights { get; }
 
     public int Count => _names.Count;
 
@@ -90,6 +100,7 @@ public sealed class EnrollmentDatabase
             ["names"] = JsonSerializer.Serialize(_names),
             ["model"] = Model,
         };
+        if (Weights.Length > 0) meta["weights"] = Weights;
         SafeTensors.Write(path, [SafeTensorEntry.FromFloat32("embeddings", [Count, EmbeddingDim], flat)], meta);
     }
 
@@ -125,7 +136,7 @@ public sealed class EnrollmentDatabase
         }
         if (names.Length != t.Shape[0])
             throw new InvalidDataException($"enrolment database '{path}' lists {names.Length} names for {t.Shape[0]} embeddings.");
-        var db = new EnrollmentDatabase((int)t.Shape[1], m.GetValueOrDefault("model") ?? "");
+        var db = new EnrollmentDatabase((int)t.Shape[1], m.GetValueOrDefault("model") ?? "", m.GetValueOrDefault("weights") ?? "");
         var flat = t.ToFloat32Array();
         try
         {

@@ -94,6 +94,33 @@ public class EmbedCommandTests
     }
 
     [Fact]
+    public void ADatabaseRefusesAnotherTrainedModelOfTheSameArchitecture()
+    {
+        string dir = Repo.TempDir(), model = s_model.Value, db = Path.Combine(dir, "faces.db"), other = Path.Combine(dir, "other.safetensors");
+        var ck = Striate.Training.Checkpoint.Load(model);
+        ck.Model.Parameters().First().Data[0] += 0.5f;
+        ck.Save(other);
+        Assert.Equal(0, Run("enroll", "--model", model, "--db", db, "boot", Image(dir, 0)).Code);
+        byte[] before = File.ReadAllBytes(db);
+        Assert.Equal(16, Striate.Embeddings.EnrollmentDatabase.Load(db).Weights.Length);
+
+        var (code, _, err) = Run("identify", "--model", other, "--db", db, Image(dir, 0));
+        Assert.Equal(2, code);
+        Assert.Contains("another trained model of the same architecture", err);
+        Assert.Equal(2, Run("enroll", "--model", other, "--db", db, "pullover", Image(dir, 1)).Code);
+        Assert.Equal(before, File.ReadAllBytes(db));
+        Assert.Equal(0, Run("identify", "--model", model, "--db", db, Image(dir, 0)).Code);
+
+        // A database written without the digest is checked by architecture alone.
+        var loaded = Striate.Embeddings.EnrollmentDatabase.Load(db);
+        var legacy = new Striate.Embeddings.EnrollmentDatabase(loaded.EmbeddingDim, loaded.Model);
+        legacy.Enroll("boot", loaded.Embedding("boot"));
+        string legacyPath = Path.Combine(dir, "legacy.db");
+        legacy.Save(legacyPath);
+        Assert.Equal(0, Run("identify", "--model", other, "--db", legacyPath, Image(dir, 0)).Code);
+    }
+
+    [Fact]
     public void BadDatabasesAndModelsAreClearErrors()
     {
         string dir = Repo.TempDir(), model = s_model.Value, db = Path.Combine(dir, "empty.db");
