@@ -210,6 +210,13 @@ string Markdown()
     sb.AppendLine();
     sb.AppendLine(Targets.Table(rows, memoryRows));
     sb.AppendLine();
+    // Notes kept by hand across runs (spread between runs, what the profile shows where a target is missed).
+    string notes = Path.Combine(root, "bench", "NOTES.md");
+    if (File.Exists(notes))
+    {
+        sb.AppendLine(File.ReadAllText(notes).TrimEnd());
+        sb.AppendLine();
+    }
     sb.AppendLine("libtorch parallelises with OpenMP (its bundled libgomp): its worker threads spin-wait at every parallel region, which");
     sb.AppendLine("is cheap on an idle machine but costly when other processes compete for the cores; Striate's helper threads spin");
     sb.AppendLine("for at most 300 microseconds after a region and then sleep. On a loaded machine libtorch's multi-threaded rows (small");
