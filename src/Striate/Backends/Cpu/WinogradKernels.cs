@@ -181,14 +181,16 @@ public static unsafe partial class WinogradKernels
             for (int idx = 0; idx < total; idx++) body(idx, own);
             return;
         }
-        int parts = Math.Min(threads, total);
-        Parallelism.For(parts, parts, part =>
+        // Chunks of about an eighth of a thread's share, handed to whichever thread is free: with one half each, the
+        // first thread to finish waited for the other (about 35 microseconds per call in ResNet-18 at batch 1).
+        int chunk = Math.Max(1, total / (8 * threads)), chunks = (total + chunk - 1) / chunk;
+        Parallelism.For(chunks, threads, part =>
         {
             float[]? buffer = scratchLength > 0 ? ArrayPool<float>.Shared.Rent(scratchLength) : null;
             try
             {
                 fixed (float* scratch = buffer)
-                    for (int idx = (int)((long)part * total / parts), end = (int)((long)(part + 1) * total / parts); idx < end; idx++)
+                    for (int idx = part * chunk, end = Math.Min(total, idx + chunk); idx < end; idx++)
                         body(idx, scratch);
             }
             finally
