@@ -25,6 +25,15 @@ public static unsafe partial class ConvKernels
         var geo = g;
         int perBand = Math.Max(1, BandColumns / g.OutWidth);
         int bands = (g.OutHeight + perBand - 1) / perBand;
+        // A few more bands when that makes the (image, band) items a multiple of the thread count: one image of
+        // ResNet-18's stem is 13 bands of 9 rows, one thread doing 7 while the other did 6; 14 of 8 split evenly.
+        int threads = Parallelism.Threads;
+        for (int more = bands; more < Math.Min(g.OutHeight, 2 * bands); more++)
+            if ((long)g.Batch * more % threads == 0)
+            {
+                bands = more;
+                break;
+            }
         // Rows spread evenly over the bands, so the last is not a sliver.
         int rows = (g.OutHeight + bands - 1) / bands;
         bands = (g.OutHeight + rows - 1) / rows;

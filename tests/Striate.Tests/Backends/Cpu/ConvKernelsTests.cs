@@ -34,6 +34,7 @@ public class ConvKernelsTests
         new[] { 21, 36, 7, 7, 32, 3, 1, 1, 1, 1 },  // 7x7 maps: partial tiles through the gather tables, 36 input channels (a partial vector of kernels)
         new[] { 1, 8, 40, 40, 8, 3, 1, 1, 1, 1 },   // one large image: the forward pass in two bands of 20 output rows; threads share col2im by channel
         new[] { 2, 3, 70, 66, 8, 7, 2, 3, 1, 1 },   // a 7x7 / 2 stem in bands of output rows (18 + 17 rows of 33)
+        new[] { 1, 3, 90, 90, 8, 7, 2, 3, 1, 1 },   // one image of a stem: 3 bands of 15 rows on one thread, 4 of 12 on two
         new[] { 1, 4, 40, 36, 6, 3, 1, 2, 2, 1 },   // dilation 2 in bands
         new[] { 1, 16, 61, 59, 8, 3, 2, 1, 1, 1 },  // the same with stride 2 and ragged channel parts
         new[] { 1, 64, 25, 23, 32, 3, 1, 1, 1, 1 }, // Winograd, one image, tile rows longer than a vector
