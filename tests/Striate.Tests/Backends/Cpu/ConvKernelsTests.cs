@@ -190,12 +190,8 @@ public class ConvKernelsTests
         {
             var g = Geometry(s);
             Assert.True(WinogradKernels.Applies(g), string.Join(",", s));
-            var rng = new Random(s.Sum());
-            float[] x = Fill(rng, g.Batch * g.InChannels * g.InHeight * g.InWidth);
-            float[] w = Fill(rng, g.OutChannels * g.InChannels * 9);
-            float[] bias = Fill(rng, g.OutChannels);
-            int n = g.Batch * g.OutChannels * g.OutHeight * g.OutWidth;
-            float[] residual = Fill(rng, n);
+            var (x, w, bias, residual) = Winograd3x3Operands(g, s.Sum());
+            int n = residual.Length;
             residual[3] = float.NaN;
             float[] plain = new float[n], fused = Poisoned(n);
             ConvKernels.Forward(g, x, w, bias, plain);
@@ -241,12 +237,8 @@ public class ConvKernelsTests
             var g = Geometry(s);
             Assert.False(WinogradKernels.Applies(g));
             Assert.True(WinogradKernels.Applies(g, weightsKept: true));
-            var rng = new Random(s.Sum());
-            float[] x = Fill(rng, g.Batch * g.InChannels * g.InHeight * g.InWidth);
-            float[] w = Fill(rng, g.OutChannels * g.InChannels * 9);
-            float[] bias = Fill(rng, g.OutChannels);
-            int n = g.Batch * g.OutChannels * g.OutHeight * g.OutWidth;
-            float[] residual = Fill(rng, n);
+            var (x, w, bias, residual) = Winograd3x3Operands(g, s.Sum());
+            int n = residual.Length;
             float[] im2col = Poisoned(n), first = Poisoned(n), second = Poisoned(n);
             ConvKernels.Forward(g, x, w, bias, residual, true, im2col);
             var cache = new Striate.Backends.ConvWeightCache();
@@ -258,6 +250,16 @@ public class ConvKernelsTests
             Assert.True(RelativeError(im2col, first) < 1e-4, $"{RelativeError(im2col, first)}");
             Assert.Contains(0f, first);
         }
+    }
+
+    // Random input, 3x3 weights, bias and residual for g, from one seed.
+    private static (float[] X, float[] W, float[] Bias, float[] Residual) Winograd3x3Operands(Conv2dGeometry g, int seed)
+    {
+        var rng = new Random(seed);
+        float[] x = Fill(rng, g.Batch * g.InChannels * g.InHeight * g.InWidth);
+        float[] w = Fill(rng, g.OutChannels * g.InChannels * 9);
+        float[] bias = Fill(rng, g.OutChannels);
+        return (x, w, bias, Fill(rng, g.Batch * g.OutChannels * g.OutHeight * g.OutWidth));
     }
 
     // max |a - b| / max |a|
