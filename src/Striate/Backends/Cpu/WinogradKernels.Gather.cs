@@ -82,7 +82,7 @@ public static unsafe partial class WinogradKernels
                 ForPlanes(g.InChannels, threads, input.ScratchLength, po, (c, scratch) =>
                     TransformInputPatches(g, input, (float*)ax + ((long)n0 * g.InChannels + c) * inPlane, imageStride, scratch,
                         (float*)av + (long)c * t, RowStride((long)g.InChannels * t)));
-            ForwardGemms(g, t, threads, au, av, am);
+            ForwardGemms(g, 16, t, threads, au, av, am);
             ForPlanes(g.OutChannels, threads, 0, null, (oc, _) =>
             {
                 long at = ((long)n0 * g.OutChannels + oc) * outPlane;

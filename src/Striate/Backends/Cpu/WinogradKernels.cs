@@ -85,73 +85,39 @@ public static unsafe partial class WinogradKernels
         if (!Applies(g, cache is not null)) throw new ArgumentException($"WinogradKernels: {g} is not a 3x3 stride-1 ungrouped convolution with at least {MinChannels} channels.");
         var geo = g;
         var tiles = new Tiling(g, Parallelism.Threads);
-        float[]? u = cache?.Winograd(g.OutChannels, g.InChannels), rented = null;
-        if (u is null)
-        {
-            int length = 16 * g.OutChannels * g.InChannels;
-            u = cache is null ? rented = ArrayPool<float>.Shared.Rent(length) : GC.AllocateUninitializedArray<float>(length);
-            fixed (float* pw = w, pu = u)
-                TransformWeights(g.OutChannels, g.InChannels, pw, pu);
-            cache?.StoreWinograd(g.OutChannels, g.InChannels, u);
-        }
+        float[] u = TransformedWeights(g, 16, w, cache, &TransformWeights, out float[]? rented);
         try
         {
             fixed (float* px = x, pu = u, pb = bias, pr = residual, py = y)
             {
                 nint ax = (nint)px, au = (nint)pu, ab = (nint)pb, ar = (nint)pr, ay = (nint)py;
                 bool hasBias = !bias.IsEmpty, hasResidual = !residual.IsEmpty;
-                // Work items: blocks of images, each in bands of tile rows; several items go to the threads whole
-                // (single-threaded GEMMs), a single one shares its GEMMs and transforms between them.
-                int blocks = (g.Batch + tiles.ImagesPerBlock - 1) / tiles.ImagesPerBlock;
-                int bands = (tiles.TilesH + tiles.BandRows - 1) / tiles.BandRows, items = blocks * bands;
-                bool spread = items > 1 && Parallelism.Threads > 1;
-                int parts = spread ? Math.Min(Parallelism.Threads, items) : 1;
-                Parallelism.For(parts, parts, part =>
-                {
-                    int first = (int)((long)part * items / parts), end = (int)((long)(part + 1) * items / parts);
-                    int gemmThreads = spread ? 1 : Parallelism.Threads;
-                    float[] v = ArrayPool<float>.Shared.Rent(tiles.VLength(geo.InChannels));
-                    float[] m = ArrayPool<float>.Shared.Rent(tiles.VLength(geo.OutChannels));
-                    float[] plane = ArrayPool<float>.Shared.Rent(tiles.PlaneLength);
-                    try
+                ForItems(g, tiles.ImagesPerBlock, tiles.TilesH, tiles.BandRows, tiles.VLength(g.InChannels), tiles.VLength(g.OutChannels), tiles.PlaneLength,
+                    (n0, count, ty0, ty1, gemmThreads, pv, pm, pp) =>
                     {
-                        fixed (float* pv = v, pm = m, pp = plane)
-                            for (int item = first; item < end; item++)
-                            {
-                                int blk = item / bands, ty0 = item % bands * tiles.BandRows;
-                                int n0 = blk * tiles.ImagesPerBlock, count = Math.Min(tiles.ImagesPerBlock, geo.Batch - n0);
-                                int ty1 = Math.Min(tiles.TilesH, ty0 + tiles.BandRows), band = (ty1 - ty0) * tiles.TilesW;
-                                int t = count * band;
-                                nint av = (nint)pv, am = (nint)pm;
-                                if (Gathers(tiles))
-                                {
-                                    ForwardGather(geo, tiles, n0, count, gemmThreads, ax, au, av, am, hasBias ? ab : 0, hasResidual ? ar : 0, ay, relu);
-                                    continue;
-                                }
-                                ForPlanes(count * geo.InChannels, gemmThreads, tiles.PlaneLength, pp, (idx, scratch) =>
-                                {
-                                    int i = idx / geo.InChannels, c = idx % geo.InChannels;
-                                    TransformInput(geo, tiles, (float*)ax + ((long)(n0 + i) * geo.InChannels + c) * geo.InHeight * geo.InWidth,
-                                        scratch, (float*)av + (long)c * t + (long)i * band, RowStride((long)geo.InChannels * t), ty0, ty1);
-                                });
-                                ForwardGemms(geo, t, gemmThreads, au, av, am);
-                                long outPlane = (long)geo.OutHeight * geo.OutWidth;
-                                ForPlanes(count * geo.OutChannels, gemmThreads, 0, null, (idx, _) =>
-                                {
-                                    int i = idx / geo.OutChannels, oc = idx % geo.OutChannels;
-                                    long at = ((long)(n0 + i) * geo.OutChannels + oc) * outPlane;
-                                    TransformOutput(geo, tiles, (float*)am + (long)oc * t + (long)i * band, RowStride((long)geo.OutChannels * t),
-                                        hasBias ? ((float*)ab)[oc] : 0f, hasResidual ? (float*)ar + at : null, relu, (float*)ay + at, ty0, ty1);
-                                });
-                            }
-                    }
-                    finally
-                    {
-                        ArrayPool<float>.Shared.Return(v);
-                        ArrayPool<float>.Shared.Return(m);
-                        ArrayPool<float>.Shared.Return(plane);
-                    }
-                });
+                        int band = (ty1 - ty0) * tiles.TilesW, t = count * band;
+                        nint av = (nint)pv, am = (nint)pm;
+                        if (Gathers(tiles))
+                        {
+                            ForwardGather(geo, tiles, n0, count, gemmThreads, ax, au, av, am, hasBias ? ab : 0, hasResidual ? ar : 0, ay, relu);
+                            return;
+                        }
+                        ForPlanes(count * geo.InChannels, gemmThreads, tiles.PlaneLength, pp, (idx, scratch) =>
+                        {
+                            int i = idx / geo.InChannels, c = idx % geo.InChannels;
+                            TransformInput(geo, tiles, (float*)ax + ((long)(n0 + i) * geo.InChannels + c) * geo.InHeight * geo.InWidth,
+                                scratch, (float*)av + (long)c * t + (long)i * band, RowStride((long)geo.InChannels * t), ty0, ty1);
+                        });
+                        ForwardGemms(geo, 16, t, gemmThreads, au, av, am);
+                        long outPlane = (long)geo.OutHeight * geo.OutWidth;
+                        ForPlanes(count * geo.OutChannels, gemmThreads, 0, null, (idx, _) =>
+                        {
+                            int i = idx / geo.OutChannels, oc = idx % geo.OutChannels;
+                            long at = ((long)(n0 + i) * geo.OutChannels + oc) * outPlane;
+                            TransformOutput(geo, tiles, (float*)am + (long)oc * t + (long)i * band, RowStride((long)geo.OutChannels * t),
+                                hasBias ? ((float*)ab)[oc] : 0f, hasResidual ? (float*)ar + at : null, relu, (float*)ay + at, ty0, ty1);
+                        });
+                    });
             }
         }
         finally
@@ -160,10 +126,64 @@ public static unsafe partial class WinogradKernels
         }
     }
 
-    // M[xi] = U[xi] V[xi] for the 16 matrices of one work item of t tiles (buffers as in Forward), the GEMMs going to
-    // the threads whole: one fork, not one per GEMM; each product is computed by the same tile code either way.
-    private static void ForwardGemms(Conv2dGeometry g, int t, int threads, nint au, nint av, nint am) =>
-        ForPlanes(16, threads, 0, null, (xi, _) =>
+    // The weights' transform (matrices x OC x C floats): the cache's when it holds one of that size; otherwise made by
+    // transform(OC, C, w, u) into a pooled array (returned through rented, for the caller to give back) or, with a
+    // cache, into a new array the cache keeps.
+    private static float[] TransformedWeights(in Conv2dGeometry g, int matrices, ReadOnlySpan<float> w, ConvWeightCache? cache,
+        delegate*<int, int, float*, float*, void> transform, out float[]? rented)
+    {
+        rented = null;
+        if (cache?.Winograd(matrices, g.OutChannels, g.InChannels) is { } kept) return kept;
+        int length = matrices * g.OutChannels * g.InChannels;
+        float[] u = cache is null ? rented = ArrayPool<float>.Shared.Rent(length) : GC.AllocateUninitializedArray<float>(length);
+        fixed (float* pw = w, pu = u)
+            transform(g.OutChannels, g.InChannels, pw, pu);
+        cache?.StoreWinograd(matrices, g.OutChannels, g.InChannels, u);
+        return u;
+    }
+
+    private delegate void ItemBody(int n0, int count, int ty0, int ty1, int gemmThreads, float* v, float* m, float* plane);
+
+    // The forward pass's work items: blocks of imagesPerBlock images, each in bands of bandRows tile rows. Several
+    // items go to the threads whole (body's GEMMs and transforms then single-threaded); a single one runs here and shares
+    // its GEMMs and transforms between the threads. body gets each item's images [n0, n0 + count), tile rows [ty0, ty1)
+    // and pooled buffers of vLength, mLength and planeLength floats (one set per thread).
+    private static void ForItems(in Conv2dGeometry g, int imagesPerBlock, int tilesH, int bandRows, int vLength, int mLength, int planeLength, ItemBody body)
+    {
+        int batch = g.Batch;
+        int blocks = (batch + imagesPerBlock - 1) / imagesPerBlock;
+        int bands = (tilesH + bandRows - 1) / bandRows, items = blocks * bands;
+        bool spread = items > 1 && Parallelism.Threads > 1;
+        int parts = spread ? Math.Min(Parallelism.Threads, items) : 1;
+        Parallelism.For(parts, parts, part =>
+        {
+            int first = (int)((long)part * items / parts), end = (int)((long)(part + 1) * items / parts);
+            int gemmThreads = spread ? 1 : Parallelism.Threads;
+            float[] v = ArrayPool<float>.Shared.Rent(vLength);
+            float[] m = ArrayPool<float>.Shared.Rent(mLength);
+            float[] plane = ArrayPool<float>.Shared.Rent(planeLength);
+            try
+            {
+                fixed (float* pv = v, pm = m, pp = plane)
+                    for (int item = first; item < end; item++)
+                    {
+                        int n0 = item / bands * imagesPerBlock, ty0 = item % bands * bandRows;
+                        body(n0, Math.Min(imagesPerBlock, batch - n0), ty0, Math.Min(tilesH, ty0 + bandRows), gemmThreads, pv, pm, pp);
+                    }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(v);
+                ArrayPool<float>.Shared.Return(m);
+                ArrayPool<float>.Shared.Return(plane);
+            }
+        });
+    }
+
+    // M[xi] = U[xi] V[xi] for the 16 (or 36) matrices of one work item of t tiles (buffers as in Forward), the GEMMs going
+    // to the threads whole: one fork, not one per GEMM; each product is computed by the same tile code either way.
+    private static void ForwardGemms(Conv2dGeometry g, int matrices, int t, int threads, nint au, nint av, nint am) =>
+        ForPlanes(matrices, threads, 0, null, (xi, _) =>
             Gemm.Sgemm(Gemm.DefaultKernel, 1, false, false, g.OutChannels, t, g.InChannels, 1f,
                 new ReadOnlySpan<float>((float*)au + (long)xi * g.OutChannels * g.InChannels, g.OutChannels * g.InChannels), g.InChannels,
                 new ReadOnlySpan<float>((float*)av + xi * RowStride((long)g.InChannels * t), g.InChannels * t), t, 0f,

@@ -40,6 +40,9 @@ public class ConvKernelsTests
         new[] { 1, 64, 25, 23, 32, 3, 1, 1, 1, 1 }, // Winograd, one image, tile rows longer than a vector
         new[] { 1, 128, 66, 64, 32, 3, 1, 1, 1, 1 }, // Winograd in bands of tile rows (1,056 tiles: 7 + 7 + 7 + 7 + 5 rows)
         new[] { 1, 32, 67, 65, 128, 3, 1, 0, 1, 1 }, // the same unpadded with odd outputs (the input gradient pads 2)
+        new[] { 2, 32, 64, 62, 32, 3, 1, 1, 1, 1 }, // Winograd F(4x4, 3x3): 2 x 16 x 16 tiles, the last tile column partial (62 = 15 x 4 + 2)
+        new[] { 4, 33, 50, 45, 35, 3, 1, 0, 1, 1 }, // F(4x4, 3x3) unpadded, odd channel counts, 48 x 43 outputs
+        new[] { 2, 32, 60, 61, 40, 3, 1, 2, 1, 1 }, // F(4x4, 3x3) with padding 2 (62 x 63 outputs)
         new[] { 6, 1, 28, 28, 6, 5, 1, 2, 1, 1 },   // LeNet-5 conv1: direct, rows of 28 = 3 x 8 + 4
         new[] { 5, 6, 14, 14, 16, 5, 1, 0, 1, 1 },  // LeNet-5 conv2: direct, two channel blocks, rows of 10 = 8 + 4 overlapping
         new[] { 3, 3, 9, 11, 13, 3, 1, 1, 1, 1 },   // direct, a partial channel block, rows of 11 = 8 + 8 overlapping
@@ -250,6 +253,70 @@ public class ConvKernelsTests
             Assert.True(RelativeError(im2col, first) < 1e-4, $"{RelativeError(im2col, first)}");
             Assert.Contains(0f, first);
         }
+    }
+
+    [Fact]
+    public void Winograd4x4TakesWideMapsAndStaysWithin1e4OfTheDirectMethod()
+    {
+        Assert.True(WinogradKernels.Applies4x4(Geometry([1, 64, 56, 56, 64, 3, 1, 1, 1, 1]), weightsKept: true));
+        Assert.False(WinogradKernels.Applies4x4(Geometry([1, 64, 56, 56, 64, 3, 1, 1, 1, 1])));   // 196 tiles: not without the kept transform
+        Assert.True(WinogradKernels.Applies4x4(Geometry([8, 64, 32, 32, 64, 3, 1, 1, 1, 1])));    // 512 tiles
+        Assert.False(WinogradKernels.Applies4x4(Geometry([64, 256, 14, 14, 256, 3, 1, 1, 1, 1]), weightsKept: true));  // 14x14: F(2x2, 3x3)
+        Assert.False(WinogradKernels.Applies4x4(Geometry([64, 16, 32, 32, 64, 3, 1, 1, 1, 1])));  // few channels
+        Assert.False(WinogradKernels.Applies4x4(Geometry([64, 64, 64, 64, 64, 3, 2, 1, 1, 1])));  // stride 2
+        Assert.False(WinogradKernels.Applies4x4(Geometry([64, 64, 64, 64, 64, 3, 1, 2, 2, 1])));  // dilation 2
+        // ResNet-18's wide layers at batch 1 with the transform kept (as a session runs them) and CIFAR's at batch 8
+        // without; bias, residual and ReLU fused. F(2x2, 3x3) for comparison: a few times closer, also far below 1e-4.
+        foreach (var (s, kept) in new[] { (new[] { 1, 64, 56, 56, 64, 3, 1, 1, 1, 1 }, true), (new[] { 1, 128, 28, 28, 128, 3, 1, 1, 1, 1 }, true), (new[] { 8, 64, 32, 32, 64, 3, 1, 1, 1, 1 }, false) })
+        {
+            var g = Geometry(s);
+            var (x, w, bias, residual) = Winograd3x3Operands(g, s.Sum());
+            int n = residual.Length;
+            float[] direct = Poisoned(n), f4 = Poisoned(n), f2 = Poisoned(n), again = Poisoned(n);
+            bool saved = ConvKernels.UseWinograd;
+            try
+            {
+                ConvKernels.UseWinograd = false;
+                ConvKernels.Forward(g, x, w, bias, residual, true, direct);
+            }
+            finally
+            {
+                ConvKernels.UseWinograd = saved;
+            }
+            var cache = kept ? new Striate.Backends.ConvWeightCache() : null;
+            ConvKernels.Forward(g, x, w, bias, residual, true, f4, cache);
+            ConvKernels.Forward(g, x, w, bias, residual, true, again, cache);
+            if (kept) Assert.Equal(36L * g.OutChannels * g.InChannels * sizeof(float), cache!.Bytes);
+            WinogradKernels.Forward(g, x, w, bias, residual, true, f2, kept ? new Striate.Backends.ConvWeightCache() : null);
+            Assert.Equal(f4, again);
+            Assert.NotEqual(f2, f4);
+            double e4 = RelativeError(direct, f4), e2 = RelativeError(direct, f2);
+            Assert.True(e4 < 1e-4, $"{string.Join(",", s)}: F(4x4, 3x3) {e4}");
+            Assert.True(e2 < e4, $"{string.Join(",", s)}: F(2x2, 3x3) {e2}, F(4x4, 3x3) {e4}");
+            Assert.Contains(0f, f4);
+        }
+    }
+
+    [Fact]
+    public void Winograd4x4FusesBiasResidualAndReluLikeTheComposition()
+    {
+        // Whole vectors of tiles and a partial last one (62 columns: 16 tiles, the last two columns wide).
+        var g = Geometry([1, 40, 30, 62, 48, 3, 1, 1, 1, 1]);
+        var (x, w, bias, residual) = Winograd3x3Operands(g, 7);
+        int n = residual.Length;
+        residual[5] = float.NaN;
+        residual[n - 1] = float.NaN;
+        var cache = new Striate.Backends.ConvWeightCache();
+        float[] plain = new float[n], fused = Poisoned(n);
+        WinogradKernels.Forward4x4(g, x, w, bias, default, false, plain, cache);
+        WinogradKernels.Forward4x4(g, x, w, bias, residual, true, fused, cache);
+        for (int i = 0; i < n; i++)
+        {
+            float expected = MathF.Max(plain[i] + residual[i], 0f);
+            Assert.True(expected.Equals(fused[i]), $"at {i}: {fused[i]} vs {expected}");
+        }
+        Assert.True(float.IsNaN(fused[5]) && float.IsNaN(fused[n - 1]));
+        Assert.Contains(0f, fused);
     }
 
     // Random input, 3x3 weights, bias and residual for g, from one seed.
