@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace Striate.Backends.Cpu;
@@ -170,6 +171,9 @@ public static class Parallelism
                 if (Interlocked.Exchange(ref _sleeping, 0) == 1) _wake.Release();
             }
 
+            // Optimised from the start: the loop never returns, so it would otherwise run unoptimised code until
+            // on-stack replacement, in the path every region's start goes through.
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             private void Loop()
             {
                 long seen = _firstSeen;

@@ -26,7 +26,9 @@ public static unsafe partial class WinogradKernels
 {
     /// <summary>
     /// Smallest output width and height for F(4x4, 3x3): six tiles a row, so the vectors along a tile row are mostly
-    /// full. Narrower maps (14x14, 7x7) keep F(2x2, 3x3), whose tiles fill the GEMMs' columns better there.
+    /// full. Narrower maps keep F(2x2, 3x3): in ResNet-18 at batch 1 its 256-channel 14x14 layers ran faster alone by
+    /// F(4x4, 3x3) (0.96 against 1.39 ms, one thread) but slower in the model (16.6-17.2 ms an image against 15.1-16.1),
+    /// where their transformed weights, 2.25x larger (9.4 MB a layer), come from memory rather than cache.
     /// </summary>
     private const int MinSide4x4 = 24;
 
@@ -174,7 +176,9 @@ public static unsafe partial class WinogradKernels
             float* top = plane + (long)4 * (ty - ty0) * quarter;
             for (int tx = 0; tx < tl.TilesW; tx += vw)
             {
-                int lanes = Math.Min(vw, tl.TilesW - tx);
+                // A partial vector is stored whole (its extra lanes run into the next tile row's first tiles, which
+                // that row writes afterwards) except on the band's last row, where they would reach another plane's.
+                int lanes = ty < ty1 - 1 ? vw : Math.Min(vw, tl.TilesW - tx);
                 // Down each of the six patch columns, then along each of the six resulting rows.
                 for (int j = 0; j < 6; j++)
                 {
@@ -316,35 +320,37 @@ public static unsafe partial class WinogradKernels
                     c1 += biasV;
                     c2 += biasV;
                     c3 += biasV;
-                    float* dst = y + (long)r * ow;
-                    float* res = residual == null ? null : residual + (long)r * ow;
+                    float* dst = y + (long)r * ow + 4 * tx;
+                    float* res = residual == null ? null : residual + (long)r * ow + 4 * tx;
+                    int valid = Math.Min(4 * lanes, ow - 4 * tx);
                     if (Avx2.IsSupported && vw == 8)
                     {
-                        // Whole vectors of tiles inside the row go straight to y; the others through q.
-                        bool whole = lanes == 8 && 4 * (tx + 8) <= ow;
-                        InterleaveFour(c0.AsVector256(), c1.AsVector256(), c2.AsVector256(), c3.AsVector256(), whole && res != null ? res + 4 * tx : null, whole && relu,
-                            whole ? dst + 4 * tx : q);
-                        if (whole) continue;
+                        InterleaveFour(c0.AsVector256(), c1.AsVector256(), c2.AsVector256(), c3.AsVector256(), res, relu, dst, valid, q);
+                        continue;
                     }
-                    else
+                    for (int l = 0; l < vw; l++)
                     {
-                        for (int l = 0; l < vw; l++)
-                        {
-                            q[4 * l] = c0[l];
-                            q[4 * l + 1] = c1[l];
-                            q[4 * l + 2] = c2[l];
-                            q[4 * l + 3] = c3[l];
-                        }
+                        q[4 * l] = c0[l];
+                        q[4 * l + 1] = c1[l];
+                        q[4 * l + 2] = c2[l];
+                        q[4 * l + 3] = c3[l];
                     }
-                    for (int col = 4 * tx, end = Math.Min(ow, 4 * (tx + lanes)); col < end; col++)
-                    {
-                        float value = q[col - 4 * tx];
-                        if (res != null) value += res[col];
-                        if (relu) value = MathF.Max(value, 0f);
-                        dst[col] = value;
-                    }
+                    FinishRow(q, res, relu, dst, 0, valid);
                 }
             }
+    }
+
+    // dst[j] = relu?(q[j] + residual[j]) for j in [from, to): the outputs past the last whole vector.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FinishRow(float* q, float* residual, bool relu, float* dst, int from, int to)
+    {
+        for (int j = from; j < to; j++)
+        {
+            float value = q[j];
+            if (residual != null) value += residual[j];
+            if (relu) value = MathF.Max(value, 0f);
+            dst[j] = value;
+        }
     }
 
     // A^T (m0, ..., m5): (m0 + m1 + m2 + m3 + m4, m1 - m2 + 2 (m3 - m4), m1 + m2 + 4 (m3 + m4), m1 - m2 + 8 (m3 - m4) + m5).
@@ -359,10 +365,11 @@ public static unsafe partial class WinogradKernels
         return (m0 + a + c, b + new Vector<float>(2f) * d, a + new Vector<float>(4f) * c, b + new Vector<float>(8f) * d + m5);
     }
 
-    // dst[4l + k] = column k's lane l for 8 tiles (32 outputs), plus the residual and ReLU as in the scalar loop of
-    // TransformOutput4x4 (the same operations in the same order).
+    // dst[4l + k] = column k's lane l for 8 tiles (32 outputs, of which the first `valid` are written), plus the residual
+    // and ReLU: whole vectors of 8 directly, the rest through q by FinishRow (the same operations in the same order).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void InterleaveFour(Vector256<float> c0, Vector256<float> c1, Vector256<float> c2, Vector256<float> c3, float* residual, bool relu, float* dst)
+    private static void InterleaveFour(Vector256<float> c0, Vector256<float> c1, Vector256<float> c2, Vector256<float> c3, float* residual, bool relu,
+        float* dst, int valid, float* q)
     {
         var t0 = Avx.UnpackLow(c0, c1);
         var t1 = Avx.UnpackHigh(c0, c1);
@@ -373,13 +380,17 @@ public static unsafe partial class WinogradKernels
         var s2 = Avx.Shuffle(t1, t3, 0x44);
         var s3 = Avx.Shuffle(t1, t3, 0xEE);
         Span<Vector256<float>> tiles = [Avx.Permute2x128(s0, s1, 0x20), Avx.Permute2x128(s2, s3, 0x20), Avx.Permute2x128(s0, s1, 0x31), Avx.Permute2x128(s2, s3, 0x31)];
-        for (int i = 0; i < 4; i++)
+        int i = 0;
+        for (; i < 4 && 8 * i + 8 <= valid; i++)
         {
             var value = tiles[i];
             if (residual != null) value += Vector256.Load(residual + 8 * i);
             if (relu) value = Vector256.Max(value, Vector256<float>.Zero);
             value.Store(dst + 8 * i);
         }
+        if (8 * i >= valid) return;
+        tiles[i].Store(q + 8 * i);
+        FinishRow(q, residual, relu, dst, 8 * i, valid);
     }
 
     /// <summary>Tile counts and buffer sizes of F(4x4, 3x3) for one geometry (as <see cref="Tiling"/> for F(2x2, 3x3)).</summary>
