@@ -231,7 +231,11 @@ string Markdown()
     sb.AppendLine("Which convolution runs: 3x3 stride-1 ungrouped layers with at least 32 input and output channels, an output of");
     sb.AppendLine("at least 4x4 and at least 48 tiles of 2x2 per block of images (16 in an `InferenceSession`, which keeps the");
     sb.AppendLine("transformed weights) use Winograd F(2x2, 3x3) for the forward pass and the input gradient and F(3x3, 2x2) for");
-    sb.AppendLine("the weight gradient (in ResNet-18 at 224x224 and batch 1, every 3x3 stride-1 layer); other same-padded 3x3");
+    sb.AppendLine("the weight gradient (in ResNet-18 at 224x224 and batch 1, every 3x3 stride-1 layer). Where the output is at");
+    sb.AppendLine("least 24x24 and the call has at least 512 tiles of 4x4 (or the session keeps the transform), the forward pass");
+    sb.AppendLine("uses F(4x4, 3x3) instead: ResNet-18's layer1 and layer2 at 224x224 (56x56 and 28x28), the CIFAR ResNet-18's");
+    sb.AppendLine("layer1 in training (32x32, batch 64), VGG-16's layers down to 28x28. Both stay within 1e-4 of the direct sum");
+    sb.AppendLine("relative to the output's largest magnitude (about 1e-5 for F(4x4, 3x3), a few 1e-6 for F(2x2, 3x3)); other same-padded 3x3");
     sb.AppendLine("stride-1 layers compute the input gradient as a forward");
     sb.AppendLine("im2col convolution with flipped weights; small stride-1 layers (at most 16 output channels, LeNet-5's two) the");
     sb.AppendLine("direct kernels for the forward pass and the weight gradient; depthwise layers the direct depthwise kernel;");
