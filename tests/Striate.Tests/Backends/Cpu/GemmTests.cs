@@ -162,6 +162,34 @@ public class GemmTests
     }
 
     [Fact]
+    public void ALastPanelOf17To20ColumnsGivesTheBitsOfTheFullTile()
+    {
+        // The same rows of B, with 0 to 3 columns after them or 12 more: the columns past 32 go through the 16 + 4 tail
+        // or the full 32-column tile. Every element sees the same FMAs in the same order either way. m = 40 takes
+        // the packed path (6-row panels and a partial one); k = 300 spans two k blocks, so beta = 1 is used in between.
+        var rng = new Random(21);
+        const int m = 40, k = 300, wide = 64;
+        float[] a = Enumerable.Range(0, m * k).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        float[] b = Enumerable.Range(0, k * wide).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        float[] start = Enumerable.Range(0, m * wide).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        foreach (var (alpha, beta) in new[] { (1f, 0f), (0.75f, 0.5f) })
+        {
+            float[] full = (float[])start.Clone();
+            Gemm.Sgemm(Gemm.DefaultKernel, 1, false, false, m, wide, k, alpha, a, k, b, wide, beta, full, wide);
+            foreach (int n in new[] { 49, 50, 51, 52 })
+            {
+                float[] bn = new float[k * n], cn = new float[m * n];
+                for (int p = 0; p < k; p++) Array.Copy(b, p * wide, bn, p * n, n);
+                for (int i = 0; i < m; i++) Array.Copy(start, i * wide, cn, i * n, n);
+                Gemm.Sgemm(Gemm.DefaultKernel, 1, false, false, m, n, k, alpha, a, k, bn, n, beta, cn, n);
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < n; j++)
+                        Assert.True(full[i * wide + j].Equals(cn[i * n + j]), $"n {n}, beta {beta}, C[{i}, {j}]: {cn[i * n + j]} vs {full[i * wide + j]}");
+            }
+        }
+    }
+
+    [Fact]
     public void ZeroAlphaOrEmptyKScalesC()
     {
         float[] a = [float.NaN, 1f, 2f, 3f], b = [4f, 5f, float.NaN, 7f];
