@@ -50,24 +50,39 @@ public static class EmbedCommands
     /// <summary><c>striate verify</c>.</summary>
     public static Command Verify(TextWriter stdout)
     {
-        var cmd = new Command("verify", "Decide whether two images show the same identity: squared embedding distance <= tau.");
+        var cmd = new Command("verify", "Decide whether two images show the same identity: squared embedding distance <= tau, or a DeepFace head's probability at its threshold.");
         var model = ModelOption();
         var json = JsonOption();
         var tau = TauOption();
+        var headOption = new Option<string?>("--head") { Description = "A DeepFace similarity head trained on this model ('striate train --task deepface'): decide by its learned probability instead." };
         var a = new Argument<string>("A") { Description = "First image." };
         var b = new Argument<string>("B") { Description = "Second image." };
-        foreach (var o in new Option[] { model, tau, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, tau, headOption, json }) cmd.Options.Add(o);
         cmd.Arguments.Add(a);
         cmd.Arguments.Add(b);
         cmd.SetAction(r =>
         {
             var m = EmbeddingModel.Load(r.GetValue(model));
-            double t = m.ResolveTau(r.GetValue(tau));
+            var head = r.GetValue(headOption) is { } headPath ? LoadHead(headPath, m, r.GetValue(tau) is not null) : null;
+            double t = head is null ? m.ResolveTau(r.GetValue(tau)) : double.NaN;
             string pa = r.GetValue(a)!, pb = r.GetValue(b)!;
             var rows = m.Embed([pa, pb]);
             double d = Verification.SquaredDistance(rows[0].Embedding, rows[1].Embedding);
             bool same = d <= t;
             var notes = rows.Select((x, i) => x.Note is null ? null : $"{(i == 0 ? pa : pb)}: {x.Note}").Where(x => x is not null).ToArray();
+            if (head is not null)
+            {
+                double logit = head.Logit(rows[0].Embedding, rows[1].Embedding), probability = 1 / (1 + Math.Exp(-logit));
+                same = logit >= head.Threshold;
+                if (r.GetValue(json))
+                    stdout.WriteLine(JsonSerializer.Serialize(new { a = pa, b = pb, probability, logit, threshold_probability = head.ThresholdProbability, head = DeepFaceHeadFile.Name(head.Head.Distance), distance = d, same, notes }));
+                else
+                {
+                    foreach (var n in notes) stdout.WriteLine(n);
+                    stdout.WriteLine($"{(same ? "same" : "different")}: probability {F(probability)} {(same ? ">=" : "<")} {F(head.ThresholdProbability)} (DeepFace {DeepFaceHeadFile.Name(head.Head.Distance)} head); distance {F(d)}");
+                }
+                return 0;
+            }
             if (r.GetValue(json))
                 stdout.WriteLine(JsonSerializer.Serialize(new { a = pa, b = pb, distance = d, tau = t, same, notes }));
             else
@@ -78,6 +93,18 @@ public static class EmbedCommands
             return 0;
         });
         return cmd;
+    }
+
+    // A head file for model m: trained on exactly these weights, for embeddings of its size; --tau does not apply to it.
+    private static DeepFaceHeadFile LoadHead(string path, EmbeddingModel m, bool tauGiven)
+    {
+        if (tauGiven) throw new CliUsageException("--tau is a threshold on the squared distance; with --head the decision uses the head's own threshold.");
+        var head = DeepFaceHeadFile.Load(path);
+        if (head.ModelDigest != m.WeightsDigest)
+            throw new CliUsageException($"--head: '{path}' was trained on the embeddings of another model (weights {head.ModelDigest}); '{m.Path}' has weights {m.WeightsDigest}.");
+        if (head.Head.EmbeddingDim != m.Net.EmbeddingDim)
+            throw new CliUsageException($"--head: '{path}' reads {head.Head.EmbeddingDim}-value embeddings; '{m.Path}' makes {m.Net.EmbeddingDim}.");
+        return head;
     }
 
     /// <summary><c>striate enroll</c>.</summary>

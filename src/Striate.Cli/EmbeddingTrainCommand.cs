@@ -17,7 +17,7 @@ namespace Striate.Cli;
 /// </summary>
 public static class EmbeddingTrainCommand
 {
-    private static readonly Option<string> s_task = new("--task") { Description = "classify (default), or triplet / contrastive to train an embedding.", DefaultValueFactory = _ => "classify" };
+    private static readonly Option<string> s_task = new("--task") { Description = "classify (default), triplet / contrastive to train an embedding, or deepface to train a similarity head on one (--embedding-model).", DefaultValueFactory = _ => "classify" };
     private static readonly Option<int> s_dim = new("--embedding-dim") { Description = "Embedding size for --task triplet|contrastive.", DefaultValueFactory = _ => 64 };
     private static readonly Option<bool> s_raw = new("--no-normalize") { Description = "Keep embeddings unnormalised (default: unit L2 norm)." };
     private static readonly Option<string> s_mining = new("--mining") { Description = "Triplet mining: batch-all, batch-hard or semi-hard.", DefaultValueFactory = _ => "batch-all" };
@@ -38,6 +38,7 @@ public static class EmbeddingTrainCommand
     /// <summary>Adds the embedding options to <c>striate train</c>.</summary>
     public static void AddOptions(Command train)
     {
+        foreach (var o in DeepFaceCommand.Options) train.Options.Add(o);
         foreach (var o in new Option[] { s_task, s_dim, s_raw, s_mining, s_margin, s_classes, s_trials, s_pairs, s_projection, s_warmup, s_instance, s_instanceAugment, s_instanceMargin, s_ema, s_flip, s_initFrom, s_instanceHead }) train.Options.Add(o);
     }
 
@@ -76,8 +77,10 @@ public static class EmbeddingTrainCommand
     public static int Run(ParseResult r, TextWriter stdout, TextWriter stderr)
     {
         string task = r.GetValue(s_task)!.ToLowerInvariant();
+        if (task == "deepface")
+            return DeepFaceCommand.Run(r, r.GetValue(s_classes) is { } given ? ParseClasses(given, "--classes") : null, r.GetValue(s_pairs), stdout, stderr);
         if (task is not ("triplet" or "contrastive"))
-            throw new CliUsageException($"--task: unknown task '{task}'. Valid tasks: classify, triplet, contrastive.");
+            throw new CliUsageException($"--task: unknown task '{task}'. Valid tasks: classify, triplet, contrastive, deepface.");
         var mining = r.GetValue(s_mining)!.ToLowerInvariant() switch
         {
             "batch-all" => TripletMining.BatchAll,

@@ -25,7 +25,8 @@ public class EmbedCommandTests
         return path;
     });
 
-    private static string Image(string dir, int index, int scale = 1)
+    // A test image written as a BMP, scaled up by an integer factor.
+    internal static string Image(string dir, int index, int scale = 1)
     {
         string path = Path.Combine(dir, $"img{index}x{scale}.bmp");
         Bmp.WriteGray(path, Repo.Test.Image(index).ToArray(), 28, 28, scale);

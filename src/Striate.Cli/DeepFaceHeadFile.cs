@@ -1,0 +1,78 @@
+using System.Globalization;
+using Striate.Embeddings;
+using Striate.Serialization;
+
+namespace Striate.Cli;
+
+/// <summary>
+/// A trained DeepFace similarity head saved beside the embedding model it was trained on: weight [D] and bias [1] in a
+/// safetensors file, with the distance, the decision threshold on the logit and the model's weights digest in its
+/// metadata (so a head is never used with another model).
+/// </summary>
+public sealed record DeepFaceHeadFile(DeepFaceSimilarity Head, double Threshold, string ModelDigest)
+{
+    private const string Format = "striate-deepface-head";
+
+    /// <summary>The probability of "same" at the threshold: sigmoid of the logit threshold.</summary>
+    public double ThresholdProbability => 1 / (1 + Math.Exp(-Threshold));
+
+    /// <summary>The distance's name on the command line and in the file: l1 or chi2.</summary>
+    public static string Name(DeepFaceDistance distance) => distance == DeepFaceDistance.WeightedL1 ? "l1" : "chi2";
+
+    /// <summary>Parses --distance.</summary>
+    public static DeepFaceDistance ParseDistance(string text) => text.ToLowerInvariant() switch
+    {
+        "l1" => DeepFaceDistance.WeightedL1,
+        "chi2" => DeepFaceDistance.ChiSquared,
+        _ => throw new CliUsageException($"--distance: unknown distance '{text}'. Valid distances: l1 (weighted L1), chi2 (chi-squared)."),
+    };
+
+    /// <summary>Writes the head atomically (a temporary file, then a rename).</summary>
+    public void Save(string path)
+    {
+        string? dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        SafeTensors.Write(path,
+        [
+            SafeTensorEntry.FromFloat32("weight", [Head.EmbeddingDim], Head.Weight.Data),
+            SafeTensorEntry.FromFloat32("bias", [1], Head.Bias.Data),
+        ], new Dictionary<string, string>
+        {
+            ["format"] = Format,
+            ["distance"] = Name(Head.Distance),
+            ["threshold"] = Threshold.ToString("R", CultureInfo.InvariantCulture),
+            ["model_weights"] = ModelDigest,
+        });
+    }
+
+    /// <summary>Loads a head; anything that is not one (another file, missing or misshapen tensors) is a usage error that says what was found.</summary>
+    public static DeepFaceHeadFile Load(string path)
+    {
+        SafeTensorsContent content;
+        try
+        {
+            content = SafeTensors.Read(EvaluateCommand.CheckFile(path));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CliUsageException($"--head: '{path}' is not a safetensors file: {e.Message}");
+        }
+        string Meta(string key) => content.Metadata.TryGetValue(key, out var v) ? v
+            : throw new CliUsageException($"--head: '{path}' is not a DeepFace head (its metadata has no '{key}'); train one with 'striate train --task deepface'.");
+        if (Meta("format") != Format)
+            throw new CliUsageException($"--head: '{path}' is not a DeepFace head (its format is '{Meta("format")}', expected '{Format}'); train one with 'striate train --task deepface'.");
+        var distance = ParseDistance(Meta("distance"));
+        if (!double.TryParse(Meta("threshold"), NumberStyles.Float, CultureInfo.InvariantCulture, out double threshold) || !double.IsFinite(threshold))
+            throw new CliUsageException($"--head: '{path}' has threshold '{Meta("threshold")}', expected a finite number.");
+        if (!content.TryGetTensor("weight", out var weight) || weight.Shape.Count != 1 || weight.Shape[0] < 1
+            || !content.TryGetTensor("bias", out var bias) || bias.Shape.Count != 1 || bias.Shape[0] != 1)
+            throw new CliUsageException($"--head: '{path}' needs tensors weight [D] and bias [1].");
+        var head = new DeepFaceSimilarity((int)weight.Shape[0], distance);
+        weight.ToFloat32Array().CopyTo(head.Weight.Data);
+        bias.ToFloat32Array().CopyTo(head.Bias.Data);
+        return new DeepFaceHeadFile(head, threshold, Meta("model_weights"));
+    }
+
+    /// <summary>The logit that two embeddings are the same identity.</summary>
+    public double Logit(float[] a, float[] b) => DeepFaceTraining.Scores(Head, [a, b], [(0, 1, true)])[0];
+}
