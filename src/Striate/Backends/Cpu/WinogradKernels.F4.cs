@@ -190,13 +190,13 @@ public static unsafe partial class WinogradKernels
                 {
                     var row = d + 6 * i;
                     var (r0, r1, r2, r3, r4, r5) = InputTransform(row[0], row[1], row[2], row[3], row[4], row[5]);
-                    float* at = v + (6 * i) * vStride + t;
-                    Store(at, r0, lanes, tail);
-                    Store(at + vStride, r1, lanes, tail);
-                    Store(at + 2 * vStride, r2, lanes, tail);
-                    Store(at + 3 * vStride, r3, lanes, tail);
-                    Store(at + 4 * vStride, r4, lanes, tail);
-                    Store(at + 5 * vStride, r5, lanes, tail);
+                    long at = (6 * i) * vStride + t;
+                    Store(v, at, r0, lanes, tail, 0);
+                    Store(v, at + vStride, r1, lanes, tail, 0);
+                    Store(v, at + 2 * vStride, r2, lanes, tail, 0);
+                    Store(v, at + 3 * vStride, r3, lanes, tail, 0);
+                    Store(v, at + 4 * vStride, r4, lanes, tail, 0);
+                    Store(v, at + 5 * vStride, r5, lanes, tail, 0);
                 }
             }
         }
@@ -265,19 +265,6 @@ public static unsafe partial class WinogradKernels
         var e = d4 - d2;
         var f = two * (d3 - d1);
         return (four * (d0 - d2) + e, d3 + d4 - four * (d1 + d2), d4 - d3 + four * (d1 - d2), e + f, e - f, four * (d1 - d3) + (d5 - d3));
-    }
-
-    // A full vector to v, or its first lanes through tail.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* v, Vector<float> value, int lanes, float* tail)
-    {
-        if (lanes == Vector<float>.Count)
-        {
-            Unsafe.WriteUnaligned(v, value);
-            return;
-        }
-        Unsafe.WriteUnaligned(tail, value);
-        for (int l = 0; l < lanes; l++) v[l] = tail[l];
     }
 
     // m[xi * mStride + t] for one output channel, t counted from the first tile of rows [ty0, ty1) -> those rows of
