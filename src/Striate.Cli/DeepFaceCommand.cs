@@ -77,7 +77,7 @@ public static class DeepFaceCommand
         {
             var idx = Enumerable.Range(0, test.Count).Where(i => set.Contains(test.Labels[i])).ToArray();
             if (idx.Select(i => test.Labels[i]).Distinct().Count() < 2) continue;
-            var p = Verification.SamplePairs(idx.Select(i => test.Labels[i]).ToArray(), pairs, seed ^ 0x7E57).Select(x => (idx[x.A], idx[x.B], x.Same)).ToArray();
+            var p = EmbeddingReport.Draw(idx.Select(i => test.Labels[i]).ToArray(), pairs, seed ^ 0x7E57).Select(x => (idx[x.A], idx[x.B], x.Same)).ToArray();
             var same = p.Select(x => x.Item3).ToArray();
             var scores = DeepFaceTraining.Scores(head, testEmb, p);
             var (d, _) = EmbeddingEvaluation.Distances(testEmb, p);

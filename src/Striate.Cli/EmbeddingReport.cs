@@ -40,7 +40,7 @@ public sealed record EmbeddingReport(
         {
             var idx = Enumerable.Range(0, test.Count).Where(i => classes.Contains(test.Labels[i])).ToArray();
             if (idx.Select(i => test.Labels[i]).Distinct().Count() < 2) return null;
-            var p = Verification.SamplePairs(idx.Select(i => test.Labels[i]).ToArray(), pairs, gen.Advance(1)).Select(x => (idx[x.A], idx[x.B], x.Same)).ToArray();
+            var p = Draw(idx.Select(i => test.Labels[i]).ToArray(), pairs, gen.Advance(1)).Select(x => (idx[x.A], idx[x.B], x.Same)).ToArray();
             var (d, s) = EmbeddingEvaluation.Distances(emb, p);
             var px = EmbeddingEvaluation.Distances(PixelRows(test, p), p);
             return (Verification.RocAuc(d, s), Verification.AccuracyAt(d, s, run.Tau), Verification.TarAtFar(d, s, Far).Tar, Verification.RocAuc(px.Distances, px.Same));
@@ -52,6 +52,14 @@ public sealed record EmbeddingReport(
         return new EmbeddingReport(run.Tau, seenPairs.Auc, seenPairs.Acc, seenPairs.Tar, unseenPairs?.Auc, unseenPairs?.Acc, unseenPairs?.Tar, unseenPairs?.PixelAuc, top1, accepted,
             rejection?.Item1, rejection?.Item2, trials);
     }
+
+    /// <summary>
+    /// The test pairs over <paramref name="labels"/>: <paramref name="count"/> balanced ones drawn from
+    /// <paramref name="seed"/>, or with 0 every pair (the AUCs are then exact for the test set; the accuracy at tau counts
+    /// each pair once, so different pairs outweigh same ones).
+    /// </summary>
+    public static (int A, int B, bool Same)[] Draw(int[] labels, int count, ulong seed) =>
+        count == 0 ? Verification.AllPairs(labels) : Verification.SamplePairs(labels, count, seed);
 
     // Raw pixels of the images the pairs use (other rows stay empty: they are never read).
     private static float[][] PixelRows(ImageDataset test, (int, int, bool)[] pairs)

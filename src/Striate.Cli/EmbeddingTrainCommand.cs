@@ -33,7 +33,7 @@ public static class EmbeddingTrainCommand
     private static readonly Option<double> s_ema = new("--ema-decay") { Description = "Keep an exponential moving average of the weights with this decay (e.g. 0.999); the averaged model is the one validated, saved and measured (default 0: off).", DefaultValueFactory = _ => 0.0 };
     private static readonly Option<bool> s_flip = new("--flip-average") { Description = "Embed every image as the normalised mean of its and its mirror image's embeddings; saved in the model, so embed, verify, enroll and identify do the same." };
     private static readonly Option<string?> s_initFrom = new("--init-from") { Description = "Start the backbone from this classifier checkpoint of the same architecture (its head skipped, the embedding layer fresh)." };
-    private static readonly Option<int> s_pairs = new("--pairs") { Description = "Test pairs per verification measurement.", DefaultValueFactory = _ => 10000 };
+    private static readonly Option<int> s_pairs = new("--pairs") { Description = "Test pairs per verification measurement, half same and half different (0: every pair of the test images, exact AUCs).", DefaultValueFactory = _ => 10000 };
 
     /// <summary>Adds the embedding options to <c>striate train</c>.</summary>
     public static void AddOptions(Command train)
@@ -78,7 +78,10 @@ public static class EmbeddingTrainCommand
     {
         string task = r.GetValue(s_task)!.ToLowerInvariant();
         if (task == "deepface")
+        {
+            if (r.GetValue(s_pairs) is < 0 or 1) throw new CliUsageException($"--pairs must be 0 (every pair) or >= 2, got {r.GetValue(s_pairs)}.");
             return DeepFaceCommand.Run(r, r.GetValue(s_classes) is { } given ? ParseClasses(given, "--classes") : null, r.GetValue(s_pairs), stdout, stderr);
+        }
         if (task is not ("triplet" or "contrastive"))
             throw new CliUsageException($"--task: unknown task '{task}'. Valid tasks: classify, triplet, contrastive, deepface.");
         var mining = r.GetValue(s_mining)!.ToLowerInvariant() switch
@@ -92,7 +95,7 @@ public static class EmbeddingTrainCommand
         if (r.GetValue(s_warmup) < 0) throw new CliUsageException($"--warmup-epochs must be >= 0, got {r.GetValue(s_warmup)}.");
         if (r.GetValue(s_projection) < 0) throw new CliUsageException($"--projection-dim must be >= 0 (0: no projection head), got {r.GetValue(s_projection)}.");
         if (r.GetValue(s_ema) is var ema && !(ema >= 0 && ema < 1)) throw new CliUsageException($"--ema-decay must be in [0, 1) (0: off), got {ema.ToString(CultureInfo.InvariantCulture)}.");
-        if (r.GetValue(s_trials) < 1 || r.GetValue(s_pairs) < 2) throw new CliUsageException("--trials must be >= 1 and --pairs >= 2.");
+        if (r.GetValue(s_trials) < 1 || r.GetValue(s_pairs) is < 0 or 1) throw new CliUsageException($"--trials must be >= 1 and --pairs 0 (every pair) or >= 2; got {r.GetValue(s_trials)} and {r.GetValue(s_pairs)}.");
         string arch = r.GetValue<string?>("--model") ?? "lenet5";
         if (!ModelZoo.Contains(arch)) throw new CliUsageException($"--model: unknown model '{arch}'. Valid models: {string.Join(", ", ModelZoo.Names)}.");
         if (r.GetValue<int?>("--threads") is int t)

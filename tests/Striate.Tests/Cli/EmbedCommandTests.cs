@@ -51,6 +51,22 @@ public class EmbedCommandTests
     }
 
     [Fact]
+    public void PairsZeroScoresEveryPairOfTheTestImages()
+    {
+        string dir = Repo.TempDir();
+        string[] args = ["train", "--task", "triplet", "--classes", "0-6", "--data", Repo.FashionMnist, "--limit", "400", "--test-limit", "300",
+            "--epochs", "1", "--embedding-dim", "8", "--trials", "1", "--out", Path.Combine(dir, "p.safetensors"), "--json"];
+        var (code, output, err) = Run([.. args, "--pairs", "0"]);
+        Assert.True(code == 0, err);
+        var report = JsonDocument.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]).RootElement;
+        Assert.InRange(report.GetProperty("seen_auc").GetDouble(), 0.55, 1);
+        Assert.InRange(report.GetProperty("unseen_auc").GetDouble(), 0.5, 1);
+        var (bad, _, berr) = Run([.. args, "--pairs", "1"]);
+        Assert.Equal(2, bad);
+        Assert.Contains("--pairs 0 (every pair) or >= 2", berr);
+    }
+
+    [Fact]
     public void EmbedAndVerifyImagesOfAnySize()
     {
         string dir = Repo.TempDir(), model = s_model.Value;

@@ -90,4 +90,29 @@ public class VerificationTests
         Assert.All(pairs.Where(p => p.Same), p => Assert.NotEqual(p.A, p.B));
         Assert.Contains("needs both same and different", Assert.Throws<ArgumentException>(() => Verification.RocAuc([1, 2], [true, true])).Message);
     }
+
+    [Fact]
+    public void AllPairsAreEveryPairOnceAndTheirAucIsTheExactOne()
+    {
+        Assert.Equal([(0, 1, true), (0, 2, false), (1, 2, false)], Verification.AllPairs([5, 5, 7]));
+        Assert.Contains("needs 2 to", Assert.Throws<ArgumentException>(() => Verification.AllPairs([3])).Message);
+
+        // 40 points on a line in 4 classes, distances rounded so that ties occur: the AUC over all 780 pairs equals the
+        // Mann-Whitney count done pair against pair.
+        var rng = new Random(3);
+        int[] labels = Enumerable.Range(0, 40).Select(i => i % 4).ToArray();
+        double[] x = labels.Select(l => l + rng.NextDouble() * 3).ToArray();
+        var pairs = Verification.AllPairs(labels);
+        Assert.Equal(780, pairs.Length);
+        Assert.Equal(780, pairs.Select(p => (p.A, p.B)).Distinct().Count());
+        Assert.All(pairs, p => Assert.True(p.A < p.B && p.Same == (labels[p.A] == labels[p.B])));
+        double[] d = pairs.Select(p => Math.Round(Math.Abs(x[p.A] - x[p.B]), 1)).ToArray();
+        bool[] same = pairs.Select(p => p.Same).ToArray();
+        double wins = 0;
+        int pos = same.Count(s => s), neg = same.Length - pos;
+        for (int i = 0; i < d.Length; i++)
+            for (int j = 0; j < d.Length; j++)
+                if (same[i] && !same[j]) wins += d[i] < d[j] ? 1 : d[i] == d[j] ? 0.5 : 0;
+        Assert.Equal(wins / ((double)pos * neg), Verification.RocAuc(d, same), 12);
+    }
 }
