@@ -16,7 +16,7 @@ public static class FinetuneCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var cmd = new Command("finetune", "Fine-tune a trained model on chosen classes (new head, frozen layers), or train one from scratch on them.");
-        var from = new Option<string?>("--from") { Description = "Pre-trained checkpoint; without it the model is trained from scratch." };
+        var from = new Option<string?>("--from") { Description = "Pre-trained checkpoint, a classifier or an embedding model (its embedding layer becomes the new head); without it the model is trained from scratch." };
         var model = new Option<string?>("--model", "-m") { Description = "Architecture when training from scratch (default lenet5)." };
         var classes = new Option<string>("--classes") { Description = "Dataset classes to learn, relabelled in order: 5-9 or 5,6,7.", Required = true };
         var perClass = new Option<int>("--per-class") { Description = "Training images per class, sampled with the seed (0: all)." };
@@ -48,7 +48,6 @@ public static class FinetuneCommand
                 rules.Add((rule[..eq], v));
             }
             var source = r.GetValue(from) is { } f ? Checkpoint.Load(EvaluateCommand.CheckFile(f)) : null;
-            if (source?.Spec.IsEmbedding == true) throw new CliUsageException($"--from: '{r.GetValue(from)}' is an embedding model; fine-tuning needs a classifier checkpoint.");
             string folder = DataLocator.Resolve(r.GetValue(data));
             var options = new FineTuneOptions
             {

@@ -36,7 +36,7 @@ public sealed class FineTuneRun
         if (source is not null && (source.Spec.InChannels != Spec.InChannels || source.Spec.InputHeight != Spec.InputHeight || source.Spec.InputWidth != Spec.InputWidth))
             throw new ArgumentException($"the checkpoint's model takes {source.Spec.InChannels}x{source.Spec.InputHeight}x{source.Spec.InputWidth} images, the data has {Spec.InChannels}x{Spec.InputHeight}x{Spec.InputWidth}.");
         Model = ModelZoo.Create(Spec, new Generator(options.Seed));
-        if (source is not null) Report = FineTuning.LoadPretrained(Model, source.Model.StateDict(), ModelHeads.Of(arch));
+        if (source is not null) Report = FineTuning.LoadPretrained(Model, SourceWeights(source), ModelHeads.Of(arch));
         if (options.TrainLayers.Count > 0)
         {
             FineTuning.TrainOnly(Model, [.. options.TrainLayers]);
@@ -55,6 +55,14 @@ public sealed class FineTuneRun
         };
         Trainer = new Trainer(Model, Optimizer);
     }
+
+    /// <summary>
+    /// The weights a fine-tuned classifier takes from <paramref name="source"/>: a classifier's state dict, or an
+    /// embedding model's backbone (its embedding layer sits where the classifier's head does and is replaced by it;
+    /// a projection head is left behind).
+    /// </summary>
+    private static IReadOnlyList<KeyValuePair<string, Tensor>> SourceWeights(Checkpoint source) =>
+        source.Model is Embeddings.EmbeddingNet net ? net.Backbone.StateDict() : source.Model.StateDict();
 
     public ModelSpec Spec { get; }
     public Module Model { get; }

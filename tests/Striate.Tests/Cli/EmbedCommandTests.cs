@@ -170,4 +170,23 @@ public class EmbedCommandTests
         Assert.Equal(2, bcode);
         Assert.Contains("no parameter matches 'fc'", berr);
     }
+    [Fact]
+    public void FinetuneFromAnEmbeddingModelKeepsItsBackboneAndReplacesTheEmbeddingLayer()
+    {
+        string tuned = Path.Combine(Repo.TempDir(), "from-emb.safetensors");
+        var (code, output, err) = Run("finetune", "--from", s_model.Value, "--classes", "7-9", "--per-class", "50", "--train-layers", "fc3", "--lr", "0.01",
+            "--epochs", "4", "--test-limit", "300", "--data", Repo.FashionMnist, "--out", tuned, "--json");
+        Assert.True(code == 0, err);
+        var last = JsonDocument.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]).RootElement;
+        Assert.Equal(84 * 3 + 3, last.GetProperty("trainable_parameters").GetInt64());
+        Assert.Equal(["fc3.weight", "fc3.bias"], last.GetProperty("skipped").EnumerateArray().Select(s => s.GetProperty("key").GetString()));
+        Assert.InRange(last.GetProperty("test_accuracy").GetDouble(), 0.5, 1); // three classes: chance is 0.33
+        var source = (Striate.Embeddings.EmbeddingNet)Striate.Training.Checkpoint.Load(s_model.Value).Model;
+        var result = Striate.Training.Checkpoint.Load(tuned);
+        Assert.False(result.Spec.IsEmbedding);
+        Assert.Equal(3, result.Spec.NumClasses);
+        var tunedWeights = result.Model.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
+        foreach (var (key, value) in source.Backbone.StateDict().Where(kv => !kv.Key.StartsWith("fc3.", StringComparison.Ordinal)))
+            Assert.Equal(value.ToArray(), tunedWeights[key]); // frozen: the embedding model's weights, bit for bit
+    }
 }
