@@ -198,7 +198,7 @@ public sealed class EmbeddingRun
             ClassNames = _train.ClassNames,
             Mean = Mean,
             Std = Std,
-            Optimizer = new OptimizerConfig("adam", _options.Lr),
+            Optimizer = new OptimizerConfig("adam", _options.Lr, WeightDecay: _options.WeightDecay),
             Seed = _options.Seed,
             Extra = new Dictionary<string, string>
             {
@@ -211,6 +211,7 @@ public sealed class EmbeddingRun
                 ["schedule"] = _schedule.ToString()!,
                 ["warmup_epochs"] = _options.WarmupEpochs.ToString(inv),
                 ["instance_weight"] = _options.InstanceWeight.ToString("R", inv),
+                ["instance_margin"] = (_options.InstanceMargin ?? _options.Margin).ToString("R", inv),
                 ["instance_on_projection"] = _options.InstanceOnProjection ? "true" : "false",
                 ["ema_decay"] = _options.EmaDecay.ToString("R", inv),
                 ["init"] = Initialization is null ? "fresh" : $"{Initialization.Loaded.Count} tensors from a classifier",

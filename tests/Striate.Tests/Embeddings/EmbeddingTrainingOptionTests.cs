@@ -104,4 +104,24 @@ public class EmbeddingTrainingOptionTests
         Assert.Throws<ArgumentException>(() => new EmbeddingRun(Small with { InstanceWeight = 1f, InstanceAugment = "none" }, Repo.Train));
         Assert.Throws<ArgumentException>(() => new EmbeddingRun(Small with { InstanceWeight = 1f, Task = "contrastive" }, Repo.Train));
     }
+    [Fact]
+    public void WeightDecayShrinksTheWeightsAndIsSavedWithTheModel()
+    {
+        static double SquaredNorm(EmbeddingRun run) => run.Final.Parameters().Sum(p => (double)TensorPrimitives.Dot(p.Data, p.Data));
+        var options = Small with { Epochs = 1, InstanceWeight = 0.5f, InstanceMargin = 0.4f };
+        var plain = new EmbeddingRun(options, Repo.Train);
+        plain.Run();
+        var decayed = new EmbeddingRun(options with { WeightDecay = 0.05f }, Repo.Train);
+        decayed.Run();
+        double a = SquaredNorm(plain), b = SquaredNorm(decayed);
+        Assert.True(b < 0.9 * a, $"squared weight norm {b:F3} with weight decay 0.05, {a:F3} without");
+
+        string path = Path.Combine(Repo.TempDir(), "decayed.safetensors");
+        decayed.Save(path, 1);
+        var loaded = Checkpoint.Load(path);
+        Assert.Equal(0.05f, loaded.Optimizer!.WeightDecay);
+        Assert.Equal("0.5", loaded.Extra["instance_weight"]);
+        Assert.Equal("0.4", loaded.Extra["instance_margin"]);
+        Assert.Throws<ArgumentException>(() => new EmbeddingRun(Small with { WeightDecay = -1f }, Repo.Train));
+    }
 }
