@@ -26,12 +26,13 @@ public static class FinetuneCommand
         var epochs = new Option<int>("--epochs", "-e") { Description = "Epochs.", DefaultValueFactory = _ => 10 };
         var batch = new Option<int>("--batch-size", "-b") { Description = "Images per batch.", DefaultValueFactory = _ => 64 };
         var optimizer = new Option<string>("--optimizer") { Description = "adam, adamw or sgd.", DefaultValueFactory = _ => "adam" };
+        var augment = new Option<string>("--augment") { Description = "Training-set augmentation: none, flip, standard (random crop with padding 2 and horizontal flip) or strong (standard, then rotation within 10 degrees and random erasing).", DefaultValueFactory = _ => "none" };
         var lr = new Option<float>("--lr") { Description = "Learning rate of the trainable layers.", DefaultValueFactory = _ => 2e-3f };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the new weights, the sample and the shuffling.", DefaultValueFactory = _ => 1 };
         var testLimit = new Option<int>("--test-limit") { Description = "Evaluate on N random test images of the classes (0: all)." };
         var output = new Option<string?>("--out", "-o") { Description = "Checkpoint to write (default runs/finetune.safetensors)." };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
-        foreach (var o in new Option[] { from, model, classes, perClass, layers, layerLr, data, epochs, batch, optimizer, lr, seed, testLimit, output, json })
+        foreach (var o in new Option[] { from, model, classes, perClass, layers, layerLr, data, epochs, batch, optimizer, augment, lr, seed, testLimit, output, json })
             cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
@@ -58,6 +59,7 @@ public static class FinetuneCommand
                 TrainLayers = (r.GetValue(layers) ?? []).SelectMany(l => l.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
                 LayerLrs = rules,
                 Optimizer = r.GetValue(optimizer)!.ToLowerInvariant(),
+                Augment = r.GetValue(augment)!.ToLowerInvariant(),
                 Lr = r.GetValue(lr),
                 Epochs = r.GetValue(epochs),
                 BatchSize = r.GetValue(batch),

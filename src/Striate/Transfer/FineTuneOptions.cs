@@ -24,6 +24,9 @@ public sealed record FineTuneOptions
     /// <summary>adam, adamw or sgd (momentum 0.9).</summary>
     public string Optimizer { get; init; } = "adam";
 
+    /// <summary>Training-set augmentation, one of <see cref="Data.Transforms.Compose.Names"/> ("none" by default).</summary>
+    public string Augment { get; init; } = "none";
+
     public float Lr { get; init; } = 2e-3f;
     public int Epochs { get; init; } = 5;
     public int BatchSize { get; init; } = 64;

@@ -17,6 +17,7 @@ namespace Striate.Transfer;
 public sealed class FineTuneRun
 {
     private readonly FineTuneOptions _options;
+    private readonly Data.Transforms.ImageTransform? _augment;
 
     public FineTuneRun(FineTuneOptions options, ImageDataset trainRaw, ImageDataset testRaw)
     {
@@ -44,6 +45,7 @@ public sealed class FineTuneRun
         }
         (Mean, Std) = source is not null && source.Mean.Length == train.Channels ? (source.Mean, source.Std) : train.ChannelStatistics();
         TrainSet = train.Normalize(Mean, Std);
+        _augment = Data.Transforms.Compose.Named(options.Augment, -Mean[0] / Std[0]);
         TestSet = test.Normalize(Mean, Std);
         var groups = FineTuning.Groups(Model, options.Lr, options.LayerLrs);
         Optimizer = options.Optimizer switch
@@ -88,7 +90,7 @@ public sealed class FineTuneRun
     /// <summary>Trains every epoch, evaluating on the test images of the chosen classes after each.</summary>
     public IReadOnlyList<EpochRecord> Run(Action<EpochRecord>? onEpoch = null)
     {
-        var loader = new DataLoader(TrainSet, _options.BatchSize, shuffle: true, seed: _options.Seed);
+        var loader = new DataLoader(TrainSet, _options.BatchSize, shuffle: true, seed: _options.Seed, transform: _augment);
         var testLoader = new DataLoader(TestSet, 500);
         Trainer.TotalEpochs = _options.Epochs;
         var records = new List<EpochRecord>();
@@ -112,6 +114,7 @@ public sealed class FineTuneRun
         {
             ["classes"] = string.Join(",", _options.Classes),
             ["train_layers"] = string.Join(",", _options.TrainLayers),
+            ["augment"] = _options.Augment,
         };
         new Checkpoint
         {

@@ -169,6 +169,9 @@ public class EmbedCommandTests
         var (bcode, _, berr) = Run("finetune", "--from", pre, "--classes", "5-9", "--train-layers", "fc", "--data", Repo.FashionMnist, "--out", tuned);
         Assert.Equal(2, bcode);
         Assert.Contains("no parameter matches 'fc'", berr);
+        var (acode, _, aerr) = Run("finetune", "--from", pre, "--classes", "5-9", "--augment", "mixup", "--data", Repo.FashionMnist, "--out", tuned);
+        Assert.Equal(2, acode);
+        Assert.Contains("Unknown augmentation 'mixup'", aerr);
     }
     [Fact]
     public void FinetuneFromAnEmbeddingModelKeepsItsBackboneAndReplacesTheEmbeddingLayer()

@@ -153,4 +153,20 @@ public class FineTuningTests
         Assert.Contains("out of range", Assert.Throws<ArgumentException>(() => ClassSelection.Select(Repo.Test, [10])).Message);
         Assert.Contains("fewer than the 2000", Assert.Throws<ArgumentException>(() => ClassSelection.Select(Repo.Test, [1], 2000)).Message);
     }
+    [Fact]
+    public void FineTuningAugmentsTheTrainingImagesWhenAsked()
+    {
+        var options = new FineTuneOptions { Classes = [5, 7, 9], PerClass = 30, Model = "lenet5", Epochs = 1, Seed = 4, TestLimit = 60 };
+        FineTuneRun Train(FineTuneOptions o) { var run = new FineTuneRun(o, Repo.Train, Repo.Test); run.Run(); return run; }
+        static float[] Weights(FineTuneRun run) => [.. run.Model.Parameters().SelectMany(p => p.ToArray())];
+        var plain = Weights(Train(options));
+        Assert.Equal(plain, Weights(Train(options with { Augment = "none" })));
+        // The same seed and batches; only the images differ, so the weights do.
+        var flipped = Weights(Train(options with { Augment = "flip" }));
+        Assert.NotEqual(plain, flipped);
+        Assert.Equal(plain.Length, flipped.Length);
+        var e = Assert.Throws<ArgumentException>(() => new FineTuneRun(options with { Augment = "mixup" }, Repo.Train, Repo.Test));
+        Assert.Contains("'mixup'", e.Message);
+        Assert.Contains("standard", e.Message);
+    }
 }
