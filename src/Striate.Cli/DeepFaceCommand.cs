@@ -33,6 +33,11 @@ public static class DeepFaceCommand
         ulong seed = r.GetValue<ulong>("--seed");
         if (epochs < 1) throw new CliUsageException($"--epochs must be >= 1, got {epochs}.");
         if (!(lr > 0) || !float.IsFinite(lr)) throw new CliUsageException($"--lr must be a positive number, got {lr.ToString(CultureInfo.InvariantCulture)}.");
+        if (r.GetValue<int?>("--threads") is int t)
+        {
+            if (t < 1) throw new CliUsageException($"--threads must be >= 1, got {t}.");
+            Backends.Cpu.Parallelism.Threads = t;
+        }
         bool asJson = r.GetValue<bool>("--json");
         var log = asJson ? stderr : stdout;
 
@@ -50,6 +55,8 @@ public static class DeepFaceCommand
         int held = Math.Max(2, indices.Length / 10);
         var fit = train.Subset(order.Skip(held).Select(i => indices[i]).ToArray());
         var hold = train.Subset(order.Take(held).Select(i => indices[i]).ToArray());
+        if (!Verification.HasSameAndDifferentPairs(hold.Labels) || !Verification.HasSameAndDifferentPairs(fit.Labels))
+            throw new CliUsageException($"--task deepface needs same and different pairs (two classes, one with two images) both in the {fit.Count} training images and in the {hold.Count} held out for the threshold; use more images (--limit) or classes.");
         log.WriteLine($"training a DeepFace {DeepFaceHeadFile.Name(distance)} head on the frozen {model.Net.EmbeddingDim}-value embeddings of {modelPath}, classes {string.Join(",", classes)}: " +
             $"{fit.Count:N0} images ({hold.Count:N0} held out for the threshold), {epochs} epochs of 20,000 pairs, adam lr {lr.ToString(CultureInfo.InvariantCulture)}, seed {seed}");
         var fitEmb = EmbeddingEvaluation.Embed(model.Net, fit);
@@ -76,7 +83,7 @@ public static class DeepFaceCommand
         foreach (var (name, set) in new[] { ("seen", seen), ("unseen", Enumerable.Range(0, test.ClassCount).Where(k => !seen.Contains(k)).ToHashSet()) })
         {
             var idx = Enumerable.Range(0, test.Count).Where(i => set.Contains(test.Labels[i])).ToArray();
-            if (idx.Select(i => test.Labels[i]).Distinct().Count() < 2) continue;
+            if (!Verification.HasSameAndDifferentPairs(idx.Select(i => test.Labels[i]).ToArray())) continue;
             var p = EmbeddingReport.Draw(idx.Select(i => test.Labels[i]).ToArray(), pairs, seed ^ 0x7E57).Select(x => (idx[x.A], idx[x.B], x.Same)).ToArray();
             var same = p.Select(x => x.Item3).ToArray();
             var scores = DeepFaceTraining.Scores(head, testEmb, p);
@@ -85,7 +92,19 @@ public static class DeepFaceCommand
             measured[name] = new PairResult(Verification.RocAuc(Negated(scores), same), accuracy, Verification.RocAuc(d, same));
         }
         string output = r.GetValue<string?>("--out") ?? Path.Combine("runs", $"{Path.GetFileNameWithoutExtension(modelPath)}-deepface-{DeepFaceHeadFile.Name(distance)}.safetensors");
-        new DeepFaceHeadFile(head, threshold, model.WeightsDigest).Save(output);
+        var inv = CultureInfo.InvariantCulture;
+        var settings = new Dictionary<string, string>
+        {
+            ["embedding_model"] = Path.GetFileName(modelPath),
+            ["classes"] = string.Join(",", classes),
+            ["limit"] = limit.ToString(inv),
+            ["epochs"] = epochs.ToString(inv),
+            ["lr"] = lr.ToString("R", inv),
+            ["seed"] = seed.ToString(inv),
+            ["pairs_per_epoch"] = DeepFaceTraining.PairsPerEpoch.ToString(inv),
+            ["batch_size"] = DeepFaceTraining.BatchSize.ToString(inv),
+        };
+        new DeepFaceHeadFile(head, threshold, model.WeightsDigest, settings).Save(output);
         double wall = sw.Elapsed.TotalSeconds;
         if (asJson)
             stdout.WriteLine(JsonSerializer.Serialize(new { distance = DeepFaceHeadFile.Name(distance), threshold, threshold_probability = 1 / (1 + Math.Exp(-threshold)), pairs = measured.ToDictionary(kv => kv.Key, kv => new { auc = kv.Value.Auc, accuracy = kv.Value.Accuracy, distance_auc = kv.Value.DistanceAuc }), wall_seconds = wall, head = Path.GetFullPath(output) }));

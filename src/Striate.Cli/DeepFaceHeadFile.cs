@@ -7,11 +7,12 @@ namespace Striate.Cli;
 /// <summary>
 /// A trained DeepFace similarity head saved beside the embedding model it was trained on: weight [D] and bias [1] in a
 /// safetensors file, with the distance, the decision threshold on the logit and the model's weights digest in its
-/// metadata (so a head is never used with another model).
+/// metadata (so a head is never used with another model), and the settings it was trained with.
 /// </summary>
-public sealed record DeepFaceHeadFile(DeepFaceSimilarity Head, double Threshold, string ModelDigest)
+public sealed record DeepFaceHeadFile(DeepFaceSimilarity Head, double Threshold, string ModelDigest, IReadOnlyDictionary<string, string>? Training = null)
 {
     private const string Format = "striate-deepface-head";
+    private static readonly string[] s_reserved = ["format", "distance", "threshold", "model_weights"];
 
     /// <summary>The probability of "same" at the threshold: sigmoid of the logit threshold.</summary>
     public double ThresholdProbability => 1 / (1 + Math.Exp(-Threshold));
@@ -32,17 +33,20 @@ public sealed record DeepFaceHeadFile(DeepFaceSimilarity Head, double Threshold,
     {
         string? dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
-        SafeTensors.Write(path,
-        [
-            SafeTensorEntry.FromFloat32("weight", [Head.EmbeddingDim], Head.Weight.Data),
-            SafeTensorEntry.FromFloat32("bias", [1], Head.Bias.Data),
-        ], new Dictionary<string, string>
+        var metadata = new Dictionary<string, string>
         {
             ["format"] = Format,
             ["distance"] = Name(Head.Distance),
             ["threshold"] = Threshold.ToString("R", CultureInfo.InvariantCulture),
             ["model_weights"] = ModelDigest,
-        });
+        };
+        foreach (var (key, value) in Training ?? new Dictionary<string, string>())
+            if (!metadata.TryAdd(key, value)) throw new ArgumentException($"DeepFaceHeadFile: the training setting '{key}' would overwrite the head's own metadata.");
+        SafeTensors.Write(path,
+        [
+            SafeTensorEntry.FromFloat32("weight", [Head.EmbeddingDim], Head.Weight.Data),
+            SafeTensorEntry.FromFloat32("bias", [1], Head.Bias.Data),
+        ], metadata);
     }
 
     /// <summary>Loads a head; anything that is not one (another file, missing or misshapen tensors) is a usage error that says what was found.</summary>
@@ -70,7 +74,8 @@ public sealed record DeepFaceHeadFile(DeepFaceSimilarity Head, double Threshold,
         var head = new DeepFaceSimilarity((int)weight.Shape[0], distance);
         weight.ToFloat32Array().CopyTo(head.Weight.Data);
         bias.ToFloat32Array().CopyTo(head.Bias.Data);
-        return new DeepFaceHeadFile(head, threshold, Meta("model_weights"));
+        var training = content.Metadata.Where(kv => !s_reserved.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+        return new DeepFaceHeadFile(head, threshold, Meta("model_weights"), training);
     }
 
     /// <summary>The logit that two embeddings are the same identity.</summary>

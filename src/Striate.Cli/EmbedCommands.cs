@@ -124,6 +124,16 @@ public static class EmbedCommands
         {
             var m = EmbeddingModel.Load(r.GetValue(model));
             string path = r.GetValue(db)!;
+            IDisposable writeLock;
+            try
+            {
+                writeLock = EnrollmentDatabase.Lock(path, TimeSpan.FromSeconds(10));
+            }
+            catch (IOException e)
+            {
+                throw new CliUsageException(e.Message);
+            }
+            using var _ = writeLock;
             // An existing file must load: an empty or corrupt one is reported, never replaced.
             var database = File.Exists(path) ? EnrollmentDatabase.Load(path) : new EnrollmentDatabase(m.Net.EmbeddingDim, m.Signature, m.WeightsDigest);
             CheckSameModel(database, m, path);

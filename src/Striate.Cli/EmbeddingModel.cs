@@ -78,18 +78,7 @@ public sealed class EmbeddingModel
     /// The first 16 hex digits of SHA-256 over the model's state dict (names, shapes and values, in order): two trained
     /// models of one architecture have the same <see cref="Signature"/> but not the same digest.
     /// </summary>
-    public string WeightsDigest => _digest ??= Digest(Net);
+    public string WeightsDigest => _digest ??= Striate.Training.Checkpoint.WeightsDigest(Net);
 
     private string? _digest;
-
-    private static string Digest(EmbeddingNet net)
-    {
-        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        foreach (var (name, tensor) in net.StateDict())
-        {
-            sha.AppendData(System.Text.Encoding.UTF8.GetBytes($"{name}:{tensor.Shape};"));
-            sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(tensor.Data));
-        }
-        return Convert.ToHexString(sha.GetHashAndReset())[..16].ToLowerInvariant();
-    }
 }

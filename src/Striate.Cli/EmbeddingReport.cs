@@ -28,27 +28,49 @@ public sealed record EmbeddingReport(
     /// <summary>The false-accept rate at which the true-accept rate is reported.</summary>
     public const double Far = 0.01;
 
-    /// <summary>Measures a trained run on the test set (the first <paramref name="testLimit"/> images, 0 for all).</summary>
-    public static EmbeddingReport Measure(EmbeddingRun run, ImageDataset testRaw, int testLimit, int pairs, int trials, ulong seed)
+    /// <summary>The test images the report uses: the first <paramref name="testLimit"/> (0: all).</summary>
+    public static ImageDataset TestImages(ImageDataset testRaw, int testLimit) =>
+        testLimit > 0 && testLimit < testRaw.Count ? testRaw.Subset(Enumerable.Range(0, testLimit).ToArray()) : testRaw;
+
+    /// <summary>
+    /// Throws a <see cref="CliUsageException"/> unless the test images of the trained classes give both same and
+    /// different pairs (two classes, one with two images): call it before training, so a run is not wasted.
+    /// </summary>
+    public static void CheckTestImages(ImageDataset test, IReadOnlyCollection<int> trained, string option)
     {
-        var test = (testLimit > 0 && testLimit < testRaw.Count ? testRaw.Subset(Enumerable.Range(0, testLimit).ToArray()) : testRaw).Normalize(run.Mean, run.Std);
+        var labels = test.Labels.Where(trained.Contains).ToArray();
+        if (!Verification.HasSameAndDifferentPairs(labels))
+            throw new CliUsageException($"{option}: the report needs test images of two trained classes, one of them with two images; the {test.Count} test images hold {labels.Length} of the trained classes ({labels.Distinct().Count()} classes).");
+    }
+
+    // The draws of the test pairs, the one-shot enrolments and the rejection enrolments are fixed, not taken from the
+    // training seed, so that runs with different seeds are scored on the same pairs and enrolments.
+    private const ulong SeenPairsSeed = 0, UnseenPairsSeed = 1, OneShotSeed = 2, RejectionSeed = 3;
+
+    /// <summary>
+    /// Measures a trained run on the test set (the first <paramref name="testLimit"/> images, 0 for all), which must
+    /// pass <see cref="CheckTestImages"/>. The unseen-class part is left out when those classes give no pairs.
+    /// </summary>
+    public static EmbeddingReport Measure(EmbeddingRun run, ImageDataset testRaw, int testLimit, int pairs, int trials)
+    {
+        var test = TestImages(testRaw, testLimit).Normalize(run.Mean, run.Std);
         var emb = EmbeddingEvaluation.Embed(run.Final, test);
         var seen = run.Classes.ToHashSet();
         var unseen = Enumerable.Range(0, test.ClassCount).Where(c => !seen.Contains(c)).ToHashSet();
-        var gen = new Generator(seed).Fork(0xE7A1);
-        (double Auc, double Acc, double Tar, double PixelAuc)? Pairs(HashSet<int> classes)
+        (double Auc, double Acc, double Tar, double PixelAuc)? Pairs(HashSet<int> classes, ulong seed)
         {
             var idx = Enumerable.Range(0, test.Count).Where(i => classes.Contains(test.Labels[i])).ToArray();
-            if (idx.Select(i => test.Labels[i]).Distinct().Count() < 2) return null;
-            var p = Draw(idx.Select(i => test.Labels[i]).ToArray(), pairs, gen.Advance(1)).Select(x => (idx[x.A], idx[x.B], x.Same)).ToArray();
+            var labels = idx.Select(i => test.Labels[i]).ToArray();
+            if (!Verification.HasSameAndDifferentPairs(labels)) return null;
+            var p = Draw(labels, pairs, seed).Select(x => (idx[x.A], idx[x.B], x.Same)).ToArray();
             var (d, s) = EmbeddingEvaluation.Distances(emb, p);
             var px = EmbeddingEvaluation.Distances(PixelRows(test, p), p);
             return (Verification.RocAuc(d, s), Verification.AccuracyAt(d, s, run.Tau), Verification.TarAtFar(d, s, Far).Tar, Verification.RocAuc(px.Distances, px.Same));
         }
-        var seenPairs = Pairs(seen)!.Value;
-        var unseenPairs = unseen.Count >= 2 ? Pairs(unseen) : null;
-        var (top1, accepted) = EmbeddingEvaluation.OneShot(emb, test.Labels, trials, run.Tau, gen.Advance(1));
-        (double, double)? rejection = unseen.Count > 0 ? EmbeddingEvaluation.Rejection(emb, test.Labels, seen, trials, run.Tau, gen.Advance(1)) : null;
+        var seenPairs = Pairs(seen, SeenPairsSeed) ?? throw new ArgumentException("the test images of the trained classes give no same and different pairs; see CheckTestImages.");
+        var unseenPairs = Pairs(unseen, UnseenPairsSeed);
+        var (top1, accepted) = EmbeddingEvaluation.OneShot(emb, test.Labels, trials, run.Tau, OneShotSeed);
+        (double, double)? rejection = test.Labels.Any(l => unseen.Contains(l)) ? EmbeddingEvaluation.Rejection(emb, test.Labels, seen, trials, run.Tau, RejectionSeed) : null;
         return new EmbeddingReport(run.Tau, seenPairs.Auc, seenPairs.Acc, seenPairs.Tar, unseenPairs?.Auc, unseenPairs?.Acc, unseenPairs?.Tar, unseenPairs?.PixelAuc, top1, accepted,
             rejection?.Item1, rejection?.Item2, trials);
     }

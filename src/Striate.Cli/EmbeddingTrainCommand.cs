@@ -35,6 +35,18 @@ public static class EmbeddingTrainCommand
     private static readonly Option<string?> s_initFrom = new("--init-from") { Description = "Start the backbone from this classifier checkpoint of the same architecture (its head skipped, the embedding layer fresh)." };
     private static readonly Option<int> s_pairs = new("--pairs") { Description = "Test pairs per verification measurement, half same and half different (0: every pair of the test images, exact AUCs).", DefaultValueFactory = _ => 10000 };
 
+    // The options of `striate train` each task reads; any other given with the task is refused.
+    private static readonly string[] EmbeddingOptionNames =
+    [
+        "--task", "--model", "--data", "--epochs", "--batch-size", "--lr", "--weight-decay", "--schedule", "--augment", "--seed", "--threads",
+        "--out", "--validation", "--limit", "--test-limit", "--json", "--embedding-dim", "--no-normalize", "--margin", "--classes", "--trials",
+        "--pairs", "--projection-dim", "--ema-decay", "--flip-average", "--init-from",
+    ];
+    private static readonly string[] TripletOptionNames = ["--mining", "--warmup-epochs", "--instance-weight"];
+    private static readonly string[] InstanceOptionNames = ["--instance-augment", "--instance-margin", "--instance-on-projection"];
+    private static readonly string[] DeepFaceOptions =
+        ["--task", "--embedding-model", "--distance", "--classes", "--pairs", "--epochs", "--lr", "--seed", "--threads", "--json", "--data", "--limit", "--out"];
+
     /// <summary>Adds the embedding options to <c>striate train</c>.</summary>
     public static void AddOptions(Command train)
     {
@@ -62,13 +74,19 @@ public static class EmbeddingTrainCommand
         return list.ToArray();
     }
 
-    // --init-from: a classifier checkpoint of the same architecture and input size; what was skipped is printed.
-    private static void InitializeFrom(EmbeddingRun run, string path, string arch, TextWriter log)
+    // --init-from: a classifier checkpoint of the same architecture and input size.
+    private static Striate.Training.Checkpoint LoadInitialization(string path, string arch, ImageDataset train)
     {
         var source = Striate.Training.Checkpoint.Load(EvaluateCommand.CheckFile(path));
         if (source.Spec.IsEmbedding) throw new CliUsageException($"--init-from: '{path}' is an embedding model; it needs a classifier checkpoint.");
-        if (source.Spec.Architecture != arch || source.Spec.InChannels != run.Spec.InChannels || source.Spec.InputHeight != run.Spec.InputHeight || source.Spec.InputWidth != run.Spec.InputWidth)
-            throw new CliUsageException($"--init-from: '{path}' is {source.Spec.Architecture} for {source.Spec.InChannels}x{source.Spec.InputHeight}x{source.Spec.InputWidth} images; this run trains {arch} for {run.Spec.InChannels}x{run.Spec.InputHeight}x{run.Spec.InputWidth}.");
+        if (source.Spec.Architecture != arch || source.Spec.InChannels != train.Channels || source.Spec.InputHeight != train.Height || source.Spec.InputWidth != train.Width)
+            throw new CliUsageException($"--init-from: '{path}' is {source.Spec.Architecture} for {source.Spec.InChannels}x{source.Spec.InputHeight}x{source.Spec.InputWidth} images; this run trains {arch} for {train.Channels}x{train.Height}x{train.Width}.");
+        return source;
+    }
+
+    // Loads the classifier's weights into the backbone; what was skipped is printed.
+    private static void InitializeFrom(EmbeddingRun run, Striate.Training.Checkpoint source, string path, TextWriter log)
+    {
         var report = run.InitializeFrom(source.Model.StateDict());
         log.WriteLine($"initialised from {path}: loaded {report.Loaded.Count} tensors; skipped {string.Join(", ", report.Skipped.Select(s => $"{s.Key} ({s.Reason})"))}; fresh: {string.Join(", ", report.Fresh)}");
     }
@@ -79,11 +97,15 @@ public static class EmbeddingTrainCommand
         string task = r.GetValue(s_task)!.ToLowerInvariant();
         if (task == "deepface")
         {
+            TaskOptions.RejectUnused(r, task, DeepFaceOptions);
             if (r.GetValue(s_pairs) is < 0 or 1) throw new CliUsageException($"--pairs must be 0 (every pair) or >= 2, got {r.GetValue(s_pairs)}.");
             return DeepFaceCommand.Run(r, r.GetValue(s_classes) is { } given ? ParseClasses(given, "--classes") : null, r.GetValue(s_pairs), stdout, stderr);
         }
         if (task is not ("triplet" or "contrastive"))
             throw new CliUsageException($"--task: unknown task '{task}'. Valid tasks: classify, triplet, contrastive, deepface.");
+        bool instance = task == "triplet" && r.GetValue(s_instance) > 0;
+        TaskOptions.RejectUnused(r, task, [.. EmbeddingOptionNames, .. task == "triplet" ? TripletOptionNames : [], .. instance ? InstanceOptionNames : []],
+            task == "triplet" && !instance ? "The --instance-* options need --instance-weight > 0." : task == "contrastive" ? "Mining and the instance term go with --task triplet." : null);
         var mining = r.GetValue(s_mining)!.ToLowerInvariant() switch
         {
             "batch-all" => TripletMining.BatchAll,
@@ -107,6 +129,10 @@ public static class EmbeddingTrainCommand
         var train = Datasets.LoadIdx(folder, train: true);
         var test = Datasets.LoadIdx(folder, train: false);
         var classes = r.GetValue(s_classes) is { } c ? ParseClasses(c, "--classes") : Enumerable.Range(0, train.ClassCount).ToArray();
+        if (r.GetValue<int>("--test-limit") < 0) throw new CliUsageException($"--test-limit must be >= 0, got {r.GetValue<int>("--test-limit")}.");
+        double validation = r.GetValue<double>("--validation");
+        if (validation is < 0 or >= 1) throw new CliUsageException($"--validation must be in [0, 1) (0: the default 0.1 for embeddings), got {validation.ToString(CultureInfo.InvariantCulture)}.");
+        var init = r.GetValue(s_initFrom) is { } from ? (Path: from, Checkpoint: LoadInitialization(from, arch, train)) : default;
         var options = new EmbeddingOptions
         {
             Model = arch,
@@ -132,7 +158,9 @@ public static class EmbeddingTrainCommand
             Augment = r.GetValue<string>("--augment")!.ToLowerInvariant(),
             Seed = r.GetValue<ulong>("--seed"),
             TrainLimit = r.GetValue<int>("--limit"),
-            Validation = r.GetValue<double>("--validation") is > 0 and < 1 and var v ? v : 0.1,
+            Validation = validation > 0 ? validation : 0.1,
+            // The classifier's features were learnt on its own normalisation.
+            Normalization = init.Checkpoint is { Mean.Length: > 0 } src ? (src.Mean, src.Std) : null,
         };
         string output = r.GetValue<string?>("--out") ?? Path.Combine("runs", $"{arch}-{task}.safetensors");
         bool asJson = r.GetValue<bool>("--json");
@@ -141,27 +169,35 @@ public static class EmbeddingTrainCommand
         try
         {
             run = new EmbeddingRun(options, train);
-            if (r.GetValue(s_initFrom) is { } from) InitializeFrom(run, from, arch, log);
+            if (init.Checkpoint is not null) InitializeFrom(run, init.Checkpoint, init.Path, log);
         }
         catch (ArgumentException e)
         {
             throw new CliUsageException(e.Message);
         }
+        EmbeddingReport.CheckTestImages(EmbeddingReport.TestImages(test, r.GetValue<int>("--test-limit")), classes, "--test-limit");
         var sw = Stopwatch.StartNew();
         log.WriteLine($"training a {options.EmbeddingDim}-value {task} embedding on {arch} ({run.Model.ParameterCount():N0} parameters), classes {string.Join(",", classes)}: " +
             $"{run.TrainSet.Count:N0} images, {options.Epochs} epochs, batch {options.BatchSize}, adam lr {options.Lr.ToString(CultureInfo.InvariantCulture)}, " +
             $"{options.Schedule} schedule, {(options.InstanceWeight > 0 ? $"instance term x{options.InstanceWeight.ToString(CultureInfo.InvariantCulture)} ({options.InstanceAugment} views), " : "")}{(options.ProjectionDim > 0 ? $"{(options.InstanceOnProjection ? "instance term" : "loss")} on a {options.ProjectionDim}-value projection head, " : "")}{(task == "triplet" ? $"{(options.WarmupEpochs > 0 ? $"{options.WarmupEpochs} batch-all epochs then " : "")}{r.GetValue(s_mining)} mining, " : "")}margin {options.Margin.ToString(CultureInfo.InvariantCulture)}, {(options.EmaDecay > 0 ? $"weight average decay {options.EmaDecay.ToString(CultureInfo.InvariantCulture)}, " : "")}{(options.FlipAverage ? "flip-averaged embeddings, " : "")}seed {options.Seed}");
         int done = 0;
-        run.Run(e =>
+        try
         {
-            done = e.Epoch;
-            run.Save(output, e.Epoch);
-            stdout.WriteLine(asJson
-                ? JsonSerializer.Serialize(new { epoch = e.Epoch, train_loss = e.TrainLoss, validation_auc = e.ValidationAuc, tau = e.Tau, validation_accuracy = e.ValidationAccuracy, images_per_second = e.ImagesPerSecond, seconds = e.Seconds })
-                : string.Create(CultureInfo.InvariantCulture, $"epoch {e.Epoch}/{options.Epochs}  loss {e.TrainLoss:F4}  val_auc {e.ValidationAuc:F4}  tau {e.Tau:F4}  val_acc {e.ValidationAccuracy:P2}  {e.ImagesPerSecond:F0} img/s  {e.Seconds:F1} s"));
-            stdout.Flush();
-        });
-        var report = EmbeddingReport.Measure(run, test, r.GetValue<int>("--test-limit"), r.GetValue(s_pairs), r.GetValue(s_trials), options.Seed);
+            run.Run(e =>
+            {
+                done = e.Epoch;
+                run.Save(output, e.Epoch);
+                stdout.WriteLine(asJson
+                    ? JsonSerializer.Serialize(new { epoch = e.Epoch, train_loss = e.TrainLoss, validation_auc = e.ValidationAuc, tau = e.Tau, validation_accuracy = e.ValidationAccuracy, images_per_second = e.ImagesPerSecond, seconds = e.Seconds, skipped_batches = e.SkippedBatches })
+                    : string.Create(CultureInfo.InvariantCulture, $"epoch {e.Epoch}/{options.Epochs}  loss {e.TrainLoss:F4}  val_auc {e.ValidationAuc:F4}  tau {e.Tau:F4}  val_acc {e.ValidationAccuracy:P2}  {e.ImagesPerSecond:F0} img/s  {e.Seconds:F1} s{(e.SkippedBatches > 0 ? $"  ({e.SkippedBatches} batches without a triplet skipped)" : "")}"));
+                stdout.Flush();
+            });
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CliUsageException(done > 0 ? $"{e.Message} The checkpoint of epoch {done} is kept in {Path.GetFullPath(output)}." : e.Message);
+        }
+        var report = EmbeddingReport.Measure(run, test, r.GetValue<int>("--test-limit"), r.GetValue(s_pairs), r.GetValue(s_trials));
         double wall = sw.Elapsed.TotalSeconds;
         if (asJson) stdout.WriteLine(report.ToJson(wall));
         else foreach (var line in report.Lines(wall)) stdout.WriteLine(line);

@@ -30,7 +30,7 @@ public static class TrainCommand
         var output = new Option<string?>("--out", "-o") { Description = "Checkpoint to write after every epoch (default runs/<model>.safetensors)." };
         var resume = new Option<string?>("--resume") { Description = "Checkpoint to continue from." };
         var validation = new Option<double>("--validation") { Description = "Fraction of the training images held out for validation." };
-        var limit = new Option<int>("--limit") { Description = "Train on the first N training images only (0: all)." };
+        var limit = new Option<int>("--limit") { Description = "Train on N training images only (0: all): the first N (with --task deepface, the first N of the chosen classes); with --task triplet or contrastive, N drawn with the seed from the chosen classes." };
         var testLimit = new Option<int>("--test-limit") { Description = "Evaluate on the first N test images only (0: all)." };
         var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule over the run: constant, cosine, onecycle, step:SIZE:GAMMA, multistep:E1,E2:GAMMA, plateau:FACTOR:PATIENCE[:COOLDOWN[:MIN_LR]] (on the validation loss, else the training loss); add +warmup:EPOCHS for a linear warm-up.", DefaultValueFactory = _ => "cosine" };
         var augment = new Option<string>("--augment") { Description = "Training-set augmentation: none, flip (horizontal flip only), standard (random crop with padding 2 and horizontal flip) or strong (standard, then rotation within 10 degrees and random erasing).", DefaultValueFactory = _ => "none" };

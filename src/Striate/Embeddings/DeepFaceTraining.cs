@@ -25,6 +25,12 @@ public static class DeepFaceTraining
         return input;
     }
 
+    /// <summary>The pairs drawn per epoch when the caller names none.</summary>
+    public const int PairsPerEpoch = 20000;
+
+    /// <summary>The pairs per Adam step when the caller names none.</summary>
+    public const int BatchSize = 256;
+
     /// <summary>
     /// Trains a new head of <paramref name="distance"/> on <paramref name="embeddings"/> with their identity
     /// <paramref name="labels"/>: <paramref name="epochs"/> epochs of <paramref name="pairsPerEpoch"/> pairs (half same,
@@ -34,7 +40,7 @@ public static class DeepFaceTraining
     /// <exception cref="ArgumentException">The counts differ, the embeddings are empty or ragged, a setting is out of range,
     /// or the labels do not give both kinds of pair.</exception>
     public static DeepFaceSimilarity Train(IReadOnlyList<float[]> embeddings, IReadOnlyList<int> labels, DeepFaceDistance distance,
-        int epochs = 10, int pairsPerEpoch = 20000, int batchSize = 256, float lr = 0.01f, ulong seed = 1, Action<int, double>? onEpoch = null)
+        int epochs = 10, int pairsPerEpoch = PairsPerEpoch, int batchSize = BatchSize, float lr = 0.01f, ulong seed = 1, Action<int, double>? onEpoch = null)
     {
         int dim = Check(embeddings, labels);
         if (epochs < 1 || pairsPerEpoch < 2 || batchSize < 1 || !(lr > 0) || !float.IsFinite(lr))

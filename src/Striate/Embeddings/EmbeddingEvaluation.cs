@@ -62,7 +62,7 @@ public static class EmbeddingEvaluation
     }
 
     /// <summary>
-    /// Unknown rejection: enrol one random example of each of <paramref name="known"/> classes per trial;
+    /// Unknown rejection: enrol one random example of each of <paramref name="known"/> classes (that has one) per trial;
     /// returns the mean fraction of queries from the other classes rejected as unknown (distance &gt; tau) and the
     /// mean fraction of queries from known classes wrongly rejected.
     /// </summary>
@@ -78,6 +78,7 @@ public static class EmbeddingEvaluation
             foreach (int c in knownClasses)
             {
                 var members = Enumerable.Range(0, labels.Length).Where(i => labels[i] == c).ToArray();
+                if (members.Length == 0) continue; // a known class without an image here cannot be enrolled
                 int pick = members[gen.NextInt(members.Length)];
                 enrolled.Add(pick);
                 db.Enroll(c.ToString(System.Globalization.CultureInfo.InvariantCulture), embeddings[pick]);

@@ -74,7 +74,10 @@ public sealed record EmbeddingOptions
     public int BatchSize { get; init; } = 64;
     public float Lr { get; init; } = 2e-3f;
 
-    /// <summary>The learning-rate schedule over the run, as <see cref="Optim.LrSchedule.Parse"/> reads it.</summary>
+    /// <summary>
+    /// The learning-rate schedule over the run, as <see cref="Optim.LrSchedule.Parse"/> reads it; a plateau schedule
+    /// watches 1 - the validation AUC after each epoch.
+    /// </summary>
     public string Schedule { get; init; } = "constant";
 
     /// <summary>Adam's L2 weight decay.</summary>
@@ -86,6 +89,12 @@ public sealed record EmbeddingOptions
 
     /// <summary>Train on at most this many images of the chosen classes (0: all).</summary>
     public int TrainLimit { get; init; }
+
+    /// <summary>
+    /// Per-channel mean and standard deviation to normalise the images with instead of the training subset's: those
+    /// of the classifier whose weights start the backbone (its features were learnt on them). Null: the subset's.
+    /// </summary>
+    public (float[] Mean, float[] Std)? Normalization { get; init; }
 
     /// <summary>Fraction of the training images held out to choose tau.</summary>
     public double Validation { get; init; } = 0.1;

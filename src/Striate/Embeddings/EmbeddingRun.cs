@@ -35,13 +35,22 @@ public sealed class EmbeddingRun
         if (options.WarmupEpochs < 0) throw new ArgumentException($"warm-up epochs must be >= 0, got {options.WarmupEpochs}.");
         if (options.ProjectionDim < 0) throw new ArgumentException($"the projection head's width must be >= 0 (0: none), got {options.ProjectionDim}.");
         if (!(options.Validation > 0 && options.Validation < 1)) throw new ArgumentException($"the validation fraction must be in (0, 1), got {options.Validation}.");
+        if (options.ValidationPairs < 2) throw new ArgumentException($"choosing tau needs at least 2 validation pairs (one same, one different), got {options.ValidationPairs}.");
+        if (options.Task == "triplet" ? !(options.Margin >= 0) : !(options.Margin > 0))
+            throw new ArgumentException($"the {options.Task} margin must be {(options.Task == "triplet" ? ">= 0" : "> 0")}, got {options.Margin}.");
         var classes = options.Classes.Count > 0 ? options.Classes : Enumerable.Range(0, trainRaw.ClassCount).ToList();
         if (classes.Count < 2) throw new ArgumentException($"embedding training needs at least two classes (identities), got {classes.Count}.");
         var set = ClassSelection.Select(trainRaw, classes);
         if (options.TrainLimit > 0 && options.TrainLimit < set.Count)
             set = set.Subset(new Generator(options.Seed).Fork(0x11).Permutation(set.Count)[..options.TrainLimit].Order().ToArray());
-        (Mean, Std) = set.ChannelStatistics();
+        if (options.Normalization is { } given && (given.Mean.Length != set.Channels || given.Std.Length != set.Channels))
+            throw new ArgumentException($"the normalisation has {given.Mean.Length} means and {given.Std.Length} deviations; the images have {set.Channels} channels.");
+        (Mean, Std) = options.Normalization ?? set.ChannelStatistics();
         (_train, _validation) = set.Normalize(Mean, Std).Split(options.Validation, new Generator(options.Seed).Fork(0xDA7A));
+        if (_train.Count < options.BatchSize)
+            throw new ArgumentException($"the training split has {_train.Count} images, fewer than one batch of {options.BatchSize} (incomplete batches are dropped, so nothing would be trained); use a smaller batch or more images.");
+        if (!Verification.HasSameAndDifferentPairs(_validation.Labels))
+            throw new ArgumentException($"the validation split ({_validation.Count} images) needs two classes and a class with two images to choose tau on; use more images or a larger validation fraction.");
         Classes = classes;
         if (!(options.EmaDecay >= 0 && options.EmaDecay < 1)) throw new ArgumentException($"the weight average's decay must be in [0, 1) (0: off), got {options.EmaDecay}.");
         Spec = new ModelSpec(options.Model, classes.Count, set.Channels, set.Height, set.Width, options.EmbeddingDim, options.Normalize, options.ProjectionDim, options.FlipAverage);
@@ -112,11 +121,16 @@ public sealed class EmbeddingRun
             Model.Train();
             var sw = Stopwatch.StartNew();
             double lossSum = 0;
-            int batches = 0, seen = 0, perEpoch = loader.BatchCount;
+            int batches = 0, seen = 0, skipped = 0, perEpoch = loader.BatchCount;
             foreach (var batch in loader.Epoch(epoch))
             {
-                Optimizer.Lr = (float)(_options.Lr * _schedule.Factor((long)epoch * perEpoch + batches, (long)_options.Epochs * perEpoch, perEpoch));
+                Optimizer.Lr = (float)(_options.Lr * _schedule.Factor((long)epoch * perEpoch + batches + skipped, (long)_options.Epochs * perEpoch, perEpoch));
                 using var scope = TensorScope.Begin();
+                if (_options.Task == "triplet" && !Verification.HasSameAndDifferentPairs(batch.Labels))
+                {
+                    skipped++;
+                    continue;
+                }
                 var mining = epoch < _options.WarmupEpochs ? TripletMining.BatchAll : _options.Mining;
                 var loss = _instanceAugment is null ? Loss(Model.Project(batch.Images), batch.Labels, mining) : InstanceLoss(batch, epoch, mining);
                 Optimizer.ZeroGrad();
@@ -129,10 +143,14 @@ public sealed class EmbeddingRun
                 batches++;
                 seen += batch.Count;
             }
+            if (batches == 0)
+                throw new InvalidOperationException($"no batch of epoch {epoch + 1} could form a triplet (each needs two classes and a class with two images); use larger batches or fewer classes.");
             double secs = sw.Elapsed.TotalSeconds;
             var (auc, tau, acc) = Validate(epoch);
             Tau = tau;
-            var r = new EmbeddingEpoch(epoch + 1, batches == 0 ? 0 : lossSum / batches, auc, tau, acc, seen / Math.Max(secs, 1e-9), secs);
+            // Reduce-on-plateau watches the validation pairs: 1 - AUC, lower is better.
+            _schedule.Plateau?.Step(1 - auc, _options.Lr);
+            var r = new EmbeddingEpoch(epoch + 1, lossSum / batches, auc, tau, acc, seen / Math.Max(secs, 1e-9), secs, skipped);
             records.Add(r);
             onEpoch?.Invoke(r);
         }
@@ -189,7 +207,6 @@ public sealed class EmbeddingRun
     {
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
-        var inv = CultureInfo.InvariantCulture;
         new Checkpoint
         {
             Spec = Spec,
@@ -200,22 +217,44 @@ public sealed class EmbeddingRun
             Std = Std,
             Optimizer = new OptimizerConfig("adam", _options.Lr, WeightDecay: _options.WeightDecay),
             Seed = _options.Seed,
-            Extra = new Dictionary<string, string>
-            {
-                ["tau"] = Tau.ToString("R", inv),
-                ["task"] = _options.Task,
-                ["mining"] = _options.Mining.ToString(),
-                ["margin"] = _options.Margin.ToString("R", inv),
-                ["classes"] = string.Join(",", Classes),
-                ["augment"] = _options.Augment,
-                ["schedule"] = _schedule.ToString()!,
-                ["warmup_epochs"] = _options.WarmupEpochs.ToString(inv),
-                ["instance_weight"] = _options.InstanceWeight.ToString("R", inv),
-                ["instance_margin"] = (_options.InstanceMargin ?? _options.Margin).ToString("R", inv),
-                ["instance_on_projection"] = _options.InstanceOnProjection ? "true" : "false",
-                ["ema_decay"] = _options.EmaDecay.ToString("R", inv),
-                ["init"] = Initialization is null ? "fresh" : $"{Initialization.Loaded.Count} tensors from a classifier",
-            },
+            Extra = Settings(),
         }.Save(path);
+    }
+
+    // The training settings in effect, for the checkpoint's metadata: those of an unused part (mining for the
+    // contrastive task, the instance term's when it is off) are left out.
+    private Dictionary<string, string> Settings()
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var d = new Dictionary<string, string>
+        {
+            ["tau"] = Tau.ToString("R", inv),
+            ["task"] = _options.Task,
+            ["margin"] = _options.Margin.ToString("R", inv),
+            ["classes"] = string.Join(",", Classes),
+            ["batch_size"] = _options.BatchSize.ToString(inv),
+            ["train_limit"] = _options.TrainLimit.ToString(inv),
+            ["validation"] = _options.Validation.ToString("R", inv),
+            ["validation_pairs"] = _options.ValidationPairs.ToString(inv),
+            ["criterion"] = _options.Criterion.ToString(),
+            ["augment"] = _options.Augment,
+            ["schedule"] = _schedule.ToString()!,
+            ["instance_weight"] = _options.InstanceWeight.ToString("R", inv),
+            ["ema_decay"] = _options.EmaDecay.ToString("R", inv),
+            ["init"] = Initialization is null ? "fresh" : $"{Initialization.Loaded.Count} tensors from a classifier",
+        };
+        if (_options.Task == "triplet")
+        {
+            d["mining"] = _options.Mining.ToString();
+            d["warmup_epochs"] = _options.WarmupEpochs.ToString(inv);
+        }
+        if (_options.InstanceWeight > 0)
+        {
+            d["instance_margin"] = (_options.InstanceMargin ?? _options.Margin).ToString("R", inv);
+            d["instance_augment"] = _options.InstanceAugment;
+            d["instance_on_projection"] = _options.InstanceOnProjection ? "true" : "false";
+        }
+        if (_schedule.Plateau is { } plateau) d["plateau_state"] = plateau.State;
+        return d;
     }
 }

@@ -88,9 +88,11 @@ public sealed class EnrollmentDatabase
         return new Identification(bestD <= tau ? _names[best] : null, _names[best], bestD);
     }
 
-    /// <summary>Writes the database atomically (temporary file, then rename).</summary>
+    /// <summary>Writes the database atomically (temporary file, then rename), creating its folder if needed.</summary>
     public void Save(string path)
     {
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
         var flat = new float[Count * EmbeddingDim];
         for (int i = 0; i < Count; i++) _embeddings[i].CopyTo(flat.AsSpan(i * EmbeddingDim));
         var meta = new Dictionary<string, string>
@@ -102,6 +104,39 @@ public sealed class EnrollmentDatabase
         };
         if (Weights.Length > 0) meta["weights"] = Weights;
         SafeTensors.Write(path, [SafeTensorEntry.FromFloat32("embeddings", [Count, EmbeddingDim], flat)], meta);
+    }
+
+    /// <summary>The largest embedding size a database file may declare.</summary>
+    public const int MaxEmbeddingDim = 1 << 20;
+
+    /// <summary>
+    /// Takes the write lock of the database at <paramref name="path"/> (the file <c>PATH.lock</c>, created exclusively and
+    /// deleted on release), so that two processes enrolling into one database do not each load it, add a name and
+    /// overwrite the other's. Waits up to <paramref name="wait"/> for another holder to finish.
+    /// </summary>
+    /// <exception cref="IOException">The lock file is still there after the wait: another writer is running, or one
+    /// was interrupted and left it (the message says to delete it then).</exception>
+    public static IDisposable Lock(string path, TimeSpan wait)
+    {
+        string full = Path.GetFullPath(path), lockPath = full + ".lock";
+        string? dir = Path.GetDirectoryName(full);
+        if (dir is not null) Directory.CreateDirectory(dir);
+        var deadline = DateTime.UtcNow + wait;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(lockPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(20); // held by another writer (or released just now): try again
+            }
+            catch (IOException e) when (File.Exists(lockPath))
+            {
+                throw new IOException($"enrolment database '{path}' is locked by '{lockPath}': another enrolment is writing it, or one was interrupted; if none is running, delete the lock file.", e);
+            }
+        }
     }
 
     /// <summary>Reads a database written by <see cref="Save"/>.</summary>
@@ -123,8 +158,10 @@ public sealed class EnrollmentDatabase
         var m = content.Metadata;
         if (!m.TryGetValue("format", out var f) || f != Format)
             throw new InvalidDataException($"'{path}' is not an enrolment database: expected format '{Format}' in its metadata, found '{f ?? "none"}'.");
-        if (!content.TryGetTensor("embeddings", out var t) || t.DType != SafeTensorDType.Float32 || t.Shape.Count != 2 || t.Shape[1] < 1)
+        if (!content.TryGetTensor("embeddings", out var t) || t.DType != SafeTensorDType.Float32 || t.Shape.Count != 2)
             throw new InvalidDataException($"enrolment database '{path}': expected an F32 tensor 'embeddings' [K, D].");
+        if (t.Shape[1] < 1 || t.Shape[1] > MaxEmbeddingDim)
+            throw new InvalidDataException($"enrolment database '{path}': expected embeddings of 1 to {MaxEmbeddingDim} values, found {t.Shape[1]}.");
         string[] names;
         try
         {
@@ -136,6 +173,8 @@ public sealed class EnrollmentDatabase
         }
         if (names.Length != t.Shape[0])
             throw new InvalidDataException($"enrolment database '{path}' lists {names.Length} names for {t.Shape[0]} embeddings.");
+        if (names.CountBy(n => n).FirstOrDefault(g => g.Value > 1) is { Value: > 1 } twice)
+            throw new InvalidDataException($"enrolment database '{path}' lists the name '{twice.Key}' {twice.Value} times; each identity must appear once.");
         var db = new EnrollmentDatabase((int)t.Shape[1], m.GetValueOrDefault("model") ?? "", m.GetValueOrDefault("weights") ?? "");
         var flat = t.ToFloat32Array();
         try

@@ -127,14 +127,26 @@ public static class Verification
     }
 
     /// <summary>
+    /// True when <paramref name="labels"/> give both kinds of pair: two labels, and a label with two examples. That
+    /// is what <see cref="SamplePairs"/> needs, what AUCs and tau need, and what a triplet (anchor, positive,
+    /// negative) needs.
+    /// </summary>
+    public static bool HasSameAndDifferentPairs(IReadOnlyList<int> labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var counts = labels.CountBy(l => l).ToList();
+        return counts.Count >= 2 && counts.Any(c => c.Value >= 2);
+    }
+
+    /// <summary>
     /// <paramref name="count"/> index pairs over <paramref name="labels"/>, half of them same-label and half
     /// different-label, drawn from <paramref name="seed"/>. Needs a label with two examples and two labels.
     /// </summary>
     public static (int A, int B, bool Same)[] SamplePairs(IReadOnlyList<int> labels, int count, ulong seed)
     {
+        if (!HasSameAndDifferentPairs(labels))
+            throw new ArgumentException($"SamplePairs needs two labels and a label with two examples; got {labels.Count} examples of {labels.Distinct().Count()} labels.");
         var byLabel = labels.Select((l, i) => (l, i)).GroupBy(x => x.l).ToDictionary(g => g.Key, g => g.Select(x => x.i).ToArray());
-        if (byLabel.Count < 2 || byLabel.Values.All(v => v.Length < 2))
-            throw new ArgumentException($"SamplePairs needs two labels and a label with two examples; got {labels.Count} examples of {byLabel.Count} labels.");
         var gen = new Generator(seed);
         var multi = byLabel.Values.Where(v => v.Length >= 2).ToArray();
         var pairs = new (int, int, bool)[count];

@@ -41,6 +41,22 @@ public sealed class Checkpoint
     /// <summary>Extra string metadata (free-form, e.g. the command line).</summary>
     public IReadOnlyDictionary<string, string> Extra { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// The first 16 hex digits of SHA-256 over <paramref name="model"/>'s state dict (names, shapes and values, in
+    /// order): two trained models of one architecture differ in it, the same weights give the same digest.
+    /// </summary>
+    public static string WeightsDigest(Module model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var (name, tensor) in model.StateDict())
+        {
+            sha.AppendData(System.Text.Encoding.UTF8.GetBytes($"{name}:{tensor.Shape};"));
+            sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(tensor.Data));
+        }
+        return Convert.ToHexString(sha.GetHashAndReset())[..16].ToLowerInvariant();
+    }
+
     /// <summary>Writes the checkpoint atomically.</summary>
     public void Save(string path)
     {

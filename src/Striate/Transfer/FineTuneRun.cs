@@ -16,6 +16,9 @@ namespace Striate.Transfer;
 /// </summary>
 public sealed class FineTuneRun
 {
+    // The momentum of the "sgd" optimizer.
+    private const float SgdMomentum = 0.9f;
+
     private readonly FineTuneOptions _options;
     private readonly Data.Transforms.ImageTransform? _augment;
 
@@ -52,7 +55,7 @@ public sealed class FineTuneRun
         {
             "adam" => new Adam(groups),
             "adamw" => new AdamW(groups),
-            "sgd" => new Sgd(groups, momentum: 0.9f),
+            "sgd" => new Sgd(groups, momentum: SgdMomentum),
             _ => throw new ArgumentException($"Unknown optimizer '{options.Optimizer}'. Valid optimizers: adam, adamw, sgd."),
         };
         Trainer = new Trainer(Model, Optimizer);
@@ -110,11 +113,17 @@ public sealed class FineTuneRun
     {
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
         var extra = new Dictionary<string, string>
         {
             ["classes"] = string.Join(",", _options.Classes),
+            ["per_class"] = _options.PerClass.ToString(inv),
             ["train_layers"] = string.Join(",", _options.TrainLayers),
+            ["layer_lrs"] = string.Join(",", _options.LayerLrs.Select(r => $"{r.Pattern}={r.Lr.ToString("R", inv)}")),
             ["augment"] = _options.Augment,
+            ["batch_size"] = _options.BatchSize.ToString(inv),
+            ["test_limit"] = _options.TestLimit.ToString(inv),
+            ["from"] = _options.From is { } from ? $"{from.Spec.Architecture} weights {Checkpoint.WeightsDigest(from.Model)}" : "scratch",
         };
         new Checkpoint
         {
@@ -124,7 +133,7 @@ public sealed class FineTuneRun
             ClassNames = TrainSet.ClassNames,
             Mean = Mean,
             Std = Std,
-            Optimizer = new OptimizerConfig(_options.Optimizer, _options.Lr),
+            Optimizer = new OptimizerConfig(_options.Optimizer, _options.Lr, _options.Optimizer == "sgd" ? SgdMomentum : 0f),
             Seed = _options.Seed,
             Extra = extra,
         }.Save(path);

@@ -124,4 +124,44 @@ public class EmbeddingTrainingOptionTests
         Assert.Equal("0.4", loaded.Extra["instance_margin"]);
         Assert.Throws<ArgumentException>(() => new EmbeddingRun(Small with { WeightDecay = -1f }, Repo.Train));
     }
+    [Fact]
+    public void APlateauScheduleWatchesTheValidationAuc()
+    {
+        // A rate too small to move the weights: the validation AUC cannot improve for long, so with patience 0
+        // the rate is halved after such an epoch, and the halvings are saved.
+        var run = new EmbeddingRun(Small with { Epochs = 4, Lr = 1e-6f, Schedule = "plateau:0.5:0" }, Repo.Train);
+        var records = run.Run();
+        Assert.True(run.Optimizer.Lr < 1e-6f * 0.75f, $"final rate {run.Optimizer.Lr}; AUCs {string.Join(", ", records.Select(r => r.ValidationAuc))}");
+        string path = Path.Combine(Repo.TempDir(), "plateau.safetensors");
+        run.Save(path, 4);
+        string state = Checkpoint.Load(path).Extra["plateau_state"];
+        double scale = double.Parse(state.Split(';')[3], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(scale, 0.01, 0.75); // the last epoch may halve it once more after its batches
+    }
+
+    [Fact]
+    public void GivenNormalisationStatisticsReplaceTheSubsets()
+    {
+        var own = new EmbeddingRun(Small, Repo.Train);
+        var given = new EmbeddingRun(Small with { Normalization = ([0.5f], [0.25f]) }, Repo.Train);
+        Assert.NotEqual(0.5f, own.Mean[0]);
+        Assert.Equal([0.5f], given.Mean);
+        Assert.Equal([0.25f], given.Std);
+        // The training images are normalised with them: (x - 0.5) / 0.25 of a raw pixel in [0, 1] lies in [-2, 2].
+        var first = given.TrainSet.Image(0).ToArray();
+        Assert.InRange(first.Min(), -2.0001f, 2.0001f);
+        Assert.Contains(first, v => v < -1.9f);
+        Assert.Contains("2 means", Assert.Throws<ArgumentException>(() => new EmbeddingRun(Small with { Normalization = ([0.5f, 0.5f], [1f, 1f]) }, Repo.Train)).Message);
+    }
+
+    [Theory]
+    [InlineData("triplet", -0.1f, 200, 64, "margin must be >= 0")]
+    [InlineData("contrastive", 0f, 200, 64, "margin must be > 0")]
+    [InlineData("triplet", 0.2f, 1, 64, "at least 2 validation pairs")]
+    [InlineData("triplet", 0.2f, 200, 640, "fewer than one batch of 640")]
+    public void SettingsThatCannotTrainAreRefusedAtOnce(string task, float margin, int pairs, int batch, string expected)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new EmbeddingRun(Small with { Task = task, Margin = margin, ValidationPairs = pairs, BatchSize = batch }, Repo.Train));
+        Assert.Contains(expected, e.Message);
+    }
 }

@@ -45,4 +45,48 @@ public class EnrollmentDatabaseTests
         Assert.Equal(junk, File.ReadAllBytes(path));
         Assert.Throws<FileNotFoundException>(() => EnrollmentDatabase.Load(Path.Combine(dir, "none.db")));
     }
+    [Fact]
+    public void AFileWithRepeatedNamesOrAnAbsurdSizeIsCorruptAndSavingMakesItsFolder()
+    {
+        string dir = Repo.TempDir(), path = Path.Combine(dir, "new", "folder", "faces.db");
+        var db = new EnrollmentDatabase(2, "spec");
+        db.Enroll("x", [1, 2]);
+        db.Save(path);
+        Assert.Equal(["x"], EnrollmentDatabase.Load(path).Names);
+
+        string twice = Path.Combine(dir, "twice.db");
+        Striate.Serialization.SafeTensors.Write(twice, [Striate.Serialization.SafeTensorEntry.FromFloat32("embeddings", [2, 2], [1, 2, 3, 4])],
+            new Dictionary<string, string> { ["format"] = "striate-enrollment", ["names"] = "[\"x\",\"x\"]", ["model"] = "spec" });
+        var e = Assert.Throws<InvalidDataException>(() => EnrollmentDatabase.Load(twice));
+        Assert.Contains("lists the name 'x' 2 times", e.Message);
+
+        string huge = Path.Combine(dir, "huge.db");
+        Striate.Serialization.SafeTensors.Write(huge, [Striate.Serialization.SafeTensorEntry.FromFloat32("embeddings", [0, 3_000_000_000], [])],
+            new Dictionary<string, string> { ["format"] = "striate-enrollment", ["names"] = "[]", ["model"] = "spec" });
+        Assert.Contains("found 3000000000", Assert.Throws<InvalidDataException>(() => EnrollmentDatabase.Load(huge)).Message);
+    }
+
+    [Fact]
+    public void TheWriteLockIsExclusiveAndGoneOnRelease()
+    {
+        string path = Path.Combine(Repo.TempDir(), "faces.db");
+        using (EnrollmentDatabase.Lock(path, TimeSpan.FromSeconds(1)))
+        {
+            Assert.True(File.Exists(path + ".lock"));
+            var e = Assert.Throws<IOException>(() => EnrollmentDatabase.Lock(path, TimeSpan.FromMilliseconds(100)));
+            Assert.Contains("delete the lock file", e.Message);
+        }
+        Assert.False(File.Exists(path + ".lock"));
+
+        // Writers that take the lock in turn keep every name: each loads, enrols and saves under it.
+        new EnrollmentDatabase(1, "spec").Save(path);
+        Parallel.For(0, 8, i =>
+        {
+            using var _ = EnrollmentDatabase.Lock(path, TimeSpan.FromSeconds(30));
+            var db = EnrollmentDatabase.Load(path);
+            db.Enroll($"n{i}", [i]);
+            db.Save(path);
+        });
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => $"n{i}").Order(), EnrollmentDatabase.Load(path).Names.Order());
+    }
 }

@@ -169,4 +169,29 @@ public class FineTuningTests
         Assert.Contains("'mixup'", e.Message);
         Assert.Contains("standard", e.Message);
     }
+    [Fact]
+    public void AFineTunedCheckpointRecordsHowItWasTrained()
+    {
+        var pre = new FineTuneRun(new FineTuneOptions { Classes = [0, 1, 2], PerClass = 20, Model = "lenet5", Epochs = 1, Seed = 2, TestLimit = 30 }, Repo.Train, Repo.Test);
+        pre.Run();
+        var source = new Striate.Training.Checkpoint { Spec = pre.Spec, Model = pre.Model, Mean = pre.Mean, Std = pre.Std };
+        var run = new FineTuneRun(new FineTuneOptions
+        {
+            Classes = [5, 7, 9], PerClass = 20, From = source, TrainLayers = ["fc2", "fc3"], LayerLrs = [("fc3", 0.05f)], Optimizer = "sgd", Lr = 0.01f,
+            BatchSize = 16, Epochs = 1, Seed = 3, TestLimit = 40, Augment = "flip",
+        }, Repo.Train, Repo.Test);
+        run.Run();
+        string path = Path.Combine(Repo.TempDir(), "tuned.safetensors");
+        run.Save(path, 1);
+        var saved = Striate.Training.Checkpoint.Load(path);
+        Assert.Equal(("sgd", 0.01f, 0.9f), (saved.Optimizer!.Name, saved.Optimizer.Lr, saved.Optimizer.Momentum));
+        Assert.Equal("20", saved.Extra["per_class"]);
+        Assert.Equal("fc2,fc3", saved.Extra["train_layers"]);
+        Assert.Equal("fc3=0.05", saved.Extra["layer_lrs"]);
+        Assert.Equal("16", saved.Extra["batch_size"]);
+        Assert.Equal("40", saved.Extra["test_limit"]);
+        Assert.Equal("flip", saved.Extra["augment"]);
+        Assert.Equal($"lenet5 weights {Striate.Training.Checkpoint.WeightsDigest(pre.Model)}", saved.Extra["from"]);
+        Assert.NotEqual(Striate.Training.Checkpoint.WeightsDigest(pre.Model), Striate.Training.Checkpoint.WeightsDigest(run.Model));
+    }
 }
