@@ -32,6 +32,8 @@ public static class EvaluateCommand
             var spec = ckpt.Spec;
             var test = Datasets.Load(folder, train: false, new DataOptions(spec.InChannels, spec.InputHeight, spec.InputWidth),
                 Datasets.Kind(folder) == "image-folder" ? ckpt.ClassNames : null);
+            if (test.Channels != spec.InChannels || test.Height != spec.InputHeight || test.Width != spec.InputWidth)
+                throw new CliUsageException($"the model takes {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images; the test images in '{folder}' are {test.Channels}x{test.Height}x{test.Width}.");
             if (test.ClassCount > ckpt.Spec.NumClasses)
                 throw new CliUsageException($"the data has {test.ClassCount} classes but the model predicts {ckpt.Spec.NumClasses}.");
             var normalized = test.Normalize(ckpt.Mean, ckpt.Std);
@@ -50,7 +52,8 @@ public static class EvaluateCommand
                     accuracy = result.Top1,
                     top5_accuracy = result.Top5,
                     balanced_accuracy = result.BalancedAccuracy,
-                    per_class_accuracy = names.Select((n, i) => new { @class = n, accuracy = result.PerClassAccuracy[i] }),
+                    // A class without test images has no accuracy: null, not NaN (which JSON cannot hold).
+                    per_class_accuracy = names.Select((n, i) => new { @class = n, accuracy = double.IsNaN(result.PerClassAccuracy[i]) ? (double?)null : result.PerClassAccuracy[i] }),
                     confusion_matrix = confusion,
                     class_names = names,
                 }));
@@ -77,7 +80,8 @@ public static class EvaluateCommand
         sb.AppendLine("per-class accuracy:");
         int width = names.Max(n => n.Length);
         for (int i = 0; i < names.Count; i++)
-            sb.AppendLine(string.Create(inv, $"  {names[i].PadRight(width)}  {r.PerClassAccuracy[i]:P1}"));
+            sb.AppendLine(double.IsNaN(r.PerClassAccuracy[i]) ? $"  {names[i].PadRight(width)}  (no test images)"
+                : string.Create(inv, $"  {names[i].PadRight(width)}  {r.PerClassAccuracy[i]:P1}"));
         sb.AppendLine("confusion matrix (rows: true class, columns: predicted):");
         int k = r.Confusion.GetLength(0);
         for (int i = 0; i < k; i++)

@@ -8,6 +8,9 @@ public static class StriateCli
     /// <summary>Exit code for bad input (a usage error, a corrupt file).</summary>
     public const int UsageError = 2;
 
+    /// <summary>Exit code for a command that failed otherwise (the library refused a setting, a write failed, training diverged).</summary>
+    public const int Failure = 1;
+
     /// <summary>Runs the command line; returns the process exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -47,6 +50,14 @@ public static class StriateCli
             // A missing, corrupt or truncated input file: a clear message, no stack trace.
             stderr.WriteLine($"error: {e.Message}");
             return UsageError;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or OverflowException or IOException or UnauthorizedAccessException
+            or InvalidOperationException or NotSupportedException)
+        {
+            // Anything else a command could not do (a setting the library refused, a file it could not write, a
+            // training run that diverged): the message, no stack trace, and exit code 1.
+            stderr.WriteLine($"error: {e.Message}");
+            return Failure;
         }
     }
 }

@@ -86,7 +86,8 @@ public static class TrainCommand
             string folder = DataLocator.Resolve(r.GetValue(data));
             var dataOptions = imageOptions.Read(r, stderr);
             var train = Datasets.Load(folder, train: true, dataOptions);
-            var test = Datasets.Load(folder, train: false, dataOptions, train.ClassNames);
+            // The test split is read at the training images' size (an image folder's test images may differ).
+            var test = Datasets.Load(folder, train: false, dataOptions with { Channels = train.Channels, Height = train.Height, Width = train.Width }, train.ClassNames);
             var options = new TrainingOptions
             {
                 Model = arch,

@@ -22,6 +22,12 @@ public sealed record ModelSpec(
     [JsonIgnore]
     public bool IsEmbedding => EmbeddingDim > 0;
 
+    /// <summary>The most input channels a spec read from a file may ask for.</summary>
+    public const int MaxChannels = 64;
+
+    /// <summary>The largest input height or width a spec read from a file may ask for.</summary>
+    public const int MaxImageSide = 4096;
+
     public string ToJson() => JsonSerializer.Serialize(this);
 
     /// <summary>Parses a spec; a malformed one is an <see cref="InvalidDataException"/> naming what is wrong.</summary>
@@ -38,6 +44,8 @@ public sealed record ModelSpec(
         }
         if (spec is null || string.IsNullOrEmpty(spec.Architecture) || spec.NumClasses < 1 || spec.InChannels < 1 || spec.InputHeight < 1 || spec.InputWidth < 1 || spec.EmbeddingDim < 0 || spec.ProjectionDim < 0 || (spec.ProjectionDim > 0 && spec.EmbeddingDim == 0) || (spec.FlipAverage && spec.EmbeddingDim == 0))
             throw new InvalidDataException($"{source}: the model spec must name an architecture and positive num_classes, in_channels, input_height and input_width (and a non-negative embedding_dim, and a projection_dim or flip_average only with an embedding_dim); got {json}.");
+        if (spec.InChannels > MaxChannels || spec.InputHeight > MaxImageSide || spec.InputWidth > MaxImageSide)
+            throw new InvalidDataException($"{source}: the model spec asks for {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images; at most {MaxChannels} channels and {MaxImageSide} pixels a side are read from a file; got {json}.");
         return spec;
     }
 }

@@ -91,15 +91,23 @@ public sealed class PlateauSchedule : LrSchedule
     public string State => string.Create(CultureInfo.InvariantCulture, $"{Best:R};{NumBadEpochs};{CooldownCounter};{Scale:R}");
 
     /// <summary>Restores a state written by <see cref="State"/>.</summary>
-    /// <exception cref="FormatException">The text is not a plateau state.</exception>
+    /// <exception cref="FormatException">The text is not a plateau state (four fields; counts that fit an int and are
+    /// not negative; a scale in (0, 1]).</exception>
     public void Restore(string state)
     {
+        ArgumentNullException.ThrowIfNull(state);
+        var inv = CultureInfo.InvariantCulture;
         var p = state.Split(';');
-        if (p.Length != 4) throw new FormatException($"Plateau schedule: '{state}' is not a saved state (best;bad epochs;cooldown;scale).");
-        Best = double.Parse(p[0], CultureInfo.InvariantCulture);
-        NumBadEpochs = int.Parse(p[1], CultureInfo.InvariantCulture);
-        CooldownCounter = int.Parse(p[2], CultureInfo.InvariantCulture);
-        Scale = double.Parse(p[3], CultureInfo.InvariantCulture);
+        if (p.Length != 4
+            || !double.TryParse(p[0], NumberStyles.Float, inv, out double best)
+            || !int.TryParse(p[1], NumberStyles.None, inv, out int bad)
+            || !int.TryParse(p[2], NumberStyles.None, inv, out int cooldown)
+            || !double.TryParse(p[3], NumberStyles.Float, inv, out double scale) || !(scale > 0 && scale <= 1))
+            throw new FormatException($"Plateau schedule: '{state}' is not a saved state (best;bad epochs;cooldown;scale, the counts non-negative integers, the scale in (0, 1]).");
+        Best = best;
+        NumBadEpochs = bad;
+        CooldownCounter = cooldown;
+        Scale = scale;
     }
 
     /// <inheritdoc/>

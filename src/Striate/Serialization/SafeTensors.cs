@@ -33,6 +33,9 @@ public static class SafeTensors
     /// <summary>The largest header accepted, in bytes (as in the reference implementation).</summary>
     public const long MaxHeaderBytes = 100_000_000;
 
+    /// <summary>The most dimensions a tensor's shape may have.</summary>
+    public const int MaxRank = 64;
+
     /// <summary>The header key of the string metadata map.</summary>
     public const string MetadataKey = "__metadata__";
 
@@ -411,30 +414,43 @@ public static class SafeTensors
                 throw Fail(name, $"the header is a JSON {root.ValueKind}: expected an object");
             }
 
-            var tensors = new List<TensorHeader>();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            Dictionary<string, string>? metadata = null;
-            foreach (JsonProperty property in root.EnumerateObject())
+            try
             {
-                if (!seen.Add(property.Name))
-                {
-                    throw Fail(name, property.Name == MetadataKey
-                        ? $"'{MetadataKey}' appears twice in the header: expected it at most once"
-                        : $"tensor '{property.Name}' appears twice in the header: expected unique names");
-                }
+                return ParseEntries(root, name, bufferLength);
+            }
+            catch (InvalidOperationException e)
+            {
+                // System.Text.Json will not turn an escaped lone surrogate (\ud800) into a string.
+                throw Fail(name, $"the header holds a name or value that is not valid Unicode text ({e.Message})");
+            }
+        }
+    }
 
-                if (property.Name == MetadataKey)
-                {
-                    metadata = ParseMetadata(property.Value, name);
-                }
-                else
-                {
-                    tensors.Add(ParseTensor(property.Name, property.Value, name, bufferLength));
-                }
+    private static (List<TensorHeader> Tensors, Dictionary<string, string>? Metadata) ParseEntries(JsonElement root, string name, long? bufferLength)
+    {
+        var tensors = new List<TensorHeader>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        Dictionary<string, string>? metadata = null;
+        foreach (JsonProperty property in root.EnumerateObject())
+        {
+            if (!seen.Add(property.Name))
+            {
+                throw Fail(name, property.Name == MetadataKey
+                    ? $"'{MetadataKey}' appears twice in the header: expected it at most once"
+                    : $"tensor '{property.Name}' appears twice in the header: expected unique names");
             }
 
-            return (tensors, metadata);
+            if (property.Name == MetadataKey)
+            {
+                metadata = ParseMetadata(property.Value, name);
+            }
+            else
+            {
+                tensors.Add(ParseTensor(property.Name, property.Value, name, bufferLength));
+            }
         }
+
+        return (tensors, metadata);
     }
 
     private static Dictionary<string, string>? ParseMetadata(JsonElement value, string name)
@@ -492,6 +508,11 @@ public static class SafeTensors
         if (!value.TryGetProperty("shape", out JsonElement shapeElement) || shapeElement.ValueKind != JsonValueKind.Array)
         {
             throw Fail(name, tensor, $"shape is {Describe(shapeElement)}: expected an array of non-negative integers");
+        }
+
+        if (shapeElement.GetArrayLength() > MaxRank)
+        {
+            throw Fail(name, tensor, $"shape has {shapeElement.GetArrayLength()} dimensions: expected at most {MaxRank}");
         }
 
         long[] shape = new long[shapeElement.GetArrayLength()];

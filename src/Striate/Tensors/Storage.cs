@@ -54,6 +54,7 @@ internal sealed class Storage
         var scope = TensorScope.Current;
         if (scope is null)
             return Persistent(length);
+        AllocationLimit.Charge(length);
         var (array, offset) = BufferPool.Rent(length);
         var s = new Storage(array, offset, length, pooled: true);
         if (clear) s.Span.Clear();
@@ -62,7 +63,11 @@ internal sealed class Storage
     }
 
     /// <summary>Storage that no scope reclaims: parameters, gradients of leaves, optimizer state.</summary>
-    public static Storage Persistent(int length) => new(new float[length], 0, length, pooled: false);
+    public static Storage Persistent(int length)
+    {
+        AllocationLimit.Charge(length);
+        return new(new float[length], 0, length, pooled: false);
+    }
 
     /// <summary>Wraps an existing array without copying (the caller gives up ownership).</summary>
     public static Storage Wrap(float[] array) => new(array, 0, array.Length, pooled: false);

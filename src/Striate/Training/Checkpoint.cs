@@ -92,14 +92,22 @@ public sealed class Checkpoint
         if (!m.TryGetValue("format", out var f) || f != Format)
             throw new InvalidDataException($"Checkpoint '{path}': expected format '{Format}' in the metadata, found '{f ?? "none"}'.");
         var spec = ModelSpec.FromJson(Need("model_spec"), $"Checkpoint '{path}'");
+        // The model must match the file's tensors exactly, so building it may take about what they hold (with room for
+        // buffers and construction); a spec that asks for more is refused before it allocates.
+        long held = content.Tensors.Sum(t => t.Shape.Aggregate(1L, (a, d) => a * d));
         Module model;
         try
         {
+            using var _ = AllocationLimit.Open(2 * held + (1 << 24));
             model = ModelZoo.Create(spec);
         }
         catch (ArgumentException e)
         {
             throw new InvalidDataException($"Checkpoint '{path}': {e.Message}");
+        }
+        catch (AllocationLimitExceededException)
+        {
+            throw new InvalidDataException($"Checkpoint '{path}': its model spec {Need("model_spec")} builds a model far larger than the {held:N0} values the file holds.");
         }
         var own = model.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value);
         var state = new List<KeyValuePair<string, Tensor>>();
@@ -113,7 +121,15 @@ public sealed class Checkpoint
                 SafeTensorDType.Int64 => e.ToInt64Array().Select(v => (float)v).ToArray(),
                 _ => throw new InvalidDataException($"Checkpoint '{path}': tensor '{e.Name}' has dtype {e.DType}; expected F32 (or I64 for counters)."),
             };
-            var t = Tensor.Wrap(values, shape);
+            Tensor t;
+            try
+            {
+                t = Tensor.Wrap(values, shape);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new InvalidDataException($"Checkpoint '{path}': tensor '{e.Name}' has an unusable shape [{string.Join(", ", e.Shape)}] ({ex.Message}).");
+            }
             if (e.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) optState.Add(new(e.Name[OptimizerPrefix.Length..], t));
             else state.Add(new(e.Name, t));
         }
@@ -133,14 +149,21 @@ public sealed class Checkpoint
                     d.Generator.Offset = off;
         }
         var norm = ParseJson<Normalization>(Need("normalization"), path, "normalization");
+        float[] mean = norm.mean ?? [], std = norm.std ?? [];
+        if (mean.Length != std.Length || (mean.Length != 0 && mean.Length != spec.InChannels)
+            || mean.Any(v => !float.IsFinite(v)) || std.Any(v => !(v > 0) || !float.IsFinite(v)))
+            throw new InvalidDataException($"Checkpoint '{path}': the normalisation needs {spec.InChannels} finite means and {spec.InChannels} positive finite deviations; found means [{string.Join(", ", mean)}] and deviations [{string.Join(", ", std)}].");
+        var classNames = ParseJson<string[]>(Need("class_names"), path, "class_names");
+        if (classNames.Any(n => n is null))
+            throw new InvalidDataException($"Checkpoint '{path}': class_names holds a null; expected {spec.NumClasses} strings.");
         return new Checkpoint
         {
             Spec = spec,
             Model = model,
             Epoch = int.TryParse(Need("epoch"), out int ep) && ep >= 0 ? ep : throw new InvalidDataException($"Checkpoint '{path}': epoch '{m["epoch"]}' is not a non-negative integer."),
-            ClassNames = ParseJson<string[]>(Need("class_names"), path, "class_names"),
-            Mean = norm.mean ?? [],
-            Std = norm.std ?? [],
+            ClassNames = classNames,
+            Mean = mean,
+            Std = std,
             Optimizer = m.TryGetValue("optimizer", out var o2) ? OptimizerConfig.FromJson(o2, path) : null,
             OptimizerState = optState,
             Seed = ulong.TryParse(Need("seed"), out var seed) ? seed : throw new InvalidDataException($"Checkpoint '{path}': seed '{m["seed"]}' is not an unsigned integer."),

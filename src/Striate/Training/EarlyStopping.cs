@@ -88,7 +88,7 @@ public sealed class EarlyStopping
                 Wait = int.Parse(d["wait"], inv),
             };
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException or ArgumentException or NullReferenceException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException or OverflowException or ArgumentException or NullReferenceException)
         {
             throw new InvalidDataException($"early stopping: the checkpoint's state '{json}' cannot be read: {e.Message}");
         }

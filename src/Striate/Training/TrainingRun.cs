@@ -97,6 +97,8 @@ public sealed class TrainingRun
             throw new ArgumentException($"--resume: the checkpoint holds '{resume.Spec.Architecture}', not '{options.Model}'.");
         if (spec.InChannels != trainRaw.Channels || spec.InputHeight != trainRaw.Height || spec.InputWidth != trainRaw.Width)
             throw new ArgumentException($"the model expects {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images, the data has {trainRaw.Channels}x{trainRaw.Height}x{trainRaw.Width}.");
+        if (testRaw.Channels != trainRaw.Channels || testRaw.Height != trainRaw.Height || testRaw.Width != trainRaw.Width)
+            throw new ArgumentException($"the test images are {testRaw.Channels}x{testRaw.Height}x{testRaw.Width}, the training images {trainRaw.Channels}x{trainRaw.Height}x{trainRaw.Width}; both splits must have one size.");
 
         var (mean, std) = resume is not null ? (resume.Mean, resume.Std) : trainRaw.ChannelStatistics();
         Mean = mean;
@@ -131,9 +133,21 @@ public sealed class TrainingRun
         _augment = Data.Transforms.Compose.Named(AugmentName, -Mean[0] / Std[0]);
         var schedule = LrSchedule.Parse(resume?.Extra.GetValueOrDefault("schedule") ?? options.Schedule);
         ScheduleName = schedule.ToString()!;
-        if (schedule.Plateau is { } plateau && resume?.Extra.GetValueOrDefault("plateau_state") is string plateauState) plateau.Restore(plateauState);
+        if (schedule.Plateau is { } plateau && resume?.Extra.GetValueOrDefault("plateau_state") is string plateauState)
+        {
+            try
+            {
+                plateau.Restore(plateauState);
+            }
+            catch (FormatException e)
+            {
+                throw new InvalidDataException($"--resume: the checkpoint's plateau_state cannot be read: {e.Message}");
+            }
+        }
         ClipGradNorm = resume is not null && resume.Extra.TryGetValue("clip_grad_norm", out var clipText)
-            ? double.Parse(clipText, CultureInfo.InvariantCulture) : options.ClipGradNorm;
+            ? double.TryParse(clipText, NumberStyles.Float, CultureInfo.InvariantCulture, out double clipValue) ? clipValue
+                : throw new InvalidDataException($"--resume: the checkpoint's clip_grad_norm '{clipText}' is not a number.")
+            : options.ClipGradNorm;
         if (ClipGradNorm is double c && !(c > 0)) throw new ArgumentException($"the gradient clipping norm must be > 0, got {c}.");
         Trainer = new Trainer(Model, Optimizer)
         {
