@@ -41,6 +41,12 @@ public static class ImageFolder
         return found;
     }
 
+    /// <summary>The most values (images x channels x height x width) a folder is read into.</summary>
+    public const long MaxValues = 1L << 30;
+
+    /// <summary>The most pixels the first image may have when it alone sets the size of every image.</summary>
+    public const long MaxSidePixels = 1L << 20;
+
     /// <summary>
     /// Loads every image below <paramref name="root"/> as float CHW planes in [0, 1] of one size.
     /// </summary>
@@ -71,24 +77,46 @@ public static class ImageFolder
             files.AddRange(images.Select(p => (p, c)));
         }
 
-        // Decoded in parallel, gathered in file order: the dataset does not depend on the thread count.
-        var decoded = new (float[]? Pixels, int Height, int Width, string? Error)[files.Count];
+        // Without a size given, the first image that decodes sets it (for every split read with this call).
+        int? outH = height, outW = width;
+        for (int i = 0; outH is null && i < files.Count; i++)
+        {
+            try
+            {
+                var (_, _, h, w) = ImageFile.Load(files[i].Path, channels);
+                if ((long)h * w > MaxSidePixels)
+                    throw new InvalidDataException($"Image folder '{root}': its first image '{files[i].Path}' is {w}x{h} pixels, which would set the size of every image; give the size to use (--image-size) for images over {MaxSidePixels} pixels.");
+                (outH, outW) = (h, w);
+            }
+            catch (InvalidDataException) when (onBadImage == BadImagePolicy.Skip)
+            {
+                // skipped below, with the others that fail
+            }
+        }
+        if (outH is null)
+            throw new InvalidDataException($"Image folder '{root}': none of its {files.Count} images could be decoded.");
+        int size = channels * outH.Value * outW!.Value;
+        if ((long)files.Count * size > MaxValues)
+            throw new InvalidDataException($"Image folder '{root}': {files.Count} images of {channels}x{outH}x{outW} are {(long)files.Count * size:N0} values; at most {MaxValues:N0} are read into memory.");
+
+        // Decoded and resized in parallel (each full-size image is dropped as soon as it is resized), gathered in file
+        // order: the dataset does not depend on the thread count.
+        var decoded = new (float[]? Pixels, string? Error)[files.Count];
         Parallel.For(0, files.Count, i =>
         {
             try
             {
                 var (p, _, h, w) = ImageFile.Load(files[i].Path, channels);
-                decoded[i] = (p, h, w, null);
+                decoded[i] = (h == outH && w == outW ? p : ImageFile.Resize(p, channels, h, w, outH.Value, outW.Value), null);
             }
             catch (InvalidDataException e)
             {
-                decoded[i] = (null, 0, 0, e.Message);
+                decoded[i] = (null, e.Message);
             }
         });
 
         var labels = new List<int>(files.Count);
         var perClass = new int[classes.Count];
-        int? outH = height, outW = width;
         var kept = new List<int>(files.Count);
         for (int i = 0; i < files.Count; i++)
         {
@@ -98,8 +126,6 @@ public static class ImageFolder
                 onSkipped?.Invoke(files[i].Path, error);
                 continue;
             }
-            outH ??= decoded[i].Height;
-            outW ??= decoded[i].Width;
             kept.Add(i);
             perClass[files[i].Label]++;
         }
@@ -107,14 +133,8 @@ public static class ImageFolder
         if (empty >= 0)
             throw new InvalidDataException($"Image folder '{root}': class '{classes[empty]}' has no image that could be decoded.");
 
-        int size = channels * outH!.Value * outW!.Value;
         var pixels = new float[(long)kept.Count * size];
-        Parallel.For(0, kept.Count, k =>
-        {
-            var (p, h, w, _) = decoded[kept[k]];
-            var image = h == outH && w == outW ? p! : ImageFile.Resize(p, channels, h, w, outH.Value, outW.Value);
-            image.CopyTo(pixels.AsSpan(k * size, size));
-        });
+        Parallel.For(0, kept.Count, k => decoded[kept[k]].Pixels!.CopyTo(pixels.AsSpan(k * size, size)));
         foreach (int i in kept) labels.Add(files[i].Label);
         return ImageDataset.FromFloats(pixels, labels.ToArray(), channels, outH.Value, outW.Value, classes);
     }

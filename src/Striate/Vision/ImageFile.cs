@@ -89,6 +89,9 @@ public static partial class ImageFile
                     throw new InvalidDataException($"Image file '{path}' is not a valid JPEG: the scan at byte {i} comes before any frame header.");
                 if (i + 2 + length >= bytes.Length)
                     throw new InvalidDataException($"Image file '{path}' is a truncated JPEG: no image data follows the scan header at byte {i}.");
+                // The decoder fills a scan cut short with grey; a file without its end-of-image marker is refused instead.
+                if (bytes.AsSpan(i + 2 + length).IndexOf([(byte)0xFF, (byte)0xD9]) < 0)
+                    throw new InvalidDataException($"Image file '{path}' is a truncated JPEG: the image data after byte {i + 2 + length} has no end-of-image marker.");
                 return;
             }
             i += 2 + length;
@@ -99,9 +102,30 @@ public static partial class ImageFile
     {
         using var ms = new MemoryStream(bytes, writable: false);
         var info = ImageInfo.FromStream(ms) ?? throw new InvalidDataException($"Image file '{path}' is not a PNG, JPEG or BMP image.");
-        if (info.Width < 1 || info.Height < 1)
+        bool bmp = bytes.Length >= 2 && bytes[0] == (byte)'B' && bytes[1] == (byte)'M';
+        // A BMP with a negative height stores its rows top-down.
+        int height = bmp && info.Height < 0 && info.Height != int.MinValue ? -info.Height : info.Height;
+        if (info.Width < 1 || height < 1)
             throw new InvalidDataException($"Image file '{path}' declares an empty image ({info.Width}x{info.Height}).");
-        return (info.Width, info.Height);
+        if (bmp) CheckBmpPixels(bytes, path, info.Width, height);
+        return (info.Width, height);
+    }
+
+    /// <summary>
+    /// An uncompressed BMP must hold every row it declares: the decoder would read a short file as black rows. The
+    /// header fields are read at their fixed offsets (BITMAPFILEHEADER, then BITMAPINFOHEADER or a later version).
+    /// </summary>
+    private static void CheckBmpPixels(byte[] bytes, string path, int width, int height)
+    {
+        if (bytes.Length < 34) throw new InvalidDataException($"Image file '{path}' is a truncated BMP: {bytes.Length} bytes, shorter than its headers.");
+        uint offset = BitConverter.ToUInt32(bytes, 10);
+        int bits = BitConverter.ToUInt16(bytes, 28);
+        uint compression = BitConverter.ToUInt32(bytes, 30);
+        if (compression is not (0 or 3 or 6)) return; // run-length encoded: no fixed size to check
+        long rowBytes = ((long)bits * width + 31) / 32 * 4;
+        long needed = offset + rowBytes * height;
+        if (needed > bytes.Length)
+            throw new InvalidDataException($"Image file '{path}' is a truncated BMP: {width}x{height} pixels at {bits} bits need {needed} bytes, the file has {bytes.Length}.");
     }
 
     // src: [C, H, W] -> dst: [C, outH, outW], bilinear with half-pixel centres (align_corners=False).

@@ -106,4 +106,20 @@ public class ImageFolderTests
         Assert.Contains("expected [a, c]", mismatch.Message);
         Assert.Throws<ArgumentException>(() => ImageFolder.Load(root, 2));
     }
+    [Fact]
+    public void AHugeFirstImageDoesNotSetTheSizeOfEveryImage()
+    {
+        string root = Repo.TempDir();
+        Directory.CreateDirectory(Path.Combine(root, "a"));
+        Directory.CreateDirectory(Path.Combine(root, "b"));
+        Png.Write(Path.Combine(root, "a", "0.png"), new float[1100 * 1000], 1, 1100, 1000);
+        Png.Write(Path.Combine(root, "b", "1.png"), Pattern(1, 1, 4, 4), 1, 4, 4);
+        var e = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(root, channels: 1));
+        Assert.Contains("1000x1100 pixels", e.Message);
+        Assert.Contains("--image-size", e.Message);
+        // With the size given, the large image is resized as it is read.
+        var set = ImageFolder.Load(root, channels: 1, height: 8, width: 8);
+        Assert.Equal((2, 8, 8), (set.Count, set.Height, set.Width));
+        Assert.Equal(ImageFile.Resize(Quantised(Pattern(1, 1, 4, 4)), 1, 4, 4, 8, 8), set.Image(1).ToArray());
+    }
 }

@@ -54,4 +54,47 @@ public class ImageFileLoadTests
             File.Delete(path);
         }
     }
+    [Fact]
+    public void AJpegCutShortOfItsEndMarkerIsRefused()
+    {
+        var gray = new byte[32 * 32];
+        for (int i = 0; i < gray.Length; i++) gray[i] = (byte)(i * 13);
+        string path = Path.Combine(Path.GetTempPath(), $"striate-{Guid.NewGuid():N}.jpg");
+        try
+        {
+            using (var f = File.Create(path))
+                new ImageWriter().WriteJpg(gray, 32, 32, StbImageWriteSharp.ColorComponents.Grey, f, 90);
+            Assert.Equal((1, 32, 32), (ImageFile.Load(path, 1).Channels, ImageFile.Load(path, 1).Height, ImageFile.Load(path, 1).Width));
+            var bytes = File.ReadAllBytes(path);
+            File.WriteAllBytes(path, bytes[..^40]);
+            Assert.Contains("no end-of-image marker", Assert.Throws<InvalidDataException>(() => ImageFile.Load(path, 1)).Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void TopDownBmpsLoadAndShortOnesAreRefused()
+    {
+        var gray = new float[5 * 7];
+        for (int i = 0; i < gray.Length; i++) gray[i] = i / 40f;
+        string dir = Striate.Tests.Support.Repo.TempDir(), bottomUp = Path.Combine(dir, "b.bmp"), topDown = Path.Combine(dir, "t.bmp"), cut = Path.Combine(dir, "c.bmp");
+        Striate.Tests.Support.Bmp.WriteGray(bottomUp, gray, 5, 7);
+        var (expected, _, h, w) = ImageFile.Load(bottomUp, 1);
+        Assert.Equal((5, 7), (h, w));
+
+        // The same image stored top-down: negative height, rows in the other order.
+        var bytes = File.ReadAllBytes(bottomUp);
+        int offset = BitConverter.ToInt32(bytes, 10), height = BitConverter.ToInt32(bytes, 22), rowBytes = (bytes.Length - offset) / height;
+        var flipped = (byte[])bytes.Clone();
+        BitConverter.GetBytes(-height).CopyTo(flipped, 22);
+        for (int r = 0; r < height; r++) Array.Copy(bytes, offset + r * rowBytes, flipped, offset + (height - 1 - r) * rowBytes, rowBytes);
+        File.WriteAllBytes(topDown, flipped);
+        Assert.Equal(expected, ImageFile.Load(topDown, 1).Pixels);
+
+        File.WriteAllBytes(cut, bytes[..^rowBytes]);
+        Assert.Contains("truncated BMP", Assert.Throws<InvalidDataException>(() => ImageFile.Load(cut, 1)).Message);
+    }
 }
