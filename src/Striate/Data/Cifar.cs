@@ -107,15 +107,21 @@ public static class Cifar
         return (pixels, labels);
     }
 
+    private const long MaxNamesBytes = 1 << 16;
+
     private static List<string>? ReadNames(string path, int count)
     {
         if (!File.Exists(path)) return null;
+        // A names file is a few kilobytes; a longer one is not read at all.
+        if (new FileInfo(path).Length > MaxNamesBytes)
+            throw new InvalidDataException($"CIFAR class names file '{path}' is {new FileInfo(path).Length:N0} bytes; expected at most {MaxNamesBytes:N0}.");
         var names = File.ReadLines(path).Select(l => l.Trim()).Where(l => l.Length > 0).Take(count + 1).ToList();
         return names.Count == count ? names : null;
     }
 
     private static ImageDataset Concat(List<(byte[] Pixels, byte[] Labels)> parts, IReadOnlyList<string> names)
     {
+        ImageDataset.CheckSize(parts.Sum(p => (long)p.Labels.Length), 3, 32, 32);
         var pixels = new byte[parts.Sum(p => (long)p.Pixels.Length)];
         var labels = new byte[parts.Sum(p => p.Labels.Length)];
         long offset = 0;

@@ -24,8 +24,11 @@ public static class Idx
     /// <summary>The largest number of dimensions accepted.</summary>
     public const int MaxRank = 4;
 
-    /// <summary>The largest payload accepted, in bytes: the largest array .NET can allocate.</summary>
-    public static long MaxDataBytes => Array.MaxLength;
+    /// <summary>
+    /// The largest payload accepted, in bytes (1 GiB): as many values as an <see cref="ImageDataset"/> read from files
+    /// may hold, so a small gzip file cannot declare (and inflate to) more than a dataset could use.
+    /// </summary>
+    public static long MaxDataBytes => ImageDataset.MaxValues;
 
     /// <summary>The size in bytes of one element of <paramref name="type"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="type"/> is not a defined element type.</exception>

@@ -18,6 +18,18 @@ public sealed class ImageDataset
         ClassNames = classNames;
     }
 
+    /// <summary>The most values (images x channels x height x width) a dataset read from files may hold: 4 GB as floats.</summary>
+    public const long MaxValues = 1L << 30;
+
+    /// <summary>Refuses a dataset of more than <see cref="MaxValues"/> values before it is allocated.</summary>
+    /// <exception cref="InvalidDataException">The dataset would be larger.</exception>
+    public static void CheckSize(long count, int channels, int height, int width)
+    {
+        long values = count * channels * height * width;
+        if (values > MaxValues)
+            throw new InvalidDataException($"ImageDataset: {count:N0} images of {channels}x{height}x{width} are {values:N0} values; at most {MaxValues:N0} are held in memory.");
+    }
+
     /// <summary>Bytes (0..255) of <paramref name="count"/> CHW images, scaled to [0, 1].</summary>
     /// <exception cref="ArgumentException">The sizes do not match the arrays or a label is out of range.</exception>
     public static ImageDataset FromBytes(ReadOnlySpan<byte> pixels, ReadOnlySpan<byte> labels, int count, int channels, int height, int width,
@@ -29,6 +41,7 @@ public sealed class ImageDataset
             throw new ArgumentException($"ImageDataset: expected {count} x {channels} x {height} x {width} = {(long)count * channels * height * width} pixels, got {pixels.Length}.");
         if (labels.Length != count)
             throw new ArgumentException($"ImageDataset: expected {count} labels, got {labels.Length}.");
+        CheckSize(count, channels, height, width);
         var f = new float[pixels.Length];
         for (int i = 0; i < f.Length; i++) f[i] = pixels[i] * (1f / 255f);
         var l = new int[count];

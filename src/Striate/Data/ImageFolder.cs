@@ -41,9 +41,6 @@ public static class ImageFolder
         return found;
     }
 
-    /// <summary>The most values (images x channels x height x width) a folder is read into.</summary>
-    public const long MaxValues = 1L << 30;
-
     /// <summary>The most pixels the first image may have when it alone sets the size of every image.</summary>
     public const long MaxSidePixels = 1L << 20;
 
@@ -96,8 +93,7 @@ public static class ImageFolder
         if (outH is null)
             throw new InvalidDataException($"Image folder '{root}': none of its {files.Count} images could be decoded.");
         int size = channels * outH.Value * outW!.Value;
-        if ((long)files.Count * size > MaxValues)
-            throw new InvalidDataException($"Image folder '{root}': {files.Count} images of {channels}x{outH}x{outW} are {(long)files.Count * size:N0} values; at most {MaxValues:N0} are read into memory.");
+        ImageDataset.CheckSize(files.Count, channels, outH.Value, outW.Value);
 
         // Decoded and resized in parallel (each full-size image is dropped as soon as it is resized), gathered in file
         // order: the dataset does not depend on the thread count.

@@ -23,7 +23,11 @@ public static class AtomicFile
         string tmp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var f = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write)) f.Write(bytes);
+            using (var f = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
+            {
+                f.Write(bytes);
+                f.Flush(flushToDisk: true); // on disk before the rename makes it the file
+            }
             File.Move(tmp, full, overwrite: true);
         }
         catch

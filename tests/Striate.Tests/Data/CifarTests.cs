@@ -89,4 +89,17 @@ public class CifarTests
         File.WriteAllBytes(Path.Combine(hundred, "train.bin"), Records(0, 2, _ => [1]));
         Assert.Contains("3074-byte records", Assert.Throws<InvalidDataException>(() => Cifar.Load100(hundred, train: true)).Message);
     }
+    [Fact]
+    public void AnOversizedNamesFileAndAnOversizedDatasetAreInvalidData()
+    {
+        string dir = Path.Combine(Repo.TempDir(), "cifar-10-batches-bin");
+        Directory.CreateDirectory(dir);
+        WriteCifar10(dir, 1);
+        File.WriteAllText(Path.Combine(dir, "batches.meta.txt"), new string('x', 100_000));
+        var e = Assert.Throws<InvalidDataException>(() => Striate.Data.Cifar.Load10(Path.GetDirectoryName(dir)!, train: true));
+        Assert.Contains("expected at most 65,536", e.Message);
+        var big = Assert.Throws<InvalidDataException>(() => Striate.Data.ImageDataset.CheckSize(400_000, 3, 32, 32));
+        Assert.Contains("at most 1,073,741,824", big.Message);
+        Striate.Data.ImageDataset.CheckSize(60_000, 3, 32, 32);
+    }
 }

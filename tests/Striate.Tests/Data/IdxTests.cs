@@ -327,14 +327,14 @@ public sealed class IdxTests : IDisposable
 
         var e = Assert.Throws<InvalidDataException>(() => Idx.Read(new MemoryStream(file), "huge"));
 
-        Assert.Contains("header declares 1048576 x 1024 x 1024 (or more) bytes of data: expected at most 2147483591", e.Message);
+        Assert.Contains("header declares 1048576 x 1024 x 1024 (or more) bytes of data: expected at most 1073741824", e.Message);
     }
 
     [Fact]
     public void HugeDeclaredSizeInTinyFileFailsWithoutHugeAllocation()
     {
-        // 2^31 - 100 one-byte elements: a valid size, but the file holds 3 bytes of data.
-        byte[] file = [0, 0, 8, 1, 0x7F, 0xFF, 0xFF, 0x9B, 1, 2, 3];
+        // 2^30 - 100 one-byte elements: a valid size, but the file holds 3 bytes of data.
+        byte[] file = [0, 0, 8, 1, 0x3F, 0xFF, 0xFF, 0x9B, 1, 2, 3];
         string rawPath = WriteFile("huge-raw", file);
         string gzipPath = WriteFile("huge.gz", Gzip(file));
 
@@ -354,7 +354,7 @@ public sealed class IdxTests : IDisposable
             var e = Assert.Throws<InvalidDataException>(read);
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-            Assert.Contains("header declares 2147483547 = 2147483547 bytes of data but only 3 remain", e.Message);
+            Assert.Contains("header declares 1073741723 = 1073741723 bytes of data but only 3 remain", e.Message);
             Assert.True(allocated < 4 << 20, $"Allocated {allocated} bytes reading a {file.Length}-byte file.");
         }
     }
