@@ -18,6 +18,9 @@ public sealed class BalanceOptions
     };
 
     /// <summary>Adds the options to <paramref name="cmd"/>.</summary>
+    /// <summary>The options this class adds.</summary>
+    public IEnumerable<Option> All => [_balance, _imbalance];
+
     public static BalanceOptions Add(Command cmd)
     {
         var o = new BalanceOptions();

@@ -47,6 +47,11 @@ public static class EmbeddingTrainCommand
     private static readonly string[] DeepFaceOptions =
         ["--task", "--embedding-model", "--distance", "--classes", "--pairs", "--epochs", "--lr", "--seed", "--threads", "--json", "--data", "--limit", "--out"];
 
+    /// <summary>The options of <c>striate train</c> that only the embedding and DeepFace tasks read.</summary>
+    public static IEnumerable<string> OtherTaskOptionNames =>
+        DeepFaceCommand.Options.Concat(new Option[] { s_dim, s_raw, s_mining, s_margin, s_classes, s_trials, s_pairs, s_projection, s_warmup, s_instance, s_instanceAugment, s_instanceMargin, s_ema, s_flip, s_initFrom, s_instanceHead })
+            .Select(o => o.Name);
+
     /// <summary>Adds the embedding options to <c>striate train</c>.</summary>
     public static void AddOptions(Command train)
     {

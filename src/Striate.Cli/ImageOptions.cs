@@ -37,6 +37,20 @@ public sealed class ImageOptions
         return new DataOptions(channels, h, w, policy, log);
     }
 
+    /// <summary>
+    /// Refuses --channels, --image-size and --on-bad-image (given explicitly) when <paramref name="folder"/> is not an
+    /// image folder: IDX and CIFAR data have one size and decode nothing, so the options would do nothing.
+    /// </summary>
+    public void RejectUnlessImageFolder(ParseResult r, string folder)
+    {
+        string kind = Datasets.Kind(folder);
+        // A folder with only one of train/ and test/ is an image folder missing a split: the loader says so.
+        if (kind == "image-folder" || Directory.Exists(Path.Combine(folder, "train")) || Directory.Exists(Path.Combine(folder, "test"))) return;
+        var given = new Option[] { _channels, _size, _onBad }.Where(o => r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+        if (given.Count > 0)
+            throw new CliUsageException($"{string.Join(", ", given)} {(given.Count == 1 ? "applies" : "apply")} to image folders; '{folder}' holds {kind} data, which has one size.");
+    }
+
     private static (int?, int?) ParseSize(string? text)
     {
         if (text is null) return (null, null);

@@ -24,7 +24,8 @@ public static class PredictCommand
         {
             var ckpt = Checkpoint.Load(EvaluateCommand.CheckFile(r.GetValue(model)!));
             var spec = ckpt.Spec;
-            var inputs = new List<(string Name, float[] Pixels, int? Label)>();
+            // The true class of a test image is named by the data's classes, which need not be the model's.
+            var inputs = new List<(string Name, float[] Pixels, string? Label)>();
             foreach (var path in r.GetValue(images) ?? [])
             {
                 var (px, c, h, w) = ImageFile.Load(path, spec.InChannels);
@@ -34,11 +35,15 @@ public static class PredictCommand
             var indices = r.GetValue(index) ?? [];
             if (indices.Length > 0)
             {
-                var test = Datasets.LoadIdx(DataLocator.Resolve(r.GetValue(data)), train: false);
+                string folder = DataLocator.Resolve(r.GetValue(data));
+                var test = Datasets.Load(folder, train: false, new DataOptions(spec.InChannels, spec.InputHeight, spec.InputWidth),
+                    Datasets.Kind(folder) == "image-folder" ? ckpt.ClassNames : null);
+                if (test.Channels != spec.InChannels || test.Height != spec.InputHeight || test.Width != spec.InputWidth)
+                    throw new CliUsageException($"the model takes {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images; the test images in '{folder}' are {test.Channels}x{test.Height}x{test.Width}.");
                 foreach (int i in indices)
                 {
                     if (i < 0 || i >= test.Count) throw new CliUsageException($"--index {i} is out of range: the test set has {test.Count} images (0 to {test.Count - 1}).");
-                    inputs.Add(($"test[{i}]", test.Image(i).ToArray(), test.Labels[i]));
+                    inputs.Add(($"test[{i}]", test.Image(i).ToArray(), test.ClassNames[test.Labels[i]]));
                 }
             }
             if (inputs.Count == 0) throw new CliUsageException("give at least one IMAGE file or --index N.");
@@ -61,12 +66,12 @@ public static class PredictCommand
                     stdout.WriteLine(JsonSerializer.Serialize(new
                     {
                         input = inputs[n].Name,
-                        label = inputs[n].Label is int l ? Name(l) : null,
+                        label = inputs[n].Label,
                         top5 = top.Select(j => new { @class = Name(j), index = j, probability = row[j] }),
                     }));
                     continue;
                 }
-                stdout.WriteLine(inputs[n].Label is int lab ? $"{inputs[n].Name} (true class: {Name(lab)})" : inputs[n].Name);
+                stdout.WriteLine(inputs[n].Label is { } lab ? $"{inputs[n].Name} (true class: {lab})" : inputs[n].Name);
                 foreach (int j in top) stdout.WriteLine(string.Create(inv, $"  {row[j],8:P2}  {Name(j)}"));
             }
             return 0;

@@ -13,7 +13,7 @@ public static class ReportCommand
         var cmd = new Command("report", "Write one self-contained HTML page (pictures inline) with a run's settings, curves, confusion matrix, misclassified images, first-layer filters and summary.");
         var model = new Option<string>("--model", "-m") { Description = "Checkpoint written by striate train.", Required = true };
         var log = new Option<string?>("--log") { Description = "The run's CSV log (default: the checkpoint's path with .csv)." };
-        var data = new Option<string?>("--data") { Description = "Folder with the IDX files (default: the bundled data)." };
+        var data = new Option<string?>("--data") { Description = "Data folder whose test images are measured: IDX, CIFAR or an image folder (default: the bundled data)." };
         var testLimit = new Option<int>("--test-limit") { Description = "Use the first N test images only (0: all)." };
         var output = new Option<string>("--out", "-o") { Description = "HTML file to write (its folder is created).", Required = true };
         foreach (var o in new Option[] { model, log, data, testLimit, output }) cmd.Options.Add(o);
@@ -21,7 +21,10 @@ public static class ReportCommand
         {
             string path = EvaluateCommand.CheckFile(r.GetValue(model)!);
             if (r.GetValue(testLimit) < 0) throw new CliUsageException($"--test-limit must be >= 0, got {r.GetValue(testLimit)}.");
-            var test = Datasets.LoadIdx(DataLocator.Resolve(r.GetValue(data)), train: false);
+            var spec = Checkpoint.Load(path);
+            string folder = DataLocator.Resolve(r.GetValue(data));
+            var test = Datasets.Load(folder, train: false, new DataOptions(spec.Spec.InChannels, spec.Spec.InputHeight, spec.Spec.InputWidth),
+                Datasets.Kind(folder) == "image-folder" ? spec.ClassNames : null);
             Write(path, r.GetValue(log) ?? Path.ChangeExtension(path, ".csv"), test, r.GetValue(testLimit), r.GetValue(output)!, stdout);
             return 0;
         });
@@ -33,6 +36,8 @@ public static class ReportCommand
     {
         if (!File.Exists(log)) throw new CliUsageException($"training log '{log}' does not exist; give it with --log (striate train writes it beside the checkpoint).");
         var ck = Checkpoint.Load(model);
+        if (test.Channels != ck.Spec.InChannels || test.Height != ck.Spec.InputHeight || test.Width != ck.Spec.InputWidth)
+            throw new CliUsageException($"the model takes {ck.Spec.InChannels}x{ck.Spec.InputHeight}x{ck.Spec.InputWidth} images; the test images are {test.Channels}x{test.Height}x{test.Width}.");
         if (test.ClassCount > ck.Spec.NumClasses)
             throw new CliUsageException($"the data has {test.ClassCount} classes but the model predicts {ck.Spec.NumClasses}.");
         if (testLimit > 0 && testLimit < test.Count) test = test.Subset(Enumerable.Range(0, testLimit).ToArray());

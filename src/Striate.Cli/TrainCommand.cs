@@ -50,6 +50,63 @@ public static class TrainCommand
         cmd.SetAction(r =>
         {
             if (EmbeddingTrainCommand.Handles(r)) return EmbeddingTrainCommand.Run(r, stdout, stderr);
+            // Options of the other tasks, and options that only act with another option, are refused rather than dropped.
+            TaskOptions.RejectUnused(r, "classify", r.CommandResult.Command.Options.Select(o => o.Name).Except(EmbeddingTrainCommand.OtherTaskOptionNames).ToList(),
+                "They belong to --task triplet, contrastive or deepface.");
+            bool Given(Option o) => r.GetResult(o) is { Implicit: false };
+            if (Given(momentum) && !r.GetValue(optimizer)!.Equals("sgd", StringComparison.OrdinalIgnoreCase))
+                throw new CliUsageException($"--momentum applies to --optimizer sgd, not {r.GetValue(optimizer)}.");
+            if ((Given(stoppingDelta) || Given(stoppingMonitor)) && !Given(stopping))
+                throw new CliUsageException("--early-stopping-min-delta and --early-stopping-monitor tune --early-stopping; give the patience too.");
+            // A resumed run keeps the checkpoint's settings: an option that would change one is refused, and the
+            // batch size, image limit and validation fraction come from the checkpoint unless given (then they must agree).
+            var resumed = r.GetValue(resume) is { } resumePath ? Checkpoint.Load(EvaluateCommand.CheckFile(resumePath)) : null;
+            if (resumed is not null)
+            {
+                var stored = resumed.Extra;
+                var keptStop = stored.TryGetValue("early_stopping", out var esJson) ? EarlyStopping.FromJson(esJson) : null;
+                var conflicts = new List<string>();
+                void Check(Option o, object? given, object? kept)
+                {
+                    if (Given(o) && !Equals(given, kept)) conflicts.Add($"{o.Name} {given} (the checkpoint's: {kept ?? "none"})");
+                }
+                Check(optimizer, r.GetValue(optimizer)!.ToLowerInvariant(), resumed.Optimizer?.Name);
+                Check(lr, r.GetValue(lr), resumed.Optimizer?.Lr);
+                Check(momentum, r.GetValue(momentum), resumed.Optimizer?.Momentum);
+                Check(weightDecay, r.GetValue(weightDecay), resumed.Optimizer?.WeightDecay);
+                Check(schedule, LrSchedule.Parse(r.GetValue(schedule)!).ToString(), stored.GetValueOrDefault("schedule"));
+                Check(augment, r.GetValue(augment)!.ToLowerInvariant(), stored.GetValueOrDefault("augment"));
+                Check(clip, r.GetValue(clip), stored.TryGetValue("clip_grad_norm", out var c) && double.TryParse(c, NumberStyles.Float, CultureInfo.InvariantCulture, out var cv) ? cv : null);
+                Check(seed, r.GetValue(seed), resumed.Seed);
+                Check(init, r.GetValue(init), stored.GetValueOrDefault("init"));
+                Check(stopping, r.GetValue(stopping), keptStop?.Patience);
+                Check(stoppingDelta, r.GetValue(stoppingDelta), keptStop?.MinDelta);
+                Check(stoppingMonitor, r.GetValue(stoppingMonitor)!.ToLowerInvariant(), keptStop?.Monitor);
+                foreach (var o in balancing.All.Where(o => o.Name == "--balance"))
+                    Check(o, balancing.Balance(r), stored.GetValueOrDefault("balance"));
+                if (conflicts.Count > 0)
+                    throw new CliUsageException($"--resume continues with the checkpoint's own settings; these differ from them: {string.Join("; ", conflicts)}. Start a new run to change them.");
+            }
+            T Kept<T>(Option<T> o, string key, Func<string, T> parse)
+            {
+                if (resumed is null || !resumed.Extra.TryGetValue(key, out var text)) return r.GetValue(o)!;
+                T stored;
+                try
+                {
+                    stored = parse(text);
+                }
+                catch (Exception e) when (e is FormatException or OverflowException)
+                {
+                    throw new InvalidDataException($"--resume: the checkpoint's {key} '{text}' cannot be read ({e.Message}).");
+                }
+                if (Given(o) && !EqualityComparer<T>.Default.Equals(r.GetValue(o), stored))
+                    throw new CliUsageException($"--resume: {o.Name} {r.GetValue(o)} differs from the checkpoint's {stored}; a resumed run keeps it.");
+                return stored;
+            }
+            var inv = CultureInfo.InvariantCulture;
+            int batchSize = Kept(batch, "batch_size", v => int.Parse(v, inv));
+            int trainLimit = Kept(limit, "train_limit", v => int.Parse(v, inv));
+            double validationFraction = Kept(validation, "validation", v => double.Parse(v, inv));
             string? arch = r.GetValue(model);
             if (arch is not null && !ModelZoo.Contains(arch))
                 throw new CliUsageException($"--model: unknown model '{arch}'. Valid models: {string.Join(", ", ModelZoo.Names)}.");
@@ -75,7 +132,7 @@ public static class TrainCommand
             if (r.GetValue(epochs) < 1) throw new CliUsageException($"--epochs must be >= 1, got {r.GetValue(epochs)}.");
             if (r.GetValue(batch) < 1) throw new CliUsageException($"--batch-size must be >= 1, got {r.GetValue(batch)}.");
             if (r.GetValue(weightDecay) < 0) throw new CliUsageException($"--weight-decay must be >= 0, got {r.GetValue(weightDecay)}.");
-            if (r.GetValue(validation) is < 0 or >= 1) throw new CliUsageException($"--validation must be in [0, 1), got {r.GetValue(validation)}.");
+            if (!(r.GetValue(validation) is >= 0 and < 1)) throw new CliUsageException($"--validation must be in [0, 1), got {r.GetValue(validation)}.");
             if (r.GetValue(limit) < 0 || r.GetValue(testLimit) < 0) throw new CliUsageException("--limit and --test-limit must be >= 0.");
             if (r.GetValue(workers) is < 0) throw new CliUsageException($"--workers must be >= 0, got {r.GetValue(workers)}.");
             if (r.GetValue(threads) is int t)
@@ -85,6 +142,7 @@ public static class TrainCommand
             }
             string folder = DataLocator.Resolve(r.GetValue(data));
             var dataOptions = imageOptions.Read(r, stderr);
+            imageOptions.RejectUnlessImageFolder(r, folder);
             var train = Datasets.Load(folder, train: true, dataOptions);
             // The test split is read at the training images' size (an image folder's test images may differ).
             var test = Datasets.Load(folder, train: false, dataOptions with { Channels = train.Channels, Height = train.Height, Width = train.Width }, train.ClassNames);
@@ -92,11 +150,11 @@ public static class TrainCommand
             {
                 Model = arch,
                 Epochs = r.GetValue(epochs),
-                BatchSize = r.GetValue(batch),
+                BatchSize = batchSize,
                 Optimizer = new OptimizerConfig(opt, rate, opt == "sgd" ? r.GetValue(momentum) : 0f, r.GetValue(weightDecay)),
                 Seed = r.GetValue(seed),
-                Validation = r.GetValue(validation),
-                TrainLimit = r.GetValue(limit),
+                Validation = validationFraction,
+                TrainLimit = trainLimit,
                 TestLimit = r.GetValue(testLimit),
                 Output = r.GetValue(output) ?? Path.Combine("runs", (arch ?? "lenet5") + ".safetensors"),
                 Resume = r.GetValue(resume),
@@ -111,6 +169,14 @@ public static class TrainCommand
                 EarlyStoppingMinDelta = r.GetValue(stoppingDelta),
                 EarlyStoppingMonitor = r.GetValue(stoppingMonitor)!.ToLowerInvariant(),
             };
+            if (r.GetValue(report) is { } reportPath)
+            {
+                string full = Path.GetFullPath(reportPath), outFull = Path.GetFullPath(options.Output);
+                string stem = Path.Combine(Path.GetDirectoryName(outFull)!, Path.GetFileNameWithoutExtension(outFull));
+                if (new[] { outFull, stem + ".csv", stem + ".jsonl", stem + ".best.safetensors" }.Contains(full))
+                    throw new CliUsageException($"--report '{reportPath}' would overwrite a file the run writes beside its checkpoint '{options.Output}'; choose another name.");
+            }
+            if (Directory.Exists(options.Output)) throw new CliUsageException($"--out '{options.Output}' is a folder; give the checkpoint's file name.");
             TrainingRun run;
             try
             {

@@ -97,6 +97,8 @@ public sealed class TrainingRun
             throw new ArgumentException($"--resume: the checkpoint holds '{resume.Spec.Architecture}', not '{options.Model}'.");
         if (spec.InChannels != trainRaw.Channels || spec.InputHeight != trainRaw.Height || spec.InputWidth != trainRaw.Width)
             throw new ArgumentException($"the model expects {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images, the data has {trainRaw.Channels}x{trainRaw.Height}x{trainRaw.Width}.");
+        if (resume is not null && (trainRaw.ClassCount != resume.Spec.NumClasses || (resume.ClassNames.Count > 0 && !trainRaw.ClassNames.SequenceEqual(resume.ClassNames))))
+            throw new ArgumentException($"--resume: the checkpoint was trained on the classes [{string.Join(", ", resume.ClassNames)}] ({resume.Spec.NumClasses}); the data has [{string.Join(", ", trainRaw.ClassNames)}] ({trainRaw.ClassCount}).");
         if (testRaw.Channels != trainRaw.Channels || testRaw.Height != trainRaw.Height || testRaw.Width != trainRaw.Width)
             throw new ArgumentException($"the test images are {testRaw.Channels}x{testRaw.Height}x{testRaw.Width}, the training images {trainRaw.Channels}x{trainRaw.Height}x{trainRaw.Width}; both splits must have one size.");
 
@@ -105,7 +107,11 @@ public sealed class TrainingRun
         Std = std;
         var all = trainRaw.Normalize(mean, std);
         if (options.Validation > 0)
+        {
             (_train, _validation) = all.Split(options.Validation, new Generator(Seed).Fork(0xDA7A));
+            if (_train.Count == 0 || _validation.Count == 0)
+                throw new ArgumentException($"a validation fraction of {options.Validation} of {all.Count} images leaves {_train.Count} for training and {_validation.Count} for validation; both need at least one.");
+        }
         else
             _train = all;
         _test = testRaw.Normalize(mean, std);
@@ -269,6 +275,9 @@ public sealed class TrainingRun
             ["balance"] = BalanceName,
             ["init"] = InitName,
             ["epochs_planned"] = _options.Epochs.ToString(CultureInfo.InvariantCulture),
+            ["batch_size"] = _options.BatchSize.ToString(CultureInfo.InvariantCulture),
+            ["train_limit"] = _options.TrainLimit.ToString(CultureInfo.InvariantCulture),
+            ["validation"] = _options.Validation.ToString("R", CultureInfo.InvariantCulture),
         };
         if (ClipGradNorm is double clip) d["clip_grad_norm"] = clip.ToString("R", CultureInfo.InvariantCulture);
         if (Trainer.Schedule?.Plateau is { } plateau) d["plateau_state"] = plateau.State;
