@@ -144,7 +144,9 @@ public static class ExplainCommand
             var m = System.Text.RegularExpressions.Regex.Match(raw.ToLowerInvariant(), @"^k(\d+)(?:s(\d+))?(?:d(\d+))?$");
             if (!m.Success)
                 throw new CliUsageException($"--layers: '{raw}' is not kK[sS][dD] (for example k3, k2s2 or k3d2).");
-            int P(int g, int dflt) => m.Groups[g].Success ? int.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture) : dflt;
+            int P(int g, int dflt) => !m.Groups[g].Success ? dflt
+                : int.TryParse(m.Groups[g].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v
+                : throw new CliUsageException($"--layers: '{raw}' has a number larger than {int.MaxValue}.");
             result.Add((P(1, 1), P(2, 1), P(3, 1)));
         }
         if (result.Count == 0) throw new CliUsageException("--layers: give at least one layer, e.g. k3,k3.");
@@ -191,7 +193,8 @@ public static class ExplainCommand
         cmd.SetAction(r =>
         {
             var (h, w, c) = InputWithChannels(r, input, channels);
-            var (k, _) = ParsePair(r.GetValue(kernel)!, "--kernel");
+            var (k, kw) = ParsePair(r.GetValue(kernel)!, "--kernel");
+            if (k != kw) throw new CliUsageException($"--kernel: the bottleneck's 'same' convolution is square here; got {k}x{kw}.");
             int f = r.GetValue(filters), red = r.GetValue(reduce);
             var (direct, r1, r2) = Guard(() => StackArithmetic.Bottleneck(h, w, c, f, k, red));
             if (r.GetValue(json))
@@ -218,19 +221,13 @@ public static class ExplainCommand
         {
             throw new CliUsageException(e.Message);
         }
+        catch (OverflowException)
+        {
+            throw new CliUsageException("explain: these sizes make a count too large to hold in 64 bits; use smaller ones.");
+        }
     }
 
-    private static LayerExplanation Guard(Func<LayerExplanation> f)
-    {
-        try
-        {
-            return f();
-        }
-        catch (ArgumentException e)
-        {
-            throw new CliUsageException(e.Message);
-        }
-    }
+    private static LayerExplanation Guard(Func<LayerExplanation> f) => Guard<LayerExplanation>(f);
 
     private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

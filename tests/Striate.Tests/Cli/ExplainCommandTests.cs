@@ -180,4 +180,25 @@ public class ExplainStackTests
         Assert.Equal(120_422_400, j.GetProperty("direct").GetInt64()); // about 120M
         Assert.Equal(12_443_648, j.GetProperty("bottleneck").GetInt64()); // about 12.4M
     }
+    [Theory]
+    [InlineData(new[] { "explain", "conv", "-i", "100000x100000x100000", "-k", "3", "-f", "100000" }, "too large to hold in 64 bits")]
+    [InlineData(new[] { "explain", "depthwise", "-c", "100000", "-f", "100000", "-k", "100000" }, "too large to hold in 64 bits")]
+    [InlineData(new[] { "explain", "conv", "-i", "5", "-k", "3", "-d", "2147483647" }, "too large to hold in 64 bits")]
+    [InlineData(new[] { "explain", "receptive-field", "-l", "k99999999999" }, "larger than 2147483647")]
+    [InlineData(new[] { "explain", "bottleneck", "-i", "28x28x192", "-f", "32", "-r", "16", "-k", "3x5" }, "square here; got 3x5")]
+    public void SizesBeyondTheArithmeticAreUsageErrors(string[] args, string expected)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        Assert.Equal(Striate.Cli.StriateCli.UsageError, Striate.Cli.StriateCli.Run(args, o, e));
+        Assert.Contains(expected, e.ToString());
+    }
+
+    [Fact]
+    public void ADilatedKernelIsBracketedInTheFormula()
+    {
+        var o = new StringWriter();
+        Assert.Equal(0, Striate.Cli.StriateCli.Run(["explain", "conv", "-i", "9", "-k", "3", "-d", "2"], o, new StringWriter()));
+        Assert.Contains("(9 + 0 + 0 - (2 x (3 - 1) + 1 = 5)) / 1 + 1 = 4 / 1 + 1", o.ToString());
+    }
 }
