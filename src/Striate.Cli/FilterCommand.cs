@@ -22,7 +22,11 @@ public static class FilterCommand
         {
             if (string.Equals(r.GetValue(kernel)!.Trim(), "all", StringComparison.OrdinalIgnoreCase))
             {
-                // The filter table of the notes: every named kernel applied to the image, captioned.
+                // The filter table of the notes: every named kernel applied to the image, captioned, each shown its
+                // own way (the table's fixed choice); --valid and --display would not apply to it.
+                var ignored = new Option[] { valid, display }.Where(o => r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                if (ignored.Count > 0)
+                    throw new CliUsageException($"--kernel all draws the table of every named kernel with zero padding and each kernel's own display; {string.Join(" and ", ignored)} {(ignored.Count == 1 ? "applies" : "apply")} to a single kernel.");
                 var photo = ImageOutput.Load(r.GetValue(image)!, 3);
                 if (r.GetValue(gray)) photo = photo.ToGray();
                 var named = ConvolutionKernel.Named.Select(n => ConvolutionKernel.Parse(n.Name)).ToList();
@@ -34,7 +38,7 @@ public static class FilterCommand
             {
                 k = ConvolutionKernel.Parse(r.GetValue(kernel)!);
             }
-            catch (FormatException e)
+            catch (Exception e) when (e is FormatException or ArgumentException)
             {
                 throw new CliUsageException($"--kernel: {e.Message}");
             }

@@ -14,6 +14,8 @@ internal sealed record ModelSource(Module Model, ModelSpec Spec, float[] Mean, f
         if (File.Exists(model))
         {
             var ck = Checkpoint.Load(model);
+            if (input is not null && SummaryCommand.ParseChw(input) != (ck.Spec.InChannels, ck.Spec.InputHeight, ck.Spec.InputWidth))
+                throw new CliUsageException($"--input {input}: '{model}' takes {ck.Spec.InChannels}x{ck.Spec.InputHeight}x{ck.Spec.InputWidth} images; --input only sizes a zoo model.");
             source = new ModelSource(ck.Model, ck.Spec, ck.Mean, ck.Std, ck.ClassNames, true);
         }
         else if (ModelZoo.Contains(model))
@@ -21,6 +23,14 @@ internal sealed record ModelSource(Module Model, ModelSpec Spec, float[] Mean, f
             var (c, h, w) = input is null ? (1, 28, 28) : SummaryCommand.ParseChw(input);
             var spec = new ModelSpec(model, 10, c, h, w);
             source = new ModelSource(ModelZoo.Create(spec), spec, [.. Enumerable.Repeat(0f, c)], [.. Enumerable.Repeat(1f, c)], [], false);
+            try
+            {
+                ModelSummary.Of(source.Model, c, h, w, model);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliUsageException($"{model} cannot take {c}x{h}x{w} images{(input is null ? " (the default; give --input CxHxW)" : "")}: {e.Message}");
+            }
         }
         else
         {

@@ -24,6 +24,8 @@ public static class SummaryCommand
             (int C, int H, int W) size;
             if (File.Exists(name))
             {
+                if (r.GetResult(classes) is { Implicit: false })
+                    throw new CliUsageException($"--classes builds a zoo model; '{name}' is a checkpoint, whose class count ({Checkpoint.Load(name).Spec.NumClasses}) is fixed.");
                 var ck = Checkpoint.Load(name);
                 m = ck.Model;
                 size = (ck.Spec.InChannels, ck.Spec.InputHeight, ck.Spec.InputWidth);

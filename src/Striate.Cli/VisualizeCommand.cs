@@ -10,6 +10,9 @@ namespace Striate.Cli;
 /// </summary>
 public static class VisualizeCommand
 {
+    // The most input values (samples x channels x height x width) the receptive-field measurement draws at once.
+    private const long MaxSampleValues = 1L << 26;
+
     public static Command Create(TextWriter stdout)
     {
         var cmd = new Command("visualize", "Draw a model's filters, feature maps, saliency maps and receptive fields as PNG files.");
@@ -100,16 +103,27 @@ public static class VisualizeCommand
         cmd.SetAction(r =>
         {
             var src = ModelSource.Load(r.GetValue(model)!, r.GetValue(input));
-            if (r.GetValue(samples) < 1) throw new CliUsageException($"--samples must be >= 1, got {r.GetValue(samples)}.");
-            EffectiveReceptiveField erf;
+            // The random inputs are one batch: bounded so that it stays a reasonable allocation.
+            long perSample = (long)src.Spec.InChannels * src.Spec.InputHeight * src.Spec.InputWidth;
+            if (r.GetValue(samples) < 1 || r.GetValue(samples) * perSample > MaxSampleValues)
+                throw new CliUsageException($"--samples must be from 1 to {MaxSampleValues / perSample} for {src.Spec.InChannels}x{src.Spec.InputHeight}x{src.Spec.InputWidth} inputs, got {r.GetValue(samples)}.");
+            Striate.Nn.Module target;
             try
             {
-                var target = LayerLookup.Find(src.Model, r.GetValue(layer)!);
-                erf = EffectiveReceptiveField.Measure(src.Model, target, src.Spec.InChannels, src.Spec.InputHeight, src.Spec.InputWidth, r.GetValue(samples));
+                target = LayerLookup.Find(src.Model, r.GetValue(layer)!);
             }
             catch (ArgumentException e)
             {
                 throw new CliUsageException($"--layer: {e.Message}");
+            }
+            EffectiveReceptiveField erf;
+            try
+            {
+                erf = EffectiveReceptiveField.Measure(src.Model, target, src.Spec.InChannels, src.Spec.InputHeight, src.Spec.InputWidth, r.GetValue(samples));
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliUsageException($"visualize receptive-field: {e.Message}");
             }
             ImageOutput.Save(erf.Draw(), r.GetValue(output)!, stdout);
             stdout.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
