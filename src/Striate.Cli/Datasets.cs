@@ -19,6 +19,21 @@ public static class Datasets
 
     private static bool IsFashion(string folder) => !Path.GetFileName(Path.GetFullPath(folder).TrimEnd('/')).Equals("mnist", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// The test images of <paramref name="folder"/> for the model of <paramref name="checkpoint"/>: an image folder is
+    /// read at the model's size with its class names; other data must already have that size.
+    /// </summary>
+    /// <exception cref="CliUsageException">The images have another number of channels or another size.</exception>
+    public static ImageDataset LoadTestFor(Training.Checkpoint checkpoint, string folder)
+    {
+        var spec = checkpoint.Spec;
+        var test = Load(folder, train: false, new DataOptions(spec.InChannels, spec.InputHeight, spec.InputWidth),
+            Kind(folder) == "image-folder" ? checkpoint.ClassNames : null);
+        if (test.Channels != spec.InChannels || test.Height != spec.InputHeight || test.Width != spec.InputWidth)
+            throw new CliUsageException($"the model takes {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images; the test images in '{folder}' are {test.Channels}x{test.Height}x{test.Width}.");
+        return test;
+    }
+
     /// <summary>What kind of dataset <paramref name="folder"/> holds: "cifar10", "cifar100", "image-folder" or "idx".</summary>
     public static string Kind(string folder)
     {

@@ -30,10 +30,7 @@ public static class EvaluateCommand
             var ckpt = Checkpoint.Load(CheckFile(r.GetValue(model)!));
             string folder = DataLocator.Resolve(r.GetValue(data));
             var spec = ckpt.Spec;
-            var test = Datasets.Load(folder, train: false, new DataOptions(spec.InChannels, spec.InputHeight, spec.InputWidth),
-                Datasets.Kind(folder) == "image-folder" ? ckpt.ClassNames : null);
-            if (test.Channels != spec.InChannels || test.Height != spec.InputHeight || test.Width != spec.InputWidth)
-                throw new CliUsageException($"the model takes {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images; the test images in '{folder}' are {test.Channels}x{test.Height}x{test.Width}.");
+            var test = Datasets.LoadTestFor(ckpt, folder);
             if (test.ClassCount > ckpt.Spec.NumClasses)
                 throw new CliUsageException($"the data has {test.ClassCount} classes but the model predicts {ckpt.Spec.NumClasses}.");
             var normalized = test.Normalize(ckpt.Mean, ckpt.Std);

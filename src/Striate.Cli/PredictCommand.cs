@@ -36,10 +36,7 @@ public static class PredictCommand
             if (indices.Length > 0)
             {
                 string folder = DataLocator.Resolve(r.GetValue(data));
-                var test = Datasets.Load(folder, train: false, new DataOptions(spec.InChannels, spec.InputHeight, spec.InputWidth),
-                    Datasets.Kind(folder) == "image-folder" ? ckpt.ClassNames : null);
-                if (test.Channels != spec.InChannels || test.Height != spec.InputHeight || test.Width != spec.InputWidth)
-                    throw new CliUsageException($"the model takes {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images; the test images in '{folder}' are {test.Channels}x{test.Height}x{test.Width}.");
+                var test = Datasets.LoadTestFor(ckpt, folder);
                 foreach (int i in indices)
                 {
                     if (i < 0 || i >= test.Count) throw new CliUsageException($"--index {i} is out of range: the test set has {test.Count} images (0 to {test.Count - 1}).");

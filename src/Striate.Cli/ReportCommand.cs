@@ -21,10 +21,7 @@ public static class ReportCommand
         {
             string path = EvaluateCommand.CheckFile(r.GetValue(model)!);
             if (r.GetValue(testLimit) < 0) throw new CliUsageException($"--test-limit must be >= 0, got {r.GetValue(testLimit)}.");
-            var spec = Checkpoint.Load(path);
-            string folder = DataLocator.Resolve(r.GetValue(data));
-            var test = Datasets.Load(folder, train: false, new DataOptions(spec.Spec.InChannels, spec.Spec.InputHeight, spec.Spec.InputWidth),
-                Datasets.Kind(folder) == "image-folder" ? spec.ClassNames : null);
+            var test = Datasets.LoadTestFor(Checkpoint.Load(path), DataLocator.Resolve(r.GetValue(data)));
             Write(path, r.GetValue(log) ?? Path.ChangeExtension(path, ".csv"), test, r.GetValue(testLimit), r.GetValue(output)!, stdout);
             return 0;
         });
