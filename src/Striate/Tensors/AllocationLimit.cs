@@ -8,6 +8,9 @@ namespace Striate.Tensors;
 /// </summary>
 public static class AllocationLimit
 {
+    // How many limits are open on any thread: while none is, an allocation pays one static read, not a thread-local one.
+    private static int s_open;
+
     [ThreadStatic] private static long t_left;
     [ThreadStatic] private static bool t_open;
 
@@ -16,6 +19,7 @@ public static class AllocationLimit
     {
         ArgumentOutOfRangeException.ThrowIfNegative(elements);
         var outer = new Scope(t_open, t_left);
+        Interlocked.Increment(ref s_open);
         t_open = true;
         t_left = elements;
         return outer;
@@ -23,7 +27,7 @@ public static class AllocationLimit
 
     internal static void Charge(int length)
     {
-        if (!t_open) return;
+        if (Volatile.Read(ref s_open) == 0 || !t_open) return;
         t_left -= length;
         if (t_left < 0)
             throw new AllocationLimitExceededException($"allocating {length:N0} more values goes past the limit set for this operation.");
@@ -37,6 +41,7 @@ public static class AllocationLimit
         {
             if (_disposed) return;
             _disposed = true;
+            Interlocked.Decrement(ref s_open);
             t_open = wasOpen;
             t_left = left;
         }
