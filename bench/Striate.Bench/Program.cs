@@ -12,7 +12,7 @@ if (args.Length > 0 && args[0] == PeakMemory.ChildOption) return PeakMemory.RunC
 
 string? filter = null;
 int threads = Environment.ProcessorCount;
-bool quick = false, json = false;
+bool quick = false, json = false, checkOnly = false;
 int? repeatsOption = null, warmupOption = null;
 for (int i = 0; i < args.Length; i++)
 {
@@ -24,11 +24,15 @@ for (int i = 0; i < args.Length; i++)
         case "--warmup" when i + 1 < args.Length && int.TryParse(args[i + 1], out int wu) && wu >= 0: warmupOption = wu; i++; break;
         case "--quick": quick = true; break;
         case "--json": json = true; break;
+        case "--check-libtorch": checkOnly = true; break;
         case "-h" or "--help":
             Console.WriteLine("Striate.Bench [--filter SUBSTRING] [--threads N] [--quick] [--json] [--repeats N] [--warmup N]");
+            Console.WriteLine("Striate.Bench --check-libtorch [--threads N]");
             Console.WriteLine("Times each workload in Striate and in TorchSharp (libtorch CPU), alternately, and writes");
             Console.WriteLine("bench/results/<date>-<machine>.json and docs/PERFORMANCE.md. Peak-memory rows run each side in a");
             Console.WriteLine("process of its own (the bench started again with --peak-memory-child NAME striate|libtorch).");
+            Console.WriteLine("--check-libtorch only checks libtorch's float32 convolutions on this host against float64 loops, prints");
+            Console.WriteLine("the CPU and the errors found, and exits 1 when float32 results are wrong (0 when they agree).");
             return 0;
         default:
             Console.Error.WriteLine($"Unknown or incomplete option '{args[i]}'. Try --help.");
@@ -40,10 +44,21 @@ int repeats = repeatsOption ?? (quick ? 5 : 10), warmup = warmupOption ?? (quick
 double target = quick ? 0.15 : 0.5;
 Parallelism.Threads = threads;
 TorchInfo.SetThreads(threads);
+var cpu = HostCpu.Read();
+if (checkOnly)
+{
+    Console.WriteLine($"CPU: {cpu}");
+    Console.WriteLine($"libtorch {TorchInfo.Version}, {threads} thread(s); each float32 check runs 10 times, float64 once");
+    var check = LibTorchCheck.Run(runs: 10, large: true);
+    Console.WriteLine(check.Table());
+    Console.WriteLine(check.Summary());
+    if (check.Float64Wrong) Console.WriteLine("libtorch's float64 results are wrong too: the oracle tests' reference cannot be trusted on this host.");
+    return check.Float32Wrong || check.Float64Wrong ? 1 : 0;
+}
 string load0 = LoadAverage();
 var started = DateTime.UtcNow;
 var log = json ? Console.Error : Console.Out;
-log.WriteLine($"Striate vs libtorch {TorchInfo.Version} (TorchSharp), {threads} thread(s), {(quick ? "quick" : "full")} mode, CPU: {CpuModel()}");
+log.WriteLine($"Striate vs libtorch {TorchInfo.Version} (TorchSharp), {threads} thread(s), {(quick ? "quick" : "full")} mode, CPU: {cpu}");
 
 bool Selected(string name) => filter is null || name.Contains(filter, StringComparison.OrdinalIgnoreCase);
 
@@ -66,6 +81,11 @@ if (Selected(memoryName))
     extras.Add(new Extra("peak working set after Striate LeNet-5 training, before libtorch work", "MiB", self.PeakWorkingSet64 / 1048576.0));
     foreach (var e in extras) log.WriteLine($"{e.Name}: {e.Value:N0} {e.Unit}");
 }
+
+// libtorch is timed in float32, what users run; first its float32 convolutions are checked against float64 loops.
+var libtorchCheck = LibTorchCheck.Run(runs: 3, large: false);
+log.WriteLine(libtorchCheck.Summary());
+if (libtorchCheck.Float32Wrong) log.WriteLine(libtorchCheck.Table());
 
 var rows = new List<Row>();
 foreach (var w in Workloads.All(quick).Where(w => Selected(w.Name)))
@@ -104,7 +124,11 @@ var result = new
 {
     date = started.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"),
     machine = Environment.MachineName,
-    cpu = CpuModel(),
+    cpu = cpu.ModelName,
+    cpuVendor = cpu.Vendor,
+    cpuFamily = cpu.Family,
+    cpuModelNumber = cpu.Model,
+    avx512 = cpu.Avx512,
     logicalProcessors = Environment.ProcessorCount,
     threads,
     mode = quick ? "quick" : "full",
@@ -116,6 +140,18 @@ var result = new
     loadAverageStart = load0,
     loadAverageEnd = load1,
     ompWaitPolicy = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"),
+    libtorchFloat32Check = new
+    {
+        wrong = libtorchCheck.Float32Wrong,
+        float64Wrong = libtorchCheck.Float64Wrong,
+        summary = libtorchCheck.Summary(),
+        findings = libtorchCheck.Findings.Select(f => new
+        {
+            @case = f.Case, quantity = f.Quantity, runs = f.Runs, wrongRuns = f.WrongRuns,
+            worstFloat32 = double.IsFinite(f.WorstFloat32) ? f.WorstFloat32 : (double?)null,
+            worstFloat64 = double.IsFinite(f.WorstFloat64) ? f.WorstFloat64 : (double?)null, sawNaN = f.SawNaN,
+        }),
+    },
     workloads = rows.Select(r => new
     {
         name = r.Name, unit = r.Unit, ratio = r.Ratio,
@@ -165,7 +201,8 @@ string Markdown()
     sb.AppendLine("`torch.NewDisposeScope()`. **Ratio = Striate / libtorch throughput: above 1 means Striate is faster.**");
     sb.AppendLine();
     sb.AppendLine($"- Date: {started:yyyy-MM-dd HH:mm} UTC");
-    sb.AppendLine($"- CPU: {CpuModel()} ({Environment.ProcessorCount} logical processors)");
+    sb.AppendLine($"- CPU: {cpu} ({Environment.ProcessorCount} logical processors)");
+    sb.AppendLine($"- libtorch's float32 convolutions against float64 loops (`--check-libtorch`): {libtorchCheck.Summary()}.");
     sb.AppendLine($"- Threads: {threads} (Striate `Parallelism.Threads`, libtorch `torch.set_num_threads`)");
     sb.AppendLine($"- Mode: {(quick ? "quick (smaller GEMMs, fewer repeats)" : "full")}, {repeats} timed repeats, {warmup} warm-up steps{(filter is null ? "" : $", filter \"{filter}\"")}");
     sb.AppendLine($"- .NET {Environment.Version}, libtorch {TorchInfo.Version} via TorchSharp {TorchInfo.TorchSharpVersion}");
@@ -175,6 +212,13 @@ string Markdown()
     sb.AppendLine($"- OMP_WAIT_POLICY: {Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset, libgomp's default)"}");
     sb.AppendLine($"- Raw results: `bench/results/{started:yyyy-MM-dd}-{machine}.json`");
     sb.AppendLine();
+    if (libtorchCheck.Float32Wrong)
+    {
+        sb.AppendLine("> **Warning: libtorch's float32 convolutions returned wrong values on this host** (" + libtorchCheck.Summary() + ").");
+        sb.AppendLine("> Its timings below are of the float32 code users run, but the values it computed here are not to be trusted;");
+        sb.AppendLine("> see \"libtorch's float32 on AMD family 26\" below.");
+        sb.AppendLine();
+    }
     sb.AppendLine(table);
     sb.AppendLine();
     if (memoryRows.Count > 0)
@@ -217,6 +261,8 @@ string Markdown()
         sb.AppendLine(File.ReadAllText(notes).TrimEnd());
         sb.AppendLine();
     }
+    sb.AppendLine("## How the rows are measured");
+    sb.AppendLine();
     sb.AppendLine("libtorch parallelises with OpenMP (its bundled libgomp): its worker threads spin-wait at every parallel region, which");
     sb.AppendLine("is cheap on an idle machine but costly when other processes compete for the cores; Striate's helper threads spin");
     sb.AppendLine("for at most 300 microseconds after a region and then sleep. On a loaded machine libtorch's multi-threaded rows (small");
@@ -269,19 +315,6 @@ static string Table(List<Row> rows, List<Extra> extras)
 
     static string Fmt(Stats s) => $"{N(s.Median)} [{N(s.Min)}, {N(s.Max)}]";
     static string N(double v) => v >= 100 ? v.ToString("N0") : v.ToString("F1");
-}
-
-static string CpuModel()
-{
-    try
-    {
-        foreach (var line in File.ReadLines("/proc/cpuinfo"))
-            if (line.StartsWith("model name", StringComparison.Ordinal))
-                return line[(line.IndexOf(':') + 1)..].Trim();
-    }
-    catch (IOException) { }
-    catch (UnauthorizedAccessException) { }
-    return "unknown";
 }
 
 static string LoadAverage()

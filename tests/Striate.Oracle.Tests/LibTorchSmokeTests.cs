@@ -52,10 +52,11 @@ public class LibTorchSmokeTests
         Tensor t = TorchInterop.ToTensor(data, shape);
         data[0] = 100; // the tensor holds its own copy
 
-        Assert.Equal(ScalarType.Float32, t.dtype);
+        Assert.Equal(ScalarType.Float64, t.dtype);
+        Assert.Equal(ScalarType.Float32, TorchInterop.ToTensor(data, shape, dtype: ScalarType.Float32).dtype);
         Assert.Equal(DeviceType.CPU, t.device_type);
-        Assert.Equal(-3f, t[0, 0, 0].item<float>());
-        Assert.Equal((1 * 15 + 2 * 5 + 4) * 0.5f - 3, t[1, 2, 4].item<float>());
+        Assert.Equal(-3.0, t[0, 0, 0].item<double>());
+        Assert.Equal((1 * 15 + 2 * 5 + 4) * 0.5 - 3, t[1, 2, 4].item<double>());
 
         // A non-contiguous view comes back in logical row-major order.
         (float[] back, int[] backShape) = TorchInterop.FromTensor(t.transpose(0, 2).contiguous().transpose(0, 2));

@@ -15,11 +15,24 @@ public static class OracleAssert
     /// </summary>
     public static void Close(float[] expected, float[] actual, double relTol, string what)
     {
+        var c = Compare(expected, actual, relTol);
+        if (c.LengthMismatch)
+            Assert.Fail($"{what}: expected {expected.Length} values, got {actual.Length}.");
+        if (c.Mismatches > 0)
+            Assert.Fail($"{what}: {c.Describe(expected, actual, relTol)}");
+    }
+
+    /// <summary>
+    /// The comparison of <see cref="Close"/> without asserting: how many values lie outside the tolerance, the
+    /// first of them and the largest difference.
+    /// </summary>
+    public static Comparison Compare(float[] expected, float[] actual, double relTol)
+    {
         ArgumentNullException.ThrowIfNull(expected);
         ArgumentNullException.ThrowIfNull(actual);
         ArgumentOutOfRangeException.ThrowIfNegative(relTol);
         if (expected.Length != actual.Length)
-            Assert.Fail($"{what}: expected {expected.Length} values, got {actual.Length}.");
+            return new Comparison(true, expected.Length, 0, -1, -1, 0);
 
         int mismatches = 0, first = -1, worst = -1;
         double worstDiff = 0;
@@ -38,17 +51,28 @@ public static class OracleAssert
             if (first < 0)
                 first = i;
         }
-        if (mismatches == 0)
-            return;
+        return new Comparison(false, expected.Length, mismatches, first, worst, worstDiff);
+    }
 
-        var message = new StringBuilder();
-        message.Append(CultureInfo.InvariantCulture,
-            $"{what}: {mismatches} of {expected.Length} values differ by more than relTol {relTol:G3}. ");
-        message.Append(CultureInfo.InvariantCulture,
-            $"First at index {first}: expected {expected[first]:G9}, got {actual[first]:G9}. ");
-        message.Append(CultureInfo.InvariantCulture,
-            $"Largest difference {worstDiff:G3} at index {worst}: expected {expected[worst]:G9}, got {actual[worst]:G9}.");
-        Assert.Fail(message.ToString());
+    /// <summary>The outcome of <see cref="Compare"/>; indices are -1 where there is none.</summary>
+    public readonly record struct Comparison(bool LengthMismatch, int Count, int Mismatches, int First, int Worst, double WorstDifference)
+    {
+        /// <summary>"k of n values differ by more than relTol t. First at ... Largest difference ...".</summary>
+        public string Describe(float[] expected, float[] actual, double relTol)
+        {
+            if (LengthMismatch)
+                return $"expected {expected.Length} values, got {actual.Length}.";
+            var message = new StringBuilder();
+            message.Append(CultureInfo.InvariantCulture,
+                $"{Mismatches} of {Count} values differ by more than relTol {relTol:G3}. ");
+            if (First >= 0)
+                message.Append(CultureInfo.InvariantCulture,
+                    $"First at index {First}: expected {expected[First]:G9}, got {actual[First]:G9}. ");
+            if (Worst >= 0)
+                message.Append(CultureInfo.InvariantCulture,
+                    $"Largest difference {WorstDifference:G3} at index {Worst}: expected {expected[Worst]:G9}, got {actual[Worst]:G9}.");
+            return message.ToString().TrimEnd();
+        }
     }
 
     // |a - e|, with 0 for matching NaNs or equal infinities and +infinity for any other non-finite mismatch.

@@ -73,7 +73,7 @@ internal static class ModelOracle
                     $"{key}: torch shape [{string.Join(", ", target.shape)}], Striate {value.Shape}.");
                 if (key.EndsWith(".num_batches_tracked", StringComparison.Ordinal))
                     continue;
-                using TT source = TorchInterop.ToTensor(value.ToArray(), value.Shape.ToArray());
+                using TT source = TorchInterop.ToTensor(value.ToArray(), value.Shape.ToArray(), dtype: target.dtype);
                 target.copy_(source);
             }
         }
@@ -81,8 +81,10 @@ internal static class ModelOracle
 
     /// <summary>
     /// Evaluation-mode outputs of both models on <paramref name="input"/>, asserted close within
-    /// <paramref name="relTol"/> (relative above magnitude 1, absolute below); returns the largest such error and
-    /// the largest torch output in magnitude.
+    /// <paramref name="relTol"/> (relative above magnitude 1, absolute below) to the torch model run in float64;
+    /// the torch model's float32 output is compared with its float64 output too and reported
+    /// (<see cref="Float32Report"/>) where they disagree. Returns the largest error against float64 and the largest
+    /// torch output in magnitude.
     /// </summary>
     public static (double Error, double Scale) CompareEval(Module ours, torch.nn.Module<TT, TT> theirs, ST input, double relTol, string what)
     {
@@ -91,11 +93,13 @@ internal static class ModelOracle
         float[] actual;
         using (Autograd.NoGrad())
             actual = ours.Forward(input).ToArray();
-        float[] expected;
-        using (torch.no_grad())
-        using (TT x = TorchInterop.ToTensor(input.ToArray(), input.Shape.ToArray()))
-        using (TT y = theirs.forward(x))
-            expected = TorchInterop.ToArray(y);
+        // The state was copied in float32; widened to float64 it holds the same values.
+        float[] expected = TorchInterop.Reference(what, relTol, dtype =>
+        {
+            theirs.to(dtype);
+            using (torch.no_grad())
+                return theirs.forward(TorchInterop.ToTensor(input.ToArray(), input.Shape.ToArray(), dtype: dtype));
+        });
         OracleAssert.Close(expected, actual, relTol, what);
         double worst = 0, scale = 0;
         for (int i = 0; i < expected.Length; i++)

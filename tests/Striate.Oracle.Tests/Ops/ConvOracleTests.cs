@@ -31,7 +31,7 @@ public class ConvOracleTests
             t => TF.conv_transpose2d(t[0], t[1], bias ? t[2] : null, strides: [s.H, s.W], padding: [p.H, p.W],
                 output_padding: [op.H, op.W], dilation: [d.H, d.W], groups: groups));
 
-    private static readonly OpOracle[] Table =
+    internal static readonly OpOracle[] Table =
     [
         Conv("conv 29x31 3->5 k3 pad 1 bias", [2, 3, 29, 31], [5, 3, 3, 3], true, (1, 1), 1, (1, 1)),
         Conv("conv 13->11 29x31 k5 pad 2 bias batch 3", [3, 13, 29, 31], [11, 13, 5, 5], true, (1, 1), 2, (1, 1)),

@@ -9,7 +9,7 @@ public class ElementwiseOracleTests
 {
     private static readonly int[] Image = [2, 3, 7, 9];
 
-    private static readonly OpOracle[] Table =
+    internal static readonly OpOracle[] Table =
     [
         Case("relu", [Image], t => F.Relu(t[0]), t => TF.relu(t[0])) with { Range = (-3, 3) },
         Case("leaky_relu default slope", [Image], t => F.LeakyRelu(t[0]), t => TF.leaky_relu(t[0])) with { Range = (-3, 3) },

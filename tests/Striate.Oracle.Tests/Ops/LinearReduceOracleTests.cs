@@ -10,7 +10,7 @@ public class LinearReduceOracleTests
 {
     private static readonly int[] Image = [2, 3, 7, 9];
 
-    private static readonly OpOracle[] Table =
+    internal static readonly OpOracle[] Table =
     [
         Case("linear 5x13 -> 7 bias", [[5, 13], [7, 13], [7]], t => F.Linear(t[0], t[1], t[2]), t => TF.linear(t[0], t[1], t[2])),
         Case("linear batch 1 29 -> 10 bias", [[1, 29], [10, 29], [10]], t => F.Linear(t[0], t[1], t[2]), t => TF.linear(t[0], t[1], t[2])),

@@ -65,7 +65,7 @@ public class LossOracleTests
     private static readonly int[] SevenIgnoring = [0, -100, 2, 4, -100, 3, 0];
     private static readonly int[] SevenIgnoring2 = [2, 4, 2, 1, 0, 3, 2];
 
-    private static readonly OpOracle[] Table =
+    internal static readonly OpOracle[] Table =
     [
         CrossEntropy("cross_entropy mean 7x5", 5, Seven, false, Mean),
         CrossEntropy("cross_entropy sum batch 1 of 13 classes", 13, [12], false, Sum),

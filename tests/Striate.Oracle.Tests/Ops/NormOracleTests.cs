@@ -29,7 +29,7 @@ public class NormOracleTests
             t => F.LocalResponseNorm(t[0], size, alpha, beta, k),
             t => TF.local_response_norm(t[0], size, alpha, beta, k)) with { Range = (-2, 2) };
 
-    private static readonly OpOracle[] Table =
+    internal static readonly OpOracle[] Table =
     [
         BatchNorm("batch_norm train 4x5x7x9", [4, 5, 7, 9], training: true),
         BatchNorm("batch_norm train batch 1 3x29x31", [1, 3, 29, 31], training: true),

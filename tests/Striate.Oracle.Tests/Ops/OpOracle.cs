@@ -1,14 +1,17 @@
 using Striate.Tensors;
 using TorchSharp;
+using ScalarType = TorchSharp.torch.ScalarType;
 using TT = TorchSharp.torch.Tensor;
 
 namespace Striate.Oracle.Tests.Ops;
 
 /// <summary>
 /// One row of an op table: input shapes, the Striate call and the libtorch call that should compute the same.
-/// <see cref="Check"/> draws the inputs (uniform, seeded by the name), runs both, and compares the output, the
-/// inputs the op updates in place (<see cref="Mutated"/>) and, for loss = sum(y * G) with a random G, the
-/// gradient of every input not listed in <see cref="NoGrad"/>.
+/// <see cref="Check"/> draws the inputs (uniform, seeded by the name), runs Striate in float32 and libtorch in
+/// float64 on the same values, and asserts that the output, the inputs the op updates in place
+/// (<see cref="Mutated"/>) and, for loss = sum(y * G) with a random G, the gradient of every input not listed in
+/// <see cref="NoGrad"/> agree. libtorch then runs again in float32; where that disagrees with its float64 result the
+/// case is reported (<see cref="Float32Report"/>), not failed.
 /// </summary>
 public sealed record OpOracle(string Name, int[][] Shapes, Func<Tensor[], Tensor> Striate, Func<TT[], TT> Torch)
 {
@@ -60,7 +63,11 @@ public sealed record OpOracle(string Name, int[][] Shapes, Func<Tensor[], Tensor
         return h;
     }
 
-    public void Check()
+    /// <summary>
+    /// Asserts Striate against libtorch float64; then, unless <paramref name="float32"/> is false, records libtorch
+    /// float32's disagreement with float64 in <paramref name="report"/> (the run's report unless given).
+    /// </summary>
+    public void Check(bool float32 = true, Float32Report? report = null)
     {
         var gen = new Generator(Seed(Name));
         var xs = new Tensor[Shapes.Length];
@@ -77,31 +84,60 @@ public sealed record OpOracle(string Name, int[][] Shapes, Func<Tensor[], Tensor
         var y = Striate(xs);
         float[] yValues = y.ToArray();
         int[] yShape = y.Shape.ToArray();
-        var upstream = Tensor.Uniform(gen, -1f, 1f, yShape);
-        if (anyGrad) y.Backward(upstream);
+        var upstream = Tensor.Uniform(gen, -1f, 1f, yShape).ToArray();
+        if (anyGrad) y.Backward(Tensor.FromArray(upstream, yShape));
 
-        using var scope = torch.NewDisposeScope();
-        var ts = new TT[xs.Length];
-        for (int i = 0; i < ts.Length; i++)
-            ts[i] = TorchInterop.ToTensor(data[i], Shapes[i], requiresGrad: xs[i].RequiresGrad);
-        var ty = Torch(ts);
-        (float[] expected, int[] expectedShape) = TorchInterop.FromTensor(ty);
+        var reference = RunTorch(data, upstream, ScalarType.Float64);
+        if (float32)
+        {
+            var f32 = RunTorch(data, upstream, ScalarType.Float32);
+            var parts = new List<(string, float[], float[])>();
+            if (f32.Shape.SequenceEqual(reference.Shape)) parts.Add(("output", reference.Output, f32.Output));
+            foreach (int i in Mutated) parts.Add(($"input {i} after the call", reference.Mutated[i]!, f32.Mutated[i]!));
+            for (int i = 0; i < xs.Length; i++)
+                if (reference.Grads[i] is { } g64 && f32.Grads[i] is { } g32) parts.Add(($"gradient of input {i}", g64, g32));
+            (report ?? Float32Report.Run).Record(Name, RelTol, [.. parts]);
+        }
 
-        Assert.True(expectedShape.SequenceEqual(yShape),
-            $"{Name}: output shape {TorchInterop.Format(yShape)}, libtorch gives {TorchInterop.Format(expectedShape)}.");
-        OracleAssert.Close(expected, yValues, RelTol, $"{Name}: output");
+        Assert.True(reference.Shape.SequenceEqual(yShape),
+            $"{Name}: output shape {TorchInterop.Format(yShape)}, libtorch gives {TorchInterop.Format(reference.Shape)}.");
+        OracleAssert.Close(reference.Output, yValues, RelTol, $"{Name}: output");
         foreach (int i in Mutated)
-            OracleAssert.Close(TorchInterop.ToArray(ts[i]), xs[i].ToArray(), RelTol, $"{Name}: input {i} after the call");
-        if (!anyGrad) return;
-
-        ty.backward([TorchInterop.ToTensor(upstream.ToArray(), yShape)]);
+            OracleAssert.Close(reference.Mutated[i]!, xs[i].ToArray(), RelTol, $"{Name}: input {i} after the call");
         for (int i = 0; i < xs.Length; i++)
         {
             if (!xs[i].RequiresGrad) continue;
-            // An input the output does not depend on keeps no gradient in either library: compare as zeros.
-            float[] want = ts[i].grad is { } tg ? TorchInterop.ToArray(tg) : new float[data[i].Length];
             float[] got = xs[i].Grad?.ToArray() ?? new float[data[i].Length];
-            OracleAssert.Close(want, got, RelTol, $"{Name}: gradient of input {i}");
+            OracleAssert.Close(reference.Grads[i]!, got, RelTol, $"{Name}: gradient of input {i}");
         }
+    }
+
+    private sealed record TorchResult(float[] Output, int[] Shape, float[]?[] Mutated, float[]?[] Grads);
+
+    // libtorch's output, in-place-updated inputs and input gradients (for upstream G) in the given precision.
+    private TorchResult RunTorch(float[][] data, float[] upstream, ScalarType dtype)
+    {
+        using var scope = torch.NewDisposeScope();
+        var ts = new TT[data.Length];
+        for (int i = 0; i < ts.Length; i++)
+            ts[i] = TorchInterop.ToTensor(data[i], Shapes[i], requiresGrad: !NoGrad.Contains(i), dtype);
+        var ty = Torch(ts);
+        TorchInterop.RequireDType(ty, dtype, $"the output of '{Name}'");
+        var (output, shape) = TorchInterop.FromTensor(ty);
+        var mutated = new float[]?[data.Length];
+        foreach (int i in Mutated) mutated[i] = TorchInterop.ToArray(ts[i]);
+        var grads = new float[]?[data.Length];
+        // With an output shape other than Striate's the shape assertion fails; no gradient is taken then.
+        if (ts.Any(t => t.requires_grad) && output.Length == upstream.Length)
+        {
+            ty.backward([TorchInterop.ToTensor(upstream, shape, dtype: dtype)]);
+            for (int i = 0; i < ts.Length; i++)
+            {
+                if (!ts[i].requires_grad) continue;
+                // An input the output does not depend on keeps no gradient in either library: compare as zeros.
+                grads[i] = ts[i].grad is { } tg ? TorchInterop.ToArray(tg) : new float[data[i].Length];
+            }
+        }
+        return new TorchResult(output, shape, mutated, grads);
     }
 }

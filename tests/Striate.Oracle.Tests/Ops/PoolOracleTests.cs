@@ -24,7 +24,7 @@ public class PoolOracleTests
 
     // Ceil-mode edge cases: 6 + 2 * 1 padding with k3 s2 keeps a last window hanging past the padded input;
     // 5 + 2 * 1 with k2 s2 and 8 + 2 * 1 with k3 s3 would start a last window in the right padding, which is dropped.
-    private static readonly OpOracle[] Table =
+    internal static readonly OpOracle[] Table =
     [
         Max("max k3 s2 29x31", [2, 3, 29, 31], (3, 3), (2, 2), (0, 0), (1, 1)),
         Max("max k2 batch 1 7x9", [1, 5, 7, 9], (2, 2), (2, 2), (0, 0), (1, 1)),

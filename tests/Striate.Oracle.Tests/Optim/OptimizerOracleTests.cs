@@ -51,32 +51,60 @@ public class OptimizerOracleTests
         var gen = new Generator(OpOracle.Seed(name));
         var ps = Shapes.Select(s => Tensor.Uniform(gen, -1f, 1f, s)).ToArray();
         foreach (var p in ps) p.RequiresGrad = true;
-
-        using var scope = torch.NewDisposeScope();
-        var tps = ps.Select((p, i) => new Parameter(TorchInterop.ToTensor(p.ToArray(), Shapes[i]), requires_grad: true)).ToArray();
-        var opt = c.Striate(ps);
-        var topt = c.Torch(tps);
         float[][] start = ps.Select(p => p.ToArray()).ToArray();
 
+        // The same gradients for Striate and both precisions of libtorch; weights[step][parameter] after each step.
+        var grads = new float[Steps][][];
+        var ours = new float[Steps][][];
+        var opt = c.Striate(ps);
         for (int step = 1; step <= Steps; step++)
         {
             float scale = 2f * MathF.Pow(0.85f, step);
+            grads[step - 1] = new float[ps.Length][];
             for (int i = 0; i < ps.Length; i++)
             {
                 var g = Tensor.Uniform(gen, -scale, scale, Shapes[i]);
                 ps[i].Grad = g;
-                tps[i].grad = TorchInterop.ToTensor(g.ToArray(), Shapes[i]);
+                grads[step - 1][i] = g.ToArray();
             }
             opt.Step();
-            topt.step();
-            for (int i = 0; i < ps.Length; i++)
-                OracleAssert.Close(TorchInterop.ToArray(tps[i]), ps[i].ToArray(), 1e-4, $"{name}: parameter {i} after step {step}");
+            ours[step - 1] = ps.Select(p => p.ToArray()).ToArray();
         }
+        var reference = RunTorch(c, start, grads, torch.ScalarType.Float64);
+        var single = RunTorch(c, start, grads, torch.ScalarType.Float32);
+        Float32Report.Run.Record(name, 1e-4, Enumerable.Range(0, ps.Length)
+            .Select(i => ($"parameter {i} over {Steps} steps", reference.SelectMany(w => w[i]).ToArray(), single.SelectMany(w => w[i]).ToArray()))
+            .ToArray());
+
+        for (int step = 1; step <= Steps; step++)
+            for (int i = 0; i < ps.Length; i++)
+                OracleAssert.Close(reference[step - 1][i], ours[step - 1][i], 1e-4, $"{name}: parameter {i} after step {step}");
         // The comparison means something only if the weights moved well beyond the tolerance.
         for (int i = 0; i < ps.Length; i++)
         {
             double moved = ps[i].ToArray().Zip(start[i], (a, b) => Math.Abs(a - b)).Average();
             Assert.True(moved > 0.01, $"{name}: parameter {i} moved by {moved:G3} on average only.");
         }
+    }
+
+    // The torch optimizer's weights after each step, from the given start and gradients, in one precision.
+    private static float[][][] RunTorch(Case c, float[][] start, float[][][] grads, torch.ScalarType dtype)
+    {
+        using var scope = torch.NewDisposeScope();
+        var tps = start.Select((p, i) => new Parameter(TorchInterop.ToTensor(p, Shapes[i], dtype: dtype), requires_grad: true)).ToArray();
+        var topt = c.Torch(tps);
+        var weights = new float[grads.Length][][];
+        for (int step = 0; step < grads.Length; step++)
+        {
+            for (int i = 0; i < tps.Length; i++)
+                tps[i].grad = TorchInterop.ToTensor(grads[step][i], Shapes[i], dtype: dtype);
+            topt.step();
+            weights[step] = tps.Select(p =>
+            {
+                TorchInterop.RequireDType(p, dtype, "a parameter");
+                return TorchInterop.ToArray(p);
+            }).ToArray();
+        }
+        return weights;
     }
 }

@@ -26,8 +26,8 @@ public class Conv2dGeometryOracleTests
         using DisposeScope scope = NewDisposeScope();
         // libtorch pads symmetrically inside conv2d, so uneven padding is applied beforehand with F.pad
         // (its order is left, right, top, bottom for the last two dimensions).
-        Tensor x = nn.functional.pad(zeros(batch, inChannels, inH, inW), [padLeft, padRight, padTop, padBottom]);
-        Tensor w = zeros(outChannels, inChannels / groups, kH, kW);
+        Tensor x = nn.functional.pad(zeros(batch, inChannels, inH, inW, dtype: ScalarType.Float64), [padLeft, padRight, padTop, padBottom]);
+        Tensor w = zeros(outChannels, inChannels / groups, kH, kW, dtype: ScalarType.Float64);
         Tensor y = nn.functional.conv2d(x, w, strides: [strideH, strideW], dilation: [dilationH, dilationW], groups: groups);
 
         Assert.Equal([batch, outChannels, geometry.OutHeight, geometry.OutWidth], y.shape);
