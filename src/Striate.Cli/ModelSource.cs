@@ -7,7 +7,10 @@ namespace Striate.Cli;
 /// <summary>A model to draw: a checkpoint written by <c>striate train</c>, or an untrained zoo model by name.</summary>
 internal sealed record ModelSource(Module Model, ModelSpec Spec, float[] Mean, float[] Std, IReadOnlyList<string> ClassNames, bool Trained)
 {
-    /// <summary>Loads <paramref name="model"/>: a checkpoint file, or a zoo name built for <paramref name="input"/> (CxHxW, default 1x28x28).</summary>
+    /// <summary>
+    /// Loads <paramref name="model"/>: a checkpoint file, or a zoo name built for <paramref name="input"/> (CxHxW, default
+    /// 1x28x28) with <see cref="ModelZoo.DefaultClasses"/> classes.
+    /// </summary>
     public static ModelSource Load(string model, string? input = null)
     {
         ModelSource source;
@@ -21,7 +24,7 @@ internal sealed record ModelSource(Module Model, ModelSpec Spec, float[] Mean, f
         else if (ModelZoo.Contains(model))
         {
             var (c, h, w) = input is null ? (1, 28, 28) : SummaryCommand.ParseChw(input);
-            var spec = new ModelSpec(model, 10, c, h, w);
+            var spec = new ModelSpec(model, ModelZoo.DefaultClasses(model), c, h, w);
             source = new ModelSource(ModelZoo.Create(spec), spec, [.. Enumerable.Repeat(0f, c)], [.. Enumerable.Repeat(1f, c)], [], false);
             try
             {

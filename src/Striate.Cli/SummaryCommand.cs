@@ -13,7 +13,7 @@ public static class SummaryCommand
         var cmd = new Command("summary", "Layer-by-layer output shapes, parameters, multiply-accumulates, activation memory and receptive fields.");
         var model = new Argument<string>("MODEL") { Description = $"A model name ({string.Join(", ", ModelZoo.Names)}) or a checkpoint file." };
         var input = new Option<string?>("--input", "-i") { Description = "Input size CxHxW, e.g. 3x224x224 (default: the checkpoint's, or 1x28x28)." };
-        var classes = new Option<int>("--classes") { Description = "Number of classes of a zoo model.", DefaultValueFactory = _ => 10 };
+        var classes = new Option<int?>("--classes") { Description = "Number of classes of a zoo model (default: ImageNet's 1000 for the networks torchvision defines, 10 for the others)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         cmd.Arguments.Add(model);
         foreach (var o in new Option[] { input, classes, json }) cmd.Options.Add(o);
@@ -24,7 +24,7 @@ public static class SummaryCommand
             (int C, int H, int W) size;
             if (File.Exists(name))
             {
-                if (r.GetResult(classes) is { Implicit: false })
+                if (r.GetValue(classes) is not null)
                     throw new CliUsageException($"--classes builds a zoo model; '{name}' is a checkpoint, whose class count ({Checkpoint.Load(name).Spec.NumClasses}) is fixed.");
                 var ck = Checkpoint.Load(name);
                 m = ck.Model;
@@ -36,8 +36,9 @@ public static class SummaryCommand
                 if (!ModelZoo.Contains(name))
                     throw new CliUsageException($"unknown model '{name}' (and no such file). Valid models: {string.Join(", ", ModelZoo.Names)}.");
                 size = r.GetValue(input) is { } text ? ParseChw(text) : (1, 28, 28);
-                if (r.GetValue(classes) < 1) throw new CliUsageException($"--classes must be >= 1, got {r.GetValue(classes)}.");
-                m = ModelZoo.Create(new ModelSpec(name, r.GetValue(classes), size.C, size.H, size.W));
+                int n = r.GetValue(classes) ?? ModelZoo.DefaultClasses(name);
+                if (n < 1) throw new CliUsageException($"--classes must be >= 1, got {n}.");
+                m = ModelZoo.Create(new ModelSpec(name, n, size.C, size.H, size.W));
             }
             if (r.GetValue(input) is { } given) size = ParseChw(given);
             ModelSummary s;

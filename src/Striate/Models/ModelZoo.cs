@@ -43,6 +43,26 @@ public static class ModelZoo
         ["densenet121"] = ("DenseNet-121 (growth rate 32, inputs from 29x29)", (s, g) => DenseNet.DenseNet121(s.NumClasses, s.InChannels, g)),
     };
 
+    // The zoo's networks that torchvision defines with the same layers and state-dict keys, by torchvision's names.
+    private static readonly Dictionary<string, string> s_torchvision = new(StringComparer.Ordinal)
+    {
+        ["alexnet"] = "alexnet",
+        ["vgg11"] = "vgg11", ["vgg11-bn"] = "vgg11_bn", ["vgg13"] = "vgg13", ["vgg13-bn"] = "vgg13_bn",
+        ["vgg16"] = "vgg16", ["vgg16-bn"] = "vgg16_bn", ["vgg19"] = "vgg19", ["vgg19-bn"] = "vgg19_bn",
+        ["googlenet-torchvision"] = "googlenet",
+        ["resnet18"] = "resnet18", ["resnet34"] = "resnet34", ["resnet50"] = "resnet50", ["resnet101"] = "resnet101", ["resnet152"] = "resnet152",
+        ["densenet121"] = "densenet121",
+    };
+
+    /// <summary>torchvision's name for a zoo architecture it defines with the same layers and keys (vgg16-bn: vgg16_bn), or null.</summary>
+    public static string? TorchvisionName(string name) => s_torchvision.GetValueOrDefault(name);
+
+    /// <summary>
+    /// The class count a zoo model is built with when none is given: ImageNet's 1,000 for a network torchvision defines
+    /// (so its parameter count is the one torchvision and the papers give: VGG-16 138,357,544), 10 for the others.
+    /// </summary>
+    public static int DefaultClasses(string name) => s_torchvision.ContainsKey(name) ? 1000 : 10;
+
     /// <summary>The known architecture names, sorted.</summary>
     public static IReadOnlyList<string> Names => s_models.Keys.Order(StringComparer.Ordinal).ToList();
 

@@ -78,6 +78,49 @@ public static partial class F
     }
 
     /// <summary>
+    /// Cross-entropy from logits and a target of class probabilities of the same shape: [N, C], [N, C, d1, ...] (the
+    /// class dimension second, as PyTorch's) or [C] for one sample. With class weights w and label smoothing e the
+    /// target first becomes t' = (1 - e) t + e / C, and loss_s = -sum_c w_c t'_sc log softmax(x_s)_c for each sample
+    /// s (each of N * d1 * ... positions); the mean divides by that count, not by a sum of weights (PyTorch's
+    /// definition for probability targets, unlike class indices). Gradients reach the logits and the target (and the
+    /// weights, when they require one). The target's rows need not sum to 1; PyTorch does not check either.
+    /// </summary>
+    /// <exception cref="ArgumentException">The shapes differ, the weights are not [C], or label smoothing is outside [0, 1].</exception>
+    public static Tensor CrossEntropy(Tensor logits, Tensor target, Tensor? weight = null, Reduction reduction = Reduction.Mean,
+        float labelSmoothing = 0f)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(target);
+        if (logits.Rank == 0)
+            throw new ArgumentException($"cross_entropy expects logits [N, C], [N, C, d1, ...] or [C], got a scalar {logits.Shape}.");
+        if (!logits.Shape.Equals(target.Shape))
+            throw new ArgumentException($"cross_entropy: a target of class probabilities must have the logits' shape {logits.Shape}, got {target.Shape} " +
+                "(class indices are given as an int span instead).");
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
+            throw new ArgumentException($"cross_entropy: label_smoothing must be in [0, 1], got {labelSmoothing}.");
+        int classDim = logits.Rank == 1 ? 0 : 1, c = logits.Shape[classDim];
+        if (weight is not null && (weight.Rank != 1 || weight.Shape[0] != c))
+            throw new ArgumentException($"cross_entropy: class weights must be [{c}], got {weight.Shape}.");
+        var t = labelSmoothing > 0 ? AddScalar(MulScalar(target, 1 - labelSmoothing), labelSmoothing / c) : target;
+        var terms = Mul(LogSoftmax(logits, classDim), t);
+        if (weight is not null)
+        {
+            // [C] broadcast along the class dimension: [C, 1, ..., 1] for the dimensions after it.
+            var dims = new int[logits.Rank - classDim];
+            Array.Fill(dims, 1);
+            dims[0] = c;
+            terms = Mul(terms, Reshape(weight, dims));
+        }
+        var perSample = Neg(Sum(terms, classDim));
+        return reduction switch
+        {
+            Reduction.None => perSample,
+            Reduction.Sum => Sum(perSample),
+            _ => Mean(perSample),
+        };
+    }
+
+    /// <summary>
     /// Negative log-likelihood of log-probabilities [N, C] at class indices [N]: loss_i = -w[y_i] * x[i, y_i];
     /// the mean divides by the sum of w[y_i].
     /// </summary>

@@ -68,6 +68,154 @@ public static partial class F
     }
 
     /// <summary>
+    /// PyTorch's triplet margin loss (torch.nn.functional.triplet_margin_loss) over rows of anchor, positive and
+    /// negative [N, D] (or one triplet [D]): L_i = max(d(a_i, p_i) - d(a_i, n_i) + margin, 0) with the plain p-norm
+    /// distance d(x, y) = ||x - y + eps||_p, eps added to every difference, not squared. With <paramref name="swap"/>
+    /// the negative distance is min(d(a, n), d(p, n)) (Balntas et al. 2016). Reduced by the mean over the N triplets,
+    /// the sum, or not at all ([N], or a scalar for one triplet). <see cref="TripletLoss(Tensor, Tensor, Tensor, float)"/>
+    /// is FaceNet's squared form. Gradients as PyTorch's: zero for a distance of exactly 0, split evenly between tied
+    /// terms of the swap's minimum and of the infinity norm's maximum, passed on where the hinge's argument is exactly 0.
+    /// </summary>
+    /// <exception cref="ArgumentException">The shapes differ or are not [N, D] or [D], p is not positive, or margin or
+    /// eps is not finite.</exception>
+    public static Tensor TripletMarginLoss(Tensor anchor, Tensor positive, Tensor negative, float margin = 1f, float p = 2f,
+        float eps = 1e-6f, bool swap = false, Reduction reduction = Reduction.Mean)
+    {
+        ArgumentNullException.ThrowIfNull(anchor);
+        ArgumentNullException.ThrowIfNull(positive);
+        ArgumentNullException.ThrowIfNull(negative);
+        if (anchor.Rank is not (1 or 2) || !anchor.Shape.Equals(positive.Shape) || !anchor.Shape.Equals(negative.Shape))
+            throw new ArgumentException($"triplet_margin_loss expects anchor, positive and negative of one shape, [N, D] or [D], got {anchor.Shape}, {positive.Shape} and {negative.Shape}.");
+        if (!(p > 0)) throw new ArgumentException($"triplet_margin_loss: the norm degree p must be > 0 (or infinity), got {p}.");
+        if (!float.IsFinite(margin)) throw new ArgumentException($"triplet_margin_loss: margin must be finite, got {margin}.");
+        if (!float.IsFinite(eps)) throw new ArgumentException($"triplet_margin_loss: eps must be finite, got {eps}.");
+        bool batched = anchor.Rank == 2;
+        int n = batched ? anchor.Shape[0] : 1, d = anchor.Shape[anchor.Rank - 1];
+        var ad = anchor.Data.ToArray();
+        var pd = positive.Data.ToArray();
+        var nd = negative.Data.ToArray();
+        var perSample = new float[n];
+        // Per triplet: the distances, the hinge's argument, and which negative distance the swap kept (0 a-n, 1 p-n, 0.5 tied).
+        var dap = new double[n];
+        var dan = new double[n];
+        var dpn = new double[n];
+        var hinge = new double[n];
+        double total = 0;
+        for (int i = 0; i < n; i++)
+        {
+            dap[i] = PNorm(ad, pd, i * d, d, p, eps);
+            dan[i] = PNorm(ad, nd, i * d, d, p, eps);
+            double neg = dan[i];
+            if (swap)
+            {
+                dpn[i] = PNorm(pd, nd, i * d, d, p, eps);
+                neg = Math.Min(neg, dpn[i]);
+            }
+            hinge[i] = dap[i] - neg + margin;
+            double li = Math.Max(hinge[i], 0);
+            perSample[i] = (float)li;
+            total += li;
+        }
+        Tensor y = reduction switch
+        {
+            Reduction.None => batched ? Tensor.FromArray(perSample, n) : Tensor.Scalar(perSample[0]),
+            Reduction.Sum => Tensor.Scalar((float)total),
+            _ => Tensor.Scalar((float)(total / n)),
+        };
+        if (!Autograd.IsEnabled || !(anchor.RequiresGrad || positive.RequiresGrad || negative.RequiresGrad)) return y;
+        return Autograd.Record(y, "triplet_margin_loss", [anchor, positive, negative], (g, grads) =>
+        {
+            var ga = new float[ad.Length];
+            var gp = new float[ad.Length];
+            var gn = new float[ad.Length];
+            var unit = new double[d];
+            for (int i = 0; i < n; i++)
+            {
+                if (!(hinge[i] >= 0)) continue; // clamp_min passes the gradient where its argument is >= 0
+                double s = reduction switch
+                {
+                    Reduction.None => g.Data[batched ? i : 0],
+                    Reduction.Sum => g.Data[0],
+                    _ => g.Data[0] / (double)n,
+                };
+                // + d(a, p): a gets +u, p gets -u, u the norm's gradient with respect to the difference a - p + eps.
+                NormGradient(ad, pd, i * d, d, p, eps, dap[i], unit);
+                Accumulate(ga, gp, i * d, unit, s);
+                // - the negative distance; with swap, min(d(a, n), d(p, n)) sends it to the smaller (half each when tied).
+                double toAn = 1, toPn = 0;
+                if (swap)
+                    (toAn, toPn) = dan[i] < dpn[i] ? (1.0, 0.0) : dan[i] > dpn[i] ? (0.0, 1.0) : (0.5, 0.5);
+                if (toAn > 0)
+                {
+                    NormGradient(ad, nd, i * d, d, p, eps, dan[i], unit);
+                    Accumulate(ga, gn, i * d, unit, -s * toAn);
+                }
+                if (toPn > 0)
+                {
+                    NormGradient(pd, nd, i * d, d, p, eps, dpn[i], unit);
+                    Accumulate(gp, gn, i * d, unit, -s * toPn);
+                }
+            }
+            if (anchor.RequiresGrad) grads[0] = Tensor.FromArray(ga, anchor.Shape.ToArray());
+            if (positive.RequiresGrad) grads[1] = Tensor.FromArray(gp, anchor.Shape.ToArray());
+            if (negative.RequiresGrad) grads[2] = Tensor.FromArray(gn, anchor.Shape.ToArray());
+        });
+    }
+
+    // ||x[o..o+d] - y[o..o+d] + eps||_p in float64 (p may be infinity).
+    private static double PNorm(float[] x, float[] y, int o, int d, double p, double eps)
+    {
+        if (double.IsPositiveInfinity(p))
+        {
+            double m = 0;
+            for (int k = 0; k < d; k++) m = Math.Max(m, Math.Abs((double)x[o + k] - y[o + k] + eps));
+            return m;
+        }
+        double s = 0;
+        for (int k = 0; k < d; k++)
+        {
+            double v = Math.Abs((double)x[o + k] - y[o + k] + eps);
+            s += p == 2 ? v * v : p == 1 ? v : Math.Pow(v, p);
+        }
+        return p == 2 ? Math.Sqrt(s) : p == 1 ? s : Math.Pow(s, 1 / p);
+    }
+
+    // unit[k] = d ||v||_p / d v_k for v = x - y + eps: sign(v_k) |v_k|^(p-1) / ||v||^(p-1); 0 when ||v|| = 0; for the
+    // infinity norm sign(v_k) split evenly over the components of largest magnitude.
+    private static void NormGradient(float[] x, float[] y, int o, int d, double p, double eps, double norm, double[] unit)
+    {
+        Array.Clear(unit);
+        if (!(norm > 0)) return;
+        if (double.IsPositiveInfinity(p))
+        {
+            int ties = 0;
+            for (int k = 0; k < d; k++)
+                if (Math.Abs((double)x[o + k] - y[o + k] + eps) == norm) ties++;
+            for (int k = 0; k < d; k++)
+            {
+                double v = (double)x[o + k] - y[o + k] + eps;
+                if (Math.Abs(v) == norm) unit[k] = Math.Sign(v) / (double)ties;
+            }
+            return;
+        }
+        for (int k = 0; k < d; k++)
+        {
+            double v = (double)x[o + k] - y[o + k] + eps;
+            unit[k] = v == 0 ? 0 : p == 2 ? v / norm : p == 1 ? Math.Sign(v) : Math.Sign(v) * Math.Pow(Math.Abs(v) / norm, p - 1);
+        }
+    }
+
+    // gx += s * unit, gy -= s * unit over one row.
+    private static void Accumulate(float[] gx, float[] gy, int o, double[] unit, double s)
+    {
+        for (int k = 0; k < unit.Length; k++)
+        {
+            gx[o + k] += (float)(s * unit[k]);
+            gy[o + k] -= (float)(s * unit[k]);
+        }
+    }
+
+    /// <summary>
     /// Triplet loss with online mining over a batch of embeddings [N, D] and identity labels [N]:
     /// L(a, p, n) = max(||f(a) - f(p)||^2 - ||f(a) - f(n)||^2 + margin, 0) over the triplets that
     /// <paramref name="mining"/> chooses (see <see cref="TripletMining"/>). Batch-all averages over the triplets

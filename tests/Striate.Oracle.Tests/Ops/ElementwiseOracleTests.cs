@@ -19,6 +19,8 @@ public class ElementwiseOracleTests
         Case("sigmoid", [Image], t => F.Sigmoid(t[0]), t => TF.sigmoid(t[0])) with { Range = (-6, 6) },
         Case("sigmoid saturating", [[5, 13]], t => F.Sigmoid(t[0]), t => TF.sigmoid(t[0])) with { Range = (-40, 40) },
         Case("tanh", [Image], t => F.Tanh(t[0]), t => TF.tanh(t[0])) with { Range = (-3, 3) },
+        Case("tanh saturating", [[5, 13]], t => F.Tanh(t[0]), t => TF.tanh(t[0])) with { Range = (-12, 12) },
+        Case("tanh near zero", [[5, 13]], t => F.Tanh(t[0]), t => TF.tanh(t[0])) with { Range = (-1e-3f, 1e-3f), RelTol = 1e-7 },
 
         Case("add same shape 7x9", [[7, 9], [7, 9]], t => F.Add(t[0], t[1]), t => t[0] + t[1]),
         Case("add 2x3x7x9 + 3x1x9", [Image, [3, 1, 9]], t => F.Add(t[0], t[1]), t => t[0] + t[1]),

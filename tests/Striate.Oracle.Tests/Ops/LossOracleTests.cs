@@ -61,6 +61,25 @@ public class LossOracleTests
             .In(0, -4f, 4f).In(1, 0f, 1f).In(2, 0.5f, 3f).In(3, 0.5f, 3f) with { NoGrad = [2, 3] };
     }
 
+    // Inputs: logits [N, C, ...] in [-3, 3), a target of class probabilities of that shape (each sample's row
+    // normalised in both libraries' calls, so the target's gradient passes through the normalisation too), then class
+    // weights [C] when weighted.
+    private static OpOracle CrossEntropyProbabilities(string name, int[] shape, bool weighted, Reduction r, float smoothing = 0f, bool normalise = true)
+    {
+        int classDim = shape.Length == 1 ? 0 : 1;
+        return OpOracle.Case(name, weighted ? [shape, shape, [shape[classDim]]] : [shape, shape],
+            t => F.CrossEntropy(t[0], normalise ? F.Div(t[1], F.Sum(t[1], classDim, keepDim: true)) : t[1], weighted ? t[2] : null, r, smoothing),
+            t => TF.cross_entropy(t[0], normalise ? t[1] / t[1].sum(classDim, keepdim: true) : t[1], weighted ? t[2] : null,
+                reduction: Torch(r), label_smoothing: smoothing))
+            .In(0, -3f, 3f).In(1, 0.05f, 1f).In(2, 0.2f, 2f) with { NoGrad = weighted ? [2] : [] };
+    }
+
+    // Inputs: anchor, positive, negative [N, D] (or [D]) in [-1, 1).
+    private static OpOracle TripletMargin(string name, int[] shape, float margin, int p, float eps, bool swap, Reduction r) =>
+        OpOracle.Case(name, [shape, shape, shape],
+            t => F.TripletMarginLoss(t[0], t[1], t[2], margin, p, eps, swap, r),
+            t => TF.triplet_margin_loss(t[0], t[1], t[2], margin, p, eps, swap, Torch(r)));
+
     private static readonly int[] Seven = [0, 4, 2, 4, 1, 3, 0];
     private static readonly int[] SevenIgnoring = [0, -100, 2, 4, -100, 3, 0];
     private static readonly int[] SevenIgnoring2 = [2, 4, 2, 1, 0, 3, 2];
@@ -84,6 +103,20 @@ public class LossOracleTests
         CrossEntropy("cross_entropy ignore -100 weights smoothing 0.1 none", 5, SevenIgnoring, true, None, smoothing: 0.1f),
         CrossEntropy("cross_entropy all ignored mean (NaN)", 5, [-100, -100, -100], false, Mean),
         CrossEntropy("cross_entropy large logits mean", 5, Seven, false, Mean).In(0, -80f, 80f),
+
+        CrossEntropyProbabilities("cross_entropy probabilities mean 7x5", [7, 5], false, Mean),
+        CrossEntropyProbabilities("cross_entropy probabilities sum weights smoothing 0.2", [7, 5], true, Sum, smoothing: 0.2f),
+        CrossEntropyProbabilities("cross_entropy probabilities none weights", [7, 5], true, None),
+        CrossEntropyProbabilities("cross_entropy probabilities [N, C, H, W] mean weights smoothing 0.1", [2, 4, 5, 3], true, Mean, smoothing: 0.1f),
+        CrossEntropyProbabilities("cross_entropy probabilities [N, C, H, W] none", [2, 4, 5, 3], false, None),
+        CrossEntropyProbabilities("cross_entropy probabilities one sample [C] mean", [6], false, Mean),
+        CrossEntropyProbabilities("cross_entropy unnormalised target sum", [7, 5], false, Sum, normalise: false),
+
+        TripletMargin("triplet_margin_loss defaults 9x7", [9, 7], 1f, 2, 1e-6f, false, Mean),
+        TripletMargin("triplet_margin_loss margin 0.3 swap sum", [9, 7], 0.3f, 2, 1e-6f, true, Sum),
+        TripletMargin("triplet_margin_loss p 1 none", [9, 7], 0.5f, 1, 1e-6f, false, None),
+        TripletMargin("triplet_margin_loss p 3 eps 0.01 swap mean", [9, 7], 0.4f, 3, 0.01f, true, Mean),
+        TripletMargin("triplet_margin_loss one triplet [D] none", [13], 0.5f, 2, 1e-6f, false, None),
 
         Nll("nll_loss mean", 5, Seven, false, Mean),
         Nll("nll_loss sum weights", 5, Seven, true, Sum),

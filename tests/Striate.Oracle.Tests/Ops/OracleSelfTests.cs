@@ -20,6 +20,7 @@ public class OracleSelfTests
         ("losses", LossOracleTests.Table),
         ("norms", NormOracleTests.Table),
         ("pooling", PoolOracleTests.Table),
+        ("padding", PadOracleTests.Table),
     ];
 
     public static TheoryData<string, string> AllCases()

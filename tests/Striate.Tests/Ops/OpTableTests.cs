@@ -135,6 +135,35 @@ public class OpTableTests
                 r => [-(0.5 * r[0][2] + 1 * r[0][3] + 1 * r[0][6] + 2 * r[0][10]) / 4.5]),
             new("mse_loss", [[3, 4], [3, 4]], t => F.MseLoss(t[0], t[1]), r => [r[0].Zip(r[1], (a, b) => (a - b) * (a - b)).Average()]),
             new("bce_with_logits pos_weight", [[2, 3], [2, 3], [3]], t => F.BinaryCrossEntropyWithLogits(t[0], t[1], posWeight: t[2]), r => BceRef(r[0], r[1], r[2])) { Low = 0.1, High = 2, NoGrad = [2] },
+            new("pad constant 1.5 crop and grow (2,-1,-1,3)", [[2, 3, 4, 5]], t => F.Pad(t[0], [2, -1, -1, 3], PadMode.Constant, 1.5f),
+                r => PadRef(r[0], [2, 3, 4, 5], [2, -1, -1, 3], PadMode.Constant, 1.5)),
+            new("pad reflect (2,1,1,3)", [[2, 3, 4, 5]], t => F.Pad(t[0], [2, 1, 1, 3], PadMode.Reflect), r => PadRef(r[0], [2, 3, 4, 5], [2, 1, 1, 3], PadMode.Reflect, 0)),
+            new("pad reflect three dims with a crop", [[2, 3, 4, 5]], t => F.Pad(t[0], [1, 1, -1, 2, 2, 1], PadMode.Reflect),
+                r => PadRef(r[0], [2, 3, 4, 5], [1, 1, -1, 2, 2, 1], PadMode.Reflect, 0)),
+            new("pad replicate (3,0,2,4)", [[2, 3, 4, 5]], t => F.Pad(t[0], [3, 0, 2, 4], PadMode.Replicate), r => PadRef(r[0], [2, 3, 4, 5], [3, 0, 2, 4], PadMode.Replicate, 0)),
+            new("pad replicate 1-D input", [[6]], t => F.Pad(t[0], [4, 2], PadMode.Replicate), r => PadRef(r[0], [6], [4, 2], PadMode.Replicate, 0)),
+            new("pad circular (2,5,4,1)", [[2, 3, 4, 5]], t => F.Pad(t[0], [2, 5, 4, 1], PadMode.Circular), r => PadRef(r[0], [2, 3, 4, 5], [2, 5, 4, 1], PadMode.Circular, 0)),
+            new("pad circular wraps what the crop left (3,-1,-2,2)", [[2, 3, 4, 5]], t => F.Pad(t[0], [3, -1, -2, 2], PadMode.Circular),
+                r => PadRef(r[0], [2, 3, 4, 5], [3, -1, -2, 2], PadMode.Circular, 0)),
+            new("cross_entropy probabilities [N, C] mean", [[5, 4], [5, 4]], t => F.CrossEntropy(t[0], t[1]), r => CeProbRef(r[0], r[1], [5, 4], null, 0, Reduction.Mean)) { Low = 0, High = 1 },
+            new("cross_entropy probabilities weights smoothing sum", [[5, 4], [5, 4]], t => F.CrossEntropy(t[0], t[1], Tensor.FromArray([0.5f, 2f, 1f, 3f], 4), Reduction.Sum, 0.2f),
+                r => CeProbRef(r[0], r[1], [5, 4], [0.5, 2, 1, 3], 0.2, Reduction.Sum)) { Low = 0, High = 1 },
+            new("cross_entropy probabilities [N, C, H, W] weights none", [[2, 3, 2, 3], [2, 3, 2, 3]],
+                t => F.CrossEntropy(t[0], t[1], Tensor.FromArray([0.5f, 2f, 1.5f], 3), Reduction.None),
+                r => CeProbRef(r[0], r[1], [2, 3, 2, 3], [0.5, 2, 1.5], 0, Reduction.None)) { Low = 0, High = 1 },
+            new("cross_entropy probabilities [N, C, H, W] smoothing mean", [[2, 3, 2, 3], [2, 3, 2, 3]],
+                t => F.CrossEntropy(t[0], t[1], null, Reduction.Mean, 0.1f), r => CeProbRef(r[0], r[1], [2, 3, 2, 3], null, 0.1, Reduction.Mean)) { Low = 0, High = 1 },
+            new("cross_entropy probabilities one sample [C]", [[4], [4]], t => F.CrossEntropy(t[0], t[1]), r => CeProbRef(r[0], r[1], [4], null, 0, Reduction.Mean)) { Low = 0, High = 1 },
+            new("triplet_margin_loss p 2 mean", [[6, 5], [6, 5], [6, 5]], t => F.TripletMarginLoss(t[0], t[1], t[2], 0.5f),
+                r => TripletRef(r[0], r[1], r[2], 6, 5, 0.5, 2, 1e-6, false, Reduction.Mean)),
+            new("triplet_margin_loss p 1 swap sum", [[6, 5], [6, 5], [6, 5]], t => F.TripletMarginLoss(t[0], t[1], t[2], 1f, 1f, swap: true, reduction: Reduction.Sum),
+                r => TripletRef(r[0], r[1], r[2], 6, 5, 1, 1, 1e-6, true, Reduction.Sum)),
+            new("triplet_margin_loss p 3 eps 0.01 none", [[6, 5], [6, 5], [6, 5]], t => F.TripletMarginLoss(t[0], t[1], t[2], 0.8f, 3f, 0.01f, reduction: Reduction.None),
+                r => TripletRef(r[0], r[1], r[2], 6, 5, 0.8, 3, 0.01, false, Reduction.None)),
+            new("triplet_margin_loss infinity norm swap mean", [[6, 5], [6, 5], [6, 5]], t => F.TripletMarginLoss(t[0], t[1], t[2], 0.7f, float.PositiveInfinity, swap: true),
+                r => TripletRef(r[0], r[1], r[2], 6, 5, 0.7, double.PositiveInfinity, 1e-6, true, Reduction.Mean)),
+            new("triplet_margin_loss one triplet [D]", [[7], [7], [7]], t => F.TripletMarginLoss(t[0], t[1], t[2], 2f, reduction: Reduction.None),
+                r => TripletRef(r[0], r[1], r[2], 1, 7, 2, 2, 1e-6, false, Reduction.None)),
         };
         return list.Select(c => new object[] { c });
     }
@@ -142,6 +171,101 @@ public class OpTableTests
     [Theory]
     [MemberData(nameof(Cases))]
     public void ForwardMatchesReferenceAndBackwardMatchesFiniteDifferences(OpCase c) => Check.Op(c);
+
+    // F.pad one dimension at a time, as list operations: circular crops first and wraps what is left (PyTorch's order);
+    // the other modes pad the original, then crop the negative amounts.
+    private static double[] PadRef(double[] x, int[] shape, int[] pad, PadMode mode, double value)
+    {
+        var data = x;
+        var dims = (int[])shape.Clone();
+        for (int k = 0; k < pad.Length / 2; k++)
+        {
+            int d = dims.Length - 1 - k;
+            (data, dims) = AlongDim(data, dims, d, line => Pad1d(line, pad[2 * k], pad[2 * k + 1], mode, value));
+        }
+        return data;
+    }
+
+    private static List<double> Pad1d(List<double> x, int before, int after, PadMode mode, double value)
+    {
+        List<double> Crop(List<double> v) => v.Skip(Math.Max(-before, 0)).Take(v.Count - Math.Max(-before, 0) - Math.Max(-after, 0)).ToList();
+        int l = Math.Max(before, 0), r = Math.Max(after, 0);
+        if (mode == PadMode.Circular)
+        {
+            var kept = Crop(x);
+            return kept.Skip(kept.Count - l).Concat(kept).Concat(kept.Take(r)).ToList();
+        }
+        var left = mode switch
+        {
+            PadMode.Reflect => Enumerable.Range(1, l).Reverse().Select(i => x[i]),
+            PadMode.Replicate => Enumerable.Repeat(x[0], l),
+            _ => Enumerable.Repeat(value, l),
+        };
+        var right = mode switch
+        {
+            PadMode.Reflect => Enumerable.Range(1, r).Select(i => x[x.Count - 1 - i]),
+            PadMode.Replicate => Enumerable.Repeat(x[^1], r),
+            _ => Enumerable.Repeat(value, r),
+        };
+        var grown = left.Concat(x).Concat(right).ToList();
+        // Crop the negative amounts from the grown line's ends.
+        return grown.Skip(Math.Max(-before, 0)).Take(grown.Count - Math.Max(-before, 0) - Math.Max(-after, 0)).ToList();
+    }
+
+    // Applies f to every line of x along dimension d.
+    private static (double[] Data, int[] Dims) AlongDim(double[] x, int[] dims, int d, Func<List<double>, List<double>> f)
+    {
+        int outer = dims[..d].Aggregate(1, (a, b) => a * b), inner = dims[(d + 1)..].Aggregate(1, (a, b) => a * b), n = dims[d];
+        int m = f(Enumerable.Repeat(0.0, n).ToList()).Count;
+        var y = new double[outer * m * inner];
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                var line = f(Enumerable.Range(0, n).Select(j => x[(o * n + j) * inner + i]).ToList());
+                for (int j = 0; j < m; j++) y[(o * m + j) * inner + i] = line[j];
+            }
+        var outDims = (int[])dims.Clone();
+        outDims[d] = m;
+        return (y, outDims);
+    }
+
+    // -sum_c w_c ((1 - e) t_c + e / C) log softmax(x)_c per sample (class dimension 1, or 0 for [C]); the mean over samples.
+    private static double[] CeProbRef(double[] x, double[] t, int[] shape, double[]? w, double e, Reduction reduction)
+    {
+        int cd = shape.Length == 1 ? 0 : 1, c = shape[cd];
+        int outer = shape[..cd].Aggregate(1, (a, b) => a * b), inner = shape[(cd + 1)..].Aggregate(1, (a, b) => a * b);
+        var loss = new double[outer * inner];
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                double m = Enumerable.Range(0, c).Max(k => x[(o * c + k) * inner + i]);
+                double lse = m + Math.Log(Enumerable.Range(0, c).Sum(k => Math.Exp(x[(o * c + k) * inner + i] - m)));
+                double s = 0;
+                for (int k = 0; k < c; k++)
+                {
+                    int at = (o * c + k) * inner + i;
+                    s -= (w?[k] ?? 1) * ((1 - e) * t[at] + e / c) * (x[at] - lse);
+                }
+                loss[o * inner + i] = s;
+            }
+        return reduction switch { Reduction.None => loss, Reduction.Sum => [loss.Sum()], _ => [loss.Average()] };
+    }
+
+    // PyTorch's triplet margin loss: d(x, y) = ||x - y + eps||_p, max(d(a, p) - d(a, n) + margin, 0), swap taking min(d(a, n), d(p, n)).
+    private static double[] TripletRef(double[] a, double[] p, double[] n, int rows, int dim, double margin, double norm, double eps, bool swap, Reduction reduction)
+    {
+        double D(double[] x, double[] y, int r)
+        {
+            var v = Enumerable.Range(0, dim).Select(k => Math.Abs(x[r * dim + k] - y[r * dim + k] + eps)).ToArray();
+            return double.IsPositiveInfinity(norm) ? v.Max() : Math.Pow(v.Sum(u => Math.Pow(u, norm)), 1 / norm);
+        }
+        var loss = Enumerable.Range(0, rows).Select(r =>
+        {
+            double neg = swap ? Math.Min(D(a, n, r), D(p, n, r)) : D(a, n, r);
+            return Math.Max(D(a, p, r) - neg + margin, 0);
+        }).ToArray();
+        return reduction switch { Reduction.None => loss, Reduction.Sum => [loss.Sum()], _ => [loss.Average()] };
+    }
 
     private static double[] LinearRef(double[] x, double[] w, double[]? b, int rows, int inF, int outF)
     {

@@ -27,7 +27,7 @@ public static class UnaryKernels
                 for (int i = 0; i < x.Length; i++) y[i] = x[i] > 0 ? x[i] : alpha * (MathF.Exp(x[i]) - 1f);
                 break;
             case UnaryOp.Sigmoid: TensorPrimitives.Sigmoid(x, y); break;
-            case UnaryOp.Tanh: TensorPrimitives.Tanh(x, y); break;
+            case UnaryOp.Tanh: TanhKernel.Forward(x, y); break;
             case UnaryOp.AddScalar: TensorPrimitives.Add(x, alpha, y); break;
             case UnaryOp.MulScalar: TensorPrimitives.Multiply(x, alpha, y); break;
             default: throw new ArgumentOutOfRangeException(nameof(op), op, null);
