@@ -91,10 +91,7 @@ public static class LibTorchCheck
         double[] xd = Widen(x), wd = Widen(w);
         if (c.Transposed)
         {
-            // conv_transpose2d(x, w) at stride 1 is the input gradient of a convolution whose weight is w, read as
-            // [out = Cin of the transposed, in = Cout of the transposed, KH, KW], evaluated at gy = x.
-            int[] ys = [c.X[0], c.W[1], c.X[2] + c.W[2] - 1, c.X[3] + c.W[3] - 1];
-            double[] want = NaiveConv.InputGradient(xd, ys, wd, [c.W[0], c.W[1], c.W[2], c.W[3]], 0, 0);
+            double[] want = NaiveConv.Transposed(xd, c.X, wd, c.W);
             var (f32, f64) = Compare(runs, want, dtype => new[] { nn.functional.conv_transpose2d(Tensor(x, c.X, dtype, false), Tensor(w, c.W, dtype, false)) });
             yield return Make(c.Name, "output", f32, f64);
             yield break;
@@ -102,10 +99,7 @@ public static class LibTorchCheck
         int oh = c.X[2] + 2 * c.Ph - c.W[2] + 1, ow = c.X[3] + 2 * c.Pw - c.W[3] + 1;
         int[] gs = [c.X[0], c.W[0], oh, ow];
         float[] gy = Draw(gs, 3);
-        double[] gyd = Widen(gy);
-        double[] y = NaiveConv.Forward(xd, c.X, wd, c.W, c.Ph, c.Pw);
-        double[] gx = NaiveConv.InputGradient(gyd, c.X, wd, c.W, c.Ph, c.Pw);
-        double[] gw = NaiveConv.WeightGradient(xd, c.X, gyd, c.W, c.Ph, c.Pw);
+        var (y, gx, gw) = NaiveConv.Compute(xd, c.X, wd, c.W, Widen(gy), c.Ph, c.Pw);
         var results = new (List<double> F32, List<double> F64)[3];
         for (int q = 0; q < 3; q++) results[q] = ([], []);
         for (int run = 0; run < runs + 1; run++)

@@ -34,25 +34,28 @@ public class NaiveConvTests
         var gy = Tensor.Uniform(gen, -1, 1, y.Shape.ToArray());
         y.Backward(gy);
 
-        Close(NaiveConv.Forward(Widen(x), xs, Widen(wt), ws, ph, pw), y, "output");
-        Close(NaiveConv.InputGradient(Widen(gy), xs, Widen(wt), ws, ph, pw), x.Grad!, "input gradient");
-        Close(NaiveConv.WeightGradient(Widen(x), xs, Widen(gy), ws, ph, pw), wt.Grad!, "weight gradient");
+        var (want, gx, gw) = NaiveConv.Compute(Widen(x), xs, Widen(wt), ws, Widen(gy), ph, pw);
+        Close(want, y, "output");
+        Close(gx, x.Grad!, "input gradient");
+        Close(gw, wt.Grad!, "weight gradient");
     }
 
     [Fact]
-    public void InputGradientWithoutPaddingIsTheTransposedConvolution()
+    public void TransposedMatchesConvTranspose2d()
     {
         var gen = new Generator(8);
         var z = Tensor.Uniform(gen, -1, 1, 2, 3, 7, 9);
         var w = Tensor.Uniform(gen, -1, 1, 3, 5, 3, 3);
         var y = F.ConvTranspose2d(z, w);
-        Close(NaiveConv.InputGradient(Widen(z), [2, 5, 9, 11], Widen(w), [3, 5, 3, 3], 0, 0), y, "conv_transpose2d");
+        Close(NaiveConv.Transposed(Widen(z), [2, 3, 7, 9], Widen(w), [3, 5, 3, 3]), y, "conv_transpose2d");
     }
 
     [Fact]
     public void MismatchedShapesAreRefused()
     {
-        var e = Assert.Throws<ArgumentException>(() => NaiveConv.Forward(new double[24], [1, 2, 3, 4], new double[9], [1, 1, 3, 3], 0, 0));
+        var e = Assert.Throws<ArgumentException>(() => NaiveConv.Compute(new double[24], [1, 2, 3, 4], new double[9], [1, 1, 3, 3], new double[2], 0, 0));
         Assert.Contains("1 input channels, the input 2", e.Message);
+        var g = Assert.Throws<ArgumentException>(() => NaiveConv.Compute(new double[24], [1, 2, 3, 4], new double[18], [1, 2, 3, 3], new double[3], 0, 0));
+        Assert.Contains("gy holds 3 values, not 2", g.Message);
     }
 }
