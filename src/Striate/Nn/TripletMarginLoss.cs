@@ -17,9 +17,7 @@ public sealed class TripletMarginLoss
     /// <exception cref="ArgumentException">p is not positive, or margin or eps is not finite.</exception>
     public TripletMarginLoss(float margin = 1f, float p = 2f, float eps = 1e-6f, bool swap = false, Reduction reduction = Reduction.Mean)
     {
-        if (!(p > 0)) throw new ArgumentException($"TripletMarginLoss: the norm degree p must be > 0 (or infinity), got {p}.");
-        if (!float.IsFinite(margin)) throw new ArgumentException($"TripletMarginLoss: margin must be finite, got {margin}.");
-        if (!float.IsFinite(eps)) throw new ArgumentException($"TripletMarginLoss: eps must be finite, got {eps}.");
+        F.CheckTripletMargin(nameof(TripletMarginLoss), margin, p, eps);
         Margin = margin;
         P = p;
         Eps = eps;

@@ -86,9 +86,7 @@ public static partial class F
         ArgumentNullException.ThrowIfNull(negative);
         if (anchor.Rank is not (1 or 2) || !anchor.Shape.Equals(positive.Shape) || !anchor.Shape.Equals(negative.Shape))
             throw new ArgumentException($"triplet_margin_loss expects anchor, positive and negative of one shape, [N, D] or [D], got {anchor.Shape}, {positive.Shape} and {negative.Shape}.");
-        if (!(p > 0)) throw new ArgumentException($"triplet_margin_loss: the norm degree p must be > 0 (or infinity), got {p}.");
-        if (!float.IsFinite(margin)) throw new ArgumentException($"triplet_margin_loss: margin must be finite, got {margin}.");
-        if (!float.IsFinite(eps)) throw new ArgumentException($"triplet_margin_loss: eps must be finite, got {eps}.");
+        CheckTripletMargin("triplet_margin_loss", margin, p, eps);
         bool batched = anchor.Rank == 2;
         int n = batched ? anchor.Shape[0] : 1, d = anchor.Shape[anchor.Rank - 1];
         var ad = anchor.Data.ToArray();
@@ -160,6 +158,14 @@ public static partial class F
             if (positive.RequiresGrad) grads[1] = Tensor.FromArray(gp, anchor.Shape.ToArray());
             if (negative.RequiresGrad) grads[2] = Tensor.FromArray(gn, anchor.Shape.ToArray());
         });
+    }
+
+    /// <summary>Refuses a norm degree that is not positive and a margin or eps that is not finite, naming <paramref name="who"/>.</summary>
+    internal static void CheckTripletMargin(string who, float margin, float p, float eps)
+    {
+        if (!(p > 0)) throw new ArgumentException($"{who}: the norm degree p must be > 0 (or infinity), got {p}.");
+        if (!float.IsFinite(margin)) throw new ArgumentException($"{who}: margin must be finite, got {margin}.");
+        if (!float.IsFinite(eps)) throw new ArgumentException($"{who}: eps must be finite, got {eps}.");
     }
 
     // ||x[o..o+d] - y[o..o+d] + eps||_p in float64 (p may be infinity).
