@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Striate.Backends.Cpu;
 using Striate.Tensors;
+using Striate.Threading;
 
 namespace Striate.Bench;
 

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Striate.Backends.Cpu;
 using Striate.Bench;
+using Striate.Threading;
 using TorchSharp;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;

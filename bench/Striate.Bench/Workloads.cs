@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 using STensor = Striate.Tensors.Tensor;
 using TTensor = TorchSharp.torch.Tensor;
 using Generator = Striate.Tensors.Generator;
+using Striate.Threading;
 
 namespace Striate.Bench;
 

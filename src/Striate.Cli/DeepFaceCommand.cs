@@ -36,7 +36,7 @@ public static class DeepFaceCommand
         if (r.GetValue<int?>("--threads") is int t)
         {
             if (t < 1) throw new CliUsageException($"--threads must be >= 1, got {t}.");
-            Backends.Cpu.Parallelism.Threads = t;
+            Threading.Parallelism.Threads = t;
         }
         bool asJson = r.GetValue<bool>("--json");
         var log = asJson ? stderr : stdout;

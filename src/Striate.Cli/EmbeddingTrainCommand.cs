@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Striate.Backends.Cpu;
+using Striate.Threading;
 using Striate.Data;
 using Striate.Embeddings;
 using Striate.Models;

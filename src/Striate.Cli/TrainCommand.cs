@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
-using Striate.Backends.Cpu;
+using Striate.Threading;
 using Striate.Data;
 using Striate.Models;
 using Striate.Optim;

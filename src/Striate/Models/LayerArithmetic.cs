@@ -1,5 +1,5 @@
 using System.Globalization;
-using Striate.Backends.Cpu;
+using Striate.Backends;
 
 namespace Striate.Models;
 

@@ -1,4 +1,4 @@
-using Striate.Backends.Cpu;
+using Striate.Backends;
 using Striate.Tensors;
 
 namespace Striate.Ops;

@@ -94,7 +94,7 @@ public static partial class F
         // The weights are a pass over memory (a 512-channel 3x3 layer: 9 MB read and written), so the output channels
         // are split over the threads.
         var fold = new BatchNormFold(weight, bias, runningMean, runningVar, gamma, beta, eps, w, b, per);
-        Backends.Cpu.Parallelism.ForRanges(oc, per, fold.Run);
+        Threading.Parallelism.ForRanges(oc, per, fold.Run);
     }
 
     /// <summary>The operands of <see cref="FoldBatchNorm"/> for the channel ranges the threads take.</summary>

@@ -1,4 +1,4 @@
-using Striate.Backends.Cpu;
+using Striate.Backends;
 using Striate.Tensors;
 
 namespace Striate.Ops;
@@ -6,25 +6,25 @@ namespace Striate.Ops;
 public static partial class F
 {
     /// <summary>a + b with broadcasting.</summary>
-    public static Tensor Add(Tensor a, Tensor b) => BinaryOp(Backends.Cpu.BinaryOp.Add, a, b, "add");
+    public static Tensor Add(Tensor a, Tensor b) => BinaryOp(Backends.BinaryOp.Add, a, b, "add");
 
     /// <summary>a - b with broadcasting.</summary>
-    public static Tensor Sub(Tensor a, Tensor b) => BinaryOp(Backends.Cpu.BinaryOp.Sub, a, b, "sub");
+    public static Tensor Sub(Tensor a, Tensor b) => BinaryOp(Backends.BinaryOp.Sub, a, b, "sub");
 
     /// <summary>a * b (elementwise) with broadcasting.</summary>
-    public static Tensor Mul(Tensor a, Tensor b) => BinaryOp(Backends.Cpu.BinaryOp.Mul, a, b, "mul");
+    public static Tensor Mul(Tensor a, Tensor b) => BinaryOp(Backends.BinaryOp.Mul, a, b, "mul");
 
     /// <summary>a / b (elementwise) with broadcasting.</summary>
-    public static Tensor Div(Tensor a, Tensor b) => BinaryOp(Backends.Cpu.BinaryOp.Div, a, b, "div");
+    public static Tensor Div(Tensor a, Tensor b) => BinaryOp(Backends.BinaryOp.Div, a, b, "div");
 
-    private static Tensor Elementwise(Backends.Cpu.BinaryOp op, Tensor a, Tensor b, Shape outShape)
+    private static Tensor Elementwise(Backends.BinaryOp op, Tensor a, Tensor b, Shape outShape)
     {
         var y = Tensor.Empty(outShape);
         B.Binary(op, a.Data, BroadcastStrides(a.Shape, outShape), b.Data, BroadcastStrides(b.Shape, outShape), y.Data, outShape.Dims);
         return y;
     }
 
-    private static Tensor BinaryOp(Backends.Cpu.BinaryOp op, Tensor a, Tensor b, string name)
+    private static Tensor BinaryOp(Backends.BinaryOp op, Tensor a, Tensor b, string name)
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
@@ -35,25 +35,25 @@ public static partial class F
         {
             switch (op)
             {
-                case Backends.Cpu.BinaryOp.Add:
+                case Backends.BinaryOp.Add:
                     if (a.RequiresGrad) grads[0] = SumTo(g, a.Shape);
                     if (b.RequiresGrad) grads[1] = SumTo(g, b.Shape);
                     break;
-                case Backends.Cpu.BinaryOp.Sub:
+                case Backends.BinaryOp.Sub:
                     if (a.RequiresGrad) grads[0] = SumTo(g, a.Shape);
                     if (b.RequiresGrad) grads[1] = SumTo(Scale(g, -1f), b.Shape);
                     break;
-                case Backends.Cpu.BinaryOp.Mul:
-                    if (a.RequiresGrad) grads[0] = SumTo(Elementwise(Backends.Cpu.BinaryOp.Mul, g, b, g.Shape), a.Shape);
-                    if (b.RequiresGrad) grads[1] = SumTo(Elementwise(Backends.Cpu.BinaryOp.Mul, g, a, g.Shape), b.Shape);
+                case Backends.BinaryOp.Mul:
+                    if (a.RequiresGrad) grads[0] = SumTo(Elementwise(Backends.BinaryOp.Mul, g, b, g.Shape), a.Shape);
+                    if (b.RequiresGrad) grads[1] = SumTo(Elementwise(Backends.BinaryOp.Mul, g, a, g.Shape), b.Shape);
                     break;
                 default:
-                    if (a.RequiresGrad) grads[0] = SumTo(Elementwise(Backends.Cpu.BinaryOp.Div, g, b, g.Shape), a.Shape);
+                    if (a.RequiresGrad) grads[0] = SumTo(Elementwise(Backends.BinaryOp.Div, g, b, g.Shape), a.Shape);
                     if (b.RequiresGrad)
                     {
                         // d(a/b)/db = -a / b^2 = -y / b
-                        var t = Elementwise(Backends.Cpu.BinaryOp.Mul, g, y, g.Shape);
-                        t = Elementwise(Backends.Cpu.BinaryOp.Div, t, b, g.Shape);
+                        var t = Elementwise(Backends.BinaryOp.Mul, g, y, g.Shape);
+                        t = Elementwise(Backends.BinaryOp.Div, t, b, g.Shape);
                         grads[1] = SumTo(Scale(t, -1f), b.Shape);
                     }
                     break;

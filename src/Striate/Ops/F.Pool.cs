@@ -1,5 +1,5 @@
 using System.Buffers;
-using Striate.Backends.Cpu;
+using Striate.Backends;
 using Striate.Tensors;
 
 namespace Striate.Ops;

@@ -36,7 +36,7 @@ public static partial class F
     {
         bool record = Autograd.Needs(x);
         Tensor y;
-        using (Autograd.NoGrad()) y = Unary(Backends.Cpu.UnaryOp.Relu, x, 0, "relu");
+        using (Autograd.NoGrad()) y = Unary(Backends.UnaryOp.Relu, x, 0, "relu");
         if (!record) return y;
         return Autograd.Record(y, mode == ReluGradientMode.Guided ? "relu_guided" : "relu_deconvnet", [x], (g, grads) =>
         {

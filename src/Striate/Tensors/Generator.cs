@@ -111,7 +111,7 @@ public sealed class Generator
     /// </summary>
     private static unsafe void Fill(Span<float> dst, FillRange fill)
     {
-        int parts = Math.Min(Backends.Cpu.Parallelism.Threads, dst.Length / (ParallelFillMinimum / 2));
+        int parts = Math.Min(Threading.Parallelism.Threads, dst.Length / (ParallelFillMinimum / 2));
         if (parts <= 1)
         {
             fill(dst, 0);

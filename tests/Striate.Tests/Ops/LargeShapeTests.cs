@@ -1,8 +1,8 @@
-using Striate.Backends.Cpu;
 using Striate.Ops;
 using Striate.Tensors;
 using Striate.Tests.Support;
 using Striate.Tests.Tensors;
+using Striate.Threading;
 
 namespace Striate.Tests.Ops;
 

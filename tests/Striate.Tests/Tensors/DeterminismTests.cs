@@ -1,7 +1,7 @@
-using Striate.Backends.Cpu;
 using Striate.Ops;
 using Striate.Optim;
 using Striate.Tensors;
+using Striate.Threading;
 
 namespace Striate.Tests.Tensors;
 

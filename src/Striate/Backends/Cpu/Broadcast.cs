@@ -1,14 +1,5 @@
 namespace Striate.Backends.Cpu;
 
-/// <summary>Elementwise binary operations of the CPU backend.</summary>
-public enum BinaryOp
-{
-    Add,
-    Sub,
-    Mul,
-    Div,
-}
-
 /// <summary>
 /// Broadcast loops over strided views: an input's stride is 0 along a dimension it is broadcast in. The
 /// innermost dimension is processed as a row with a vector kernel (row op row, row op scalar).
@@ -24,6 +15,8 @@ public static class Broadcast
         foreach (int d in outShape) total *= d;
         if (y.Length < total) throw new ArgumentException($"Broadcast.Binary: destination has {y.Length} elements, needs {total}.", nameof(y));
         if (total == 0) return;
+        KernelSpans.Require(a.Length, Reach(outShape, aStrides, "Broadcast.Binary", "aStrides"), "Broadcast.Binary", "a", "its strides over the output shape");
+        KernelSpans.Require(b.Length, Reach(outShape, bStrides, "Broadcast.Binary", "bStrides"), "Broadcast.Binary", "b", "its strides over the output shape");
         if (rank == 0)
         {
             y[0] = Apply(op, a[0], b[0]);
@@ -59,6 +52,8 @@ public static class Broadcast
         int total = 1;
         foreach (int d in srcShape) total *= d;
         if (total == 0) return;
+        KernelSpans.Require(src.Length, total, "Broadcast.SumInto", "src", "the product of srcShape");
+        KernelSpans.Require(dst.Length, Reach(srcShape, dstStrides, "Broadcast.SumInto", "dstStrides"), "Broadcast.SumInto", "dst", "its strides over srcShape");
         if (rank == 0)
         {
             dst[0] += src[0];
@@ -94,6 +89,20 @@ public static class Broadcast
                 idx[d] = 0;
             }
         }
+    }
+
+    // 1 + the largest offset a view of `shape` through `strides` reads (strides >= 0, one per dimension).
+    private static long Reach(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides, string kernel, string name)
+    {
+        if (strides.Length != shape.Length)
+            throw new ArgumentException($"{kernel}: {name} has {strides.Length} strides for {shape.Length} dimensions.", name);
+        long last = 0;
+        for (int d = 0; d < shape.Length; d++)
+        {
+            if (strides[d] < 0) throw new ArgumentException($"{kernel}: {name} has a negative stride ({strides[d]}) at dimension {d}.", name);
+            last += (long)(shape[d] - 1) * strides[d];
+        }
+        return last + 1;
     }
 
     private static void Row(BinaryOp op, ReadOnlySpan<float> a, int offA, int sa, ReadOnlySpan<float> b, int offB, int sb, Span<float> y)

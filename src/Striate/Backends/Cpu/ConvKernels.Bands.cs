@@ -1,4 +1,5 @@
 using System.Buffers;
+using Striate.Threading;
 
 namespace Striate.Backends.Cpu;
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Striate.Threading;
 
 namespace Striate.Backends.Cpu;
 
@@ -33,27 +34,6 @@ public static unsafe partial class ConvKernels
     /// <summary>Fixed number of partial weight gradients for small layers (a cap; fewer with few blocks).</summary>
     private const int WeightBlocks = 8;
 
-    /// <summary>
-    /// Whether 3x3 stride-1 convolutions with enough channels use Winograd's F(2x2, 3x3) for the forward pass and the
-    /// input gradient (<see cref="WinogradKernels"/>); when false every convolution runs im2col + GEMM. On by default.
-    /// </summary>
-    public static bool UseWinograd { get; set; } = true;
-
-    /// <summary>
-    /// Whether the forward pass of 3x3 stride-1 convolutions on wide maps (at least 24x24 outputs) uses Winograd's
-    /// F(4x4, 3x3) (<see cref="WinogradKernels.Forward4x4"/>), with 4x fewer multiplications than the direct sum,
-    /// rather than F(2x2, 3x3) (2.25x fewer). Its rounding error is larger (about 1e-5 of the output's largest
-    /// magnitude against 1e-6) but far below 1e-4. Only with <see cref="UseWinograd"/>; on by default.
-    /// </summary>
-    public static bool UseWinograd4x4 { get; set; } = true;
-
-    /// <summary>
-    /// Whether the forward pass and the weight gradient of small ungrouped stride-1 layers (at most 16 output
-    /// channels, a short reduction) run the direct kernels (<see cref="DirectConvKernels"/>) instead of im2col + GEMM.
-    /// On by default.
-    /// </summary>
-    public static bool UseDirect { get; set; } = true;
-
     /// <summary>Images per column block for this geometry: 1 for large maps, more for small ones (shapes only).</summary>
     internal static int ImagesPerBlock(in Conv2dGeometry g)
     {
@@ -76,37 +56,30 @@ public static unsafe partial class ConvKernels
         return Math.Max(1, (batch + wanted - 1) / wanted);
     }
 
-    // x: [N, C, H, W]; w: [OC, C/G, KH, KW]; bias: [OC] or empty; y: [N, OC, OH, OW].
+    // x: [N, C, H, W]; w: [OC, C/G, KH, KW]; bias: [OC] or empty; y: [N, OC, OH, OW]. Every algorithm allowed.
     public static void Forward(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y) =>
         Forward(g, x, w, bias, default, false, y);
 
     // The same with the output step fused: y = relu?(conv(x, w) + bias + residual); residual: [N, OC, OH, OW] or empty.
-    // cache: derived forms of w kept between calls (the Winograd transform), or null.
+    // cache: derived forms of w kept between calls (the Winograd transform), or null; algorithms: the ones it may
+    // choose (all unless given).
     public static void Forward(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
-        ReadOnlySpan<float> residual, bool relu, Span<float> y, ConvWeightCache? cache = null) =>
-        Forward(g, x, w, bias, residual, relu, y, UseDirect, cache);
-
-    // allowDirect false keeps small layers on im2col + GEMM (the tests compare both paths without a global switch).
-    internal static void Forward(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
-        ReadOnlySpan<float> residual, bool relu, Span<float> y, bool allowDirect, ConvWeightCache? cache = null)
+        ReadOnlySpan<float> residual, bool relu, Span<float> y, ConvWeightCache? cache = null, ConvAlgorithms? algorithms = null)
     {
-        CheckLengths(g, x.Length, w.Length, y.Length, "Forward");
-        if (!bias.IsEmpty && bias.Length < g.OutChannels)
-            throw new ArgumentException($"ConvKernels.Forward: the bias needs {g.OutChannels} values, got {bias.Length}.", nameof(bias));
-        if (!residual.IsEmpty && residual.Length < (long)g.Batch * OutPlane(g))
-            throw new ArgumentException($"ConvKernels.Forward: the residual needs {(long)g.Batch * OutPlane(g)} values, got {residual.Length}.", nameof(residual));
+        KernelSpans.Conv(g, "ConvKernels.Forward", x.Length, w.Length, y.Length, bias.Length, residual.Length);
+        var use = algorithms ?? ConvAlgorithms.All;
         if (g.Batch == 0) return;
-        if (UseWinograd && UseWinograd4x4 && WinogradKernels.Applies4x4(g, weightsKept: cache is not null))
+        if (use.Winograd && use.Winograd4x4 && WinogradKernels.Applies4x4(g, weightsKept: cache is not null))
         {
             WinogradKernels.Forward4x4(g, x, w, bias, residual, relu, y, cache);
             return;
         }
-        if (UseWinograd && WinogradKernels.Applies(g, weightsKept: cache is not null))
+        if (use.Winograd && WinogradKernels.Applies(g, weightsKept: cache is not null))
         {
             WinogradKernels.Forward(g, x, w, bias, residual, relu, y, cache);
             return;
         }
-        if (allowDirect && DirectConvKernels.Applies(g))
+        if (use.Direct && DirectConvKernels.Applies(g))
         {
             DirectConvKernels.Forward(g, x, w, bias, residual, relu, y);
             return;
@@ -202,9 +175,10 @@ public static unsafe partial class ConvKernels
     }
 
     // dy: [N, OC, OH, OW]; w: [OC, C/G, KH, KW]; dx: [N, C, H, W] (overwritten).
-    public static void BackwardData(in Conv2dGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx)
+    public static void BackwardData(in Conv2dGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx, ConvAlgorithms? algorithms = null)
     {
-        CheckLengths(g, dx.Length, w.Length, dy.Length, "BackwardData");
+        var use = algorithms ?? ConvAlgorithms.All;
+        KernelSpans.Conv(g, "ConvKernels.BackwardData", dx.Length, w.Length, dy.Length);
         if (g.Batch == 0) return;
         if (DepthwiseKernels.Applies(g))
         {
@@ -217,7 +191,7 @@ public static unsafe partial class ConvKernels
         // dx beats a GEMM into a nine times larger column matrix followed by the scatter-add of col2im.
         bool winograd = false;
         if (TransposedGeometry(g) is { } back &&
-            ((winograd = UseWinograd && WinogradKernels.Applies(back)) || SamePadded(g)))
+            ((winograd = use.Winograd && WinogradKernels.Applies(back)) || SamePadded(g)))
         {
             float[] flipped = ArrayPool<float>.Shared.Rent(WeightLength(g));
             try
@@ -226,7 +200,7 @@ public static unsafe partial class ConvKernels
                 if (winograd)
                     WinogradKernels.Forward(back, dy, flipped.AsSpan(0, WeightLength(g)), default, default, false, dx);
                 else
-                    Forward(back, dy, flipped.AsSpan(0, WeightLength(g)), default, default, false, dx, allowDirect: false);
+                    Forward(back, dy, flipped.AsSpan(0, WeightLength(g)), default, default, false, dx, algorithms: use with { Direct = false });
             }
             finally
             {
@@ -285,12 +259,11 @@ public static unsafe partial class ConvKernels
     }
 
     // x: [N, C, H, W]; dy: [N, OC, OH, OW]; dw: [OC, C/G, KH, KW] and dbias: [OC] or empty (both overwritten).
-    public static void BackwardWeight(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, Span<float> dbias) =>
-        BackwardWeight(g, x, dy, dw, dbias, UseDirect);
-
-    internal static void BackwardWeight(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, Span<float> dbias, bool allowDirect)
+    public static void BackwardWeight(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, Span<float> dbias,
+        ConvAlgorithms? algorithms = null)
     {
-        CheckLengths(g, x.Length, dw.Length, dy.Length, "BackwardWeight");
+        var use = algorithms ?? ConvAlgorithms.All;
+        KernelSpans.Conv(g, "ConvKernels.BackwardWeight", x.Length, dw.Length, dy.Length, dbias.Length);
         int wl = WeightLength(g);
         if (!dbias.IsEmpty)
         {
@@ -306,12 +279,12 @@ public static unsafe partial class ConvKernels
             dw.Slice(0, wl).Clear();
             return;
         }
-        if (allowDirect && DirectConvKernels.Applies(g))
+        if (use.Direct && DirectConvKernels.Applies(g))
         {
             DirectConvKernels.BackwardWeight(g, x, dy, dw);
             return;
         }
-        if (UseWinograd && WinogradKernels.Applies(g))
+        if (use.Winograd && WinogradKernels.Applies(g))
         {
             WinogradKernels.BackwardWeight(g, x, dy, dw);
             return;
@@ -540,15 +513,6 @@ public static unsafe partial class ConvKernels
     private static bool IsPointwise(in Conv2dGeometry g) =>
         g.KernelHeight == 1 && g.KernelWidth == 1 && g.StrideH == 1 && g.StrideW == 1 &&
         g.PadTop == 0 && g.PadBottom == 0 && g.PadLeft == 0 && g.PadRight == 0;
-
-    private static void CheckLengths(in Conv2dGeometry g, int xLen, int wLen, int yLen, string what)
-    {
-        long xs = (long)g.Batch * g.InChannels * g.InHeight * g.InWidth;
-        long ws = (long)g.OutChannels * g.InChannelsPerGroup * g.KernelHeight * g.KernelWidth;
-        long ys = (long)g.Batch * g.OutChannels * g.OutHeight * g.OutWidth;
-        if (xLen < xs || wLen < ws || yLen < ys)
-            throw new ArgumentException($"ConvKernels.{what}: buffers too small for {g} (input {xLen}/{xs}, weight {wLen}/{ws}, output {yLen}/{ys}).");
-    }
 
     /// <summary>How the batch is cut into blocks of images, and whether the blocks are spread over threads.</summary>
     private readonly struct BlockPlan

@@ -1,9 +1,13 @@
 namespace Striate.Backends.Cpu;
 
 /// <summary>The managed CPU backend: SIMD kernels over spans, both cores, no native code.</summary>
-public sealed class CpuBackend : IBackend
+/// <param name="algorithms">The convolution algorithms it may choose (all unless given).</param>
+public sealed class CpuBackend(ConvAlgorithms? algorithms = null) : IBackend
 {
     public string Name => "cpu";
+
+    /// <summary>The convolution algorithms this backend may choose.</summary>
+    public ConvAlgorithms Algorithms { get; } = algorithms ?? ConvAlgorithms.All;
 
     public void Binary(BinaryOp op, ReadOnlySpan<float> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<float> b, ReadOnlySpan<int> bStrides, Span<float> y, ReadOnlySpan<int> outShape) =>
         Broadcast.Binary(op, a, aStrides, b, bStrides, y, outShape);
@@ -20,22 +24,22 @@ public sealed class CpuBackend : IBackend
         Cpu.Gemm.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 
     public void Conv2dForward(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y) =>
-        ConvKernels.Forward(g, x, w, bias, y);
+        ConvKernels.Forward(g, x, w, bias, default, false, y, null, Algorithms);
 
     public void Conv2dForwardFused(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, ReadOnlySpan<float> residual, bool relu, Span<float> y,
         ConvWeightCache? cache = null) =>
-        ConvKernels.Forward(g, x, w, bias, residual, relu, y, cache);
+        ConvKernels.Forward(g, x, w, bias, residual, relu, y, cache, Algorithms);
 
-    public bool CanConv2dForwardPooled(in Conv2dGeometry g) => ConvKernels.UseDirect && DirectConvKernels.AppliesPooled(g);
+    public bool CanConv2dForwardPooled(in Conv2dGeometry g) => Algorithms.Direct && DirectConvKernels.AppliesPooled(g);
 
     public void Conv2dForwardPooled(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, bool relu, Span<float> y) =>
         DirectConvKernels.ForwardPooled(g, x, w, bias, relu, y);
 
     public void Conv2dBackwardData(in Conv2dGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx) =>
-        ConvKernels.BackwardData(g, dy, w, dx);
+        ConvKernels.BackwardData(g, dy, w, dx, Algorithms);
 
     public void Conv2dBackwardWeight(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, Span<float> dbias) =>
-        ConvKernels.BackwardWeight(g, x, dy, dw, dbias);
+        ConvKernels.BackwardWeight(g, x, dy, dw, dbias, Algorithms);
 
     public void MaxPool2dForward(in Pool2dGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax) =>
         PoolKernels.MaxForward(g, x, y, argmax);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using Striate.Threading;
 
 namespace Striate.Backends.Cpu;
 
@@ -22,6 +23,7 @@ public static unsafe class DepthwiseKernels
     // x: [N, C, H, W]; w: [OC, 1, KH, KW]; bias: [OC] or empty; y: [N, OC, OH, OW].
     public static void Forward(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y)
     {
+        KernelSpans.Conv(g, "DepthwiseKernels.Forward", x.Length, w.Length, y.Length, bias.Length);
         Check(g);
         var geo = g;
         fixed (float* px = x, pw = w, pb = bias, py = y)
@@ -92,6 +94,7 @@ public static unsafe class DepthwiseKernels
     // dy: [N, OC, OH, OW]; w: [OC, 1, KH, KW]; dx: [N, C, H, W] (overwritten).
     public static void BackwardData(in Conv2dGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx)
     {
+        KernelSpans.Conv(g, "DepthwiseKernels.BackwardData", dx.Length, w.Length, dy.Length);
         Check(g);
         var geo = g;
         fixed (float* pdy = dy, pw = w, pdx = dx)
@@ -156,6 +159,7 @@ public static unsafe class DepthwiseKernels
     // x: [N, C, H, W]; dy: [N, OC, OH, OW]; dw: [OC, 1, KH, KW] (overwritten). The bias gradient is the caller's.
     public static void BackwardWeight(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw)
     {
+        KernelSpans.Conv(g, "DepthwiseKernels.BackwardWeight", x.Length, dw.Length, dy.Length);
         Check(g);
         var geo = g;
         fixed (float* px = x, pdy = dy, pdw = dw)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Striate.Threading;
 
 namespace Striate.Backends.Cpu;
 
@@ -19,6 +20,7 @@ public static unsafe partial class DirectConvKernels
     // fixed number of groups whose partial sums are added in group order, so the bits do not depend on the threads.
     public static void BackwardWeight(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw)
     {
+        KernelSpans.Conv(g, "DirectConvKernels.BackwardWeight", x.Length, dw.Length, dy.Length);
         if (!Applies(g)) throw new ArgumentException($"DirectConvKernels: {g} is not a convolution these kernels handle (see Applies).");
         var geo = g;
         int taps = g.ColRows, blocks = (g.OutChannels + Lanes - 1) / Lanes, padded = blocks * Lanes;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Striate.Threading;
 
 namespace Striate.Backends.Cpu;
 
@@ -48,6 +49,7 @@ public static unsafe partial class DirectConvKernels
     public static void Forward(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
         ReadOnlySpan<float> residual, bool relu, Span<float> y)
     {
+        KernelSpans.Conv(g, "DirectConvKernels.Forward", x.Length, w.Length, y.Length, bias.Length, residual.Length);
         if (!Applies(g)) throw new ArgumentException($"DirectConvKernels: {g} is not a convolution these kernels handle (see Applies).");
         Run(g, x, w, bias, residual, relu, false, y);
     }
@@ -57,6 +59,9 @@ public static unsafe partial class DirectConvKernels
     // and with ReLU; a NaN in a window gives NaN).
     public static void ForwardPooled(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, bool relu, Span<float> y)
     {
+        KernelSpans.Require(x.Length, g.InputLength, "DirectConvKernels.ForwardPooled", "x", "[N, C, H, W]", g);
+        KernelSpans.Require(w.Length, g.WeightLength, "DirectConvKernels.ForwardPooled", "w", "[OC, C, KH, KW]", g);
+        if (!bias.IsEmpty) KernelSpans.Require(bias.Length, g.OutChannels, "DirectConvKernels.ForwardPooled", "bias", "[OC]", g);
         if (!AppliesPooled(g)) throw new ArgumentException($"DirectConvKernels: {g} is not a convolution the pooled kernel handles (see AppliesPooled).");
         if (y.Length < (long)g.Batch * g.OutChannels * (g.OutHeight / 2) * (g.OutWidth / 2))
             throw new ArgumentException($"DirectConvKernels.ForwardPooled: the output needs {(long)g.Batch * g.OutChannels * (g.OutHeight / 2) * (g.OutWidth / 2)} values, got {y.Length}.", nameof(y));

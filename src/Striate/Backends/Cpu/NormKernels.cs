@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using Striate.Threading;
 
 namespace Striate.Backends.Cpu;
 
@@ -15,6 +16,16 @@ public static unsafe class NormKernels
     public static void BatchNormForward(int n, int c, int inner, ReadOnlySpan<float> x, Span<float> mean, Span<float> invstd, Span<float> variance,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps, bool training, Span<float> y)
     {
+        const string kernel = "NormKernels.BatchNormForward";
+        long all = (long)n * c * inner;
+        const string shape = "[N, C, inner]";
+        KernelSpans.Require(x.Length, all, kernel, "x", shape);
+        KernelSpans.Require(y.Length, all, kernel, "y", shape);
+        KernelSpans.Require(mean.Length, c, kernel, "mean", "[C]");
+        KernelSpans.Require(invstd.Length, c, kernel, "invstd", "[C]");
+        if (training) KernelSpans.Require(variance.Length, c, kernel, "variance", "[C]");
+        KernelSpans.Optional(gamma.Length, c, kernel, "gamma", "[C]");
+        KernelSpans.Optional(beta.Length, c, kernel, "beta", "[C]");
         fixed (float* px = x, pm = mean, pi = invstd, pv = variance, pg = gamma, pb = beta, py = y)
         {
             nint ax = (nint)px, am = (nint)pm, ai = (nint)pi, av = (nint)pv, ag = (nint)pg, ab = (nint)pb, ay = (nint)py;
@@ -46,6 +57,17 @@ public static unsafe class NormKernels
     public static void BatchNormBackward(int n, int c, int inner, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> mean,
         ReadOnlySpan<float> invstd, ReadOnlySpan<float> gamma, bool training, Span<float> dx, Span<float> dgamma, Span<float> dbeta)
     {
+        const string kernel = "NormKernels.BatchNormBackward";
+        long all = (long)n * c * inner;
+        const string shape = "[N, C, inner]";
+        KernelSpans.Require(x.Length, all, kernel, "x", shape);
+        KernelSpans.Require(dy.Length, all, kernel, "dy", shape);
+        KernelSpans.Require(mean.Length, c, kernel, "mean", "[C]");
+        KernelSpans.Require(invstd.Length, c, kernel, "invstd", "[C]");
+        KernelSpans.Optional(gamma.Length, c, kernel, "gamma", "[C]");
+        KernelSpans.Optional(dx.Length, all, kernel, "dx", shape);
+        KernelSpans.Optional(dgamma.Length, c, kernel, "dgamma", "[C]");
+        KernelSpans.Optional(dbeta.Length, c, kernel, "dbeta", "[C]");
         fixed (float* px = x, pdy = dy, pm = mean, pi = invstd, pg = gamma, pdx = dx, pdg = dgamma, pdb = dbeta)
         {
             nint ax = (nint)px, ady = (nint)pdy, am = (nint)pm, ai = (nint)pi, ag = (nint)pg, adx = (nint)pdx, adg = (nint)pdg, adb = (nint)pdb;

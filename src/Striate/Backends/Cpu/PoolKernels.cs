@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Striate.Threading;
 
 namespace Striate.Backends.Cpu;
 
@@ -9,6 +10,9 @@ public static unsafe class PoolKernels
     // x: [P, H, W] with P = N*C planes; y: [P, OH, OW]; argmax: [P, OH, OW], the flat index in its input plane.
     public static void MaxForward(in Pool2dGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax)
     {
+        KernelSpans.Require(x.Length, g.InputLength, "PoolKernels.MaxForward", "x", "[N, C, H, W]", g);
+        KernelSpans.Require(y.Length, g.OutputLength, "PoolKernels.MaxForward", "y", "[N, C, OH, OW]", g);
+        KernelSpans.Require(argmax.Length, g.OutputLength, "PoolKernels.MaxForward", "argmax", "[N, C, OH, OW]", g);
         var geo = g;
         int inPlane = g.InHeight * g.InWidth, outPlane = g.OutHeight * g.OutWidth;
         fixed (float* px = x, py = y)
@@ -264,6 +268,9 @@ public static unsafe class PoolKernels
     // dy, argmax: [P, OH, OW]; dx: [P, H, W] (overwritten).
     public static void MaxBackward(in Pool2dGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx)
     {
+        KernelSpans.Require(dy.Length, g.OutputLength, "PoolKernels.MaxBackward", "dy", "[N, C, OH, OW]", g);
+        KernelSpans.Require(argmax.Length, g.OutputLength, "PoolKernels.MaxBackward", "argmax", "[N, C, OH, OW]", g);
+        KernelSpans.Require(dx.Length, g.InputLength, "PoolKernels.MaxBackward", "dx", "[N, C, H, W]", g);
         int inPlane = g.InHeight * g.InWidth, outPlane = g.OutHeight * g.OutWidth;
         dx.Slice(0, g.Planes * inPlane).Clear();
         for (int p = 0; p < g.Planes; p++)
@@ -278,6 +285,8 @@ public static unsafe class PoolKernels
     // or to the input alone.
     public static void AvgForward(in Pool2dGeometry g, ReadOnlySpan<float> x, Span<float> y)
     {
+        KernelSpans.Require(x.Length, g.InputLength, "PoolKernels.AvgForward", "x", "[N, C, H, W]", g);
+        KernelSpans.Require(y.Length, g.OutputLength, "PoolKernels.AvgForward", "y", "[N, C, OH, OW]", g);
         var geo = g;
         int inPlane = g.InHeight * g.InWidth, outPlane = g.OutHeight * g.OutWidth;
         fixed (float* px = x, py = y)
@@ -310,6 +319,8 @@ public static unsafe class PoolKernels
     // dy: [P, OH, OW]; dx: [P, H, W] (overwritten).
     public static void AvgBackward(in Pool2dGeometry g, ReadOnlySpan<float> dy, Span<float> dx)
     {
+        KernelSpans.Require(dy.Length, g.OutputLength, "PoolKernels.AvgBackward", "dy", "[N, C, OH, OW]", g);
+        KernelSpans.Require(dx.Length, g.InputLength, "PoolKernels.AvgBackward", "dx", "[N, C, H, W]", g);
         int oh = g.OutHeight, ow = g.OutWidth, inPlane = g.InHeight * g.InWidth, outPlane = oh * ow;
         dx.Slice(0, g.Planes * inPlane).Clear();
         for (int p = 0; p < g.Planes; p++)
@@ -345,6 +356,8 @@ public static unsafe class PoolKernels
     // x: [P, H, W]; y: [P, OH, OW]; output cell o covers [floor(o*H/OH), ceil((o+1)*H/OH)).
     public static void AdaptiveAvgForward(int planes, int inH, int inW, int outH, int outW, ReadOnlySpan<float> x, Span<float> y)
     {
+        KernelSpans.Require(x.Length, (long)planes * inH * inW, "PoolKernels.AdaptiveAvgForward", "x", "[planes, H, W]");
+        KernelSpans.Require(y.Length, (long)planes * outH * outW, "PoolKernels.AdaptiveAvgForward", "y", "[planes, OH, OW]");
         for (int p = 0; p < planes; p++)
             for (int i = 0; i < outH; i++)
             {
@@ -364,6 +377,8 @@ public static unsafe class PoolKernels
     // dy: [P, OH, OW]; dx: [P, H, W] (overwritten).
     public static void AdaptiveAvgBackward(int planes, int inH, int inW, int outH, int outW, ReadOnlySpan<float> dy, Span<float> dx)
     {
+        KernelSpans.Require(dy.Length, (long)planes * outH * outW, "PoolKernels.AdaptiveAvgBackward", "dy", "[planes, OH, OW]");
+        KernelSpans.Require(dx.Length, (long)planes * inH * inW, "PoolKernels.AdaptiveAvgBackward", "dx", "[planes, H, W]");
         dx.Slice(0, planes * inH * inW).Clear();
         for (int p = 0; p < planes; p++)
             for (int i = 0; i < outH; i++)

@@ -7,6 +7,9 @@ public static class SoftmaxKernels
     // x, y: [rows, cols]; y = exp(x - max) / sum, or (log) x - max - log(sum exp(x - max)).
     public static void Forward(int rows, int cols, ReadOnlySpan<float> x, Span<float> y, bool log)
     {
+        long all = (long)rows * cols;
+        KernelSpans.Require(x.Length, all, "SoftmaxKernels.Forward", "x", "[rows, cols]");
+        KernelSpans.Require(y.Length, all, "SoftmaxKernels.Forward", "y", "[rows, cols]");
         for (int r = 0; r < rows; r++)
         {
             var xr = x.Slice(r * cols, cols);
@@ -31,6 +34,10 @@ public static class SoftmaxKernels
     // y: the forward output; softmax: dx = y * (dy - sum(dy * y)); log-softmax: dx = dy - exp(y) * sum(dy).
     public static void Backward(int rows, int cols, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool log)
     {
+        long all = (long)rows * cols;
+        KernelSpans.Require(y.Length, all, "SoftmaxKernels.Backward", "y", "[rows, cols]");
+        KernelSpans.Require(dy.Length, all, "SoftmaxKernels.Backward", "dy", "[rows, cols]");
+        KernelSpans.Require(dx.Length, all, "SoftmaxKernels.Backward", "dx", "[rows, cols]");
         for (int r = 0; r < rows; r++)
         {
             var yr = y.Slice(r * cols, cols);

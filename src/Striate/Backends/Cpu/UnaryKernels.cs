@@ -10,6 +10,7 @@ public static class UnaryKernels
     // y = f(x), same length.
     public static void Forward(UnaryOp op, float alpha, ReadOnlySpan<float> x, Span<float> y)
     {
+        KernelSpans.Require(y.Length, x.Length, "UnaryKernels.Forward", "y", "the length of x");
         switch (op)
         {
             case UnaryOp.Neg: TensorPrimitives.Negate(x, y); break;
@@ -54,6 +55,9 @@ public static class UnaryKernels
     // At exactly zero: relu gives 0, leaky_relu its slope, elu alpha (PyTorch's choices).
     public static void Backward(UnaryOp op, float alpha, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
+        KernelSpans.Require(dx.Length, dy.Length, "UnaryKernels.Backward", "dx", "the length of dy");
+        KernelSpans.Optional(x.Length, dy.Length, "UnaryKernels.Backward", "x", "the length of dy");
+        KernelSpans.Optional(y.Length, dy.Length, "UnaryKernels.Backward", "y", "the length of dy");
         int n = dy.Length;
         switch (op)
         {

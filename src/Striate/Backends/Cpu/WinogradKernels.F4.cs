@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Striate.Threading;
 
 namespace Striate.Backends.Cpu;
 
@@ -63,6 +64,7 @@ public static unsafe partial class WinogradKernels
     public static void Forward4x4(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
         ReadOnlySpan<float> residual, bool relu, Span<float> y, ConvWeightCache? cache = null)
     {
+        KernelSpans.Conv(g, "WinogradKernels.Forward4x4", x.Length, w.Length, y.Length, bias.Length, residual.Length);
         if (!Fits4x4(g)) throw new ArgumentException($"WinogradKernels: {g} is not a 3x3 stride-1 ungrouped convolution with at least {MinChannels} channels and {MinSide4x4}x{MinSide4x4} outputs.");
         var geo = g;
         var tiles = new Tiling4(g, Parallelism.Threads);

@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Striate.Threading;
 
 namespace Striate.Backends.Cpu;
 
@@ -24,6 +25,7 @@ public static unsafe partial class WinogradKernels
     // thread count: the GEMMs split their output, not the reduction).
     public static void BackwardWeight(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw)
     {
+        KernelSpans.Conv(g, "WinogradKernels.BackwardWeight", x.Length, dw.Length, dy.Length);
         if (!Applies(g)) throw new ArgumentException($"WinogradKernels: {g} is not a 3x3 stride-1 ungrouped convolution with at least {MinChannels} channels.");
         var geo = g;
         var tl = new Tiling(g);

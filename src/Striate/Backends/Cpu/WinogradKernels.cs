@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Striate.Threading;
 
 namespace Striate.Backends.Cpu;
 
@@ -82,6 +83,7 @@ public static unsafe partial class WinogradKernels
     public static void Forward(in Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
         ReadOnlySpan<float> residual, bool relu, Span<float> y, ConvWeightCache? cache = null)
     {
+        KernelSpans.Conv(g, "WinogradKernels.Forward", x.Length, w.Length, y.Length, bias.Length, residual.Length);
         if (!Applies(g, cache is not null)) throw new ArgumentException($"WinogradKernels: {g} is not a 3x3 stride-1 ungrouped convolution with at least {MinChannels} channels.");
         var geo = g;
         var tiles = new Tiling(g, Parallelism.Threads);
@@ -133,12 +135,12 @@ public static unsafe partial class WinogradKernels
         delegate*<int, int, float*, float*, void> transform, out float[]? rented)
     {
         rented = null;
-        if (cache?.Winograd(matrices, g.OutChannels, g.InChannels) is { } kept) return kept;
+        if (cache?.Get<WinogradWeights>() is { } kept && kept.Fits(matrices, g.OutChannels, g.InChannels)) return kept.U;
         int length = matrices * g.OutChannels * g.InChannels;
         float[] u = cache is null ? rented = ArrayPool<float>.Shared.Rent(length) : GC.AllocateUninitializedArray<float>(length);
         fixed (float* pw = w, pu = u)
             transform(g.OutChannels, g.InChannels, pw, pu);
-        cache?.StoreWinograd(matrices, g.OutChannels, g.InChannels, u);
+        cache?.Set(new WinogradWeights(matrices, g.OutChannels, g.InChannels, u));
         return u;
     }
 

@@ -1,5 +1,7 @@
 using Striate.Backends.Cpu;
 using Striate.Tests.Tensors;
+using Striate.Threading;
+using Striate.Backends;
 
 namespace Striate.Tests.Backends.Cpu;
 
@@ -67,8 +69,8 @@ public class ConvKernelsTests
         ConvKernels.BackwardWeight(g, x, dy, dw32, db32);
         // Layers the direct kernel takes also keep im2col + GEMM correct (the path without AVX2).
         float[] im2col = Poisoned(dy.Length), dwIm2col = Poisoned(w.Length);
-        ConvKernels.Forward(g, x, w, bias, default, false, im2col, allowDirect: false);
-        ConvKernels.BackwardWeight(g, x, dy, dwIm2col, default, allowDirect: false);
+        ConvKernels.Forward(g, x, w, bias, default, false, im2col, algorithms: NoDirect);
+        ConvKernels.BackwardWeight(g, x, dy, dwIm2col, default, NoDirect);
 
         AssertClose(y, y32, "forward");
         AssertClose(y, im2col, "forward by im2col");
@@ -125,21 +127,8 @@ public class ConvKernelsTests
             float[] x = Fill(rng, g.Batch * g.InChannels * g.InHeight * g.InWidth);
             float[] w = Fill(rng, g.OutChannels * g.InChannels * 9);
             float[] dy = Fill(rng, g.Batch * g.OutChannels * g.OutHeight * g.OutWidth);
-            (float[] y, float[] dx, float[] dw) Run(bool winograd)
-            {
-                bool saved = ConvKernels.UseWinograd;
-                ConvKernels.UseWinograd = winograd;
-                try
-                {
-                    return AllThreePasses(g, x, w, dy);
-                }
-                finally
-                {
-                    ConvKernels.UseWinograd = saved;
-                }
-            }
-            var fast = Run(true);
-            var direct = Run(false);
+            (float[] y, float[] dx, float[] dw) fast = AllThreePasses(g, x, w, dy);
+            (float[] y, float[] dx, float[] dw) direct = AllThreePasses(g, x, w, dy, new ConvAlgorithms(Winograd: false));
             Assert.True(RelativeError(direct.y, fast.y) < 1e-4, $"forward {RelativeError(direct.y, fast.y)}");
             Assert.True(RelativeError(direct.dx, fast.dx) < 1e-4, $"input gradient {RelativeError(direct.dx, fast.dx)}");
             Assert.True(RelativeError(direct.dw, fast.dw) < 1e-4, $"weight gradient {RelativeError(direct.dw, fast.dw)}");
@@ -170,7 +159,7 @@ public class ConvKernelsTests
             float[] plain = new float[n], fused = Poisoned(n), im2col = Poisoned(n);
             ConvKernels.Forward(g, x, w, bias, plain);
             ConvKernels.Forward(g, x, w, bias, residual, true, fused);
-            ConvKernels.Forward(g, x, w, bias, residual, true, im2col, allowDirect: false);
+            ConvKernels.Forward(g, x, w, bias, residual, true, im2col, algorithms: NoDirect);
             for (int i = 0; i < n; i++)
             {
                 float expected = Math.Max(plain[i] + residual[i], 0f);
@@ -273,16 +262,7 @@ public class ConvKernelsTests
             var (x, w, bias, residual) = Winograd3x3Operands(g, s.Sum());
             int n = residual.Length;
             float[] direct = Poisoned(n), f4 = Poisoned(n), f2 = Poisoned(n), again = Poisoned(n);
-            bool saved = ConvKernels.UseWinograd;
-            try
-            {
-                ConvKernels.UseWinograd = false;
-                ConvKernels.Forward(g, x, w, bias, residual, true, direct);
-            }
-            finally
-            {
-                ConvKernels.UseWinograd = saved;
-            }
+            ConvKernels.Forward(g, x, w, bias, residual, true, direct, algorithms: new ConvAlgorithms(Winograd: false));
             var cache = kept ? new Striate.Backends.ConvWeightCache() : null;
             ConvKernels.Forward(g, x, w, bias, residual, true, f4, cache);
             ConvKernels.Forward(g, x, w, bias, residual, true, again, cache);
@@ -331,12 +311,14 @@ public class ConvKernelsTests
 
     // max |a - b| / max |a|
     // Forward (no bias), input gradient and weight gradient with whatever switches are set.
-    private static (float[] Y, float[] Dx, float[] Dw) AllThreePasses(Conv2dGeometry g, float[] x, float[] w, float[] dy)
+    private static readonly ConvAlgorithms NoDirect = new(Direct: false);
+
+    private static (float[] Y, float[] Dx, float[] Dw) AllThreePasses(Conv2dGeometry g, float[] x, float[] w, float[] dy, ConvAlgorithms? algorithms = null)
     {
         float[] y = new float[dy.Length], dx = new float[x.Length], dw = new float[w.Length];
-        ConvKernels.Forward(g, x, w, default, y);
-        ConvKernels.BackwardData(g, dy, w, dx);
-        ConvKernels.BackwardWeight(g, x, dy, dw, default);
+        ConvKernels.Forward(g, x, w, default, default, false, y, algorithms: algorithms);
+        ConvKernels.BackwardData(g, dy, w, dx, algorithms);
+        ConvKernels.BackwardWeight(g, x, dy, dw, default, algorithms);
         return (y, dx, dw);
     }
 

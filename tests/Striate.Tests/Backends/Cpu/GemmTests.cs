@@ -1,4 +1,5 @@
 using Striate.Backends.Cpu;
+using Striate.Threading;
 
 namespace Striate.Tests.Backends.Cpu;
 

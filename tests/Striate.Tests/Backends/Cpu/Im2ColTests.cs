@@ -1,4 +1,5 @@
 using Striate.Backends.Cpu;
+using Striate.Backends;
 
 namespace Striate.Tests.Backends.Cpu;
 

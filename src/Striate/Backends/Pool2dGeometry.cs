@@ -1,4 +1,4 @@
-namespace Striate.Backends.Cpu;
+namespace Striate.Backends;
 
 /// <summary>
 /// The shape arithmetic of 2-D max or average pooling over NCHW planes, the one place the pooling
@@ -13,6 +13,12 @@ public readonly record struct Pool2dGeometry(
     public int OutHeight => OutputSize(InHeight, KernelHeight, StrideH, PadH, DilationH, CeilMode);
     public int OutWidth => OutputSize(InWidth, KernelWidth, StrideW, PadW, DilationW, CeilMode);
     public int Planes => Batch * Channels;
+
+    /// <summary>Values of the input [N, C, H, W].</summary>
+    public long InputLength => (long)Planes * InHeight * InWidth;
+
+    /// <summary>Values of the output (and of max pooling's argmax) [N, C, OH, OW].</summary>
+    public long OutputLength => (long)Planes * Math.Max(OutHeight, 0) * Math.Max(OutWidth, 0);
 
     public static int OutputSize(int n, int k, int stride, int pad, int dilation, bool ceilMode)
     {

@@ -1,4 +1,4 @@
-namespace Striate.Backends.Cpu;
+namespace Striate.Backends;
 
 /// <summary>
 /// The shape arithmetic of one 2-D convolution (NCHW input, [OutC, C/Groups, KH, KW] weight), the one place
@@ -23,6 +23,15 @@ public readonly record struct Conv2dGeometry(
 
     /// <summary>Columns of the im2col matrix: OutH * OutW.</summary>
     public int ColCols => OutHeight * OutWidth;
+
+    /// <summary>Values of the input [N, C, H, W].</summary>
+    public long InputLength => (long)Batch * InChannels * InHeight * InWidth;
+
+    /// <summary>Values of the weight [OC, C/G, KH, KW].</summary>
+    public long WeightLength => (long)OutChannels * InChannelsPerGroup * KernelHeight * KernelWidth;
+
+    /// <summary>Values of the output [N, OC, OH, OW].</summary>
+    public long OutputLength => (long)Batch * OutChannels * Math.Max(OutHeight, 0) * Math.Max(OutWidth, 0);
 
     /// <summary>floor((n + totalPad - dilation * (k - 1) - 1) / stride) + 1; may be below 1 for an invalid layer.</summary>
     public static int OutputSize(int n, int k, int stride, int totalPad, int dilation) =>

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
-namespace Striate.Backends.Cpu;
+namespace Striate.Threading;
 
 /// <summary>
 /// The number of threads the CPU kernels may use, and the fork/join they split work with. Kernels split work only

@@ -1,4 +1,4 @@
-namespace Striate.Backends.Cpu;
+namespace Striate.Backends;
 
 /// <summary>Elementwise unary functions; <c>alpha</c> parameterises the ones that take a constant.</summary>
 public enum UnaryOp

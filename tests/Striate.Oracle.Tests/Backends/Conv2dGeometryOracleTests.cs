@@ -1,8 +1,8 @@
-using Striate.Backends.Cpu;
 using TorchSharp;
 using static TorchSharp.torch;
+using Striate.Backends;
 
-namespace Striate.Oracle.Tests.Backends.Cpu;
+namespace Striate.Oracle.Tests.Backends;
 
 /// <summary>Conv2dGeometry's output size agrees with the shape libtorch's conv2d produces.</summary>
 public class Conv2dGeometryOracleTests
