@@ -1,15 +1,26 @@
 namespace Striate.IO;
 
 /// <summary>
-/// Writes a whole file atomically: the bytes go to a temporary file in the target's folder (created when missing),
-/// which is then renamed over the target, so a reader sees the old file or the complete new one, never a part.
+/// Writes a whole file atomically, the one way Striate writes files: the bytes go to a temporary file in the target's
+/// folder (created when missing), <c>.NAME.PID.GUID.tmp</c>, which is flushed to disk and then renamed over the target,
+/// so a reader sees the old file or the complete new one, never a part, and a failed write leaves no temporary file.
 /// </summary>
 public static class AtomicFile
 {
     /// <exception cref="IOException">The folder cannot be created or the file cannot be written.</exception>
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
+    public static void WriteAllBytes(string path, byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        Write(path, stream => stream.Write(bytes));
+    }
+
+    /// <summary>Writes what <paramref name="write"/> puts into the stream it is given, then renames it into place.</summary>
+    /// <exception cref="IOException">The folder cannot be created or the file cannot be written; anything
+    /// <paramref name="write"/> throws passes through, and the target is left as it was.</exception>
+    public static void Write(string path, Action<Stream> write)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(write);
         string full = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(full)!;
         try
@@ -23,16 +34,16 @@ public static class AtomicFile
         string tmp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var f = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
+            using (var f = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
             {
-                f.Write(bytes);
+                write(f);
                 f.Flush(flushToDisk: true); // on disk before the rename makes it the file
             }
             File.Move(tmp, full, overwrite: true);
         }
         catch
         {
-            try { File.Delete(tmp); } catch (IOException) { }
+            try { File.Delete(tmp); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
             throw;
         }
     }

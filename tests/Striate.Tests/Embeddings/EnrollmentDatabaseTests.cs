@@ -35,7 +35,7 @@ public class EnrollmentDatabaseTests
         Assert.Equal(["x", "y"], back.Names);
         Assert.Equal("spec", back.Model);
         Assert.Equal([-1, 0.5f, 0, 2], back.Embedding("y").ToArray());
-        Assert.DoesNotContain(Directory.GetFiles(dir), f => f.Contains(".tmp-"));
+        Assert.DoesNotContain(Directory.GetFiles(dir), f => f.EndsWith(".tmp", StringComparison.Ordinal));
 
         File.WriteAllBytes(path, []);
         Assert.Contains("is empty", Assert.Throws<InvalidDataException>(() => EnrollmentDatabase.Load(path)).Message);
