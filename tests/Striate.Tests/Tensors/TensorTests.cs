@@ -16,6 +16,10 @@ public class TensorTests
         Assert.Equal([5f, 3f], Tensor.Arange(5f, 1f, -2f).ToArray());
         Assert.Equal(new Shape(2, 3), Tensor.FromArray([1, 2, 3, 4, 5, 6], 2, 3).Shape);
         Assert.Equal(2.5f, Tensor.Scalar(2.5f).Item());
+        var many = Assert.ThrowsAny<Exception>(() => Tensor.Zeros(2).Item());
+        Assert.True(many is ArgumentException or InvalidOperationException, many.GetType().Name);
+        Assert.Contains("exactly one element", many.Message);
+        Assert.Contains("[2]", many.Message);
         Assert.Equal(0, Tensor.Scalar(1f).Rank);
         Assert.Equal(6f, Tensor.FromRows([[1f, 2f, 3f], [4f, 5f, 6f]])[1, 2]);
         Assert.Throws<ArgumentException>(() => Tensor.FromArray([1f, 2f], 3));

@@ -10,6 +10,7 @@ public static class SoftmaxKernels
         long all = (long)rows * cols;
         KernelSpans.Require(x.Length, all, "SoftmaxKernels.Forward", "x", "[rows, cols]");
         KernelSpans.Require(y.Length, all, "SoftmaxKernels.Forward", "y", "[rows, cols]");
+        if (cols == 0) return; // empty rows; TensorPrimitives.Max refuses an empty span
         for (int r = 0; r < rows; r++)
         {
             var xr = x.Slice(r * cols, cols);
