@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Striate.Nn;
 using Striate.Ops;
-using Striate.Vision;
+using Striate.Imaging;
 using Striate.Visualization;
 
 namespace Striate.Cli;

@@ -2,7 +2,7 @@ using System.Globalization;
 using Striate.Embeddings;
 using Striate.Tensors;
 using Striate.Training;
-using Striate.Vision;
+using Striate.Imaging;
 
 namespace Striate.Cli;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Striate.Vision;
+using Striate.Imaging;
 
 namespace Striate.Cli;
 

@@ -1,4 +1,4 @@
-using Striate.Vision;
+using Striate.Imaging;
 
 namespace Striate.Cli;
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Striate.Tensors;
 using Striate.Training;
-using Striate.Vision;
+using Striate.Imaging;
 
 namespace Striate.Cli;
 

@@ -41,6 +41,9 @@ public static class ModelZoo
         ["mobilenet-v1-0.25"] = ("MobileNet v1 with width multiplier 0.25", (s, g) => new MobileNetV1(s.NumClasses, s.InChannels, 0.25f, g)),
         ["plain8"] = ("A deep plain CNN: eight 3x3 convolutions with ReLU, no batch norm (for initialisation experiments)", (s, g) => new PlainCnn(s.NumClasses, s.InChannels, g)),
         ["densenet121"] = ("DenseNet-121 (growth rate 32, inputs from 29x29)", (s, g) => DenseNet.DenseNet121(s.NumClasses, s.InChannels, g)),
+        ["densenet161"] = ("DenseNet-161 (growth rate 48, 96 initial channels)", (s, g) => DenseNet.DenseNet161(s.NumClasses, s.InChannels, g)),
+        ["densenet169"] = ("DenseNet-169 (growth rate 32, blocks of 6, 12, 32 and 32 layers)", (s, g) => DenseNet.DenseNet169(s.NumClasses, s.InChannels, g)),
+        ["densenet201"] = ("DenseNet-201 (growth rate 32, blocks of 6, 12, 48 and 32 layers)", (s, g) => DenseNet.DenseNet201(s.NumClasses, s.InChannels, g)),
     };
 
     // The zoo's networks that torchvision defines with the same layers and state-dict keys, by torchvision's names.
@@ -51,7 +54,7 @@ public static class ModelZoo
         ["vgg16"] = "vgg16", ["vgg16-bn"] = "vgg16_bn", ["vgg19"] = "vgg19", ["vgg19-bn"] = "vgg19_bn",
         ["googlenet-torchvision"] = "googlenet",
         ["resnet18"] = "resnet18", ["resnet34"] = "resnet34", ["resnet50"] = "resnet50", ["resnet101"] = "resnet101", ["resnet152"] = "resnet152",
-        ["densenet121"] = "densenet121",
+        ["densenet121"] = "densenet121", ["densenet161"] = "densenet161", ["densenet169"] = "densenet169", ["densenet201"] = "densenet201",
     };
 
     /// <summary>torchvision's name for a zoo architecture it defines with the same layers and keys (vgg16-bn: vgg16_bn), or null.</summary>

@@ -50,6 +50,4 @@ public sealed class Node
         _onRelease?.Invoke();
         _onRelease = null;
     }
-
-    internal void DropInputs() => Inputs = System.Array.Empty<Tensor>();
 }

@@ -81,8 +81,6 @@ public sealed class Shape : IReadOnlyList<int>, IEquatable<Shape>
 
     public bool Equals(Shape? other) => other is not null && _dims.AsSpan().SequenceEqual(other._dims);
 
-    public bool SameAs(ReadOnlySpan<int> dims) => _dims.AsSpan().SequenceEqual(dims);
-
     public override bool Equals(object? obj) => obj is Shape s && Equals(s);
 
     public override int GetHashCode()

@@ -1,7 +1,7 @@
 using Striate.Models;
 using Striate.Nn;
 using Striate.Tensors;
-using Striate.Vision;
+using Striate.Imaging;
 
 namespace Striate.Visualization;
 

@@ -1,6 +1,6 @@
 using Striate.Nn;
 using Striate.Tensors;
-using Striate.Vision;
+using Striate.Imaging;
 
 namespace Striate.Visualization;
 

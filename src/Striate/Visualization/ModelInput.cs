@@ -1,5 +1,5 @@
 using Striate.Tensors;
-using Striate.Vision;
+using Striate.Imaging;
 
 namespace Striate.Visualization;
 

@@ -6,7 +6,7 @@ using Striate.Models;
 using Striate.Nn;
 using Striate.Tensors;
 using Striate.Training;
-using Striate.Vision;
+using Striate.Imaging;
 
 namespace Striate.Visualization;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Striate.Training;
-using Striate.Vision;
+using Striate.Imaging;
 
 namespace Striate.Visualization;
 

@@ -12,6 +12,9 @@ public class SummaryCommandTests
     [InlineData("resnet50", "25,557,032")]
     [InlineData("alexnet", "61,100,840")]
     [InlineData("densenet121", "7,978,856")]
+    [InlineData("densenet161", "28,681,000")]
+    [InlineData("densenet169", "14,149,480")]
+    [InlineData("densenet201", "20,013,928")]
     public void TorchvisionsNetworksHaveItsThousandClasses(string model, string parameters)
     {
         var (code, stdout, err) = CliRun.Run(["summary", model, "--input", "3x224x224"]);

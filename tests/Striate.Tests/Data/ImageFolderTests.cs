@@ -1,6 +1,6 @@
 using Striate.Data;
 using Striate.Tests.Support;
-using Striate.Vision;
+using Striate.Imaging;
 
 namespace Striate.Tests.Data;
 

@@ -58,6 +58,9 @@ public class ModelZooTests
         ["densenet121"] = new(3, 1000, 32, 7_978_856,
             ["features.conv0.weight", "features.norm0.running_mean", "features.denseblock1.denselayer1.norm1.weight", "features.denseblock1.denselayer1.conv1.weight",
              "features.transition1.conv.weight", "features.denseblock4.denselayer16.conv2.weight", "features.norm5.bias", "classifier.weight"]),
+        ["densenet161"] = new(3, 1000, 32, 28_681_000, ["features.conv0.weight", "features.denseblock3.denselayer36.conv2.weight", "features.norm5.running_var"]),
+        ["densenet169"] = new(3, 1000, 32, 14_149_480, ["features.denseblock4.denselayer32.norm2.bias", "features.transition3.conv.weight"]),
+        ["densenet201"] = new(3, 1000, 32, 20_013_928, ["features.denseblock3.denselayer48.conv1.weight", "classifier.bias"]),
     };
 
     public static TheoryData<string> Names => new(ModelZoo.Names);

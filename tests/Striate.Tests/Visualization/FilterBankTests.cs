@@ -4,7 +4,7 @@ using Striate.Nn;
 using Striate.Tensors;
 using Striate.Tests.Support;
 using Striate.Training;
-using Striate.Vision;
+using Striate.Imaging;
 using Striate.Visualization;
 
 namespace Striate.Tests.Visualization;

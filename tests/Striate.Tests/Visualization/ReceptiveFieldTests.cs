@@ -3,7 +3,7 @@ using Striate.Models;
 using Striate.Nn;
 using Striate.Tensors;
 using Striate.Tests.Support;
-using Striate.Vision;
+using Striate.Imaging;
 using Striate.Visualization;
 
 namespace Striate.Tests.Visualization;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Striate.Cli;
 using Striate.Tests.Support;
-using Striate.Vision;
+using Striate.Imaging;
 
 namespace Striate.Tests.Visualization;
 

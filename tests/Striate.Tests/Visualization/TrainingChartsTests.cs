@@ -1,6 +1,6 @@
 using Striate.Tests.Support;
 using Striate.Training;
-using Striate.Vision;
+using Striate.Imaging;
 using Striate.Visualization;
 
 namespace Striate.Tests.Visualization;

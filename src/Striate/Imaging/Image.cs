@@ -1,4 +1,4 @@
-namespace Striate.Vision;
+namespace Striate.Imaging;
 
 /// <summary>
 /// A picture as float CHW planes in [0, 1]: 1 channel (gray) or 3 (RGB). What the visualisations draw into and

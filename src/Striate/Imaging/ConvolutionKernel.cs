@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Striate.Vision;
+namespace Striate.Imaging;
 
 /// <summary>
 /// A small 2-D kernel for the classic image filters, applied as cross-correlation (the deep-learning convention).

@@ -1,6 +1,6 @@
 using StbImageWriteSharp;
 
-namespace Striate.Vision;
+namespace Striate.Imaging;
 
 public static partial class ImageFile
 {

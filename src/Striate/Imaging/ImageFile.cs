@@ -1,6 +1,6 @@
 using StbImageSharp;
 
-namespace Striate.Vision;
+namespace Striate.Imaging;
 
 /// <summary>
 /// Loads PNG, JPEG and BMP files (decoded in managed code) as float CHW planes in [0, 1], and resizes them

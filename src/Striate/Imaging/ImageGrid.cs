@@ -1,4 +1,4 @@
-namespace Striate.Vision;
+namespace Striate.Imaging;
 
 /// <summary>Lays pictures out in a grid (filter banks, feature maps, example images).</summary>
 public static class ImageGrid

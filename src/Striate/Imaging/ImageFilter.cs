@@ -1,7 +1,7 @@
 using Striate.Ops;
 using Striate.Tensors;
 
-namespace Striate.Vision;
+namespace Striate.Imaging;
 
 /// <summary>How a filter response is turned into a picture.</summary>
 public enum FilterDisplay

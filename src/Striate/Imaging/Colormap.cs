@@ -1,4 +1,4 @@
-namespace Striate.Vision;
+namespace Striate.Imaging;
 
 /// <summary>Maps values in [0, 1] to colours with viridis (perceptually uniform), and blends heat maps over pictures.</summary>
 public static class Colormap

@@ -1,7 +1,7 @@
-using Striate.Vision;
+using Striate.Imaging;
 using StbImageWriteSharp;
 
-namespace Striate.Tests.Vision;
+namespace Striate.Tests.Imaging;
 
 /// <summary>Decoding refuses truncated and malformed JPEG files quickly, with the offset, and still reads real ones.</summary>
 public class ImageFileLoadTests

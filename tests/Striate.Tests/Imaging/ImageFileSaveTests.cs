@@ -1,7 +1,7 @@
 using Striate.Tests.Support;
-using Striate.Vision;
+using Striate.Imaging;
 
-namespace Striate.Tests.Vision;
+namespace Striate.Tests.Imaging;
 
 public class ImageFileSaveTests
 {

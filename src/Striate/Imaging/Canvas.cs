@@ -1,4 +1,4 @@
-namespace Striate.Vision;
+namespace Striate.Imaging;
 
 /// <summary>
 /// A small RGB rasteriser for charts: filled and outlined rectangles, lines, text in <see cref="BitmapFont"/>, and

@@ -1,4 +1,4 @@
-namespace Striate.Vision;
+namespace Striate.Imaging;
 
 /// <summary>
 /// A 5x7 pixel font (the classic LCD glyphs, one byte per column, bit 0 the top row) for chart labels: ASCII letters,

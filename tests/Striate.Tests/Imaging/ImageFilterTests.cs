@@ -1,8 +1,8 @@
 using Striate.Cli;
 using Striate.Tests.Support;
-using Striate.Vision;
+using Striate.Imaging;
 
-namespace Striate.Tests.Vision;
+namespace Striate.Tests.Imaging;
 
 public class ImageFilterTests
 {
