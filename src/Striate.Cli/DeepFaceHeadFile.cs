@@ -31,8 +31,6 @@ public sealed record DeepFaceHeadFile(DeepFaceSimilarity Head, double Threshold,
     /// <summary>Writes the head atomically (a temporary file, then a rename).</summary>
     public void Save(string path)
     {
-        string? dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
         var metadata = new Dictionary<string, string>
         {
             ["format"] = Format,

@@ -21,18 +21,21 @@ public static class ReportCommand
         {
             string path = EvaluateCommand.CheckFile(r.GetValue(model)!);
             if (r.GetValue(testLimit) < 0) throw new CliUsageException($"--test-limit must be >= 0, got {r.GetValue(testLimit)}.");
-            var test = Datasets.LoadTestFor(Checkpoint.Load(path), DataLocator.Resolve(r.GetValue(data)));
-            Write(path, r.GetValue(log) ?? Path.ChangeExtension(path, ".csv"), test, r.GetValue(testLimit), r.GetValue(output)!, stdout);
+            var ck = Checkpoint.Load(path);
+            var test = Datasets.LoadTestFor(ck, DataLocator.Resolve(r.GetValue(data)));
+            Write(ck, path, r.GetValue(log) ?? Path.ChangeExtension(path, ".csv"), test, r.GetValue(testLimit), r.GetValue(output)!, stdout);
             return 0;
         });
         return cmd;
     }
 
-    /// <summary>Builds the report of checkpoint <paramref name="model"/> with log <paramref name="log"/> and writes it to <paramref name="output"/>.</summary>
-    internal static void Write(string model, string log, ImageDataset test, int testLimit, string output, TextWriter stdout)
+    /// <summary>
+    /// Builds the report of checkpoint <paramref name="ck"/> (read from, or just written to, <paramref name="model"/>)
+    /// with log <paramref name="log"/> and writes it to <paramref name="output"/>.
+    /// </summary>
+    internal static void Write(Checkpoint ck, string model, string log, ImageDataset test, int testLimit, string output, TextWriter stdout)
     {
         if (!File.Exists(log)) throw new CliUsageException($"training log '{log}' does not exist; give it with --log (striate train writes it beside the checkpoint).");
-        var ck = Checkpoint.Load(model);
         if (test.Channels != ck.Spec.InChannels || test.Height != ck.Spec.InputHeight || test.Width != ck.Spec.InputWidth)
             throw new CliUsageException($"the model takes {ck.Spec.InChannels}x{ck.Spec.InputHeight}x{ck.Spec.InputWidth} images; the test images are {test.Channels}x{test.Height}x{test.Width}.");
         if (test.ClassCount > ck.Spec.NumClasses)

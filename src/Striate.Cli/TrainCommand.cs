@@ -60,7 +60,7 @@ public static class TrainCommand
                 throw new CliUsageException("--early-stopping-min-delta and --early-stopping-monitor tune --early-stopping; give the patience too.");
             // A resumed run keeps the checkpoint's settings: an option that would change one is refused, and the
             // batch size, image limit and validation fraction come from the checkpoint unless given (then they must agree).
-            var resumed = r.GetValue(resume) is { } resumePath ? Checkpoint.Load(EvaluateCommand.CheckFile(resumePath)) : null;
+            var resumed = r.GetValue(resume) is { } resumePath ? Checkpoint.ReadHeader(EvaluateCommand.CheckFile(resumePath)) : null;
             if (resumed is not null)
             {
                 var stored = resumed.Extra;
@@ -203,7 +203,7 @@ public static class TrainCommand
                 run.Run(Report);
             log.WriteLine($"saved {Path.GetFullPath(options.Output)}");
             if (r.GetValue(report) is { } html)
-                ReportCommand.Write(options.Output, Path.ChangeExtension(options.Output, ".csv"), test, options.TestLimit, html, log);
+                ReportCommand.Write(run.ToCheckpoint(run.EpochsDone), options.Output, Path.ChangeExtension(options.Output, ".csv"), test, options.TestLimit, html, log);
             if (run.EarlyStop is { } es)
                 log.WriteLine($"{(es.Stopped ? "stopped early; " : "")}best validation {es.Monitor} {es.Best.ToString("G6", CultureInfo.InvariantCulture)} at epoch {es.BestEpoch}, kept in {Path.GetFullPath(run.BestPath)}");
             return 0;

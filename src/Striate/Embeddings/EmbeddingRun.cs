@@ -205,8 +205,6 @@ public sealed class EmbeddingRun
     /// <summary>Writes the embedding checkpoint (atomically) with tau and the training settings in its metadata.</summary>
     public void Save(string path, int epochs)
     {
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
         new Checkpoint
         {
             Spec = Spec,

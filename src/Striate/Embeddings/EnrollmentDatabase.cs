@@ -88,11 +88,9 @@ public sealed class EnrollmentDatabase
         return new Identification(bestD <= tau ? _names[best] : null, _names[best], bestD);
     }
 
-    /// <summary>Writes the database atomically (temporary file, then rename), creating its folder if needed.</summary>
+    /// <summary>Writes the database atomically (through AtomicFile: a temporary file, then a rename; the folder created if needed).</summary>
     public void Save(string path)
     {
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
         var flat = new float[Count * EmbeddingDim];
         for (int i = 0; i < Count; i++) _embeddings[i].CopyTo(flat.AsSpan(i * EmbeddingDim));
         var meta = new Dictionary<string, string>

@@ -53,35 +53,7 @@ public static partial class SafeTensors
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(name);
-
-        long? remaining = stream.CanSeek ? stream.Length - stream.Position : null;
-        Span<byte> lengthField = stackalloc byte[8];
-        int got = BoundedRead.ReadAtMost(stream, lengthField);
-        if (got < 8)
-        {
-            throw Fail(name, $"the file holds {got} bytes, too few for the 8-byte header length");
-        }
-
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthField);
-        if (headerLength > MaxHeaderBytes)
-        {
-            throw Fail(name, $"the header length is {headerLength} bytes: expected at most {MaxHeaderBytes}");
-        }
-
-        if (remaining is long total && (long)headerLength > total - 8)
-        {
-            throw Fail(name, $"the header length is {headerLength} bytes but only {total - 8} bytes follow the length field");
-        }
-
-        byte[] header = BoundedRead.ReadUpTo(stream, (int)headerLength, out int headerRead);
-        if (headerRead < (int)headerLength)
-        {
-            throw Fail(name, $"the header length is {headerLength} bytes but only {headerRead} bytes follow the length field");
-        }
-
-        long? bufferLength = remaining - 8 - (long)headerLength;
-        (List<TensorHeader> infos, Dictionary<string, string>? metadata) = ParseHeader(header, name, bufferLength);
-        long covered = CheckCoverage(infos, name, bufferLength);
+        var (infos, metadata, bufferLength, covered) = ReadLayout(stream, name);
 
         var entries = new SafeTensorEntry[infos.Count];
         for (int i = 0; i < infos.Count; i++)
@@ -116,6 +88,57 @@ public static partial class SafeTensors
         }
 
         return new SafeTensorsContent(entries, metadata);
+    }
+
+    /// <summary>
+    /// Reads only the header of a safetensors file: its tensors' names, dtypes and shapes and its metadata, checked as
+    /// <see cref="Read(string)"/> checks them (offsets against the file's length included), without reading or
+    /// allocating any tensor data.
+    /// </summary>
+    /// <exception cref="InvalidDataException">See <see cref="Read(string)"/>.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static SafeTensorsHeader ReadHeader(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var (infos, metadata, _, _) = ReadLayout(stream, path);
+        return new SafeTensorsHeader(infos.Select(t => new SafeTensorInfo(t.Name, t.DType, t.Shape)).ToArray(),
+            metadata ?? new Dictionary<string, string>());
+    }
+
+    // The length field and the header, checked; leaves the stream at the start of the data buffer.
+    private static (List<TensorHeader> Tensors, Dictionary<string, string>? Metadata, long? BufferLength, long Covered) ReadLayout(Stream stream, string name)
+    {
+
+        long? remaining = stream.CanSeek ? stream.Length - stream.Position : null;
+        Span<byte> lengthField = stackalloc byte[8];
+        int got = BoundedRead.ReadAtMost(stream, lengthField);
+        if (got < 8)
+        {
+            throw Fail(name, $"the file holds {got} bytes, too few for the 8-byte header length");
+        }
+
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthField);
+        if (headerLength > MaxHeaderBytes)
+        {
+            throw Fail(name, $"the header length is {headerLength} bytes: expected at most {MaxHeaderBytes}");
+        }
+
+        if (remaining is long total && (long)headerLength > total - 8)
+        {
+            throw Fail(name, $"the header length is {headerLength} bytes but only {total - 8} bytes follow the length field");
+        }
+
+        byte[] header = BoundedRead.ReadUpTo(stream, (int)headerLength, out int headerRead);
+        if (headerRead < (int)headerLength)
+        {
+            throw Fail(name, $"the header length is {headerLength} bytes but only {headerRead} bytes follow the length field");
+        }
+
+        long? bufferLength = remaining - 8 - (long)headerLength;
+        (List<TensorHeader> infos, Dictionary<string, string>? metadata) = ParseHeader(header, name, bufferLength);
+        long covered = CheckCoverage(infos, name, bufferLength);
+        return (infos, metadata, bufferLength, covered);
     }
 
     private static (List<TensorHeader> Tensors, Dictionary<string, string>? Metadata) ParseHeader(byte[] header, string name, long? bufferLength)

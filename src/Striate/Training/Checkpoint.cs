@@ -81,17 +81,20 @@ public sealed class Checkpoint
         SafeTensors.Write(path, entries, meta);
     }
 
+    /// <summary>
+    /// Reads what a checkpoint says about itself (spec, epoch, class names, normalisation, optimizer settings, seed, the
+    /// run's settings) from its header only: no tensor data is read and no model is built. For resume checks and reports.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a valid Striate checkpoint.</exception>
+    public static CheckpointHeader ReadHeader(string path) => ParseHeader(SafeTensors.ReadHeader(path).Metadata, path);
+
     /// <summary>Reads a checkpoint, rebuilds its model and loads the weights (strictly).</summary>
     /// <exception cref="InvalidDataException">The file is not a valid Striate checkpoint.</exception>
     public static Checkpoint Load(string path)
     {
         var content = SafeTensors.Read(path);
-        var m = content.Metadata;
-        string Need(string key) => m.TryGetValue(key, out var v) ? v
-            : throw new InvalidDataException($"Checkpoint '{path}': the metadata has no '{key}' entry; is this a Striate checkpoint?");
-        if (!m.TryGetValue("format", out var f) || f != Format)
-            throw new InvalidDataException($"Checkpoint '{path}': expected format '{Format}' in the metadata, found '{f ?? "none"}'.");
-        var spec = ModelSpec.FromJson(Need("model_spec"), $"Checkpoint '{path}'");
+        var header = ParseHeader(content.Metadata, path);
+        var spec = header.Spec;
         // The model must match the file's tensors exactly, so building it may take about what they hold (with room for
         // buffers and construction); a spec that asks for more is refused before it allocates.
         long held = content.Tensors.Sum(t => t.Shape.Aggregate(1L, (a, d) => a * d));
@@ -107,9 +110,8 @@ public sealed class Checkpoint
         }
         catch (AllocationLimitExceededException)
         {
-            throw new InvalidDataException($"Checkpoint '{path}': its model spec {Need("model_spec")} builds a model far larger than the {held:N0} values the file holds.");
+            throw new InvalidDataException($"Checkpoint '{path}': its model spec {spec.ToJson()} builds a model far larger than the {held:N0} values the file holds.");
         }
-        var own = model.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value);
         var state = new List<KeyValuePair<string, Tensor>>();
         var optState = new List<KeyValuePair<string, Tensor>>();
         foreach (var e in content.Tensors)
@@ -141,13 +143,36 @@ public sealed class Checkpoint
         {
             throw new InvalidDataException($"Checkpoint '{path}': {e.Message}");
         }
-        if (m.TryGetValue("rng", out var rng))
+        if (header.Extra.TryGetValue("rng", out var rng))
         {
             var offsets = ParseJson<Dictionary<string, string>>(rng, path, "rng");
             foreach (var (name, module) in model.NamedModules())
                 if (module is Dropout d && offsets.TryGetValue(name, out var o) && ulong.TryParse(o, out var off))
                     d.Generator.Offset = off;
         }
+        return new Checkpoint
+        {
+            Spec = spec,
+            Model = model,
+            Epoch = header.Epoch,
+            ClassNames = header.ClassNames,
+            Mean = header.Mean,
+            Std = header.Std,
+            Optimizer = header.Optimizer,
+            OptimizerState = optState,
+            Seed = header.Seed,
+            Extra = header.Extra,
+        };
+    }
+
+    // The metadata of a checkpoint, checked: everything but the tensors.
+    private static CheckpointHeader ParseHeader(IReadOnlyDictionary<string, string> m, string path)
+    {
+        string Need(string key) => m.TryGetValue(key, out var v) ? v
+            : throw new InvalidDataException($"Checkpoint '{path}': the metadata has no '{key}' entry; is this a Striate checkpoint?");
+        if (!m.TryGetValue("format", out var f) || f != Format)
+            throw new InvalidDataException($"Checkpoint '{path}': expected format '{Format}' in the metadata, found '{f ?? "none"}'.");
+        var spec = ModelSpec.FromJson(Need("model_spec"), $"Checkpoint '{path}'");
         var norm = ParseJson<Normalization>(Need("normalization"), path, "normalization");
         float[] mean = norm.mean ?? [], std = norm.std ?? [];
         if (mean.Length != std.Length || (mean.Length != 0 && mean.Length != spec.InChannels)
@@ -156,19 +181,13 @@ public sealed class Checkpoint
         var classNames = ParseJson<string[]>(Need("class_names"), path, "class_names");
         if (classNames.Any(n => n is null))
             throw new InvalidDataException($"Checkpoint '{path}': class_names holds a null; expected {spec.NumClasses} strings.");
-        return new Checkpoint
-        {
-            Spec = spec,
-            Model = model,
-            Epoch = int.TryParse(Need("epoch"), out int ep) && ep >= 0 ? ep : throw new InvalidDataException($"Checkpoint '{path}': epoch '{m["epoch"]}' is not a non-negative integer."),
-            ClassNames = classNames,
-            Mean = mean,
-            Std = std,
-            Optimizer = m.TryGetValue("optimizer", out var o2) ? OptimizerConfig.FromJson(o2, path) : null,
-            OptimizerState = optState,
-            Seed = ulong.TryParse(Need("seed"), out var seed) ? seed : throw new InvalidDataException($"Checkpoint '{path}': seed '{m["seed"]}' is not an unsigned integer."),
-            Extra = m,
-        };
+        return new CheckpointHeader(
+            spec,
+            int.TryParse(Need("epoch"), out int ep) && ep >= 0 ? ep : throw new InvalidDataException($"Checkpoint '{path}': epoch '{m["epoch"]}' is not a non-negative integer."),
+            classNames, mean, std,
+            m.TryGetValue("optimizer", out var o2) ? OptimizerConfig.FromJson(o2, path) : null,
+            ulong.TryParse(Need("seed"), out var seed) ? seed : throw new InvalidDataException($"Checkpoint '{path}': seed '{m["seed"]}' is not an unsigned integer."),
+            m);
     }
 
     private sealed record Normalization(float[]? mean, float[]? std);

@@ -133,6 +133,7 @@ public sealed class TrainingRun
         Optimizer = OptimizerConfig.Create(Model.Parameters());
         if (resume is not null) Optimizer.LoadStateDict(resume.OptimizerState);
         StartEpoch = resume?.Epoch ?? 0;
+        EpochsDone = StartEpoch;
         if (StartEpoch >= options.Epochs)
             throw new ArgumentException($"--resume: the checkpoint has already trained {StartEpoch} epochs; ask for more than that with --epochs.");
         AugmentName = resume?.Extra.GetValueOrDefault("augment") ?? options.Augment;
@@ -245,13 +246,19 @@ public sealed class TrainingRun
         return records;
     }
 
-    /// <summary>Writes the checkpoint for <paramref name="epochsDone"/> completed epochs.</summary>
+    /// <summary>Epochs completed and saved to the output so far (the resumed checkpoint's before the first).</summary>
+    public int EpochsDone { get; private set; }
+
+    /// <summary>Writes the checkpoint for <paramref name="epochsDone"/> completed epochs (to the run's output unless given).</summary>
     public void Save(int epochsDone, string? path = null)
     {
-        path ??= _options.Output;
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        new Checkpoint
+        ToCheckpoint(epochsDone).Save(path ?? _options.Output);
+        if (path is null) EpochsDone = epochsDone;
+    }
+
+    /// <summary>The run's state after <paramref name="epochsDone"/> epochs as a checkpoint (its model is the live one).</summary>
+    public Checkpoint ToCheckpoint(int epochsDone) =>
+        new()
         {
             Spec = Spec,
             Model = Model,
@@ -263,8 +270,7 @@ public sealed class TrainingRun
             OptimizerState = Optimizer.StateDict(),
             Seed = Seed,
             Extra = RunSettings(),
-        }.Save(path);
-    }
+        };
 
     private Dictionary<string, string> RunSettings()
     {

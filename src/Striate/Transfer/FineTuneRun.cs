@@ -111,8 +111,6 @@ public sealed class FineTuneRun
     /// <summary>Writes the fine-tuned model as a checkpoint (atomically) that evaluate and predict read.</summary>
     public void Save(string path, int epochs)
     {
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         var extra = new Dictionary<string, string>
         {

@@ -89,7 +89,8 @@ public static class RunReport
             ("normalisation", $"mean {string.Join(", ", checkpoint.Mean.Select(v => v.ToString("G4", inv)))}; std {string.Join(", ", checkpoint.Std.Select(v => v.ToString("G4", inv)))}"),
         };
         // The checkpoint's other metadata (schedule, augmentation, ...), less what the rows above already show.
-        string[] shown = ["format", "format_version", "model_spec", "class_names", "normalization", "optimizer", "seed", "epoch"];
+        // "rng" (dropout generator offsets) is resume state, not a setting.
+        string[] shown = ["format", "format_version", "model_spec", "class_names", "normalization", "optimizer", "seed", "epoch", "rng"];
         foreach (var (key, value) in checkpoint.Extra.Where(kv => !shown.Contains(kv.Key)).OrderBy(kv => kv.Key, StringComparer.Ordinal)) settings.Add((key, value));
         foreach (var (key, value) in settings) html.Append("<tr><th>").Append(Enc(key)).Append("</th><td>").Append(Enc(value)).Append("</td></tr>\n");
         html.Append("</table>\n");
