@@ -86,7 +86,7 @@ public static class FinetuneCommand
                 log.WriteLine($"frozen batch norm (running statistics kept, also in training): {run.FrozenBatchNorms.Count} layers ({string.Join(", ", run.FrozenBatchNorms)})");
             var records = run.Run(e =>
             {
-                stdout.WriteLine(asJson ? TrainingRun.ToJson(e)
+                stdout.WriteLine(asJson ? TrainingLog.ToJson(e)
                     : string.Create(inv, $"epoch {e.Epoch}/{options.Epochs}  train_loss {e.TrainLoss:F4}  train_acc {e.TrainAccuracy:P2}  test_loss {e.TestLoss:F4}  test_acc {e.TestAccuracy:P2}  {e.Seconds:F1} s"));
                 stdout.Flush();
             });

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Striate.Data;
+using Striate.Runs;
 using Striate.Training;
 using Striate.Visualization;
 
@@ -23,7 +24,7 @@ public static class ReportCommand
             if (r.GetValue(testLimit) < 0) throw new CliUsageException($"--test-limit must be >= 0, got {r.GetValue(testLimit)}.");
             var ck = Checkpoint.Load(path);
             var test = Datasets.LoadTestFor(ck, DataLocator.Resolve(r.GetValue(data)));
-            Write(ck, path, r.GetValue(log) ?? Path.ChangeExtension(path, ".csv"), test, r.GetValue(testLimit), r.GetValue(output)!, stdout);
+            Write(ck, path, r.GetValue(log) ?? new RunFiles(path).Csv, test, r.GetValue(testLimit), r.GetValue(output)!, stdout);
             return 0;
         });
         return cmd;

@@ -5,6 +5,7 @@ using Striate.Threading;
 using Striate.Data;
 using Striate.Models;
 using Striate.Optim;
+using Striate.Runs;
 using Striate.Training;
 
 namespace Striate.Cli;
@@ -58,55 +59,11 @@ public static class TrainCommand
                 throw new CliUsageException($"--momentum applies to --optimizer sgd, not {r.GetValue(optimizer)}.");
             if ((Given(stoppingDelta) || Given(stoppingMonitor)) && !Given(stopping))
                 throw new CliUsageException("--early-stopping-min-delta and --early-stopping-monitor tune --early-stopping; give the patience too.");
-            // A resumed run keeps the checkpoint's settings: an option that would change one is refused, and the
-            // batch size, image limit and validation fraction come from the checkpoint unless given (then they must agree).
+            // A resumed run keeps the checkpoint's settings (TrainingOptions.ResumedFrom): an option given with another
+            // value is refused, and the batch size, image limit and validation fraction come from the checkpoint.
             var resumed = r.GetValue(resume) is { } resumePath ? Checkpoint.ReadHeader(EvaluateCommand.CheckFile(resumePath)) : null;
-            if (resumed is not null)
-            {
-                var stored = resumed.Extra;
-                var keptStop = stored.TryGetValue("early_stopping", out var esJson) ? EarlyStopping.FromJson(esJson) : null;
-                var conflicts = new List<string>();
-                void Check(Option o, object? given, object? kept)
-                {
-                    if (Given(o) && !Equals(given, kept)) conflicts.Add($"{o.Name} {given} (the checkpoint's: {kept ?? "none"})");
-                }
-                Check(optimizer, r.GetValue(optimizer)!.ToLowerInvariant(), resumed.Optimizer?.Name);
-                Check(lr, r.GetValue(lr), resumed.Optimizer?.Lr);
-                Check(momentum, r.GetValue(momentum), resumed.Optimizer?.Momentum);
-                Check(weightDecay, r.GetValue(weightDecay), resumed.Optimizer?.WeightDecay);
-                Check(schedule, LrSchedule.Parse(r.GetValue(schedule)!).ToString(), stored.GetValueOrDefault("schedule"));
-                Check(augment, r.GetValue(augment)!.ToLowerInvariant(), stored.GetValueOrDefault("augment"));
-                Check(clip, r.GetValue(clip), stored.TryGetValue("clip_grad_norm", out var c) && double.TryParse(c, NumberStyles.Float, CultureInfo.InvariantCulture, out var cv) ? cv : null);
-                Check(seed, r.GetValue(seed), resumed.Seed);
-                Check(init, r.GetValue(init), stored.GetValueOrDefault("init"));
-                Check(stopping, r.GetValue(stopping), keptStop?.Patience);
-                Check(stoppingDelta, r.GetValue(stoppingDelta), keptStop?.MinDelta);
-                Check(stoppingMonitor, r.GetValue(stoppingMonitor)!.ToLowerInvariant(), keptStop?.Monitor);
-                foreach (var o in balancing.All.Where(o => o.Name == "--balance"))
-                    Check(o, balancing.Balance(r), stored.GetValueOrDefault("balance"));
-                if (conflicts.Count > 0)
-                    throw new CliUsageException($"--resume continues with the checkpoint's own settings; these differ from them: {string.Join("; ", conflicts)}. Start a new run to change them.");
-            }
-            T Kept<T>(Option<T> o, string key, Func<string, T> parse)
-            {
-                if (resumed is null || !resumed.Extra.TryGetValue(key, out var text)) return r.GetValue(o)!;
-                T stored;
-                try
-                {
-                    stored = parse(text);
-                }
-                catch (Exception e) when (e is FormatException or OverflowException)
-                {
-                    throw new InvalidDataException($"--resume: the checkpoint's {key} '{text}' cannot be read ({e.Message}).");
-                }
-                if (Given(o) && !EqualityComparer<T>.Default.Equals(r.GetValue(o), stored))
-                    throw new CliUsageException($"--resume: {o.Name} {r.GetValue(o)} differs from the checkpoint's {stored}; a resumed run keeps it.");
-                return stored;
-            }
-            var inv = CultureInfo.InvariantCulture;
-            int batchSize = Kept(batch, "batch_size", v => int.Parse(v, inv));
-            int trainLimit = Kept(limit, "train_limit", v => int.Parse(v, inv));
-            double validationFraction = Kept(validation, "validation", v => double.Parse(v, inv));
+            var given = r.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>().Where(o => !o.Implicit)
+                .Select(o => o.Option.Name.TrimStart('-')).ToHashSet(StringComparer.Ordinal);
             string? arch = r.GetValue(model);
             if (arch is not null && !ModelZoo.Contains(arch))
                 throw new CliUsageException($"--model: unknown model '{arch}'. Valid models: {string.Join(", ", ModelZoo.Names)}.");
@@ -150,11 +107,11 @@ public static class TrainCommand
             {
                 Model = arch,
                 Epochs = r.GetValue(epochs),
-                BatchSize = batchSize,
+                BatchSize = r.GetValue(batch),
                 Optimizer = new OptimizerConfig(opt, rate, opt == "sgd" ? r.GetValue(momentum) : 0f, r.GetValue(weightDecay)),
                 Seed = r.GetValue(seed),
-                Validation = validationFraction,
-                TrainLimit = trainLimit,
+                Validation = r.GetValue(validation),
+                TrainLimit = r.GetValue(limit),
                 TestLimit = r.GetValue(testLimit),
                 Output = r.GetValue(output) ?? Path.Combine("runs", (arch ?? "lenet5") + ".safetensors"),
                 Resume = r.GetValue(resume),
@@ -169,11 +126,18 @@ public static class TrainCommand
                 EarlyStoppingMinDelta = r.GetValue(stoppingDelta),
                 EarlyStoppingMonitor = r.GetValue(stoppingMonitor)!.ToLowerInvariant(),
             };
+            if (resumed is not null)
+            {
+                var kept = options.ResumedFrom(resumed);
+                var conflicts = options.Differences(kept, given);
+                if (conflicts.Count > 0)
+                    throw new CliUsageException("--resume continues with the checkpoint's own settings; these differ from them: " +
+                        $"{string.Join("; ", conflicts.Select(d => $"--{d.Name} {d.Given} (the checkpoint's: {d.Kept})"))}. Start a new run to change them.");
+                options = kept;
+            }
             if (r.GetValue(report) is { } reportPath)
             {
-                string full = Path.GetFullPath(reportPath), outFull = Path.GetFullPath(options.Output);
-                string stem = Path.Combine(Path.GetDirectoryName(outFull)!, Path.GetFileNameWithoutExtension(outFull));
-                if (new[] { outFull, stem + ".csv", stem + ".jsonl", stem + ".best.safetensors" }.Contains(full))
+                if (new RunFiles(options.Output).Owns(reportPath))
                     throw new CliUsageException($"--report '{reportPath}' would overwrite a file the run writes beside its checkpoint '{options.Output}'; choose another name.");
             }
             if (Directory.Exists(options.Output)) throw new CliUsageException($"--out '{options.Output}' is a folder; give the checkpoint's file name.");
@@ -193,7 +157,7 @@ public static class TrainCommand
                 $"seed {run.Seed}, {Parallelism.Threads} threads{(run.StartEpoch > 0 ? $", resuming after epoch {run.StartEpoch}" : "")}");
             void Report(EpochRecord rec)
             {
-                if (asJson) stdout.WriteLine(TrainingRun.ToJson(rec));
+                if (asJson) stdout.WriteLine(TrainingLog.ToJson(rec));
                 else stdout.WriteLine(FormatEpoch(rec, options.Epochs));
                 stdout.Flush();
             }
@@ -203,7 +167,7 @@ public static class TrainCommand
                 run.Run(Report);
             log.WriteLine($"saved {Path.GetFullPath(options.Output)}");
             if (r.GetValue(report) is { } html)
-                ReportCommand.Write(run.ToCheckpoint(run.EpochsDone), options.Output, Path.ChangeExtension(options.Output, ".csv"), test, options.TestLimit, html, log);
+                ReportCommand.Write(run.ToCheckpoint(run.EpochsDone), options.Output, run.Files.Csv, test, options.TestLimit, html, log);
             if (run.EarlyStop is { } es)
                 log.WriteLine($"{(es.Stopped ? "stopped early; " : "")}best validation {es.Monitor} {es.Best.ToString("G6", CultureInfo.InvariantCulture)} at epoch {es.BestEpoch}, kept in {Path.GetFullPath(run.BestPath)}");
             return 0;

@@ -57,6 +57,9 @@ public sealed class Checkpoint
         return Convert.ToHexString(sha.GetHashAndReset())[..16].ToLowerInvariant();
     }
 
+    /// <summary>What this checkpoint says of itself, as <see cref="ReadHeader"/> reads it from a file.</summary>
+    public CheckpointHeader Header => new(Spec, Epoch, ClassNames, Mean, Std, Optimizer, Seed, Extra);
+
     /// <summary>Writes the checkpoint atomically.</summary>
     public void Save(string path)
     {

@@ -66,7 +66,7 @@ public class TrainOptionConflictTests
             (["--lr", "0.5"], "--lr 0.5 (the checkpoint's: 0.003)"),
             (["--optimizer", "sgd"], "--optimizer sgd (the checkpoint's: adam)"),
             (["--augment", "strong"], "--augment strong (the checkpoint's: none)"),
-            (["--batch-size", "64"], "--batch-size 64 differs from the checkpoint's 32"),
+            (["--batch-size", "64"], "--batch-size 64 (the checkpoint's: 32)"),
         })
         {
             var (code, _, e) = Run([.. resume, .. args]);

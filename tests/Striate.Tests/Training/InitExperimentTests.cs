@@ -1,5 +1,6 @@
 using Striate.Data;
 using Striate.Optim;
+using Striate.Runs;
 using Striate.Tests.Support;
 using Striate.Training;
 

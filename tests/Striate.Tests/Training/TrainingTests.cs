@@ -1,6 +1,7 @@
 using Striate.Data;
 using Striate.Models;
 using Striate.Optim;
+using Striate.Runs;
 using Striate.Tensors;
 using Striate.Tests.Support;
 using Striate.Training;

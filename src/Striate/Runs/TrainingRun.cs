@@ -1,69 +1,12 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using Striate.Data;
 using Striate.Models;
 using Striate.Nn;
 using Striate.Optim;
 using Striate.Tensors;
+using Striate.Training;
 
-namespace Striate.Training;
-
-/// <summary>What a training run needs: the model, the data, the optimizer and where to write.</summary>
-public sealed record TrainingOptions
-{
-    /// <summary>The architecture; null means lenet5, or the checkpoint's when resuming.</summary>
-    public string? Model { get; init; }
-    public int Epochs { get; init; } = 5;
-    public int BatchSize { get; init; } = 64;
-    public OptimizerConfig Optimizer { get; init; } = new("adam", 1e-3f);
-    public ulong Seed { get; init; } = 1;
-
-    /// <summary>Fraction of the training set held out for validation (0 for none).</summary>
-    public double Validation { get; init; }
-
-    /// <summary>Use only the first N training images (0 for all): for quick experiments and tests.</summary>
-    public int TrainLimit { get; init; }
-
-    /// <summary>Use only the first N test images (0 for all).</summary>
-    public int TestLimit { get; init; }
-
-    /// <summary>The learning-rate schedule over the whole run, as <see cref="LrSchedule.Parse"/> reads it.</summary>
-    public string Schedule { get; init; } = "constant";
-
-    /// <summary>Training-set augmentation: "none" or "standard" (random crop with padding 2, horizontal flip).</summary>
-    public string Augment { get; init; } = "none";
-
-    /// <summary>Threads assembling training batches (null: <see cref="DataLoader.DefaultWorkers"/>); the batches do not depend on it.</summary>
-    public int? Workers { get; init; }
-
-    /// <summary>Clip gradients to this joint L2 norm before every step (null: no clipping).</summary>
-    public double? ClipGradNorm { get; init; }
-
-    /// <summary>Class balancing: "none", "weight" (median-frequency loss weights) or "sample" (a class-balanced sampler).</summary>
-    public string Balance { get; init; } = "none";
-
-    /// <summary>For experiments: cut these classes of the training set to a fraction of their images (see <see cref="ClassBalance.Reduce"/>).</summary>
-    public (int[] Classes, double Fraction)? Imbalance { get; init; }
-
-    /// <summary>The initialisation of a new model's convolution and linear layers (<see cref="Init.Schemes"/>).</summary>
-    public string Init { get; init; } = "default";
-
-    /// <summary>Stop after this many epochs without a better validation metric (null: never); needs a validation set.</summary>
-    public int? EarlyStoppingPatience { get; init; }
-
-    /// <summary>The smallest change of the monitored metric that counts as an improvement.</summary>
-    public double EarlyStoppingMinDelta { get; init; }
-
-    /// <summary>The validation metric early stopping watches: "loss" or "accuracy".</summary>
-    public string EarlyStoppingMonitor { get; init; } = "loss";
-
-    /// <summary>The checkpoint written after every epoch.</summary>
-    public required string Output { get; init; }
-
-    /// <summary>A checkpoint to continue from.</summary>
-    public string? Resume { get; init; }
-}
+namespace Striate.Runs;
 
 /// <summary>
 /// A whole training run on a labelled image set: normalises with statistics of the training images,
@@ -81,6 +24,9 @@ public sealed class TrainingRun
 
     public TrainingRun(TrainingOptions options, ImageDataset trainRaw, ImageDataset testRaw)
     {
+        Checkpoint? resume = options.Resume is null ? null : Checkpoint.Load(options.Resume);
+        // A resumed run continues with its checkpoint's settings.
+        if (resume is not null) options = options.ResumedFrom(resume.Header);
         _options = options;
         if (options.Epochs < 1) throw new ArgumentException($"epochs must be >= 1, got {options.Epochs}.");
         if (options.BatchSize < 1) throw new ArgumentException($"batch size must be >= 1, got {options.BatchSize}.");
@@ -90,8 +36,7 @@ public sealed class TrainingRun
         if (options.Imbalance is { } cut) trainRaw = ClassBalance.Reduce(trainRaw, cut.Classes, cut.Fraction);
         if (options.TestLimit > 0 && options.TestLimit < testRaw.Count) testRaw = testRaw.Subset(Enumerable.Range(0, options.TestLimit).ToArray());
 
-        Checkpoint? resume = options.Resume is null ? null : Checkpoint.Load(options.Resume);
-        Seed = resume?.Seed ?? options.Seed;
+        Seed = options.Seed;
         var spec = resume?.Spec ?? new ModelSpec(options.Model ?? "lenet5", trainRaw.ClassCount, trainRaw.Channels, trainRaw.Height, trainRaw.Width);
         if (resume is not null && options.Model is not null && resume.Spec.Architecture != options.Model)
             throw new ArgumentException($"--resume: the checkpoint holds '{resume.Spec.Architecture}', not '{options.Model}'.");
@@ -118,7 +63,7 @@ public sealed class TrainingRun
 
         Spec = spec;
         Model = resume?.Model ?? ModelZoo.Create(spec, new Generator(Seed));
-        InitName = resume?.Extra.GetValueOrDefault("init") ?? options.Init;
+        InitName = options.Init;
         if (resume is null) Nn.Init.Apply(Model, InitName, new Generator(Seed).Fork(0x1417));
         // One image through the model before any training: an input too small for it fails here, naming the layer.
         try
@@ -129,16 +74,16 @@ public sealed class TrainingRun
         {
             throw new ArgumentException($"{spec.Architecture} cannot take {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images: {e.Message}", e);
         }
-        OptimizerConfig = resume?.Optimizer ?? options.Optimizer;
+        OptimizerConfig = options.Optimizer;
         Optimizer = OptimizerConfig.Create(Model.Parameters());
         if (resume is not null) Optimizer.LoadStateDict(resume.OptimizerState);
         StartEpoch = resume?.Epoch ?? 0;
         EpochsDone = StartEpoch;
         if (StartEpoch >= options.Epochs)
             throw new ArgumentException($"--resume: the checkpoint has already trained {StartEpoch} epochs; ask for more than that with --epochs.");
-        AugmentName = resume?.Extra.GetValueOrDefault("augment") ?? options.Augment;
+        AugmentName = options.Augment;
         _augment = Data.Transforms.Compose.Named(AugmentName, -Mean[0] / Std[0]);
-        var schedule = LrSchedule.Parse(resume?.Extra.GetValueOrDefault("schedule") ?? options.Schedule);
+        var schedule = LrSchedule.Parse(options.Schedule);
         ScheduleName = schedule.ToString()!;
         if (schedule.Plateau is { } plateau && resume?.Extra.GetValueOrDefault("plateau_state") is string plateauState)
         {
@@ -151,10 +96,7 @@ public sealed class TrainingRun
                 throw new InvalidDataException($"--resume: the checkpoint's plateau_state cannot be read: {e.Message}");
             }
         }
-        ClipGradNorm = resume is not null && resume.Extra.TryGetValue("clip_grad_norm", out var clipText)
-            ? double.TryParse(clipText, NumberStyles.Float, CultureInfo.InvariantCulture, out double clipValue) ? clipValue
-                : throw new InvalidDataException($"--resume: the checkpoint's clip_grad_norm '{clipText}' is not a number.")
-            : options.ClipGradNorm;
+        ClipGradNorm = options.ClipGradNorm;
         if (ClipGradNorm is double c && !(c > 0)) throw new ArgumentException($"the gradient clipping norm must be > 0, got {c}.");
         Trainer = new Trainer(Model, Optimizer)
         {
@@ -163,13 +105,13 @@ public sealed class TrainingRun
             TotalEpochs = options.Epochs,
             ClipGradNorm = ClipGradNorm,
         };
-        EarlyStop = resume?.Extra.GetValueOrDefault("early_stopping") is string es ? EarlyStopping.FromJson(es)
+        EarlyStop = resume?.Extra.GetValueOrDefault(TrainingOptions.EarlyStoppingKey) is string es ? EarlyStopping.FromJson(es)
             : options.EarlyStoppingPatience is int patience ? new EarlyStopping(patience, options.EarlyStoppingMinDelta, options.EarlyStoppingMonitor) : null;
         if (EarlyStop is not null && _validation is null)
             throw new ArgumentException("early stopping watches the validation set; hold out part of the training images with a validation fraction (--validation F).");
         if (EarlyStop is { Stopped: true })
             throw new ArgumentException($"--resume: the run stopped early after epoch {StartEpoch} ({EarlyStop.Patience} epochs without a better validation {EarlyStop.Monitor}); its best epoch, {EarlyStop.BestEpoch}, is in {BestPath}.");
-        BalanceName = resume?.Extra.GetValueOrDefault("balance") ?? options.Balance;
+        BalanceName = options.Balance;
         if (BalanceName is not ("none" or "weight" or "sample"))
             throw new ArgumentException($"unknown class balancing '{BalanceName}'; expected none, weight or sample.");
         if (BalanceName == "weight")
@@ -187,8 +129,11 @@ public sealed class TrainingRun
     /// <summary>Early stopping and its state, saved in the checkpoint; null when off.</summary>
     public EarlyStopping? EarlyStop { get; }
 
-    /// <summary>Where early stopping keeps the best epoch's checkpoint: the output with ".best" before its extension.</summary>
-    public string BestPath => Path.ChangeExtension(_options.Output, null) + ".best" + Path.GetExtension(_options.Output);
+    /// <summary>The run's files: its checkpoint, the best epoch's (early stopping) and the logs.</summary>
+    public RunFiles Files => new(_options.Output);
+
+    /// <summary>Where early stopping keeps the best epoch's checkpoint (<see cref="RunFiles.Best"/>).</summary>
+    public string BestPath => Files.Best;
 
     /// <summary>The class balancing ("none", "weight" or "sample"), saved in the checkpoint.</summary>
     public string BalanceName { get; }
@@ -272,58 +217,15 @@ public sealed class TrainingRun
             Extra = RunSettings(),
         };
 
+    // The settings (TrainingOptions owns their keys) and the run's state that a resumed run continues from.
     private Dictionary<string, string> RunSettings()
     {
-        var d = new Dictionary<string, string>
-        {
-            ["schedule"] = ScheduleName,
-            ["augment"] = AugmentName,
-            ["balance"] = BalanceName,
-            ["init"] = InitName,
-            ["epochs_planned"] = _options.Epochs.ToString(CultureInfo.InvariantCulture),
-            ["batch_size"] = _options.BatchSize.ToString(CultureInfo.InvariantCulture),
-            ["train_limit"] = _options.TrainLimit.ToString(CultureInfo.InvariantCulture),
-            ["validation"] = _options.Validation.ToString("R", CultureInfo.InvariantCulture),
-        };
-        if (ClipGradNorm is double clip) d["clip_grad_norm"] = clip.ToString("R", CultureInfo.InvariantCulture);
+        var d = _options.ToMetadata();
         if (Trainer.Schedule?.Plateau is { } plateau) d["plateau_state"] = plateau.State;
-        if (EarlyStop is not null) d["early_stopping"] = EarlyStop.ToJson();
+        if (EarlyStop is not null) d[TrainingOptions.EarlyStoppingKey] = EarlyStop.ToJson();
         return d;
     }
 
-    private void AppendLogs(EpochRecord r)
-    {
-        string stem = Path.ChangeExtension(_options.Output, null);
-        string csv = stem + ".csv", jsonl = stem + ".jsonl";
-        bool header = !File.Exists(csv) || r.Epoch == StartEpoch + 1 && StartEpoch == 0;
-        var inv = CultureInfo.InvariantCulture;
-        var line = string.Join(",", r.Epoch.ToString(inv), F(r.TrainLoss), F(r.TrainAccuracy), F(r.ValidationLoss), F(r.ValidationAccuracy),
-            F(r.TestLoss), F(r.TestAccuracy), F(r.TestTop5), F(r.ImagesPerSecond), F(r.Seconds), F(r.LearningRate));
-        var sb = new StringBuilder();
-        if (header) sb.AppendLine("epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,test_loss,test_accuracy,test_top5,images_per_second,seconds,lr");
-        sb.AppendLine(line);
-        if (header) File.WriteAllText(csv, sb.ToString());
-        else File.AppendAllText(csv, sb.ToString());
-        string json = ToJson(r) + Environment.NewLine;
-        if (header) File.WriteAllText(jsonl, json);
-        else File.AppendAllText(jsonl, json);
-    }
-
-    private static string F(double? v) => v is null ? "" : v.Value.ToString("R", CultureInfo.InvariantCulture);
-
-    /// <summary>The JSON form of an epoch record (snake_case keys), as printed by <c>striate train --json</c>.</summary>
-    public static string ToJson(EpochRecord r) => JsonSerializer.Serialize(new
-    {
-        epoch = r.Epoch,
-        train_loss = r.TrainLoss,
-        train_accuracy = r.TrainAccuracy,
-        validation_loss = r.ValidationLoss,
-        validation_accuracy = r.ValidationAccuracy,
-        test_loss = r.TestLoss,
-        test_accuracy = r.TestAccuracy,
-        test_top5 = r.TestTop5,
-        images_per_second = r.ImagesPerSecond,
-        seconds = r.Seconds,
-        lr = r.LearningRate,
-    });
+    private void AppendLogs(EpochRecord r) =>
+        TrainingLog.Append(Files.Csv, Files.Jsonl, r, restart: r.Epoch == StartEpoch + 1 && StartEpoch == 0);
 }

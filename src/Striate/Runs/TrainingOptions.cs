@@ -1,0 +1,180 @@
+using System.Globalization;
+using Striate.Data;
+using Striate.Nn;
+using Striate.Optim;
+using Striate.Training;
+
+namespace Striate.Runs;
+
+/// <summary>
+/// What a classification run needs: the model, the data, the optimizer and where to write. Also the one owner of the
+/// checkpoint metadata keys of these settings (<see cref="ToMetadata"/>), of what a resumed run keeps from its
+/// checkpoint (<see cref="ResumedFrom"/>) and of the resume check (<see cref="Differences"/>).
+/// </summary>
+public sealed record TrainingOptions
+{
+    /// <summary>The architecture; null means lenet5, or the checkpoint's when resuming.</summary>
+    public string? Model { get; init; }
+    public int Epochs { get; init; } = 5;
+    public int BatchSize { get; init; } = 64;
+    public OptimizerConfig Optimizer { get; init; } = new("adam", 1e-3f);
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Fraction of the training set held out for validation (0 for none).</summary>
+    public double Validation { get; init; }
+
+    /// <summary>Use only the first N training images (0 for all): for quick experiments and tests.</summary>
+    public int TrainLimit { get; init; }
+
+    /// <summary>Use only the first N test images (0 for all).</summary>
+    public int TestLimit { get; init; }
+
+    /// <summary>The learning-rate schedule over the whole run, as <see cref="LrSchedule.Parse"/> reads it.</summary>
+    public string Schedule { get; init; } = "constant";
+
+    /// <summary>Training-set augmentation: "none" or "standard" (random crop with padding 2, horizontal flip).</summary>
+    public string Augment { get; init; } = "none";
+
+    /// <summary>Threads assembling training batches (null: <see cref="DataLoader.DefaultWorkers"/>); the batches do not depend on it.</summary>
+    public int? Workers { get; init; }
+
+    /// <summary>Clip gradients to this joint L2 norm before every step (null: no clipping).</summary>
+    public double? ClipGradNorm { get; init; }
+
+    /// <summary>Class balancing: "none", "weight" (median-frequency loss weights) or "sample" (a class-balanced sampler).</summary>
+    public string Balance { get; init; } = "none";
+
+    /// <summary>For experiments: cut these classes of the training set to a fraction of their images (see <see cref="ClassBalance.Reduce"/>).</summary>
+    public (int[] Classes, double Fraction)? Imbalance { get; init; }
+
+    /// <summary>The initialisation of a new model's convolution and linear layers (<see cref="Init.Schemes"/>).</summary>
+    public string Init { get; init; } = "default";
+
+    /// <summary>Stop after this many epochs without a better validation metric (null: never); needs a validation set.</summary>
+    public int? EarlyStoppingPatience { get; init; }
+
+    /// <summary>The smallest change of the monitored metric that counts as an improvement.</summary>
+    public double EarlyStoppingMinDelta { get; init; }
+
+    /// <summary>The validation metric early stopping watches: "loss" or "accuracy".</summary>
+    public string EarlyStoppingMonitor { get; init; } = "loss";
+
+    /// <summary>The checkpoint written after every epoch.</summary>
+    public required string Output { get; init; }
+
+    /// <summary>A checkpoint to continue from.</summary>
+    public string? Resume { get; init; }
+
+    // The checkpoint metadata keys of the settings; the optimizer and the seed are the checkpoint's own fields.
+    private const string ScheduleKey = "schedule", AugmentKey = "augment", BalanceKey = "balance", InitKey = "init",
+        EpochsKey = "epochs_planned", BatchKey = "batch_size", LimitKey = "train_limit", ValidationKey = "validation",
+        ClipKey = "clip_grad_norm", StoppingKey = "early_stopping";
+
+    /// <summary>The key under which a run keeps its early-stopping settings and state (<see cref="EarlyStopping.ToJson"/>).</summary>
+    public const string EarlyStoppingKey = StoppingKey;
+
+    /// <summary>
+    /// The settings as checkpoint metadata: schedule (canonical text), augmentation, balancing, initialisation, epochs
+    /// planned, batch size, image limit, validation fraction and (when set) the clipping norm. Run state (the plateau's,
+    /// early stopping's) is the run's to add.
+    /// </summary>
+    public Dictionary<string, string> ToMetadata()
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var d = new Dictionary<string, string>
+        {
+            [ScheduleKey] = LrSchedule.Parse(Schedule).ToString()!,
+            [AugmentKey] = Augment,
+            [BalanceKey] = Balance,
+            [InitKey] = Init,
+            [EpochsKey] = Epochs.ToString(inv),
+            [BatchKey] = BatchSize.ToString(inv),
+            [LimitKey] = TrainLimit.ToString(inv),
+            [ValidationKey] = Validation.ToString("R", inv),
+        };
+        if (ClipGradNorm is double clip) d[ClipKey] = clip.ToString("R", inv);
+        return d;
+    }
+
+    /// <summary>
+    /// These options with every setting a resumed run keeps taken from its checkpoint: the optimizer, seed, schedule,
+    /// augmentation, balancing, initialisation, clipping, early stopping, batch size, image limit and validation
+    /// fraction (a setting the checkpoint predates keeps this record's value). Epochs, output, test limit, workers and
+    /// the rest stay as given.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A stored setting cannot be read.</exception>
+    public TrainingOptions ResumedFrom(CheckpointHeader checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var x = checkpoint.Extra;
+        var inv = CultureInfo.InvariantCulture;
+        T Stored<T>(string key, T fallback, Func<string, T> parse)
+        {
+            if (!x.TryGetValue(key, out var text)) return fallback;
+            try
+            {
+                return parse(text);
+            }
+            catch (Exception e) when (e is FormatException or OverflowException)
+            {
+                throw new InvalidDataException($"--resume: the checkpoint's {key} '{text}' cannot be read ({e.Message}).");
+            }
+        }
+        var stopping = x.TryGetValue(StoppingKey, out var es) ? EarlyStopping.FromJson(es) : null;
+        return this with
+        {
+            Optimizer = checkpoint.Optimizer ?? Optimizer,
+            Seed = checkpoint.Seed,
+            Schedule = x.GetValueOrDefault(ScheduleKey) ?? Schedule,
+            Augment = x.GetValueOrDefault(AugmentKey) ?? Augment,
+            Balance = x.GetValueOrDefault(BalanceKey) ?? Balance,
+            Init = x.GetValueOrDefault(InitKey) ?? Init,
+            ClipGradNorm = Stored<double?>(ClipKey, null, v => double.Parse(v, NumberStyles.Float, inv)),
+            EarlyStoppingPatience = stopping?.Patience,
+            EarlyStoppingMinDelta = stopping?.MinDelta ?? 0,
+            EarlyStoppingMonitor = stopping?.Monitor ?? "loss",
+            BatchSize = Stored(BatchKey, BatchSize, v => int.Parse(v, inv)),
+            TrainLimit = Stored(LimitKey, TrainLimit, v => int.Parse(v, inv)),
+            Validation = Stored(ValidationKey, Validation, v => double.Parse(v, NumberStyles.Float, inv)),
+        };
+    }
+
+    /// <summary>
+    /// The settings of <paramref name="given"/> (named as the command line names them, without "--") whose value here
+    /// differs from <paramref name="kept"/>'s, each with both values as text: what a resumed run would silently change.
+    /// </summary>
+    public IReadOnlyList<SettingDifference> Differences(TrainingOptions kept, IReadOnlySet<string> given)
+    {
+        ArgumentNullException.ThrowIfNull(kept);
+        ArgumentNullException.ThrowIfNull(given);
+        var mine = Settings();
+        var theirs = kept.Settings();
+        return mine.Where(kv => given.Contains(kv.Key) && kv.Value != theirs[kv.Key])
+            .Select(kv => new SettingDifference(kv.Key, kv.Value, theirs[kv.Key])).ToList();
+    }
+
+    // Every setting a resumed run keeps, by its command-line name, as comparable text.
+    private Dictionary<string, string> Settings()
+    {
+        var inv = CultureInfo.InvariantCulture;
+        return new Dictionary<string, string>
+        {
+            ["optimizer"] = Optimizer.Name,
+            ["lr"] = Optimizer.Lr.ToString(inv),
+            ["momentum"] = Optimizer.Momentum.ToString(inv),
+            ["weight-decay"] = Optimizer.WeightDecay.ToString(inv),
+            ["seed"] = Seed.ToString(inv),
+            ["schedule"] = LrSchedule.Parse(Schedule).ToString()!,
+            ["augment"] = Augment,
+            ["balance"] = Balance,
+            ["init"] = Init,
+            ["clip-grad-norm"] = ClipGradNorm?.ToString(inv) ?? "none",
+            ["early-stopping"] = EarlyStoppingPatience?.ToString(inv) ?? "none",
+            ["early-stopping-min-delta"] = EarlyStoppingMinDelta.ToString(inv),
+            ["early-stopping-monitor"] = EarlyStoppingMonitor,
+            ["batch-size"] = BatchSize.ToString(inv),
+            ["limit"] = TrainLimit.ToString(inv),
+            ["validation"] = Validation.ToString(inv),
+        };
+    }
+}
