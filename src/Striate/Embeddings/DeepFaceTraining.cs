@@ -48,24 +48,22 @@ public static class DeepFaceTraining
         var inputs = embeddings.Select(e => HeadInput(e, distance)).ToArray();
         var head = new DeepFaceSimilarity(dim, distance);
         var optimizer = new Adam(head.Parameters(), lr);
+        var loop = new StepLoop(optimizer);
         for (int epoch = 1; epoch <= epochs; epoch++)
         {
             var pairs = Verification.SamplePairs(labels, pairsPerEpoch, seed * 1_000_003UL + (ulong)epoch);
-            double total = 0;
-            for (int start = 0; start < pairs.Length; start += batchSize)
+            int batches = (pairs.Length + batchSize - 1) / batchSize;
+            // The head's objective: binary cross-entropy of its logit on same (1) and different (0) pairs, the mean
+            // over the epoch's pairs.
+            var stats = loop.Run(Enumerable.Range(0, batches).Select(k => k * batchSize), batches, epoch - 1, start =>
             {
-                using var scope = TensorScope.Begin();
                 int n = Math.Min(batchSize, pairs.Length - start);
                 var (a, b) = Batch(inputs, pairs, start, n, dim);
                 var target = Tensor.Empty(n);
                 for (int i = 0; i < n; i++) target.Data[i] = pairs[start + i].Same ? 1f : 0f;
-                var loss = F.BinaryCrossEntropyWithLogits(head.Score(a, b), target);
-                optimizer.ZeroGrad();
-                loss.Backward();
-                optimizer.Step();
-                total += loss.Item() * n;
-            }
-            onEpoch?.Invoke(epoch, total / pairs.Length);
+                return new StepOutcome(F.BinaryCrossEntropyWithLogits(head.Score(a, b), target), n, n);
+            });
+            onEpoch?.Invoke(epoch, stats.Loss);
         }
         return head;
     }

@@ -116,41 +116,29 @@ public sealed class EmbeddingRun
         var ema = AveragedModel is null ? null : new ExponentialMovingAverage(Model, AveragedModel, _options.EmaDecay);
         var loader = new DataLoader(_train, _options.BatchSize, shuffle: true, seed: _options.Seed, dropLast: true, transform: _augment);
         var records = new List<EmbeddingEpoch>();
+        var loop = new StepLoop(Optimizer) { Schedule = _schedule, BaseLr = _options.Lr, TotalEpochs = _options.Epochs, AfterStep = ema is null ? null : ema.Update };
         for (int epoch = 0; epoch < _options.Epochs; epoch++)
         {
             Model.Train();
-            var sw = Stopwatch.StartNew();
-            double lossSum = 0;
-            int batches = 0, seen = 0, skipped = 0, perEpoch = loader.BatchCount;
-            foreach (var batch in loader.Epoch(epoch))
+            int e = epoch;
+            // The embedding objective: the triplet or contrastive loss (plus the instance term), the mean over the
+            // batches; a triplet batch without a same and a different pair is skipped.
+            var stats = loop.Run(loader.Epoch(epoch), loader.BatchCount, epoch, batch =>
             {
-                Optimizer.Lr = (float)(_options.Lr * _schedule.Factor((long)epoch * perEpoch + batches + skipped, (long)_options.Epochs * perEpoch, perEpoch));
-                using var scope = TensorScope.Begin();
-                if (_options.Task == "triplet" && !Verification.HasSameAndDifferentPairs(batch.Labels))
-                {
-                    skipped++;
-                    continue;
-                }
-                var mining = epoch < _options.WarmupEpochs ? TripletMining.BatchAll : _options.Mining;
-                var loss = _instanceAugment is null ? Loss(Model.Project(batch.Images), batch.Labels, mining) : InstanceLoss(batch, epoch, mining);
-                Optimizer.ZeroGrad();
-                loss.Backward();
-                Optimizer.Step();
-                ema?.Update();
-                float l = loss.Item();
-                if (!float.IsFinite(l)) throw new InvalidOperationException($"Training diverged: the loss of epoch {epoch + 1} is {l}. Lower the learning rate.");
-                lossSum += l;
-                batches++;
-                seen += batch.Count;
-            }
+                if (_options.Task == "triplet" && !Verification.HasSameAndDifferentPairs(batch.Labels)) return null;
+                var mining = e < _options.WarmupEpochs ? TripletMining.BatchAll : _options.Mining;
+                var loss = _instanceAugment is null ? Loss(Model.Project(batch.Images), batch.Labels, mining) : InstanceLoss(batch, e, mining);
+                return new StepOutcome(loss, 1, batch.Count);
+            });
+            int batches = stats.Steps, skipped = stats.Skipped;
             if (batches == 0)
                 throw new InvalidOperationException($"no batch of epoch {epoch + 1} could form a triplet (each needs two classes and a class with two images); use larger batches or fewer classes.");
-            double secs = sw.Elapsed.TotalSeconds;
+            double secs = stats.Seconds;
             var (auc, tau, acc) = Validate(epoch);
             Tau = tau;
             // Reduce-on-plateau watches the validation pairs: 1 - AUC, lower is better.
             _schedule.Plateau?.Step(1 - auc, _options.Lr);
-            var r = new EmbeddingEpoch(epoch + 1, lossSum / batches, auc, tau, acc, seen / Math.Max(secs, 1e-9), secs, skipped);
+            var r = new EmbeddingEpoch(epoch + 1, stats.Loss, auc, tau, acc, stats.ExamplesPerSecond, secs, skipped);
             records.Add(r);
             onEpoch?.Invoke(r);
         }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Striate.Data;
 using Striate.Nn;
 using Striate.Ops;
@@ -17,11 +16,11 @@ public sealed class Trainer
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
-        BaseLr = optimizer.Lr;
+        _loop = new StepLoop(optimizer);
     }
 
-    // The parameters the optimizer updates, listed once: clipping runs every step.
-    private List<Tensor>? _stepped;
+    // The optimisation loop every run shares; the trainer gives it the classification objective.
+    private readonly StepLoop _loop;
 
     public Module Model { get; }
     public Optimizer Optimizer { get; }
@@ -30,62 +29,60 @@ public sealed class Trainer
     public Tensor? ClassWeights { get; set; }
 
     /// <summary>The learning-rate schedule applied before every step (constant when null).</summary>
-    public LrSchedule? Schedule { get; set; }
+    public LrSchedule? Schedule
+    {
+        get => _loop.Schedule;
+        set => _loop.Schedule = value;
+    }
 
     /// <summary>The learning rate the schedule multiplies; taken from the optimizer when the trainer is made.</summary>
-    public float BaseLr { get; set; }
+    public float BaseLr
+    {
+        get => _loop.BaseLr;
+        set => _loop.BaseLr = value;
+    }
 
     /// <summary>When set, gradients are clipped to this joint L2 norm before every step.</summary>
-    public double? ClipGradNorm { get; set; }
+    public double? ClipGradNorm
+    {
+        get => _loop.ClipGradNorm;
+        set => _loop.ClipGradNorm = value;
+    }
 
     /// <summary>Epochs of the whole run, which the schedule spans.</summary>
-    public int TotalEpochs { get; set; } = 1;
+    public int TotalEpochs
+    {
+        get => _loop.TotalEpochs;
+        set => _loop.TotalEpochs = value;
+    }
 
     /// <summary>Trains one epoch; returns the mean loss and accuracy over its batches.</summary>
     public (double Loss, double Accuracy, double ImagesPerSecond, double Seconds) TrainEpoch(DataLoader loader, int epoch, Action<BatchProgress>? onBatch = null)
     {
         Model.Train();
-        var sw = Stopwatch.StartNew();
-        double lossSum = 0;
-        long correct = 0, seen = 0;
-        int b = 0, batches = loader.BatchCount;
-        foreach (var batch in loader.Epoch(epoch))
+        var stats = _loop.Run(loader.Epoch(epoch), loader.BatchCount, epoch, Classify, onBatch);
+        return (stats.Loss, stats.Accuracy, stats.ExamplesPerSecond, stats.Seconds);
+    }
+
+    // The classification objective: cross-entropy of the logits (plus the weighted losses of auxiliary heads, as
+    // GoogLeNet's), the mean over the batch's images, and the images it got right.
+    private StepOutcome? Classify(Batch batch)
+    {
+        Tensor logits, loss;
+        if (Model is IAuxiliaryClassifiers aux)
         {
-            if (Schedule is not null)
-                Optimizer.Lr = (float)(BaseLr * Schedule.Factor((long)epoch * batches + b, (long)TotalEpochs * batches, batches));
-            using (TensorScope.Begin())
-            {
-                Tensor logits, loss;
-                if (Model is IAuxiliaryClassifiers aux)
-                {
-                    // Main loss plus the weighted losses of the auxiliary heads (GoogLeNet).
-                    var outputs = aux.ForwardAll(batch.Images);
-                    logits = outputs[0];
-                    loss = F.CrossEntropy(logits, batch.Labels, ClassWeights);
-                    for (int h = 1; h < outputs.Count; h++)
-                        loss = F.Add(loss, F.MulScalar(F.CrossEntropy(outputs[h], batch.Labels, ClassWeights), aux.AuxiliaryWeight));
-                }
-                else
-                {
-                    logits = Model.Call(batch.Images);
-                    loss = F.CrossEntropy(logits, batch.Labels, ClassWeights);
-                }
-                Optimizer.ZeroGrad();
-                loss.Backward();
-                if (ClipGradNorm is double clip) GradientClipping.ClipGradNorm(_stepped ??= Optimizer.Groups.SelectMany(g => g.Parameters).ToList(), clip);
-                Optimizer.Step();
-                float l = loss.Item();
-                if (!float.IsFinite(l))
-                    throw new InvalidOperationException($"Training diverged: the loss of epoch {epoch + 1}, batch {b + 1} is {l}. Lower the learning rate.");
-                lossSum += (double)l * batch.Count;
-                correct += CountCorrect(logits, batch.Labels);
-                seen += batch.Count;
-            }
-            b++;
-            onBatch?.Invoke(new BatchProgress(epoch, b, batches, lossSum / seen, (double)correct / seen, seen / sw.Elapsed.TotalSeconds, sw.Elapsed));
+            var outputs = aux.ForwardAll(batch.Images);
+            logits = outputs[0];
+            loss = F.CrossEntropy(logits, batch.Labels, ClassWeights);
+            for (int h = 1; h < outputs.Count; h++)
+                loss = F.Add(loss, F.MulScalar(F.CrossEntropy(outputs[h], batch.Labels, ClassWeights), aux.AuxiliaryWeight));
         }
-        double secs = sw.Elapsed.TotalSeconds;
-        return (seen == 0 ? 0 : lossSum / seen, seen == 0 ? 0 : (double)correct / seen, seen / Math.Max(secs, 1e-9), secs);
+        else
+        {
+            logits = Model.Call(batch.Images);
+            loss = F.CrossEntropy(logits, batch.Labels, ClassWeights);
+        }
+        return new StepOutcome(loss, batch.Count, batch.Count, CountCorrect(logits, batch.Labels));
     }
 
     /// <summary>

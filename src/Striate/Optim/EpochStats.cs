@@ -1,0 +1,11 @@
+namespace Striate.Optim;
+
+/// <summary>
+/// One epoch of <see cref="StepLoop"/>: the weighted mean loss, the accuracy (when the objective counts correct
+/// predictions, else 0), the examples seen, the steps taken and the batches skipped, and the time.
+/// </summary>
+public readonly record struct EpochStats(double Loss, double Accuracy, long Examples, int Steps, int Skipped, double Seconds)
+{
+    /// <summary>Examples per second.</summary>
+    public double ExamplesPerSecond => Examples / Math.Max(Seconds, 1e-9);
+}
