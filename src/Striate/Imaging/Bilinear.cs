@@ -1,4 +1,4 @@
-namespace Striate.Data.Transforms;
+namespace Striate.Imaging;
 
 /// <summary>Bilinear sampling of CHW planes, shared by the resizing and rotating transforms.</summary>
 internal static class Bilinear

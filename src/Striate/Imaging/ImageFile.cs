@@ -134,7 +134,7 @@ public static partial class ImageFile
         if (outHeight < 1 || outWidth < 1)
             throw new ArgumentException($"Resize: output size must be positive, got {outHeight}x{outWidth}.");
         var dst = new float[channels * outHeight * outWidth];
-        Data.Transforms.Bilinear.ResizeBox(src, channels, height, width, 0, 0, height, width, dst, outHeight, outWidth);
+        Bilinear.ResizeBox(src, channels, height, width, 0, 0, height, width, dst, outHeight, outWidth);
         return dst;
     }
 }

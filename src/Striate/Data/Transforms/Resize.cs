@@ -1,3 +1,5 @@
+using Striate.Imaging;
+
 namespace Striate.Data.Transforms;
 
 /// <summary>
