@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Striate.Embeddings;
+using Striate.Models;
 using Striate.Tensors;
 
 namespace Striate.Cli;
@@ -26,7 +27,8 @@ public static class DeepFaceCommand
     {
         var sw = Stopwatch.StartNew();
         string modelPath = r.GetValue(s_embeddingModel) ?? throw new CliUsageException("--task deepface needs --embedding-model, a model trained with 'striate train --task triplet|contrastive'.");
-        var distance = DeepFaceHeadFile.ParseDistance(r.GetValue(s_distance)!);
+        if (!DeepFaceHeadFile.TryParseDistance(r.GetValue(s_distance), out var distance))
+            throw new CliUsageException($"--distance: unknown distance '{r.GetValue(s_distance)}'. Valid distances: l1 (weighted L1), chi2 (chi-squared).");
         var model = EmbeddingModel.Load(modelPath);
         int epochs = r.GetValue<int>("--epochs");
         float lr = r.GetValue<float?>("--lr") ?? 0.01f;

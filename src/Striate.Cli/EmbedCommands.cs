@@ -99,7 +99,15 @@ public static class EmbedCommands
     private static DeepFaceHeadFile LoadHead(string path, EmbeddingModel m, bool tauGiven)
     {
         if (tauGiven) throw new CliUsageException("--tau is a threshold on the squared distance; with --head the decision uses the head's own threshold.");
-        var head = DeepFaceHeadFile.Load(path);
+        DeepFaceHeadFile head;
+        try
+        {
+            head = DeepFaceHeadFile.Load(path);
+        }
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
+        {
+            throw new CliUsageException($"--head: {e.Message}");
+        }
         if (head.ModelDigest != m.WeightsDigest)
             throw new CliUsageException($"--head: '{path}' was trained on the embeddings of another model (weights {head.ModelDigest}); '{m.Path}' has weights {m.WeightsDigest}.");
         if (head.Head.EmbeddingDim != m.Net.EmbeddingDim)

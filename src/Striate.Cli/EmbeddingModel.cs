@@ -1,5 +1,6 @@
 using System.Globalization;
 using Striate.Embeddings;
+using Striate.Models;
 using Striate.Tensors;
 using Striate.Training;
 using Striate.Imaging;

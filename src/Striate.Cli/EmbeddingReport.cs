@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Striate.Data;
 using Striate.Embeddings;
+using Striate.Runs;
 using Striate.Tensors;
 
 namespace Striate.Cli;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Striate.Runs;
 using Striate.Threading;
 using Striate.Data;
 using Striate.Embeddings;

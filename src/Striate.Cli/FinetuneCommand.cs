@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Striate.Models;
+using Striate.Runs;
 using Striate.Training;
 using Striate.Transfer;
 

@@ -1,4 +1,5 @@
 using Striate.Data;
+using Striate.Models;
 using Striate.Tensors;
 
 namespace Striate.Embeddings;

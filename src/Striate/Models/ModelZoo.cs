@@ -77,14 +77,14 @@ public static class ModelZoo
 
     /// <summary>
     /// Builds the model a spec describes, with fresh weights from <paramref name="generator"/>; an embedding spec
-    /// gives an <see cref="Embeddings.EmbeddingNet"/> around the architecture with its head resized.
+    /// gives an <see cref="EmbeddingNet"/> around the architecture with its head resized.
     /// </summary>
     /// <exception cref="ArgumentException">The architecture is unknown.</exception>
     public static Module Create(ModelSpec spec, Generator? generator = null)
     {
         if (!s_models.TryGetValue(spec.Architecture, out var m)) throw Unknown(spec.Architecture);
         if (spec.IsEmbedding)
-            return new Embeddings.EmbeddingNet(m.Build(spec with { NumClasses = spec.EmbeddingDim }, generator), spec.EmbeddingDim, spec.L2Normalize, spec.ProjectionDim, generator?.Fork(0x9E0), spec.FlipAverage);
+            return new EmbeddingNet(m.Build(spec with { NumClasses = spec.EmbeddingDim }, generator), spec.EmbeddingDim, spec.L2Normalize, spec.ProjectionDim, generator?.Fork(0x9E0), spec.FlipAverage);
         return m.Build(spec, generator);
     }
 

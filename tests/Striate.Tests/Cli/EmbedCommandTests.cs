@@ -184,7 +184,7 @@ public class EmbedCommandTests
         Assert.Equal(84 * 3 + 3, last.GetProperty("trainable_parameters").GetInt64());
         Assert.Equal(["fc3.weight", "fc3.bias"], last.GetProperty("skipped").EnumerateArray().Select(s => s.GetProperty("key").GetString()));
         Assert.InRange(last.GetProperty("test_accuracy").GetDouble(), 0.5, 1); // three classes: chance is 0.33
-        var source = (Striate.Embeddings.EmbeddingNet)Striate.Training.Checkpoint.Load(s_model.Value).Model;
+        var source = (Striate.Models.EmbeddingNet)Striate.Training.Checkpoint.Load(s_model.Value).Model;
         var result = Striate.Training.Checkpoint.Load(tuned);
         Assert.False(result.Spec.IsEmbedding);
         Assert.Equal(3, result.Spec.NumClasses);

@@ -113,7 +113,7 @@ public class EmbeddingTaskOptionTests
         var (hcode, _, herr) = Run("train", "--task", "deepface", "--embedding-model", model, "--data", Repo.FashionMnist, "--limit", "800",
             "--epochs", "2", "--lr", "0.02", "--seed", "5", "--pairs", "200", "--out", head);
         Assert.True(hcode == 0, herr);
-        var saved = Striate.Cli.DeepFaceHeadFile.Load(head).Training!;
+        var saved = Striate.Embeddings.DeepFaceHeadFile.Load(head).Training!;
         Assert.Equal("2", saved["epochs"]);
         Assert.Equal("0.02", saved["lr"]);
         Assert.Equal("5", saved["seed"]);

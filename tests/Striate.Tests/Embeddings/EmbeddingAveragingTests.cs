@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Striate.Embeddings;
 using Striate.Models;
+using Striate.Runs;
 using Striate.Tensors;
 using Striate.Tests.Support;
 using Striate.Training;

@@ -1,6 +1,8 @@
 using Striate.Data;
 using Striate.Embeddings;
+using Striate.Models;
 using Striate.Ops;
+using Striate.Runs;
 using Striate.Tests.Support;
 using Xunit.Abstractions;
 

@@ -2,6 +2,7 @@ using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Striate.Embeddings;
 using Striate.Models;
 using Striate.Ops;
+using Striate.Runs;
 using Striate.Tensors;
 using Striate.Tests.Support;
 using Striate.Training;

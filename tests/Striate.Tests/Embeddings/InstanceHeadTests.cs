@@ -1,5 +1,6 @@
 using Striate.Embeddings;
 using Striate.Models;
+using Striate.Runs;
 using Striate.Tensors;
 using Striate.Tests.Support;
 

@@ -3,6 +3,7 @@ using Striate.Models;
 using Striate.Nn;
 using Striate.Ops;
 using Striate.Optim;
+using Striate.Runs;
 using Striate.Tensors;
 using Striate.Tests.Support;
 using Striate.Transfer;

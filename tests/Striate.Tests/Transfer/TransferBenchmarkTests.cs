@@ -1,3 +1,4 @@
+using Striate.Runs;
 using Striate.Transfer;
 using Striate.Tests.Support;
 using Striate.Training;

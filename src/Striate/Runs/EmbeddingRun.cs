@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
 using Striate.Data;
+using Striate.Embeddings;
 using Striate.Models;
 using Striate.Ops;
 using Striate.Optim;
 using Striate.Tensors;
 using Striate.Training;
+using Striate.Transfer;
 
-namespace Striate.Embeddings;
+namespace Striate.Runs;
 
 /// <summary>
 /// Trains an embedding with the triplet loss (online mining) or the contrastive loss (every pair of a batch),

@@ -1,8 +1,7 @@
 using System.Globalization;
-using Striate.Embeddings;
 using Striate.Serialization;
 
-namespace Striate.Cli;
+namespace Striate.Embeddings;
 
 /// <summary>
 /// A trained DeepFace similarity head saved beside the embedding model it was trained on: weight [D] and bias [1] in a
@@ -20,15 +19,24 @@ public sealed record DeepFaceHeadFile(DeepFaceSimilarity Head, double Threshold,
     /// <summary>The distance's name on the command line and in the file: l1 or chi2.</summary>
     public static string Name(DeepFaceDistance distance) => distance == DeepFaceDistance.WeightedL1 ? "l1" : "chi2";
 
-    /// <summary>Parses --distance.</summary>
-    public static DeepFaceDistance ParseDistance(string text) => text.ToLowerInvariant() switch
+    /// <summary>Reads a distance's name (l1 or chi2, any case).</summary>
+    public static bool TryParseDistance(string? text, out DeepFaceDistance distance)
     {
-        "l1" => DeepFaceDistance.WeightedL1,
-        "chi2" => DeepFaceDistance.ChiSquared,
-        _ => throw new CliUsageException($"--distance: unknown distance '{text}'. Valid distances: l1 (weighted L1), chi2 (chi-squared)."),
-    };
+        switch (text?.ToLowerInvariant())
+        {
+            case "l1":
+                distance = DeepFaceDistance.WeightedL1;
+                return true;
+            case "chi2":
+                distance = DeepFaceDistance.ChiSquared;
+                return true;
+            default:
+                distance = default;
+                return false;
+        }
+    }
 
-    /// <summary>Writes the head atomically (a temporary file, then a rename).</summary>
+    /// <summary>Writes the head atomically (through AtomicFile: a temporary file, then a rename).</summary>
     public void Save(string path)
     {
         var metadata = new Dictionary<string, string>
@@ -47,28 +55,33 @@ public sealed record DeepFaceHeadFile(DeepFaceSimilarity Head, double Threshold,
         ], metadata);
     }
 
-    /// <summary>Loads a head; anything that is not one (another file, missing or misshapen tensors) is a usage error that says what was found.</summary>
+    /// <summary>Loads a head; anything that is not one (another file, missing or misshapen tensors) is invalid data that says what was found.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a DeepFace head.</exception>
     public static DeepFaceHeadFile Load(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"DeepFace head '{path}' does not exist.", path);
         SafeTensorsContent content;
         try
         {
-            content = SafeTensors.Read(EvaluateCommand.CheckFile(path));
+            content = SafeTensors.Read(path);
         }
         catch (InvalidDataException e)
         {
-            throw new CliUsageException($"--head: '{path}' is not a safetensors file: {e.Message}");
+            throw new InvalidDataException($"'{path}' is not a safetensors file: {e.Message}", e);
         }
         string Meta(string key) => content.Metadata.TryGetValue(key, out var v) ? v
-            : throw new CliUsageException($"--head: '{path}' is not a DeepFace head (its metadata has no '{key}'); train one with 'striate train --task deepface'.");
+            : throw new InvalidDataException($"'{path}' is not a DeepFace head (its metadata has no '{key}'); train one with 'striate train --task deepface'.");
         if (Meta("format") != Format)
-            throw new CliUsageException($"--head: '{path}' is not a DeepFace head (its format is '{Meta("format")}', expected '{Format}'); train one with 'striate train --task deepface'.");
-        var distance = ParseDistance(Meta("distance"));
+            throw new InvalidDataException($"'{path}' is not a DeepFace head (its format is '{Meta("format")}', expected '{Format}'); train one with 'striate train --task deepface'.");
+        if (!TryParseDistance(Meta("distance"), out var distance))
+            throw new InvalidDataException($"'{path}' has distance '{Meta("distance")}', expected l1 or chi2.");
         if (!double.TryParse(Meta("threshold"), NumberStyles.Float, CultureInfo.InvariantCulture, out double threshold) || !double.IsFinite(threshold))
-            throw new CliUsageException($"--head: '{path}' has threshold '{Meta("threshold")}', expected a finite number.");
+            throw new InvalidDataException($"'{path}' has threshold '{Meta("threshold")}', expected a finite number.");
         if (!content.TryGetTensor("weight", out var weight) || weight.Shape.Count != 1 || weight.Shape[0] < 1
             || !content.TryGetTensor("bias", out var bias) || bias.Shape.Count != 1 || bias.Shape[0] != 1)
-            throw new CliUsageException($"--head: '{path}' needs tensors weight [D] and bias [1].");
+            throw new InvalidDataException($"'{path}' needs tensors weight [D] and bias [1].");
         var head = new DeepFaceSimilarity((int)weight.Shape[0], distance);
         weight.ToFloat32Array().CopyTo(head.Weight.Data);
         bias.ToFloat32Array().CopyTo(head.Bias.Data);

@@ -4,8 +4,9 @@ using Striate.Nn;
 using Striate.Optim;
 using Striate.Tensors;
 using Striate.Training;
+using Striate.Transfer;
 
-namespace Striate.Transfer;
+namespace Striate.Runs;
 
 /// <summary>
 /// Trains a classifier on a chosen subset of a dataset's classes, either from scratch or from a pre-trained
@@ -67,7 +68,7 @@ public sealed class FineTuneRun
     /// a projection head is left behind).
     /// </summary>
     private static IReadOnlyList<KeyValuePair<string, Tensor>> SourceWeights(Checkpoint source) =>
-        source.Model is Embeddings.EmbeddingNet net ? net.Backbone.StateDict() : source.Model.StateDict();
+        source.Model is EmbeddingNet net ? net.Backbone.StateDict() : source.Model.StateDict();
 
     public ModelSpec Spec { get; }
     public Module Model { get; }

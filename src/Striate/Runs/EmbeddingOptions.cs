@@ -1,6 +1,7 @@
+using Striate.Embeddings;
 using Striate.Ops;
 
-namespace Striate.Embeddings;
+namespace Striate.Runs;
 
 /// <summary>What an <see cref="EmbeddingRun"/> trains: backbone, embedding, loss, classes and schedule.</summary>
 public sealed record EmbeddingOptions

@@ -1,4 +1,6 @@
-namespace Striate.Transfer;
+using Striate.Transfer;
+
+namespace Striate.Runs;
 
 /// <summary>What a <see cref="FineTuneRun"/> trains: the classes, the source weights, the layers and the schedule.</summary>
 public sealed record FineTuneOptions

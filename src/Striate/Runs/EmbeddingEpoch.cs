@@ -1,4 +1,4 @@
-namespace Striate.Embeddings;
+namespace Striate.Runs;
 
 /// <summary>
 /// One epoch of embedding training: the mean loss, and on validation pairs the ROC AUC, the chosen tau and the accuracy

@@ -3,7 +3,7 @@ using Striate.Nn;
 using Striate.Ops;
 using Striate.Tensors;
 
-namespace Striate.Embeddings;
+namespace Striate.Models;
 
 /// <summary>
 /// A backbone whose classifier is replaced by a linear embedding layer of <see cref="EmbeddingDim"/> outputs,
