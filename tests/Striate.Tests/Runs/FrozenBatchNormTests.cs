@@ -8,7 +8,7 @@ using Striate.Tests.Support;
 using Striate.Training;
 using Striate.Transfer;
 
-namespace Striate.Tests.Transfer;
+namespace Striate.Tests.Runs;
 
 /// <summary>
 /// A frozen batch-norm layer (<see cref="BatchNorm.UseRunningStats"/>) behaves as in evaluation while the model

@@ -6,7 +6,7 @@ using Striate.Runs;
 using Striate.Tests.Support;
 using Xunit.Abstractions;
 
-namespace Striate.Tests.Embeddings;
+namespace Striate.Tests.Runs;
 
 /// <summary>
 /// The verification benchmark, shortened: a LeNet-5 embedding trained with the triplet loss on Fashion-MNIST

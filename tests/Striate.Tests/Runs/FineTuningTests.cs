@@ -8,7 +8,7 @@ using Striate.Tensors;
 using Striate.Tests.Support;
 using Striate.Transfer;
 
-namespace Striate.Tests.Transfer;
+namespace Striate.Tests.Runs;
 
 public class FineTuningTests
 {

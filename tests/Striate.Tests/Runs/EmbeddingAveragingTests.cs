@@ -6,7 +6,7 @@ using Striate.Tensors;
 using Striate.Tests.Support;
 using Striate.Training;
 
-namespace Striate.Tests.Embeddings;
+namespace Striate.Tests.Runs;
 
 /// <summary>
 /// What an embedding run can make of its weights besides training them: a moving average that is validated and

@@ -4,7 +4,7 @@ using Striate.Runs;
 using Striate.Tests.Support;
 using Striate.Training;
 
-namespace Striate.Tests.Training;
+namespace Striate.Tests.Runs;
 
 [Collection(nameof(SerialCollection))]
 public class InitExperimentTests

@@ -6,7 +6,7 @@ using Striate.Tensors;
 using Striate.Tests.Support;
 using Striate.Training;
 
-namespace Striate.Tests.Embeddings;
+namespace Striate.Tests.Models;
 
 public class EmbeddingNetTests
 {

@@ -4,7 +4,7 @@ using Striate.Tests.Support;
 using Striate.Training;
 using Xunit.Abstractions;
 
-namespace Striate.Tests.Transfer;
+namespace Striate.Tests.Runs;
 
 /// <summary>
 /// Transfer learning end to end on Fashion-MNIST, shortened: LeNet-5 pre-trained, saved and reloaded, then only

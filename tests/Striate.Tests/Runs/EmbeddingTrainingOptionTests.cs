@@ -7,7 +7,7 @@ using Striate.Tensors;
 using Striate.Tests.Support;
 using Striate.Training;
 
-namespace Striate.Tests.Embeddings;
+namespace Striate.Tests.Runs;
 
 /// <summary>
 /// The embedding-training options: a projection head the loss is taken on (the embedding read before it),

@@ -6,7 +6,7 @@ using Striate.Tensors;
 using Striate.Tests.Support;
 using Striate.Training;
 
-namespace Striate.Tests.Training;
+namespace Striate.Tests.Runs;
 
 /// <summary>End-to-end training on the bundled Fashion-MNIST (subsets, so the suite stays fast).</summary>
 public class TrainingTests

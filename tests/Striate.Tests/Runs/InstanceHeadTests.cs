@@ -4,7 +4,7 @@ using Striate.Runs;
 using Striate.Tensors;
 using Striate.Tests.Support;
 
-namespace Striate.Tests.Embeddings;
+namespace Striate.Tests.Runs;
 
 /// <summary>The instance term taken on the projection head alone, the class loss on the embedding.</summary>
 public class InstanceHeadTests
