@@ -28,19 +28,10 @@ public static class Datasets
     {
         var spec = checkpoint.Spec;
         var test = Load(folder, train: false, new DataOptions(spec.InChannels, spec.InputHeight, spec.InputWidth),
-            Kind(folder) == "image-folder" ? checkpoint.ClassNames : null);
+            DataFolder.Recognize(folder) == DataFolderKind.ImageFolder ? checkpoint.ClassNames : null);
         if (test.Channels != spec.InChannels || test.Height != spec.InputHeight || test.Width != spec.InputWidth)
             throw new CliUsageException($"the model takes {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images; the test images in '{folder}' are {test.Channels}x{test.Height}x{test.Width}.");
         return test;
-    }
-
-    /// <summary>What kind of dataset <paramref name="folder"/> holds: "cifar10", "cifar100", "image-folder" or "idx".</summary>
-    public static string Kind(string folder)
-    {
-        if (Cifar.FindCifar10(folder) is not null) return "cifar10";
-        if (Cifar.FindCifar100(folder) is not null) return "cifar100";
-        if (Directory.Exists(Path.Combine(folder, "train")) && Directory.Exists(Path.Combine(folder, "test"))) return "image-folder";
-        return "idx";
     }
 
     /// <summary>
@@ -49,13 +40,13 @@ public static class Datasets
     /// </summary>
     public static ImageDataset Load(string folder, bool train, DataOptions options, IReadOnlyList<string>? classNames = null)
     {
-        switch (Kind(folder))
+        switch (DataFolder.Recognize(folder))
         {
-            case "cifar10":
+            case DataFolderKind.Cifar10:
                 return Cifar.Load10(folder, train);
-            case "cifar100":
+            case DataFolderKind.Cifar100:
                 return Cifar.Load100(folder, train);
-            case "image-folder":
+            case DataFolderKind.ImageFolder:
                 {
                     string split = Path.Combine(folder, train ? "train" : "test");
                     try
@@ -69,7 +60,7 @@ public static class Datasets
                     }
                 }
             default:
-                if (Directory.Exists(Path.Combine(folder, "train")) || Directory.Exists(Path.Combine(folder, "test")))
+                if (DataFolder.HasOneSplit(folder))
                     throw new CliUsageException($"data folder '{folder}' has only one of train/ and test/; an image folder needs both, each with one sub-folder per class.");
                 return LoadIdx(folder, train);
         }

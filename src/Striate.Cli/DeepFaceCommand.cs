@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Striate.Embeddings;
 using Striate.Models;
+using Striate.Runs;
 using Striate.Tensors;
 
 namespace Striate.Cli;
@@ -47,7 +48,7 @@ public static class DeepFaceCommand
         var ckpt = model.Checkpoint;
         var train = Datasets.LoadIdx(folder, train: true).Normalize(ckpt.Mean, ckpt.Std);
         var test = Datasets.LoadIdx(folder, train: false).Normalize(ckpt.Mean, ckpt.Std);
-        classes ??= ckpt.Extra.TryGetValue("classes", out var c) ? EmbeddingTrainCommand.ParseClasses(c, "the model's classes") : Enumerable.Range(0, train.ClassCount).ToArray();
+        classes ??= EmbeddingOptions.StoredClasses(ckpt.Extra) ?? Enumerable.Range(0, train.ClassCount).ToArray();
         var seen = classes.ToHashSet();
         int[] indices = Enumerable.Range(0, train.Count).Where(i => seen.Contains(train.Labels[i])).ToArray();
         int limit = r.GetValue<int>("--limit");

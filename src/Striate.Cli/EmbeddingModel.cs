@@ -1,6 +1,7 @@
 using System.Globalization;
 using Striate.Embeddings;
 using Striate.Models;
+using Striate.Runs;
 using Striate.Tensors;
 using Striate.Training;
 using Striate.Imaging;
@@ -31,8 +32,7 @@ public sealed class EmbeddingModel
         var ckpt = Checkpoint.Load(EvaluateCommand.CheckFile(path!));
         if (ckpt.Model is not EmbeddingNet net)
             throw new CliUsageException($"'{path}' holds a classifier ({ckpt.Spec.Architecture}, {ckpt.Spec.NumClasses} classes), not an embedding model; train one with 'striate train --task triplet'.");
-        double? tau = ckpt.Extra.TryGetValue("tau", out var t) && double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null;
-        return new EmbeddingModel(path!, ckpt, net, tau);
+        return new EmbeddingModel(path!, ckpt, net, EmbeddingOptions.StoredTau(ckpt.Extra));
     }
 
     /// <summary>The threshold to decide with: the one given, else the checkpoint's; an error if neither exists.</summary>

@@ -181,7 +181,14 @@ public static class EmbeddingTrainCommand
         {
             throw new CliUsageException(e.Message);
         }
-        EmbeddingReport.CheckTestImages(EmbeddingReport.TestImages(test, r.GetValue<int>("--test-limit")), classes, "--test-limit");
+        try
+        {
+            EmbeddingReport.CheckTestImages(EmbeddingReport.TestImages(test, r.GetValue<int>("--test-limit")), classes, "--test-limit");
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliUsageException(e.Message);
+        }
         var sw = Stopwatch.StartNew();
         log.WriteLine($"training a {options.EmbeddingDim}-value {task} embedding on {arch} ({run.Model.ParameterCount():N0} parameters), classes {string.Join(",", classes)}: " +
             $"{run.TrainSet.Count:N0} images, {options.Epochs} epochs, batch {options.BatchSize}, adam lr {options.Lr.ToString(CultureInfo.InvariantCulture)}, " +

@@ -43,12 +43,12 @@ public sealed class ImageOptions
     /// </summary>
     public void RejectUnlessImageFolder(ParseResult r, string folder)
     {
-        string kind = Datasets.Kind(folder);
+        var kind = DataFolder.Recognize(folder);
         // A folder with only one of train/ and test/ is an image folder missing a split: the loader says so.
-        if (kind == "image-folder" || Directory.Exists(Path.Combine(folder, "train")) || Directory.Exists(Path.Combine(folder, "test"))) return;
+        if (kind == DataFolderKind.ImageFolder || DataFolder.HasOneSplit(folder)) return;
         var given = new Option[] { _channels, _size, _onBad }.Where(o => r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
         if (given.Count > 0)
-            throw new CliUsageException($"{string.Join(", ", given)} {(given.Count == 1 ? "applies" : "apply")} to image folders; '{folder}' holds {kind} data, which has one size.");
+            throw new CliUsageException($"{string.Join(", ", given)} {(given.Count == 1 ? "applies" : "apply")} to image folders; '{folder}' holds {DataFolder.Name(kind)} data, which has one size.");
     }
 
     private static (int?, int?) ParseSize(string? text)

@@ -1,9 +1,15 @@
+using System.Globalization;
 using Striate.Embeddings;
 using Striate.Ops;
 
 namespace Striate.Runs;
 
-/// <summary>What an <see cref="EmbeddingRun"/> trains: backbone, embedding, loss, classes and schedule.</summary>
+/// <summary>
+/// What an <see cref="EmbeddingRun"/> trains: backbone, embedding, loss, classes and schedule. Also the one owner of the
+/// checkpoint metadata keys an embedding model's settings are saved under (<see cref="ToMetadata"/>) and of reading
+/// back the two the command line uses: the threshold tau (<see cref="StoredTau"/>) and the trained classes
+/// (<see cref="StoredClasses"/>).
+/// </summary>
 public sealed record EmbeddingOptions
 {
     /// <summary>The zoo backbone (default lenet5).</summary>
@@ -105,4 +111,65 @@ public sealed record EmbeddingOptions
 
     /// <summary>Validation pairs sampled after each epoch.</summary>
     public int ValidationPairs { get; init; } = 4000;
+
+    private const string TauKey = "tau", ClassesKey = "classes";
+
+    /// <summary>
+    /// The settings as checkpoint metadata, with the threshold <paramref name="tau"/> chosen on the validation pairs
+    /// and the trained <paramref name="classes"/>; the schedule's canonical text is <paramref name="schedule"/>.
+    /// </summary>
+    public Dictionary<string, string> ToMetadata(double tau, IReadOnlyList<int> classes, string schedule)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        var inv = CultureInfo.InvariantCulture;
+        var d = new Dictionary<string, string>
+        {
+            [TauKey] = tau.ToString("R", inv),
+            ["task"] = Task,
+            ["margin"] = Margin.ToString("R", inv),
+            [ClassesKey] = string.Join(",", classes),
+            ["batch_size"] = BatchSize.ToString(inv),
+            ["train_limit"] = TrainLimit.ToString(inv),
+            ["validation"] = Validation.ToString("R", inv),
+            ["validation_pairs"] = ValidationPairs.ToString(inv),
+            ["criterion"] = Criterion.ToString(),
+            ["augment"] = Augment,
+            ["schedule"] = schedule,
+            ["instance_weight"] = InstanceWeight.ToString("R", inv),
+            ["ema_decay"] = EmaDecay.ToString("R", inv),
+        };
+        if (Task == "triplet")
+        {
+            d["mining"] = Mining.ToString();
+            d["warmup_epochs"] = WarmupEpochs.ToString(inv);
+        }
+        if (InstanceWeight > 0)
+        {
+            d["instance_margin"] = (InstanceMargin ?? Margin).ToString("R", inv);
+            d["instance_augment"] = InstanceAugment;
+            d["instance_on_projection"] = InstanceOnProjection ? "true" : "false";
+        }
+        return d;
+    }
+
+    /// <summary>The threshold saved with an embedding model, or null when it has none (or not a finite number).</summary>
+    public static double? StoredTau(IReadOnlyDictionary<string, string> metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        return metadata.TryGetValue(TauKey, out var t) && double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null;
+    }
+
+    /// <summary>The classes an embedding model was trained on, or null when the checkpoint does not say.</summary>
+    /// <exception cref="InvalidDataException">The stored list is not a list of class numbers.</exception>
+    public static int[]? StoredClasses(IReadOnlyDictionary<string, string> metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        if (!metadata.TryGetValue(ClassesKey, out var text)) return null;
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var classes = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out classes[i]))
+                throw new InvalidDataException($"the model's classes '{text}' are not a list of class numbers.");
+        return classes;
+    }
 }

@@ -211,37 +211,11 @@ public sealed class EmbeddingRun
 
     // The training settings in effect, for the checkpoint's metadata: those of an unused part (mining for the
     // contrastive task, the instance term's when it is off) are left out.
+    // The settings (EmbeddingOptions owns their keys), how the backbone started and the plateau's state.
     private Dictionary<string, string> Settings()
     {
-        var inv = CultureInfo.InvariantCulture;
-        var d = new Dictionary<string, string>
-        {
-            ["tau"] = Tau.ToString("R", inv),
-            ["task"] = _options.Task,
-            ["margin"] = _options.Margin.ToString("R", inv),
-            ["classes"] = string.Join(",", Classes),
-            ["batch_size"] = _options.BatchSize.ToString(inv),
-            ["train_limit"] = _options.TrainLimit.ToString(inv),
-            ["validation"] = _options.Validation.ToString("R", inv),
-            ["validation_pairs"] = _options.ValidationPairs.ToString(inv),
-            ["criterion"] = _options.Criterion.ToString(),
-            ["augment"] = _options.Augment,
-            ["schedule"] = _schedule.ToString()!,
-            ["instance_weight"] = _options.InstanceWeight.ToString("R", inv),
-            ["ema_decay"] = _options.EmaDecay.ToString("R", inv),
-            ["init"] = Initialization is null ? "fresh" : $"{Initialization.Loaded.Count} tensors from a classifier",
-        };
-        if (_options.Task == "triplet")
-        {
-            d["mining"] = _options.Mining.ToString();
-            d["warmup_epochs"] = _options.WarmupEpochs.ToString(inv);
-        }
-        if (_options.InstanceWeight > 0)
-        {
-            d["instance_margin"] = (_options.InstanceMargin ?? _options.Margin).ToString("R", inv);
-            d["instance_augment"] = _options.InstanceAugment;
-            d["instance_on_projection"] = _options.InstanceOnProjection ? "true" : "false";
-        }
+        var d = _options.ToMetadata(Tau, Classes, _schedule.ToString()!);
+        d["init"] = Initialization is null ? "fresh" : $"{Initialization.Loaded.Count} tensors from a classifier";
         if (_schedule.Plateau is { } plateau) d["plateau_state"] = plateau.State;
         return d;
     }

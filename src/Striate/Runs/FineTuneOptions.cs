@@ -36,4 +36,25 @@ public sealed record FineTuneOptions
 
     /// <summary>Evaluate on at most this many test images of the chosen classes (0: all).</summary>
     public int TestLimit { get; init; }
+
+    /// <summary>
+    /// The settings as checkpoint metadata (this record is the one owner of their keys): classes, images per class,
+    /// trained layers, layer rates, augmentation, batch size, test limit, and <paramref name="from"/>, what the
+    /// weights started from.
+    /// </summary>
+    public Dictionary<string, string> ToMetadata(string from)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        return new Dictionary<string, string>
+        {
+            ["classes"] = string.Join(",", Classes),
+            ["per_class"] = PerClass.ToString(inv),
+            ["train_layers"] = string.Join(",", TrainLayers),
+            ["layer_lrs"] = string.Join(",", LayerLrs.Select(r => $"{r.Pattern}={r.Lr.ToString("R", inv)}")),
+            ["augment"] = Augment,
+            ["batch_size"] = BatchSize.ToString(inv),
+            ["test_limit"] = TestLimit.ToString(inv),
+            ["from"] = from,
+        };
+    }
 }

@@ -112,18 +112,7 @@ public sealed class FineTuneRun
     /// <summary>Writes the fine-tuned model as a checkpoint (atomically) that evaluate and predict read.</summary>
     public void Save(string path, int epochs)
     {
-        var inv = System.Globalization.CultureInfo.InvariantCulture;
-        var extra = new Dictionary<string, string>
-        {
-            ["classes"] = string.Join(",", _options.Classes),
-            ["per_class"] = _options.PerClass.ToString(inv),
-            ["train_layers"] = string.Join(",", _options.TrainLayers),
-            ["layer_lrs"] = string.Join(",", _options.LayerLrs.Select(r => $"{r.Pattern}={r.Lr.ToString("R", inv)}")),
-            ["augment"] = _options.Augment,
-            ["batch_size"] = _options.BatchSize.ToString(inv),
-            ["test_limit"] = _options.TestLimit.ToString(inv),
-            ["from"] = _options.From is { } from ? $"{from.Spec.Architecture} weights {Checkpoint.WeightsDigest(from.Model)}" : "scratch",
-        };
+        var extra = _options.ToMetadata(_options.From is { } from ? $"{from.Spec.Architecture} weights {Checkpoint.WeightsDigest(from.Model)}" : "scratch");
         new Checkpoint
         {
             Spec = Spec,

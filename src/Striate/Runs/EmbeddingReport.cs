@@ -2,10 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using Striate.Data;
 using Striate.Embeddings;
-using Striate.Runs;
 using Striate.Tensors;
 
-namespace Striate.Cli;
+namespace Striate.Runs;
 
 /// <summary>
 /// The end-of-training report of an embedding: verification on test pairs of the trained classes and of the
@@ -34,14 +33,14 @@ public sealed record EmbeddingReport(
         testLimit > 0 && testLimit < testRaw.Count ? testRaw.Subset(Enumerable.Range(0, testLimit).ToArray()) : testRaw;
 
     /// <summary>
-    /// Throws a <see cref="CliUsageException"/> unless the test images of the trained classes give both same and
+    /// Throws an <see cref="ArgumentException"/> unless the test images of the trained classes give both same and
     /// different pairs (two classes, one with two images): call it before training, so a run is not wasted.
     /// </summary>
     public static void CheckTestImages(ImageDataset test, IReadOnlyCollection<int> trained, string option)
     {
         var labels = test.Labels.Where(trained.Contains).ToArray();
         if (!Verification.HasSameAndDifferentPairs(labels))
-            throw new CliUsageException($"{option}: the report needs test images of two trained classes, one of them with two images; the {test.Count} test images hold {labels.Length} of the trained classes ({labels.Distinct().Count()} classes).");
+            throw new ArgumentException($"{option}: the report needs test images of two trained classes, one of them with two images; the {test.Count} test images hold {labels.Length} of the trained classes ({labels.Distinct().Count()} classes).");
     }
 
     // The draws of the test pairs, the one-shot enrolments and the rejection enrolments are fixed, not taken from the
