@@ -12,6 +12,9 @@ namespace Striate.Models;
 /// </summary>
 public sealed class BasicBlock : Module
 {
+    // Its fused inference form is ModelFusion's.
+    static BasicBlock() => ModelFusion.Ensure();
+
     /// <summary>Output channels over <c>planes</c>.</summary>
     public const int Expansion = 1;
 
@@ -41,12 +44,6 @@ public sealed class BasicBlock : Module
 
     public override Tensor Forward(Tensor input)
     {
-        if (InferenceFusion.Applies(this, input))
-        {
-            var y = InferenceFusion.ConvBn(Conv1, Bn1, input, relu: true);
-            var shortcut = Downsample is null ? input : Downsample.Call(input);
-            return InferenceFusion.ConvBn(Conv2, Bn2, y, shortcut, relu: true);
-        }
         var identity = input;
         var x = Relu.Call(Bn1.Call(Conv1.Call(input)));
         x = Bn2.Call(Conv2.Call(x));

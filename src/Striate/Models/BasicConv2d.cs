@@ -12,6 +12,9 @@ namespace Striate.Models;
 /// </summary>
 public sealed class BasicConv2d : Module
 {
+    // Its fused inference form is ModelFusion's.
+    static BasicConv2d() => ModelFusion.Ensure();
+
     public BasicConv2d(int inChannels, int outChannels, Size2 kernelSize, Size2? stride = null, Padding2d padding = default,
         bool batchNorm = true, Generator? generator = null)
     {
@@ -26,7 +29,6 @@ public sealed class BasicConv2d : Module
 
     public override Tensor Forward(Tensor input)
     {
-        if (InferenceFusion.Applies(this, input)) return InferenceFusion.ConvBn(Conv, Bn, input, relu: true);
         var x = Conv.Call(input);
         if (Bn is not null) x = Bn.Call(x);
         return F.Relu(x);

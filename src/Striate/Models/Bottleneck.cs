@@ -13,6 +13,9 @@ namespace Striate.Models;
 /// </summary>
 public sealed class Bottleneck : Module
 {
+    // Its fused inference form is ModelFusion's.
+    static Bottleneck() => ModelFusion.Ensure();
+
     /// <summary>Output channels over <c>planes</c>.</summary>
     public const int Expansion = 4;
 
@@ -46,13 +49,6 @@ public sealed class Bottleneck : Module
 
     public override Tensor Forward(Tensor input)
     {
-        if (InferenceFusion.Applies(this, input))
-        {
-            var y = InferenceFusion.ConvBn(Conv1, Bn1, input, relu: true);
-            y = InferenceFusion.ConvBn(Conv2, Bn2, y, relu: true);
-            var shortcut = Downsample is null ? input : Downsample.Call(input);
-            return InferenceFusion.ConvBn(Conv3, Bn3, y, shortcut, relu: true);
-        }
         var identity = input;
         var x = Relu.Call(Bn1.Call(Conv1.Call(input)));
         x = Relu.Call(Bn2.Call(Conv2.Call(x)));

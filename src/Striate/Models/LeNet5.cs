@@ -13,6 +13,9 @@ namespace Striate.Models;
 /// </summary>
 public sealed class LeNet5 : Module
 {
+    // Its fused inference form is ModelFusion's.
+    static LeNet5() => ModelFusion.Ensure();
+
     private readonly Module[] _layers;
 
     public LeNet5(int numClasses = 10, int inChannels = 1, bool classic = false, Generator? generator = null, int width = 1)
@@ -53,10 +56,11 @@ public sealed class LeNet5 : Module
     public Linear Fc2 { get; }
     public Linear Fc3 { get; }
 
+    /// <summary>The layers in order: convolution, activation, pooling (twice), flatten, then the three linear layers.</summary>
+    internal IReadOnlyList<Module> Layers => _layers;
+
     public override Tensor Forward(Tensor input)
     {
-        // Inference: each convolution with its ReLU and pooling in one pass (InferenceFusion.RunSequence).
-        if (InferenceFusion.Applies(this, input)) return InferenceFusion.RunSequence(_layers, input);
         var x = input;
         foreach (var layer in _layers) x = layer.Call(x);
         return x;

@@ -19,6 +19,9 @@ namespace Striate.Models;
 /// </remarks>
 public sealed class ResNet : Module
 {
+    // Its fused inference form is ModelFusion's.
+    static ResNet() => ModelFusion.Ensure();
+
     private readonly List<Sequential> _layers = new();
     private int _inplanes;
 
@@ -117,12 +120,12 @@ public sealed class ResNet : Module
         return layers;
     }
 
-    public override Tensor Forward(Tensor input)
+    public override Tensor Forward(Tensor input) => Head(Relu.Call(Bn1.Call(Conv1.Call(input))));
+
+    /// <summary>Everything after the stem's convolution, batch norm and ReLU: pooling, the four stages and the classifier.</summary>
+    internal Tensor Head(Tensor stem)
     {
-        var x = InferenceFusion.Applies(this, input)
-            ? InferenceFusion.ConvBn(Conv1, Bn1, input, relu: true)
-            : Relu.Call(Bn1.Call(Conv1.Call(input)));
-        x = Maxpool.Call(x);
+        var x = Maxpool.Call(stem);
         foreach (var layer in _layers) x = layer.Call(x);
         x = Avgpool.Call(x);
         x = F.Flatten(x);

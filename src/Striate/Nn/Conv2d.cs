@@ -46,16 +46,7 @@ public sealed class Conv2d : Module
     public Tensor Weight { get; }
     public Tensor? Bias { get; }
 
-    public override Tensor Forward(Tensor input)
-    {
-        // Inside an InferenceSession (which runs without gradients) the session's kept forms of the weights are used.
-        if (InferenceSession.Current is not null && !Autograd.Needs(input, Weight, Bias))
-        {
-            var (w, b, cache) = InferenceFusion.Weights(this, null);
-            return F.Conv2dAddReluCached(input, w, b, null, false, Stride, Padding, Dilation, Groups, Path ?? "", cache);
-        }
-        return F.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups, Path ?? "");
-    }
+    public override Tensor Forward(Tensor input) => F.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups, Path ?? "");
 
     public override LayerCost Cost(Shape input, Shape output)
     {

@@ -1,17 +1,56 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using Striate.Ops;
 using Striate.Tensors;
 
 namespace Striate.Nn;
 
 /// <summary>
-/// Inference-time fusion: a convolution, the evaluation-mode batch norm after it, a residual add and a ReLU run
-/// as one convolution call (<see cref="F.Conv2dAddRelu"/>) with the batch norm folded into its weights and bias
-/// (<see cref="F.FoldBatchNorm"/>). Blocks use it only when nothing can observe the difference: evaluation mode, no
-/// <see cref="ForwardTrace"/> (a trace records every layer, as summaries and feature-map pictures need) and no
-/// gradient to record. The result equals the layer-by-layer one up to float rounding.
+/// Inference-time fusion, a pass over the module tree rather than a branch in each model's Forward: a convolution,
+/// the evaluation-mode batch norm after it, a residual add and a ReLU run as one convolution call
+/// (<see cref="F.Conv2dAddRelu"/>) with the batch norm folded into its weights and bias (<see cref="F.FoldBatchNorm"/>).
+/// <see cref="Module.Call"/> runs a module's fused form, where its type has one (<see cref="Register{T}"/>: Sequential
+/// and Conv2d here, the zoo's blocks in Models.ModelFusion), only when nothing can observe the difference: evaluation
+/// mode, no <see cref="ForwardTrace"/> (a trace records every layer, as summaries and feature-map pictures need) and
+/// no gradient to record. The result equals the layer-by-layer one up to float rounding. Forward itself always runs
+/// layer by layer, so the entry point that fuses is Call (as InferenceSession.Run and the trainer's evaluation use).
 /// </summary>
 public static class InferenceFusion
 {
+    // The fused forms by module type; each returns null where it does not apply.
+    private static readonly ConcurrentDictionary<Type, Func<Module, Tensor, Tensor?>> s_fused = new();
+
+    static InferenceFusion()
+    {
+        Register<Sequential>((s, x) => RunSequence(s.Layers, x));
+        // Inside an InferenceSession the convolution runs with the session's kept forms of its weights.
+        Register<Conv2d>((conv, x) =>
+        {
+            if (InferenceSession.Current is null) return null;
+            var (w, b, cache) = Weights(conv, null);
+            return F.Conv2dAddReluCached(x, w, b, null, false, conv.Stride, conv.Padding, conv.Dilation, conv.Groups, conv.Path ?? "", cache);
+        });
+    }
+
+    /// <summary>
+    /// Registers the fused form of modules of exactly type <typeparamref name="T"/>: what its Forward computes, planned
+    /// for inference; it returns null to leave a call to Forward.
+    /// </summary>
+    public static void Register<T>(Func<T, Tensor, Tensor?> fused) where T : Module
+    {
+        ArgumentNullException.ThrowIfNull(fused);
+        s_fused[typeof(T)] = (m, x) => fused((T)m, x);
+    }
+
+    /// <summary>The fused form of <paramref name="module"/>'s Forward on <paramref name="input"/>, when fusion applies and its type has one.</summary>
+    internal static bool TryRun(Module module, Tensor input, [NotNullWhen(true)] out Tensor? output)
+    {
+        output = null;
+        if (module.IsTraining || !s_fused.TryGetValue(module.GetType(), out var fused) || !Applies(module, input)) return false;
+        output = fused(module, input);
+        return output is not null;
+    }
+
     /// <summary>
     /// Whether <paramref name="owner"/>'s layers may be fused for this input: evaluation mode, no trace, and no
     /// gradient would be recorded (gradients off, or neither the input nor any parameter requires one).

@@ -28,7 +28,10 @@ public abstract class Module
     /// Runs <see cref="Forward"/> the way a parent module should invoke a child (PyTorch's module call): an
     /// active <see cref="ForwardTrace"/> (used by summaries) sees the call, its input and its output.
     /// </summary>
-    public Tensor Call(Tensor input) => ForwardTrace.Current is { } trace ? trace.Run(this, input) : Forward(input);
+    public Tensor Call(Tensor input) =>
+        ForwardTrace.Current is { } trace ? trace.Run(this, input)
+        : InferenceFusion.TryRun(this, input, out var fused) ? fused
+        : Forward(input);
 
     /// <summary>Registers a trainable tensor under <paramref name="name"/> (a null parameter, such as an absent bias, is kept as a name only).</summary>
     protected Tensor? RegisterParameter(string name, Tensor? parameter)

@@ -33,9 +33,11 @@ public sealed class Sequential : Module
 
     public Module this[int index] => _layers[index];
 
+    /// <summary>The layers in order.</summary>
+    public IReadOnlyList<Module> Layers => _layers;
+
     public override Tensor Forward(Tensor input)
     {
-        if (InferenceFusion.Applies(this, input)) return InferenceFusion.RunSequence(_layers, input);
         var x = input;
         foreach (var l in _layers) x = l.Call(x);
         return x;

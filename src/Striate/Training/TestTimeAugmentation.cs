@@ -53,7 +53,7 @@ public sealed class TestTimeAugmentation
                 foreach (var batch in loader.Epoch(v))
                 {
                     using var scope = TensorScope.Begin();
-                    var probs = F.Softmax(model.Forward(batch.Images), 1);
+                    var probs = F.Softmax(model.Call(batch.Images), 1);
                     int classes = probs.Shape[1];
                     if (sum.GetLength(1) == 0) sum = new double[data.Count, classes];
                     var d = probs.Data;

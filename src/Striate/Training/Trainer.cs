@@ -121,7 +121,7 @@ public sealed class Trainer
             foreach (var batch in loader.Epoch())
             {
                 using var scope = TensorScope.Begin();
-                var logits = model.Forward(batch.Images);
+                var logits = model.Call(batch.Images);
                 lossSum += (double)F.CrossEntropy(logits, batch.Labels, reduction: Reduction.Sum).Item();
                 var d = logits.Data;
                 int classes = logits.Shape[1];
@@ -155,7 +155,7 @@ public sealed class Trainer
         try
         {
             using var _ = Autograd.NoGrad();
-            return F.Softmax(model.Forward(images), 1).Clone();
+            return F.Softmax(model.Call(images), 1).Clone();
         }
         finally
         {
