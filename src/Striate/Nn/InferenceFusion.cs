@@ -24,12 +24,7 @@ public static class InferenceFusion
     {
         Register<Sequential>((s, x) => RunSequence(s.Layers, x));
         // Inside an InferenceSession the convolution runs with the session's kept forms of its weights.
-        Register<Conv2d>((conv, x) =>
-        {
-            if (InferenceSession.Current is null) return null;
-            var (w, b, cache) = Weights(conv, null);
-            return F.Conv2dAddReluCached(x, w, b, null, false, conv.Stride, conv.Padding, conv.Dilation, conv.Groups, conv.Path ?? "", cache);
-        });
+        Register<Conv2d>((conv, x) => InferenceSession.Current is null ? null : ConvBn(conv, null, x));
     }
 
     /// <summary>

@@ -216,7 +216,7 @@ public sealed class EmbeddingRun
     {
         var d = _options.ToMetadata(Tau, Classes, _schedule.ToString()!);
         d["init"] = Initialization is null ? "fresh" : $"{Initialization.Loaded.Count} tensors from a classifier";
-        if (_schedule.Plateau is { } plateau) d["plateau_state"] = plateau.State;
+        if (_schedule.Plateau is { } plateau) d[TrainingOptions.PlateauStateKey] = plateau.State;
         return d;
     }
 }

@@ -73,6 +73,9 @@ public sealed record TrainingOptions
     /// <summary>The key under which a run keeps its early-stopping settings and state (<see cref="EarlyStopping.ToJson"/>).</summary>
     public const string EarlyStoppingKey = StoppingKey;
 
+    /// <summary>The key under which a run keeps its reduce-on-plateau schedule's state.</summary>
+    public const string PlateauStateKey = "plateau_state";
+
     /// <summary>
     /// The settings as checkpoint metadata: schedule (canonical text), augmentation, balancing, initialisation, epochs
     /// planned, batch size, image limit, validation fraction and (when set) the clipping norm. Run state (the plateau's,

@@ -85,7 +85,7 @@ public sealed class TrainingRun
         _augment = Data.Transforms.Compose.Named(AugmentName, -Mean[0] / Std[0]);
         var schedule = LrSchedule.Parse(options.Schedule);
         ScheduleName = schedule.ToString()!;
-        if (schedule.Plateau is { } plateau && resume?.Extra.GetValueOrDefault("plateau_state") is string plateauState)
+        if (schedule.Plateau is { } plateau && resume?.Extra.GetValueOrDefault(TrainingOptions.PlateauStateKey) is string plateauState)
         {
             try
             {
@@ -221,7 +221,7 @@ public sealed class TrainingRun
     private Dictionary<string, string> RunSettings()
     {
         var d = _options.ToMetadata();
-        if (Trainer.Schedule?.Plateau is { } plateau) d["plateau_state"] = plateau.State;
+        if (Trainer.Schedule?.Plateau is { } plateau) d[TrainingOptions.PlateauStateKey] = plateau.State;
         if (EarlyStop is not null) d[TrainingOptions.EarlyStoppingKey] = EarlyStop.ToJson();
         return d;
     }
