@@ -31,11 +31,8 @@ public sealed class BalanceOptions
 
     /// <summary>The --balance value, checked.</summary>
     /// <exception cref="CliUsageException">The value is not none, weight or sample.</exception>
-    public string Balance(ParseResult r)
-    {
-        string b = r.GetValue(_balance)!.ToLowerInvariant();
-        return b is "none" or "weight" or "sample" ? b : throw new CliUsageException($"--balance: expected none, weight or sample, got '{b}'.");
-    }
+    public Data.ClassBalancing Balance(ParseResult r) =>
+        Arguments.Parse(_balance, r, v => IO.EnumText.Parse<Data.ClassBalancing>(v, "class balancing", "balancings"));
 
     /// <summary>The --imbalance value, parsed; null when not given.</summary>
     /// <exception cref="CliUsageException">The value is not C1,C2,...:FRACTION with a fraction in (0, 1].</exception>

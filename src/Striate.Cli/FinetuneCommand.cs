@@ -59,7 +59,7 @@ public static class FinetuneCommand
                 From = source,
                 TrainLayers = (r.GetValue(layers) ?? []).SelectMany(l => l.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
                 LayerLrs = rules,
-                Optimizer = r.GetValue(optimizer)!.ToLowerInvariant(),
+                Optimizer = Arguments.Parse(optimizer, r, Optim.OptimizerConfig.ParseKind),
                 Augment = r.GetValue(augment)!.ToLowerInvariant(),
                 Lr = r.GetValue(lr),
                 Epochs = r.GetValue(epochs),

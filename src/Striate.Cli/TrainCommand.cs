@@ -3,6 +3,7 @@ using System.Globalization;
 using Spectre.Console;
 using Striate.Threading;
 using Striate.Data;
+using Striate.IO;
 using Striate.Models;
 using Striate.Optim;
 using Striate.Runs;
@@ -67,10 +68,8 @@ public static class TrainCommand
             string? arch = r.GetValue(model);
             if (arch is not null && !ModelZoo.Contains(arch))
                 throw new CliUsageException($"--model: unknown model '{arch}'. Valid models: {string.Join(", ", ModelZoo.Names)}.");
-            string opt = r.GetValue(optimizer)!.ToLowerInvariant();
-            if (!OptimizerConfig.Names.Contains(opt))
-                throw new CliUsageException($"--optimizer: unknown optimizer '{opt}'. Valid optimizers: {string.Join(", ", OptimizerConfig.Names)}.");
-            float rate = r.GetValue(lr) ?? (opt == "sgd" ? 0.05f : 2e-3f);
+            var opt = Arguments.Parse(optimizer, r, OptimizerConfig.ParseKind);
+            float rate = r.GetValue(lr) ?? (opt == OptimizerKind.Sgd ? 0.05f : 2e-3f);
             if (!(rate > 0) || float.IsInfinity(rate)) throw new CliUsageException($"--lr must be a positive number, got {rate.ToString(CultureInfo.InvariantCulture)}.");
             string sched = r.GetValue(schedule)!;
             try
@@ -108,7 +107,7 @@ public static class TrainCommand
                 Model = arch,
                 Epochs = r.GetValue(epochs),
                 BatchSize = r.GetValue(batch),
-                Optimizer = new OptimizerConfig(opt, rate, opt == "sgd" ? r.GetValue(momentum) : 0f, r.GetValue(weightDecay)),
+                Optimizer = new OptimizerConfig(opt, rate, opt == OptimizerKind.Sgd ? r.GetValue(momentum) : 0f, r.GetValue(weightDecay)),
                 Seed = r.GetValue(seed),
                 Validation = r.GetValue(validation),
                 TrainLimit = r.GetValue(limit),
@@ -121,10 +120,10 @@ public static class TrainCommand
                 Workers = r.GetValue(workers),
                 Balance = balancing.Balance(r),
                 Imbalance = balancing.Imbalance(r),
-                Init = Nn.Init.Schemes.Contains(r.GetValue(init)!) ? r.GetValue(init)! : throw new CliUsageException($"--init: expected one of {string.Join(", ", Nn.Init.Schemes)}, got '{r.GetValue(init)}'."),
+                Init = Arguments.Parse(init, r, Nn.Init.ParseScheme),
                 EarlyStoppingPatience = r.GetValue(stopping),
                 EarlyStoppingMinDelta = r.GetValue(stoppingDelta),
-                EarlyStoppingMonitor = r.GetValue(stoppingMonitor)!.ToLowerInvariant(),
+                EarlyStoppingMonitor = Arguments.Parse(stoppingMonitor, r, EarlyStopping.ParseMonitor),
             };
             if (resumed is not null)
             {
@@ -153,7 +152,7 @@ public static class TrainCommand
             bool asJson = r.GetValue(json);
             var log = asJson ? stderr : stdout;
             log.WriteLine($"training {run.Spec.Architecture} ({run.Model.ParameterCount():N0} parameters) on {run.TrainSet.Count:N0} images from {folder}, " +
-                $"{options.Epochs} epochs, batch {options.BatchSize}, {run.OptimizerConfig.Name} lr {run.OptimizerConfig.Lr.ToString(CultureInfo.InvariantCulture)}, " +
+                $"{options.Epochs} epochs, batch {options.BatchSize}, {EnumText.Name(run.OptimizerConfig.Name)} lr {run.OptimizerConfig.Lr.ToString(CultureInfo.InvariantCulture)}, " +
                 $"seed {run.Seed}, {Parallelism.Threads} threads{(run.StartEpoch > 0 ? $", resuming after epoch {run.StartEpoch}" : "")}");
             void Report(EpochRecord rec)
             {
@@ -169,7 +168,7 @@ public static class TrainCommand
             if (r.GetValue(report) is { } html)
                 ReportCommand.Write(run.ToCheckpoint(run.EpochsDone), options.Output, run.Files.Csv, test, options.TestLimit, html, log);
             if (run.EarlyStop is { } es)
-                log.WriteLine($"{(es.Stopped ? "stopped early; " : "")}best validation {es.Monitor} {es.Best.ToString("G6", CultureInfo.InvariantCulture)} at epoch {es.BestEpoch}, kept in {Path.GetFullPath(run.BestPath)}");
+                log.WriteLine($"{(es.Stopped ? "stopped early; " : "")}best validation {EarlyStopping.NameOf(es.Monitor)} {es.Best.ToString("G6", CultureInfo.InvariantCulture)} at epoch {es.BestEpoch}, kept in {Path.GetFullPath(run.BestPath)}");
             return 0;
         });
         return cmd;

@@ -54,3 +54,16 @@ public static class ClassBalance
         return dataset.Subset(indices);
     }
 }
+
+/// <summary>How a classification run balances its classes; checkpoints and the command line name it in lower case.</summary>
+public enum ClassBalancing
+{
+    /// <summary>No balancing.</summary>
+    None,
+
+    /// <summary>Median-frequency loss weights, median_freq / freq(c) (<see cref="ClassBalance.MedianFrequencyWeights"/>).</summary>
+    Weight,
+
+    /// <summary>A sampler that draws every class equally often (<see cref="WeightedRandomSampler.BalancedClasses"/>).</summary>
+    Sample,
+}

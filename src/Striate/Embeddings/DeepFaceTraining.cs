@@ -48,24 +48,40 @@ public static class DeepFaceTraining
         var inputs = embeddings.Select(e => HeadInput(e, distance)).ToArray();
         var head = new DeepFaceSimilarity(dim, distance);
         var optimizer = new Adam(head.Parameters(), lr);
-        var loop = new StepLoop(optimizer);
-        for (int epoch = 1; epoch <= epochs; epoch++)
-        {
-            var pairs = Verification.SamplePairs(labels, pairsPerEpoch, seed * 1_000_003UL + (ulong)epoch);
-            int batches = (pairs.Length + batchSize - 1) / batchSize;
-            // The head's objective: binary cross-entropy of its logit on same (1) and different (0) pairs, the mean
-            // over the epoch's pairs.
-            var stats = loop.Run(Enumerable.Range(0, batches).Select(k => k * batchSize), batches, epoch - 1, start =>
-            {
-                int n = Math.Min(batchSize, pairs.Length - start);
-                var (a, b) = Batch(inputs, pairs, start, n, dim);
-                var target = Tensor.Empty(n);
-                for (int i = 0; i < n; i++) target.Data[i] = pairs[start + i].Same ? 1f : 0f;
-                return new StepOutcome(F.BinaryCrossEntropyWithLogits(head.Score(a, b), target), n, n);
-            });
-            onEpoch?.Invoke(epoch, stats.Loss);
-        }
+        var objective = new HeadObjective(head, inputs, labels, pairsPerEpoch, batchSize, seed);
+        new EpochLoop<(int Epoch, double Loss)>(new StepLoop(optimizer)).Run(objective, 0, epochs, r => onEpoch?.Invoke(r.Epoch, r.Loss));
         return head;
+    }
+
+    // The head's objective: binary cross-entropy of its logit on same (1) and different (0) pairs, the mean over the
+    // epoch's pairs, drawn afresh each epoch; an epoch's record is its number (from 1) and mean loss.
+    private sealed class HeadObjective(DeepFaceSimilarity head, float[][] inputs, IReadOnlyList<int> labels, int pairsPerEpoch, int batchSize, ulong seed)
+        : ITrainingObjective<int, (int Epoch, double Loss)>
+    {
+        private (int A, int B, bool Same)[] _pairs = [];
+
+        public int BatchCount => (pairsPerEpoch + batchSize - 1) / batchSize;
+
+        // The start of each batch in the epoch's pairs.
+        public IEnumerable<int> Batches(int epoch)
+        {
+            _pairs = Verification.SamplePairs(labels, pairsPerEpoch, seed * 1_000_003UL + (ulong)(epoch + 1));
+            int batches = (_pairs.Length + batchSize - 1) / batchSize;
+            return Enumerable.Range(0, batches).Select(k => k * batchSize);
+        }
+
+        public StepOutcome? Step(int start, int epoch)
+        {
+            int n = Math.Min(batchSize, _pairs.Length - start), dim = head.EmbeddingDim;
+            var (a, b) = Batch(inputs, _pairs, start, n, dim);
+            var target = Tensor.Empty(n);
+            for (int i = 0; i < n; i++) target.Data[i] = _pairs[start + i].Same ? 1f : 0f;
+            return new StepOutcome(F.BinaryCrossEntropyWithLogits(head.Score(a, b), target), n, n);
+        }
+
+        public (int Epoch, double Loss) Evaluate(int epoch, EpochStats stats) => (epoch + 1, stats.Loss);
+
+        public double PlateauFigure((int Epoch, double Loss) record) => record.Loss;
     }
 
     /// <summary>The head's logits for <paramref name="pairs"/> of <paramref name="embeddings"/> (higher: more alike).</summary>

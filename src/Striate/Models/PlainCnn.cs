@@ -7,7 +7,7 @@ namespace Striate.Models;
 /// A deep plain CNN for initialisation experiments: eight 3x3 convolutions with ReLU and no batch norm or
 /// skip connections (16, 16, pool, 32, 32, pool, 64, 64, 64, 64 channels), global average pooling and one
 /// linear layer. Without normalisation the signal that reaches the classifier depends on the initial weights'
-/// scale alone, which is what <see cref="Init.Apply"/> compares. Layout: <c>features</c>, <c>avgpool</c>, <c>fc</c>.
+/// scale alone, which is what <see cref="Init.Apply(Module, InitScheme, Generator?)"/> compares. Layout: <c>features</c>, <c>avgpool</c>, <c>fc</c>.
 /// </summary>
 public sealed class PlainCnn : Module
 {

@@ -1,3 +1,4 @@
+using Striate.IO;
 using Striate.Tensors;
 
 namespace Striate.Nn;
@@ -84,19 +85,26 @@ public static class Init
         Uniform(bias, -bound, bound, generator);
     }
 
-    /// <summary>The schemes <see cref="Apply"/> knows.</summary>
-    public static IReadOnlyList<string> Schemes { get; } = ["default", "zeros", "small", "xavier", "he"];
+    /// <summary>The schemes <see cref="Apply(Module, InitScheme, Generator?)"/> knows, by name ("default", "zeros", "small", "xavier", "he").</summary>
+    public static IReadOnlyList<string> Schemes { get; } = EnumText.Names<InitScheme>();
+
+    /// <summary>The scheme named <paramref name="name"/> (any case).</summary>
+    /// <exception cref="ArgumentException">Another name; the message lists the valid ones.</exception>
+    public static InitScheme ParseScheme(string name) => EnumText.Parse<InitScheme>(name, "initialisation", "initialisations");
+
+    /// <summary>Re-initialises every convolution and linear layer of <paramref name="model"/> with a scheme named as <see cref="Schemes"/>.</summary>
+    /// <exception cref="ArgumentException">The scheme is unknown.</exception>
+    public static void Apply(Module model, string scheme, Generator? generator = null) => Apply(model, ParseScheme(scheme), generator);
 
     /// <summary>
-    /// Re-initialises every convolution and linear layer of <paramref name="model"/>: "default" leaves PyTorch's
-    /// initialisation; "zeros" sets weights to 0; "small" draws N(0, 0.01^2); "xavier" Glorot uniform (gain 1);
-    /// "he" Kaiming normal for ReLU (std sqrt(2 / fan_in)). Every scheme but "default" sets the biases to 0.
+    /// Re-initialises every convolution and linear layer of <paramref name="model"/> (<see cref="InitScheme"/>); every
+    /// scheme but <see cref="InitScheme.Default"/> sets the biases to 0.
     /// </summary>
-    /// <exception cref="ArgumentException">The scheme is unknown.</exception>
-    public static void Apply(Module model, string scheme, Generator? generator = null)
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a scheme.</exception>
+    public static void Apply(Module model, InitScheme scheme, Generator? generator = null)
     {
-        if (!Schemes.Contains(scheme)) throw new ArgumentException($"Init.Apply: unknown scheme '{scheme}'; expected one of {string.Join(", ", Schemes)}.");
-        if (scheme == "default") return;
+        if (!Enum.IsDefined(scheme)) throw new ArgumentOutOfRangeException(nameof(scheme), scheme, "not an initialisation scheme.");
+        if (scheme == InitScheme.Default) return;
         foreach (var (_, m) in model.NamedModules())
         {
             var (weight, bias) = m switch
@@ -109,12 +117,31 @@ public static class Init
             if (weight is null) continue;
             switch (scheme)
             {
-                case "zeros": Zeros(weight); break;
-                case "small": Normal(weight, 0f, 0.01f, generator); break;
-                case "xavier": XavierUniform(weight, 1f, generator); break;
+                case InitScheme.Zeros: Zeros(weight); break;
+                case InitScheme.Small: Normal(weight, 0f, 0.01f, generator); break;
+                case InitScheme.Xavier: XavierUniform(weight, 1f, generator); break;
                 default: KaimingNormal(weight, 0f, nonlinearity: "relu", generator: generator); break;
             }
             if (bias is not null) Zeros(bias);
         }
     }
+}
+
+/// <summary>How <see cref="Init.Apply(Module, InitScheme, Generator?)"/> re-initialises convolution and linear layers.</summary>
+public enum InitScheme
+{
+    /// <summary>Leave PyTorch's initialisation.</summary>
+    Default,
+
+    /// <summary>Weights 0.</summary>
+    Zeros,
+
+    /// <summary>Weights drawn from N(0, 0.01^2).</summary>
+    Small,
+
+    /// <summary>Glorot uniform, gain 1.</summary>
+    Xavier,
+
+    /// <summary>Kaiming normal for ReLU: std sqrt(2 / fan_in).</summary>
+    He,
 }

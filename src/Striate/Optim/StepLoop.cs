@@ -80,6 +80,6 @@ public sealed class StepLoop
             onStep?.Invoke(new BatchProgress(epoch, b, batchCount, weights == 0 ? 0 : lossSum / weights, seen == 0 ? 0 : (double)correct / seen,
                 seen / sw.Elapsed.TotalSeconds, sw.Elapsed));
         }
-        return new EpochStats(weights == 0 ? 0 : lossSum / weights, seen == 0 ? 0 : (double)correct / seen, seen, steps, skipped, sw.Elapsed.TotalSeconds);
+        return new EpochStats(weights == 0 ? 0 : lossSum / weights, seen == 0 ? 0 : (double)correct / seen, seen, steps, skipped, sw.Elapsed.TotalSeconds, Optimizer.Lr);
     }
 }

@@ -117,79 +117,9 @@ public sealed class EmbeddingRun
         // The average starts from the weights training starts from (after any InitializeFrom).
         var ema = AveragedModel is null ? null : new ExponentialMovingAverage(Model, AveragedModel, _options.EmaDecay);
         var loader = new DataLoader(_train, _options.BatchSize, shuffle: true, seed: _options.Seed, dropLast: true, transform: _augment);
-        var records = new List<EmbeddingEpoch>();
-        var loop = new StepLoop(Optimizer) { Schedule = _schedule, BaseLr = _options.Lr, TotalEpochs = _options.Epochs, AfterStep = ema is null ? null : ema.Update };
-        for (int epoch = 0; epoch < _options.Epochs; epoch++)
-        {
-            Model.Train();
-            int e = epoch;
-            // The embedding objective: the triplet or contrastive loss (plus the instance term), the mean over the
-            // batches; a triplet batch without a same and a different pair is skipped.
-            var stats = loop.Run(loader.Epoch(epoch), loader.BatchCount, epoch, batch =>
-            {
-                if (_options.Task == "triplet" && !Verification.HasSameAndDifferentPairs(batch.Labels)) return null;
-                var mining = e < _options.WarmupEpochs ? TripletMining.BatchAll : _options.Mining;
-                var loss = _instanceAugment is null ? Loss(Model.Project(batch.Images), batch.Labels, mining) : InstanceLoss(batch, e, mining);
-                return new StepOutcome(loss, 1, batch.Count);
-            });
-            int batches = stats.Steps, skipped = stats.Skipped;
-            if (batches == 0)
-                throw new InvalidOperationException($"no batch of epoch {epoch + 1} could form a triplet (each needs two classes and a class with two images); use larger batches or fewer classes.");
-            double secs = stats.Seconds;
-            var (auc, tau, acc) = Validate(epoch);
-            Tau = tau;
-            // Reduce-on-plateau watches the validation pairs: 1 - AUC, lower is better.
-            _schedule.Plateau?.Step(1 - auc, _options.Lr);
-            var r = new EmbeddingEpoch(epoch + 1, stats.Loss, auc, tau, acc, stats.ExamplesPerSecond, secs, skipped);
-            records.Add(r);
-            onEpoch?.Invoke(r);
-        }
-        return records;
-    }
-
-    private Tensor Loss(Tensor e, int[] labels, TripletMining mining)
-    {
-        if (_options.Task == "triplet") return F.TripletLoss(e, labels, _options.Margin, mining);
-        // Contrastive: every pair (i < j) of the batch.
-        int n = labels.Length, m = n * (n - 1) / 2, k = 0;
-        var left = new int[m];
-        var right = new int[m];
-        var same = new bool[m];
-        for (int i = 0; i < n; i++)
-            for (int j = i + 1; j < n; j++, k++)
-            {
-                left[k] = i;
-                right[k] = j;
-                same[k] = labels[i] == labels[j];
-            }
-        return F.ContrastiveLoss(F.IndexSelect(e, left), F.IndexSelect(e, right), same, _options.Margin);
-    }
-
-    // The class loss on the batch as given plus the weighted instance term over the batch and its second views.
-    private Tensor InstanceLoss(Batch batch, int epoch, TripletMining mining)
-    {
-        int n = batch.Count, size = _train.Channels * _train.Height * _train.Width;
-        var views = Tensor.Empty(batch.Images.Shape);
-        ulong seed = new Generator(_options.Seed).Fork(0x1A57).Seed;
-        for (int i = 0; i < n; i++)
-            _instanceAugment!.Apply(_train.Image(batch.Indices[i]), views.Data.Slice(i * size, size), _train.Channels, _train.Height, _train.Width,
-                Data.Transforms.ImageTransform.SampleSeed(seed, epoch, batch.Indices[i]));
-        var both = F.Concat([batch.Images, views], 0);
-        var (e, z) = _options.InstanceOnProjection ? Model.ForwardWithProjection(both) : (Model.Project(both), null);
-        var identities = new int[2 * n];
-        for (int i = 0; i < n; i++) identities[i] = identities[n + i] = i;
-        var classLoss = Loss(F.IndexSelect(e, Enumerable.Range(0, n).ToArray()), batch.Labels, mining);
-        var instanceLoss = F.TripletLoss(z ?? e, identities, _options.InstanceMargin ?? _options.Margin, TripletMining.BatchAll);
-        return F.Add(classLoss, F.MulScalar(instanceLoss, _options.InstanceWeight));
-    }
-
-    private (double Auc, double Tau, double Accuracy) Validate(int epoch)
-    {
-        var emb = EmbeddingEvaluation.Embed(Final, _validation);
-        var pairs = Verification.SamplePairs(_validation.Labels, _options.ValidationPairs, _options.Seed + (ulong)epoch);
-        var (d, s) = EmbeddingEvaluation.Distances(emb, pairs);
-        double tau = Verification.ChooseThreshold(d, s, _options.Criterion);
-        return (Verification.RocAuc(d, s), tau, Verification.AccuracyAt(d, s, tau));
+        var objective = new EmbeddingObjective(_options, Model, Final, loader, _validation, _instanceAugment);
+        var steps = new StepLoop(Optimizer) { Schedule = _schedule, BaseLr = _options.Lr, AfterStep = ema is null ? null : ema.Update };
+        return new EpochLoop<EmbeddingEpoch>(steps) { AfterEpoch = (_, _, _) => Tau = objective.Tau }.Run(objective, 0, _options.Epochs, onEpoch);
     }
 
     /// <summary>Writes the embedding checkpoint (atomically) with tau and the training settings in its metadata.</summary>
@@ -203,7 +133,7 @@ public sealed class EmbeddingRun
             ClassNames = _train.ClassNames,
             Mean = Mean,
             Std = Std,
-            Optimizer = new OptimizerConfig("adam", _options.Lr, WeightDecay: _options.WeightDecay),
+            Optimizer = new OptimizerConfig(OptimizerKind.Adam, _options.Lr, WeightDecay: _options.WeightDecay),
             Seed = _options.Seed,
             Extra = Settings(),
         }.Save(path);

@@ -23,8 +23,8 @@ public sealed record FineTuneOptions
     /// <summary>Learning rates of their own for some trainable layers (first match wins); the rest use <see cref="Lr"/>.</summary>
     public IReadOnlyList<(string Pattern, float Lr)> LayerLrs { get; init; } = [];
 
-    /// <summary>adam, adamw or sgd (momentum 0.9).</summary>
-    public string Optimizer { get; init; } = "adam";
+    /// <summary>The optimizer (SGD with momentum 0.9).</summary>
+    public Optim.OptimizerKind Optimizer { get; init; }
 
     /// <summary>Training-set augmentation, one of <see cref="Data.Transforms.Compose.Names"/> ("none" by default).</summary>
     public string Augment { get; init; } = "none";

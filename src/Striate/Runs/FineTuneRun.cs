@@ -52,13 +52,7 @@ public sealed class FineTuneRun
         _augment = Data.Transforms.Compose.Named(options.Augment, -Mean[0] / Std[0]);
         TestSet = test.Normalize(Mean, Std);
         var groups = FineTuning.Groups(Model, options.Lr, options.LayerLrs);
-        Optimizer = options.Optimizer switch
-        {
-            "adam" => new Adam(groups),
-            "adamw" => new AdamW(groups),
-            "sgd" => new Sgd(groups, momentum: SgdMomentum),
-            _ => throw new ArgumentException($"Unknown optimizer '{options.Optimizer}'. Valid optimizers: adam, adamw, sgd."),
-        };
+        Optimizer = OptimizerConfig.Create(groups);
         Trainer = new Trainer(Model, Optimizer);
     }
 
@@ -72,6 +66,9 @@ public sealed class FineTuneRun
 
     public ModelSpec Spec { get; }
     public Module Model { get; }
+
+    /// <summary>The optimizer's kind and base rate, as the checkpoint records them (its groups carry the layer rates).</summary>
+    public OptimizerConfig OptimizerConfig => new(_options.Optimizer, _options.Lr, _options.Optimizer == OptimizerKind.Sgd ? SgdMomentum : 0f);
     public Optimizer Optimizer { get; }
     public Trainer Trainer { get; }
     public float[] Mean { get; }
@@ -95,18 +92,7 @@ public sealed class FineTuneRun
     public IReadOnlyList<EpochRecord> Run(Action<EpochRecord>? onEpoch = null)
     {
         var loader = new DataLoader(TrainSet, _options.BatchSize, shuffle: true, seed: _options.Seed, transform: _augment);
-        var testLoader = new DataLoader(TestSet, 500);
-        Trainer.TotalEpochs = _options.Epochs;
-        var records = new List<EpochRecord>();
-        for (int e = 0; e < _options.Epochs; e++)
-        {
-            var (loss, acc, ips, secs) = Trainer.TrainEpoch(loader, e);
-            var test = Trainer.Evaluate(Model, testLoader);
-            var r = new EpochRecord(e + 1, loss, acc, null, null, test.Loss, test.Top1, test.Top5, ips, secs, Optimizer.Lr);
-            records.Add(r);
-            onEpoch?.Invoke(r);
-        }
-        return records;
+        return new EpochLoop<EpochRecord>(Trainer.Steps).Run(Trainer.Objective(loader, test: new DataLoader(TestSet, 500)), 0, _options.Epochs, onEpoch);
     }
 
     /// <summary>Writes the fine-tuned model as a checkpoint (atomically) that evaluate and predict read.</summary>
@@ -121,7 +107,7 @@ public sealed class FineTuneRun
             ClassNames = TrainSet.ClassNames,
             Mean = Mean,
             Std = Std,
-            Optimizer = new OptimizerConfig(_options.Optimizer, _options.Lr, _options.Optimizer == "sgd" ? SgdMomentum : 0f),
+            Optimizer = OptimizerConfig,
             Seed = _options.Seed,
             Extra = extra,
         }.Save(path);

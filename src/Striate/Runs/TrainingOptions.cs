@@ -1,5 +1,6 @@
 using System.Globalization;
 using Striate.Data;
+using Striate.IO;
 using Striate.Nn;
 using Striate.Optim;
 using Striate.Training;
@@ -17,7 +18,7 @@ public sealed record TrainingOptions
     public string? Model { get; init; }
     public int Epochs { get; init; } = 5;
     public int BatchSize { get; init; } = 64;
-    public OptimizerConfig Optimizer { get; init; } = new("adam", 1e-3f);
+    public OptimizerConfig Optimizer { get; init; } = new(OptimizerKind.Adam, 1e-3f);
     public ulong Seed { get; init; } = 1;
 
     /// <summary>Fraction of the training set held out for validation (0 for none).</summary>
@@ -41,14 +42,14 @@ public sealed record TrainingOptions
     /// <summary>Clip gradients to this joint L2 norm before every step (null: no clipping).</summary>
     public double? ClipGradNorm { get; init; }
 
-    /// <summary>Class balancing: "none", "weight" (median-frequency loss weights) or "sample" (a class-balanced sampler).</summary>
-    public string Balance { get; init; } = "none";
+    /// <summary>Class balancing: none, median-frequency loss weights or a class-balanced sampler.</summary>
+    public ClassBalancing Balance { get; init; }
 
     /// <summary>For experiments: cut these classes of the training set to a fraction of their images (see <see cref="ClassBalance.Reduce"/>).</summary>
     public (int[] Classes, double Fraction)? Imbalance { get; init; }
 
-    /// <summary>The initialisation of a new model's convolution and linear layers (<see cref="Init.Schemes"/>).</summary>
-    public string Init { get; init; } = "default";
+    /// <summary>The initialisation of a new model's convolution and linear layers.</summary>
+    public InitScheme Init { get; init; }
 
     /// <summary>Stop after this many epochs without a better validation metric (null: never); needs a validation set.</summary>
     public int? EarlyStoppingPatience { get; init; }
@@ -56,8 +57,8 @@ public sealed record TrainingOptions
     /// <summary>The smallest change of the monitored metric that counts as an improvement.</summary>
     public double EarlyStoppingMinDelta { get; init; }
 
-    /// <summary>The validation metric early stopping watches: "loss" or "accuracy".</summary>
-    public string EarlyStoppingMonitor { get; init; } = "loss";
+    /// <summary>The validation metric early stopping watches.</summary>
+    public EarlyStoppingMonitor EarlyStoppingMonitor { get; init; }
 
     /// <summary>The checkpoint written after every epoch.</summary>
     public required string Output { get; init; }
@@ -88,8 +89,8 @@ public sealed record TrainingOptions
         {
             [ScheduleKey] = LrSchedule.Parse(Schedule).ToString()!,
             [AugmentKey] = Augment,
-            [BalanceKey] = Balance,
-            [InitKey] = Init,
+            [BalanceKey] = EnumText.Name(Balance),
+            [InitKey] = EnumText.Name(Init),
             [EpochsKey] = Epochs.ToString(inv),
             [BatchKey] = BatchSize.ToString(inv),
             [LimitKey] = TrainLimit.ToString(inv),
@@ -118,7 +119,7 @@ public sealed record TrainingOptions
             {
                 return parse(text);
             }
-            catch (Exception e) when (e is FormatException or OverflowException)
+            catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
             {
                 throw new InvalidDataException($"--resume: the checkpoint's {key} '{text}' cannot be read ({e.Message}).");
             }
@@ -130,12 +131,12 @@ public sealed record TrainingOptions
             Seed = checkpoint.Seed,
             Schedule = x.GetValueOrDefault(ScheduleKey) ?? Schedule,
             Augment = x.GetValueOrDefault(AugmentKey) ?? Augment,
-            Balance = x.GetValueOrDefault(BalanceKey) ?? Balance,
-            Init = x.GetValueOrDefault(InitKey) ?? Init,
+            Balance = Stored(BalanceKey, Balance, v => EnumText.Parse<ClassBalancing>(v, "class balancing", "balancings")),
+            Init = Stored(InitKey, Init, Nn.Init.ParseScheme),
             ClipGradNorm = Stored<double?>(ClipKey, null, v => double.Parse(v, NumberStyles.Float, inv)),
             EarlyStoppingPatience = stopping?.Patience,
             EarlyStoppingMinDelta = stopping?.MinDelta ?? 0,
-            EarlyStoppingMonitor = stopping?.Monitor ?? "loss",
+            EarlyStoppingMonitor = stopping?.Monitor ?? EarlyStoppingMonitor.Loss,
             BatchSize = Stored(BatchKey, BatchSize, v => int.Parse(v, inv)),
             TrainLimit = Stored(LimitKey, TrainLimit, v => int.Parse(v, inv)),
             Validation = Stored(ValidationKey, Validation, v => double.Parse(v, NumberStyles.Float, inv)),
@@ -162,19 +163,19 @@ public sealed record TrainingOptions
         var inv = CultureInfo.InvariantCulture;
         return new Dictionary<string, string>
         {
-            ["optimizer"] = Optimizer.Name,
+            ["optimizer"] = EnumText.Name(Optimizer.Name),
             ["lr"] = Optimizer.Lr.ToString(inv),
             ["momentum"] = Optimizer.Momentum.ToString(inv),
             ["weight-decay"] = Optimizer.WeightDecay.ToString(inv),
             ["seed"] = Seed.ToString(inv),
             ["schedule"] = LrSchedule.Parse(Schedule).ToString()!,
             ["augment"] = Augment,
-            ["balance"] = Balance,
-            ["init"] = Init,
+            ["balance"] = EnumText.Name(Balance),
+            ["init"] = EnumText.Name(Init),
             ["clip-grad-norm"] = ClipGradNorm?.ToString(inv) ?? "none",
             ["early-stopping"] = EarlyStoppingPatience?.ToString(inv) ?? "none",
             ["early-stopping-min-delta"] = EarlyStoppingMinDelta.ToString(inv),
-            ["early-stopping-monitor"] = EarlyStoppingMonitor,
+            ["early-stopping-monitor"] = EarlyStopping.NameOf(EarlyStoppingMonitor),
             ["batch-size"] = BatchSize.ToString(inv),
             ["limit"] = TrainLimit.ToString(inv),
             ["validation"] = Validation.ToString(inv),

@@ -63,8 +63,7 @@ public sealed class TrainingRun
 
         Spec = spec;
         Model = resume?.Model ?? ModelZoo.Create(spec, new Generator(Seed));
-        InitName = options.Init;
-        if (resume is null) Nn.Init.Apply(Model, InitName, new Generator(Seed).Fork(0x1417));
+        if (resume is null) Nn.Init.Apply(Model, options.Init, new Generator(Seed).Fork(0x1417));
         // One image through the model before any training: an input too small for it fails here, naming the layer.
         try
         {
@@ -110,11 +109,9 @@ public sealed class TrainingRun
         if (EarlyStop is not null && _validation is null)
             throw new ArgumentException("early stopping watches the validation set; hold out part of the training images with a validation fraction (--validation F).");
         if (EarlyStop is { Stopped: true })
-            throw new ArgumentException($"--resume: the run stopped early after epoch {StartEpoch} ({EarlyStop.Patience} epochs without a better validation {EarlyStop.Monitor}); its best epoch, {EarlyStop.BestEpoch}, is in {BestPath}.");
-        BalanceName = options.Balance;
-        if (BalanceName is not ("none" or "weight" or "sample"))
-            throw new ArgumentException($"unknown class balancing '{BalanceName}'; expected none, weight or sample.");
-        if (BalanceName == "weight")
+            throw new ArgumentException($"--resume: the run stopped early after epoch {StartEpoch} ({EarlyStop.Patience} epochs without a better validation {EarlyStopping.NameOf(EarlyStop.Monitor)}); its best epoch, {EarlyStop.BestEpoch}, is in {BestPath}.");
+        if (!Enum.IsDefined(options.Balance)) throw new ArgumentOutOfRangeException(nameof(options), options.Balance, "not a class balancing.");
+        if (options.Balance == ClassBalancing.Weight)
         {
             var alpha = ClassBalance.MedianFrequencyWeights(_train.Labels, _train.ClassCount);
             var weights = Tensor.Persistent(new Shape(alpha.Length));
@@ -122,9 +119,6 @@ public sealed class TrainingRun
             Trainer.ClassWeights = weights;
         }
     }
-
-    /// <summary>The initialisation scheme, saved in the checkpoint.</summary>
-    public string InitName { get; }
 
     /// <summary>Early stopping and its state, saved in the checkpoint; null when off.</summary>
     public EarlyStopping? EarlyStop { get; }
@@ -134,9 +128,6 @@ public sealed class TrainingRun
 
     /// <summary>Where early stopping keeps the best epoch's checkpoint (<see cref="RunFiles.Best"/>).</summary>
     public string BestPath => Files.Best;
-
-    /// <summary>The class balancing ("none", "weight" or "sample"), saved in the checkpoint.</summary>
-    public string BalanceName { get; }
 
     /// <summary>The learning-rate schedule's text, saved in the checkpoint.</summary>
     public string ScheduleName { get; }
@@ -166,29 +157,20 @@ public sealed class TrainingRun
     {
         var trainLoader = new DataLoader(_train, _options.BatchSize, shuffle: true, seed: Seed, transform: _augment, workers: _options.Workers)
         {
-            Sampler = BalanceName == "sample" ? WeightedRandomSampler.BalancedClasses(_train.Labels, _train.ClassCount, new Generator(Seed).Fork(0xBA1A).Seed) : null,
+            Sampler = _options.Balance == ClassBalancing.Sample ? WeightedRandomSampler.BalancedClasses(_train.Labels, _train.ClassCount, new Generator(Seed).Fork(0xBA1A).Seed) : null,
         };
-        var testLoader = new DataLoader(_test, 500);
-        var valLoader = _validation is null ? null : new DataLoader(_validation, 500);
-        var records = new List<EpochRecord>();
-        for (int epoch = StartEpoch; epoch < _options.Epochs; epoch++)
+        var objective = Trainer.Objective(trainLoader, _validation is null ? null : new DataLoader(_validation, 500), new DataLoader(_test, 500));
+        var loop = new EpochLoop<EpochRecord>(Trainer.Steps)
         {
-            cancel.ThrowIfCancellationRequested();
-            var (loss, acc, ips, secs) = Trainer.TrainEpoch(trainLoader, epoch, onBatch);
-            var val = valLoader is null ? null : Trainer.Evaluate(Model, valLoader);
-            var test = Trainer.Evaluate(Model, testLoader);
-            var record = new EpochRecord(epoch + 1, loss, acc, val?.Loss, val?.Top1, test.Loss, test.Top1, test.Top5, ips, secs, Optimizer.Lr);
-            // Reduce-on-plateau watches the validation loss, or the training loss when nothing is held out.
-            Trainer.Schedule?.Plateau?.Step(val?.Loss ?? loss, OptimizerConfig.Lr);
-            bool best = EarlyStop?.Step(EarlyStop.Monitor == "loss" ? val!.Loss : val!.Top1, epoch + 1) ?? false;
-            Save(epoch + 1);
-            if (best) Save(epoch + 1, BestPath);
-            AppendLogs(record);
-            records.Add(record);
-            onEpoch?.Invoke(record);
-            if (EarlyStop is { Stopped: true }) break;
-        }
-        return records;
+            EarlyStop = EarlyStop,
+            AfterEpoch = (record, epochsDone, best) =>
+            {
+                Save(epochsDone);
+                if (best) Save(epochsDone, BestPath);
+                AppendLogs(record);
+            },
+        };
+        return loop.Run(objective, StartEpoch, _options.Epochs, onEpoch, onBatch, cancel);
     }
 
     /// <summary>Epochs completed and saved to the output so far (the resumed checkpoint's before the first).</summary>

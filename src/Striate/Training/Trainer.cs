@@ -22,6 +22,9 @@ public sealed class Trainer
     // The optimisation loop every run shares; the trainer gives it the classification objective.
     private readonly StepLoop _loop;
 
+    /// <summary>The step loop (optimizer, schedule, clipping) the trainer runs; runs build their epoch loop on it.</summary>
+    public StepLoop Steps => _loop;
+
     public Module Model { get; }
     public Optimizer Optimizer { get; }
 
@@ -56,54 +59,28 @@ public sealed class Trainer
         set => _loop.TotalEpochs = value;
     }
 
+    /// <summary>The classification objective of this trainer's model and class weights on the given loaders.</summary>
+    public ClassificationObjective Objective(DataLoader train, DataLoader? validation = null, DataLoader? test = null) =>
+        new(Model, train, validation, test) { ClassWeights = ClassWeights };
+
     /// <summary>Trains one epoch; returns the mean loss and accuracy over its batches.</summary>
     public (double Loss, double Accuracy, double ImagesPerSecond, double Seconds) TrainEpoch(DataLoader loader, int epoch, Action<BatchProgress>? onBatch = null)
     {
-        Model.Train();
-        var stats = _loop.Run(loader.Epoch(epoch), loader.BatchCount, epoch, Classify, onBatch);
+        var objective = Objective(loader);
+        var stats = _loop.Run(objective.Batches(epoch), objective.BatchCount, epoch, batch => objective.Step(batch, epoch), onBatch);
         return (stats.Loss, stats.Accuracy, stats.ExamplesPerSecond, stats.Seconds);
-    }
-
-    // The classification objective: cross-entropy of the logits (plus the weighted losses of auxiliary heads, as
-    // GoogLeNet's), the mean over the batch's images, and the images it got right.
-    private StepOutcome? Classify(Batch batch)
-    {
-        Tensor logits, loss;
-        if (Model is IAuxiliaryClassifiers aux)
-        {
-            var outputs = aux.ForwardAll(batch.Images);
-            logits = outputs[0];
-            loss = F.CrossEntropy(logits, batch.Labels, ClassWeights);
-            for (int h = 1; h < outputs.Count; h++)
-                loss = F.Add(loss, F.MulScalar(F.CrossEntropy(outputs[h], batch.Labels, ClassWeights), aux.AuxiliaryWeight));
-        }
-        else
-        {
-            logits = Model.Call(batch.Images);
-            loss = F.CrossEntropy(logits, batch.Labels, ClassWeights);
-        }
-        return new StepOutcome(loss, batch.Count, batch.Count, CountCorrect(logits, batch.Labels));
     }
 
     /// <summary>
     /// Trains <paramref name="epochs"/> epochs, evaluating on <paramref name="validation"/> (when given) after each;
-    /// <paramref name="onEpoch"/> sees every finished epoch.
+    /// <paramref name="onEpoch"/> sees every finished epoch. A reduce-on-plateau schedule watches the validation loss
+    /// (the training loss without validation).
     /// </summary>
     public IReadOnlyList<EpochRecord> Fit(DataLoader train, int epochs, DataLoader? validation = null, Action<EpochRecord>? onEpoch = null,
         Action<BatchProgress>? onBatch = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
-        TotalEpochs = epochs;
-        var records = new List<EpochRecord>();
-        for (int e = 0; e < epochs; e++)
-        {
-            var (loss, acc, ips, secs) = TrainEpoch(train, e, onBatch);
-            var val = validation is null ? null : Evaluate(Model, validation);
-            var r = new EpochRecord(e + 1, loss, acc, val?.Loss, val?.Top1, null, null, null, ips, secs, Optimizer.Lr);
-            records.Add(r);
-            onEpoch?.Invoke(r);
-        }
-        return records;
+        return new EpochLoop<EpochRecord>(_loop).Run(Objective(train, validation), 0, epochs, onEpoch, onBatch);
     }
 
     /// <summary>Loss, top-1, top-5, per-class accuracy and confusion matrix of <paramref name="model"/> on a loader's data.</summary>
@@ -161,14 +138,5 @@ public sealed class Trainer
         {
             model.Train(wasTraining);
         }
-    }
-
-    private static int CountCorrect(Tensor logits, int[] labels)
-    {
-        int classes = logits.Shape[1], correct = 0;
-        var d = logits.Data;
-        for (int i = 0; i < labels.Length; i++)
-            if (TensorPrimitives.IndexOfMax(d.Slice(i * classes, classes)) == labels[i]) correct++;
-        return correct;
     }
 }

@@ -74,14 +74,15 @@ public class PlateauScheduleTests
         var again = EarlyStopping.FromJson(loss.ToJson());
         Assert.Equal((loss.Best, loss.BestEpoch, loss.Wait, loss.Patience, loss.MinDelta), (again.Best, again.BestEpoch, again.Wait, again.Patience, again.MinDelta));
 
-        var acc = new EarlyStopping(1, monitor: "accuracy");
+        var acc = new EarlyStopping(1, monitor: EarlyStoppingMonitor.Accuracy);
         Assert.True(acc.Step(0.5, 1));
         Assert.True(acc.Step(0.6, 2));
         Assert.False(acc.Stopped);
         Assert.False(acc.Step(0.6, 3));
         Assert.True(acc.Stopped);
         Assert.Throws<ArgumentException>(() => new EarlyStopping(0));
-        Assert.Throws<ArgumentException>(() => new EarlyStopping(1, monitor: "f1"));
+        Assert.Throws<ArgumentException>(() => EarlyStopping.ParseMonitor("f1"));
+        Assert.Throws<ArgumentException>(() => new EarlyStopping(1, monitor: (EarlyStoppingMonitor)7));
         Assert.Throws<InvalidDataException>(() => EarlyStopping.FromJson("{}"));
     }
 

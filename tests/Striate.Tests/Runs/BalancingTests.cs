@@ -16,13 +16,13 @@ public class BalancingTests
         {
             Epochs = epochs,
             BatchSize = 64,
-            Optimizer = new OptimizerConfig("adam", 2e-3f),
+            Optimizer = new OptimizerConfig(OptimizerKind.Adam, 2e-3f),
             Seed = seed,
             TrainLimit = 12_000,
             TestLimit = 2_000,
             Schedule = "cosine",
             Imbalance = ([2, 4, 6], 0.05),
-            Balance = balance,
+            Balance = Striate.IO.EnumText.Parse<Striate.Data.ClassBalancing>(balance, "balancing", "balancings"),
             Output = Path.Combine(Repo.TempDir(), "m.safetensors"),
         };
         var run = new TrainingRun(options, Repo.Train, Repo.Test);

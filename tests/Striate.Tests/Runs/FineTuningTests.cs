@@ -178,14 +178,14 @@ public class FineTuningTests
         var source = new Striate.Training.Checkpoint { Spec = pre.Spec, Model = pre.Model, Mean = pre.Mean, Std = pre.Std };
         var run = new FineTuneRun(new FineTuneOptions
         {
-            Classes = [5, 7, 9], PerClass = 20, From = source, TrainLayers = ["fc2", "fc3"], LayerLrs = [("fc3", 0.05f)], Optimizer = "sgd", Lr = 0.01f,
+            Classes = [5, 7, 9], PerClass = 20, From = source, TrainLayers = ["fc2", "fc3"], LayerLrs = [("fc3", 0.05f)], Optimizer = Striate.Optim.OptimizerKind.Sgd, Lr = 0.01f,
             BatchSize = 16, Epochs = 1, Seed = 3, TestLimit = 40, Augment = "flip",
         }, Repo.Train, Repo.Test);
         run.Run();
         string path = Path.Combine(Repo.TempDir(), "tuned.safetensors");
         run.Save(path, 1);
         var saved = Striate.Training.Checkpoint.Load(path);
-        Assert.Equal(("sgd", 0.01f, 0.9f), (saved.Optimizer!.Name, saved.Optimizer.Lr, saved.Optimizer.Momentum));
+        Assert.Equal((Striate.Optim.OptimizerKind.Sgd, 0.01f, 0.9f), (saved.Optimizer!.Name, saved.Optimizer.Lr, saved.Optimizer.Momentum));
         Assert.Equal("20", saved.Extra["per_class"]);
         Assert.Equal("fc2,fc3", saved.Extra["train_layers"]);
         Assert.Equal("fc3=0.05", saved.Extra["layer_lrs"]);

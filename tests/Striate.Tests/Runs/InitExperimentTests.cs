@@ -15,10 +15,10 @@ public class InitExperimentTests
         var options = new TrainingOptions
         {
             Model = "plain8",
-            Init = init,
+            Init = Striate.Nn.Init.ParseScheme(init),
             Epochs = 1,
             BatchSize = 32,
-            Optimizer = new OptimizerConfig("adam", 2e-3f),
+            Optimizer = new OptimizerConfig(OptimizerKind.Adam, 2e-3f),
             Seed = 1,
             TrainLimit = 3_000,
             TestLimit = 1_000,

@@ -1,4 +1,6 @@
+using Striate.Data;
 using Striate.Models;
+using Striate.Nn;
 using Striate.Optim;
 using Striate.Runs;
 using Striate.Training;
@@ -13,14 +15,14 @@ public class TrainingOptionsTests
         Output = "a.safetensors",
         Epochs = 7,
         BatchSize = 32,
-        Optimizer = new OptimizerConfig("sgd", 0.05f, 0.8f, 1e-4f),
+        Optimizer = new OptimizerConfig(OptimizerKind.Sgd, 0.05f, 0.8f, 1e-4f),
         Seed = 9,
         Validation = 0.2,
         TrainLimit = 300,
         Schedule = "step:3:0.5+warmup:1",
         Augment = "standard",
-        Balance = "sample",
-        Init = "he",
+        Balance = ClassBalancing.Sample,
+        Init = InitScheme.He,
         ClipGradNorm = 2.5,
     };
 
@@ -38,7 +40,7 @@ public class TrainingOptionsTests
         Assert.Equal(300, resumed.TrainLimit);
         Assert.Equal(0.2, resumed.Validation);
         Assert.Equal(LrSchedule.Parse("step:3:0.5+warmup:1").ToString(), resumed.Schedule);
-        Assert.Equal(("standard", "sample", "he"), (resumed.Augment, resumed.Balance, resumed.Init));
+        Assert.Equal(("standard", ClassBalancing.Sample, InitScheme.He), (resumed.Augment, resumed.Balance, resumed.Init));
         Assert.Equal(2.5, resumed.ClipGradNorm);
         // What the resumed run is asked for stays.
         Assert.Equal((12, "b.safetensors", 50), (resumed.Epochs, resumed.Output, resumed.TestLimit));
@@ -59,6 +61,12 @@ public class TrainingOptionsTests
         var extra = new Dictionary<string, string>(Stored.ToMetadata()) { ["batch_size"] = "many" };
         var e = Assert.Throws<InvalidDataException>(() => new TrainingOptions { Output = "c" }.ResumedFrom(Header(Stored, extra)));
         Assert.Contains("the checkpoint's batch_size 'many' cannot be read", e.Message);
+        foreach (var key in new[] { "balance", "init" })
+        {
+            var bad = new Dictionary<string, string>(Stored.ToMetadata()) { [key] = "7" };
+            var b = Assert.Throws<InvalidDataException>(() => new TrainingOptions { Output = "c" }.ResumedFrom(Header(Stored, bad)));
+            Assert.Contains($"the checkpoint's {key} '7' cannot be read", b.Message);
+        }
     }
 
     [Fact]

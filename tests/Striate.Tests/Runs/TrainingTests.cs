@@ -60,7 +60,7 @@ public class TrainingTests
         TrainLimit = 1500,
         TestLimit = 300,
         Seed = 7,
-        Optimizer = new OptimizerConfig("adam", 1e-3f),
+        Optimizer = new OptimizerConfig(OptimizerKind.Adam, 1e-3f),
         Output = Path.Combine(dir, "m.safetensors"),
         Resume = resume,
     };
@@ -105,7 +105,7 @@ public class TrainingTests
         Assert.Equal(7UL, ck.Seed);
         Assert.Equal(FashionMnist.ClassNames, ck.ClassNames);
         Assert.Equal(run.Mean, ck.Mean);
-        Assert.Equal("adam", ck.Optimizer!.Name);
+        Assert.Equal(OptimizerKind.Adam, ck.Optimizer!.Name);
         Assert.Equal(run.Optimizer.StateDict().Count, ck.OptimizerState.Count);
         var x = Tensor.Rand(new Generator(3), 4, 1, 28, 28);
         Assert.Equal(Trainer.PredictProbabilities(run.Model, x).ToArray(), Trainer.PredictProbabilities(ck.Model, x).ToArray());
@@ -130,7 +130,7 @@ public class TrainingTests
     {
         string dir = Repo.TempDir();
         Assert.Contains("batch size", Assert.Throws<ArgumentException>(() => new TrainingRun(Options(dir, 1) with { BatchSize = 0 }, Repo.Train, Repo.Test)).Message);
-        Assert.Contains("learning rate", Assert.Throws<ArgumentException>(() => new TrainingRun(Options(dir, 1) with { Optimizer = new OptimizerConfig("sgd", -1f) }, Repo.Train, Repo.Test)).Message);
+        Assert.Contains("learning rate", Assert.Throws<ArgumentException>(() => new TrainingRun(Options(dir, 1) with { Optimizer = new OptimizerConfig(OptimizerKind.Sgd, -1f) }, Repo.Train, Repo.Test)).Message);
         Assert.Contains("Valid models: alexnet", Assert.Throws<ArgumentException>(() => new TrainingRun(Options(dir, 1) with { Model = "resnet-9000" }, Repo.Train, Repo.Test)).Message);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Striate.Embeddings;
+using Striate.Optim;
 using Striate.Tests.Support;
 using Striate.Training;
 
@@ -26,7 +27,7 @@ public class CompatFixtureTests
         Assert.Equal("lenet5", ck.Spec.Architecture);
         Assert.Equal(1, ck.Epoch);
         Assert.Equal(3UL, ck.Seed);
-        Assert.Equal("sgd", ck.Optimizer!.Name);
+        Assert.Equal(OptimizerKind.Sgd, ck.Optimizer!.Name);
         Assert.Equal(0.05f, ck.Optimizer.Lr);
         Assert.Equal(10, ck.ClassNames.Count);
         Assert.NotEmpty(ck.OptimizerState);

@@ -21,7 +21,7 @@ public class HostileCheckpointTests
     {
         string dir = Repo.TempDir(), good = Path.Combine(dir, "good.safetensors"), bad = Path.Combine(dir, "bad.safetensors");
         var spec = new ModelSpec("lenet5", 10, 1, 28, 28);
-        new Checkpoint { Spec = spec, Model = ModelZoo.Create(spec, new Generator(1)), ClassNames = s_names, Mean = [0.3f], Std = [0.35f], Optimizer = new OptimizerConfig("adam", 1e-3f) }.Save(good);
+        new Checkpoint { Spec = spec, Model = ModelZoo.Create(spec, new Generator(1)), ClassNames = s_names, Mean = [0.3f], Std = [0.35f], Optimizer = new OptimizerConfig(OptimizerKind.Adam, 1e-3f) }.Save(good);
         var content = SafeTensors.Read(good);
         var meta = content.Metadata.ToDictionary(kv => kv.Key, kv => kv.Value);
         meta[key] = change(meta[key]);

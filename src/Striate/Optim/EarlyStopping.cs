@@ -1,7 +1,18 @@
 using System.Globalization;
 using System.Text.Json;
+using Striate.IO;
 
-namespace Striate.Training;
+namespace Striate.Optim;
+
+/// <summary>The validation metric <see cref="EarlyStopping"/> watches.</summary>
+public enum EarlyStoppingMonitor
+{
+    /// <summary>The validation loss: lower is better.</summary>
+    Loss,
+
+    /// <summary>The validation accuracy: higher is better.</summary>
+    Accuracy,
+}
 
 /// <summary>
 /// Stops a run when the monitored validation metric has not improved for <see cref="Patience"/> epochs, as Keras's
@@ -14,24 +25,31 @@ public sealed class EarlyStopping
     /// <summary>Stops after <paramref name="patience"/> epochs without an improvement larger than <paramref name="minDelta"/>.</summary>
     /// <param name="patience">Epochs without improvement tolerated (at least 1).</param>
     /// <param name="minDelta">The smallest change that counts as an improvement (>= 0).</param>
-    /// <param name="monitor">"loss" (lower is better) or "accuracy" (higher is better), on the validation set.</param>
+    /// <param name="monitor">The validation metric watched.</param>
     /// <exception cref="ArgumentException">A value is out of range.</exception>
-    public EarlyStopping(int patience, double minDelta = 0, string monitor = "loss")
+    public EarlyStopping(int patience, double minDelta = 0, EarlyStoppingMonitor monitor = EarlyStoppingMonitor.Loss)
     {
         if (patience < 1) throw new ArgumentException($"early stopping: patience must be >= 1, got {patience}.");
         if (!(minDelta >= 0) || double.IsInfinity(minDelta)) throw new ArgumentException($"early stopping: the minimum delta must be >= 0, got {minDelta}.");
-        if (monitor is not ("loss" or "accuracy")) throw new ArgumentException($"early stopping: the monitored metric must be loss or accuracy, got '{monitor}'.");
+        if (!Enum.IsDefined(monitor)) throw new ArgumentException($"early stopping: the monitored metric must be loss or accuracy, got {(int)monitor}.");
         Patience = patience;
         MinDelta = minDelta;
         Monitor = monitor;
-        Best = monitor == "loss" ? double.PositiveInfinity : double.NegativeInfinity;
+        Best = monitor == EarlyStoppingMonitor.Loss ? double.PositiveInfinity : double.NegativeInfinity;
     }
 
     public int Patience { get; }
     public double MinDelta { get; }
 
-    /// <summary>"loss" or "accuracy".</summary>
-    public string Monitor { get; }
+    /// <summary>The validation metric watched.</summary>
+    public EarlyStoppingMonitor Monitor { get; }
+
+    /// <summary>The metric's name as checkpoints and the command line write it: "loss" or "accuracy".</summary>
+    public static string NameOf(EarlyStoppingMonitor monitor) => EnumText.Name(monitor);
+
+    /// <summary>Reads "loss" or "accuracy".</summary>
+    /// <exception cref="ArgumentException">Another name.</exception>
+    public static EarlyStoppingMonitor ParseMonitor(string name) => EnumText.Parse<EarlyStoppingMonitor>(name, "early-stopping metric", "metrics");
 
     /// <summary>The best value seen.</summary>
     public double Best { get; private set; }
@@ -48,7 +66,7 @@ public sealed class EarlyStopping
     /// <summary>Takes the metric of epoch <paramref name="epoch"/> (1-based); returns true when it is a new best.</summary>
     public bool Step(double value, int epoch)
     {
-        bool better = Monitor == "loss" ? value < Best - MinDelta : value > Best + MinDelta;
+        bool better = Monitor == EarlyStoppingMonitor.Loss ? value < Best - MinDelta : value > Best + MinDelta;
         if (better)
         {
             Best = value;
@@ -67,7 +85,7 @@ public sealed class EarlyStopping
     {
         ["patience"] = Patience.ToString(CultureInfo.InvariantCulture),
         ["min_delta"] = MinDelta.ToString("R", CultureInfo.InvariantCulture),
-        ["monitor"] = Monitor,
+        ["monitor"] = NameOf(Monitor),
         ["best"] = Best.ToString("R", CultureInfo.InvariantCulture),
         ["best_epoch"] = BestEpoch.ToString(CultureInfo.InvariantCulture),
         ["wait"] = Wait.ToString(CultureInfo.InvariantCulture),
@@ -81,7 +99,7 @@ public sealed class EarlyStopping
         {
             var d = JsonSerializer.Deserialize<Dictionary<string, string>>(json)!;
             var inv = CultureInfo.InvariantCulture;
-            return new EarlyStopping(int.Parse(d["patience"], inv), double.Parse(d["min_delta"], inv), d["monitor"])
+            return new EarlyStopping(int.Parse(d["patience"], inv), double.Parse(d["min_delta"], inv), ParseMonitor(d["monitor"]))
             {
                 Best = double.Parse(d["best"], inv),
                 BestEpoch = int.Parse(d["best_epoch"], inv),
