@@ -1,23 +1,163 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using Striate.Runs;
 
 namespace Striate.Cli;
 
-/// <summary>Reading option values: a setting the library refuses becomes a usage error that names the flag.</summary>
+/// <summary>
+/// Checks and readers the verbs share. Range and choice checks are validators on the options, so a bad value is a
+/// parse error (exit code 2) that names the flag and what it must be, before any work starts; a setting the library
+/// refuses while binding becomes a usage error that names the flag (<see cref="Refused"/>).
+/// </summary>
 public static class Arguments
 {
-    /// <summary>
-    /// The value of <paramref name="option"/> read by <paramref name="parse"/> (a library parser of a setting's text); an
-    /// <see cref="ArgumentException"/> from it becomes a <see cref="CliUsageException"/> prefixed with the flag.
-    /// </summary>
-    public static T Parse<T>(Option<string> option, ParseResult r, Func<string, T> parse)
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>Refuses values below <paramref name="min"/>: "--epochs must be >= 1, got 0."</summary>
+    public static Option<int> AtLeast(this Option<int> option, int min, string? note = null)
     {
-        try
+        option.Validators.Add(r => Check(r, r.GetValueOrDefault<int>() >= min, $">= {min}{note}", r.GetValueOrDefault<int>().ToString(Inv)));
+        return option;
+    }
+
+    /// <summary>A pair count: 0 (every pair) or at least 2 (one same and one different).</summary>
+    public static Option<int> Pairs(this Option<int> option)
+    {
+        option.Validators.Add(r => Check(r, r.GetValueOrDefault<int>() is 0 or >= 2, "0 (every pair) or >= 2", r.GetValueOrDefault<int>().ToString(Inv)));
+        return option;
+    }
+
+    /// <summary>Refuses values below <paramref name="min"/> when given.</summary>
+    public static Option<int?> AtLeast(this Option<int?> option, int min)
+    {
+        option.Validators.Add(r => Check(r, r.GetValueOrDefault<int?>() is not int v || v >= min, $">= {min}", r.GetValueOrDefault<int?>()?.ToString(Inv)));
+        return option;
+    }
+
+    /// <summary>Refuses anything but a positive finite number: "--lr must be a positive number, got -0.1."</summary>
+    public static Option<float> Positive(this Option<float> option)
+    {
+        option.Validators.Add(r => Check(r, r.GetValueOrDefault<float>() is var v && v > 0 && float.IsFinite(v), null, r.GetValueOrDefault<float>().ToString(Inv)));
+        return option;
+    }
+
+    /// <summary>Refuses anything but a positive finite number when given.</summary>
+    public static Option<float?> Positive(this Option<float?> option)
+    {
+        option.Validators.Add(r => Check(r, r.GetValueOrDefault<float?>() is not float v || (v > 0 && float.IsFinite(v)), null, r.GetValueOrDefault<float?>()?.ToString(Inv)));
+        return option;
+    }
+
+    /// <summary>Refuses anything but a positive finite number when given (a norm, a margin).</summary>
+    public static Option<double?> Positive(this Option<double?> option)
+    {
+        option.Validators.Add(r => Check(r, r.GetValueOrDefault<double?>() is not double v || (v > 0 && double.IsFinite(v)), "> 0", r.GetValueOrDefault<double?>()?.ToString(Inv)));
+        return option;
+    }
+
+    /// <summary>Refuses negative values (and NaN).</summary>
+    public static Option<float> NonNegative(this Option<float> option)
+    {
+        option.Validators.Add(r => Check(r, r.GetValueOrDefault<float>() >= 0, ">= 0", r.GetValueOrDefault<float>().ToString(Inv)));
+        return option;
+    }
+
+    /// <summary>Refuses values outside [<paramref name="lo"/>, <paramref name="hi"/>) (and NaN).</summary>
+    public static Option<double> InRange(this Option<double> option, double lo, double hi, string? note = null)
+    {
+        option.Validators.Add(r => Check(r, r.GetValueOrDefault<double>() is var v && v >= lo && v < hi,
+            $"in [{lo.ToString(Inv)}, {hi.ToString(Inv)}){note}", r.GetValueOrDefault<double>().ToString(Inv)));
+        return option;
+    }
+
+    /// <summary>
+    /// Checks the option's text with <paramref name="parse"/>, the library's reader of the setting: the reader's
+    /// message (which names what it expected and what it found) becomes a parse error prefixed with the flag.
+    /// </summary>
+    public static TOption Choice<TOption, T>(this TOption option, Func<string, T> parse) where TOption : Option
+    {
+        option.Validators.Add(r =>
         {
-            return parse(r.GetValue(option)!);
-        }
-        catch (ArgumentException e)
+            // Defaults are valid; a given value is its last token.
+            if (r.Tokens.Count == 0) return;
+            string text = r.Tokens[^1].Value;
+            try
+            {
+                parse(text);
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException)
+            {
+                r.AddError($"{option.Name}: {e.Message}");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>
+    /// The usage error for a setting the library refused: a <see cref="SettingException"/> is named by the command's flag
+    /// for it (the setting <c>BatchSize</c> is <c>--batch-size</c>), any other refusal keeps its message.
+    /// </summary>
+    public static CliUsageException Refused(ArgumentException e, Command command)
+    {
+        if (e is SettingException s && command.Options.FirstOrDefault(o => o.Name == Flag(s.Setting)) is { } flag)
+            return new CliUsageException($"{flag.Name} {s.Requirement}");
+        return new CliUsageException(e.Message);
+    }
+
+    // A setting's property name as a flag: BatchSize is --batch-size.
+    private static string Flag(string setting) =>
+        "--" + string.Concat(setting.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "-" : "") + char.ToLowerInvariant(c) : c.ToString()));
+
+    /// <summary>True when the command line gives <paramref name="option"/> (not only its default).</summary>
+    public static bool Given(this ParseResult r, Option option) => r.GetResult(option) is { Implicit: false };
+
+    /// <summary>A model file that must exist: a usage error naming the path otherwise.</summary>
+    public static string ExistingFile(string path)
+    {
+        if (!File.Exists(path)) throw new CliUsageException($"model file '{path}' does not exist (looked at {Path.GetFullPath(path)}).");
+        return path;
+    }
+
+    /// <summary>Class numbers as "0-6", "0,2,5" or "0-4,7".</summary>
+    /// <exception cref="CliUsageException">Anything else; the message names <paramref name="option"/>.</exception>
+    public static int[] Classes(string text, string option)
+    {
+        var list = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            throw new CliUsageException($"{option.Name}: {e.Message}");
+            var ends = part.Split('-');
+            if (ends.Length is < 1 or > 2 || !ends.All(e => int.TryParse(e, NumberStyles.None, Inv, out _)))
+                throw new CliUsageException($"{option}: expected class numbers like 0-6 or 0,2,5, got '{text}'.");
+            int lo = int.Parse(ends[0], Inv), hi = int.Parse(ends[^1], Inv);
+            if (hi < lo) throw new CliUsageException($"{option}: the range '{part}' is empty.");
+            for (int c = lo; c <= hi; c++) list.Add(c);
         }
+        if (list.Count == 0) throw new CliUsageException($"{option}: no classes in '{text}'.");
+        return list.ToArray();
+    }
+
+    /// <summary>An input size as CxHxW (positive integers, e.g. 3x224x224).</summary>
+    /// <exception cref="CliUsageException">Anything else.</exception>
+    public static (int C, int H, int W) Chw(string text)
+    {
+        var p = text.ToLowerInvariant().Split('x');
+        if (p.Length != 3 || !p.All(s => int.TryParse(s, NumberStyles.None, Inv, out int v) && v > 0))
+            throw new CliUsageException($"--input '{text}': expected CxHxW with positive integers, e.g. 3x224x224.");
+        var v = p.Select(s => int.Parse(s, Inv)).ToArray();
+        return (v[0], v[1], v[2]);
+    }
+
+    /// <summary>Loads an input picture; a missing or undecodable file is a usage error naming it.</summary>
+    public static Imaging.Image Image(string path, int channels)
+    {
+        if (!File.Exists(path)) throw new CliUsageException($"image file '{path}' does not exist (looked at {Path.GetFullPath(path)}).");
+        return Imaging.Image.Load(path, channels);
+    }
+
+    // "--flag must be EXPECTED, got FOUND." (a positive number when no expectation is written).
+    private static void Check(OptionResult r, bool ok, string? expected, string? found)
+    {
+        if (!ok) r.AddError($"{r.Option.Name} must be {(expected is null ? "a positive number" : expected)}, got {found}.");
     }
 }

@@ -50,7 +50,7 @@ internal static class AttributionCommands
         cmd.SetAction(r =>
         {
             var src = ModelSource.Load(r.GetValue(model)!, r.GetValue(size));
-            var (input, resized) = ModelInput.FromImage(ImageOutput.Load(r.GetValue(image)!, 3), src.Spec.InChannels, src.Spec.InputHeight, src.Spec.InputWidth, src.Mean, src.Std);
+            var (input, resized) = ModelInput.FromImage(Arguments.Image(r.GetValue(image)!, 3), src.Spec.InChannels, src.Spec.InputHeight, src.Spec.InputWidth, src.Mean, src.Std);
             int? classIndex = ParseClass(r.GetValue(cls), src);
             InputMap map;
             try
@@ -60,7 +60,7 @@ internal static class AttributionCommands
                     if (r.GetValue(cls) is not null) throw new CliUsageException("--class and --layer do not go together: --layer projects a layer's activation, not a class score.");
                     map = Attribution.ProjectActivation(src.Model, LayerLookup.Find(src.Model, projected), input, r.GetValue(channel),
                         name == "guided" ? ReluGradientMode.Guided : ReluGradientMode.Deconvnet);
-                    ImageOutput.Save(Render(resized, map, pattern: true), r.GetValue(output)!, stdout);
+                    Output.Png(Render(resized, map, pattern: true), r.GetValue(output)!, stdout);
                     stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: layer {projected}, channel {map.ClassIndex}, strongest activation {map.Probability:G4}"));
                     return 0;
                 }
@@ -78,7 +78,7 @@ internal static class AttributionCommands
             {
                 throw new CliUsageException(e.Message);
             }
-            ImageOutput.Save(Render(resized, map, name is "guided" or "deconvnet"), r.GetValue(output)!, stdout);
+            Output.Png(Render(resized, map, name is "guided" or "deconvnet"), r.GetValue(output)!, stdout);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: class {map.ClassIndex} ({src.ClassName(map.ClassIndex)}), probability {map.Probability:P1}"));
             return 0;
         });

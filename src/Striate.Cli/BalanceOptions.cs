@@ -6,11 +6,13 @@ namespace Striate.Cli;
 /// <summary>The class-balancing options of <c>striate train</c>: --balance and, for experiments, --imbalance.</summary>
 public sealed class BalanceOptions
 {
-    private readonly Option<string> _balance = new("--balance")
+    private readonly Option<string> _balance = new Option<string>("--balance")
     {
         Description = "Class balancing: none, weight (loss weights median_freq / freq(c)) or sample (draw every class equally often).",
         DefaultValueFactory = _ => "none",
-    };
+    }.Choice(ParseBalancing);
+
+    private static Data.ClassBalancing ParseBalancing(string text) => IO.EnumText.Parse<Data.ClassBalancing>(text, "class balancing", "balancings");
 
     private readonly Option<string?> _imbalance = new("--imbalance")
     {
@@ -30,9 +32,7 @@ public sealed class BalanceOptions
     }
 
     /// <summary>The --balance value, checked.</summary>
-    /// <exception cref="CliUsageException">The value is not none, weight or sample.</exception>
-    public Data.ClassBalancing Balance(ParseResult r) =>
-        Arguments.Parse(_balance, r, v => IO.EnumText.Parse<Data.ClassBalancing>(v, "class balancing", "balancings"));
+    public Data.ClassBalancing Balance(ParseResult r) => ParseBalancing(r.GetValue(_balance)!);
 
     /// <summary>The --imbalance value, parsed; null when not given.</summary>
     /// <exception cref="CliUsageException">The value is not C1,C2,...:FRACTION with a fraction in (0, 1].</exception>

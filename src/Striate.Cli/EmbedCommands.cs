@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Striate.Embeddings;
 
 namespace Striate.Cli;
@@ -38,7 +37,7 @@ public static class EmbedCommands
             for (int i = 0; i < paths.Length; i++)
             {
                 if (r.GetValue(json))
-                    stdout.WriteLine(JsonSerializer.Serialize(new { input = paths[i], embedding = rows[i].Embedding, note = rows[i].Note }));
+                    Output.Json(stdout, new { input = paths[i], embedding = rows[i].Embedding, note = rows[i].Note });
                 else
                     stdout.WriteLine($"{paths[i]}{(rows[i].Note is { } n ? $" ({n})" : "")}: [{string.Join(", ", rows[i].Embedding.Select(v => v.ToString("0.0000", CultureInfo.InvariantCulture)))}]");
             }
@@ -75,7 +74,7 @@ public static class EmbedCommands
                 double logit = head.Logit(rows[0].Embedding, rows[1].Embedding), probability = 1 / (1 + Math.Exp(-logit));
                 same = logit >= head.Threshold;
                 if (r.GetValue(json))
-                    stdout.WriteLine(JsonSerializer.Serialize(new { a = pa, b = pb, probability, logit, threshold_probability = head.ThresholdProbability, head = DeepFaceHeadFile.Name(head.Head.Distance), distance = d, same, notes }));
+                    Output.Json(stdout, new { a = pa, b = pb, probability, logit, threshold_probability = head.ThresholdProbability, head = DeepFaceHeadFile.Name(head.Head.Distance), distance = d, same, notes });
                 else
                 {
                     foreach (var n in notes) stdout.WriteLine(n);
@@ -84,7 +83,7 @@ public static class EmbedCommands
                 return 0;
             }
             if (r.GetValue(json))
-                stdout.WriteLine(JsonSerializer.Serialize(new { a = pa, b = pb, distance = d, tau = t, same, notes }));
+                Output.Json(stdout, new { a = pa, b = pb, distance = d, tau = t, same, notes });
             else
             {
                 foreach (var n in notes) stdout.WriteLine(n);
@@ -158,7 +157,7 @@ public static class EmbedCommands
             }
             database.Save(path);
             if (r.GetValue(json))
-                stdout.WriteLine(JsonSerializer.Serialize(new { name = who, replaced = existed, identities = database.Count, db = path }));
+                Output.Json(stdout, new { name = who, replaced = existed, identities = database.Count, db = path });
             else
                 stdout.WriteLine($"{(existed ? "replaced" : "enrolled")} '{who}' ({database.Count} identities in {path})");
             return 0;
@@ -191,7 +190,7 @@ public static class EmbedCommands
             {
                 var id = database.Identify(rows[i].Embedding, t);
                 if (r.GetValue(json))
-                    stdout.WriteLine(JsonSerializer.Serialize(new { input = paths[i], identity = id.Identity ?? "unknown", nearest = id.Nearest, distance = id.Distance, tau = t, note = rows[i].Note }));
+                    Output.Json(stdout, new { input = paths[i], identity = id.Identity ?? "unknown", nearest = id.Nearest, distance = id.Distance, tau = t, note = rows[i].Note });
                 else
                     stdout.WriteLine($"{paths[i]}: {id.Identity ?? "unknown"} (nearest '{id.Nearest}', distance {F(id.Distance)}, tau {F(t)})");
             }

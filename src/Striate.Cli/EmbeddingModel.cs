@@ -29,7 +29,7 @@ public sealed class EmbeddingModel
     /// <summary>Loads an embedding checkpoint; a classifier checkpoint is a usage error that says how to make one.</summary>
     public static EmbeddingModel Load(string? path)
     {
-        var ckpt = Checkpoint.Load(EvaluateCommand.CheckFile(path!));
+        var ckpt = Checkpoint.Load(Arguments.ExistingFile(path!));
         if (ckpt.Model is not EmbeddingNet net)
             throw new CliUsageException($"'{path}' holds a classifier ({ckpt.Spec.Architecture}, {ckpt.Spec.NumClasses} classes), not an embedding model; train one with 'striate train --task triplet'.");
         return new EmbeddingModel(path!, ckpt, net, EmbeddingOptions.StoredTau(ckpt.Extra));

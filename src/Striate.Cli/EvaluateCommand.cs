@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Striate.Data;
 using Striate.Training;
 
@@ -27,7 +26,7 @@ public static class EvaluateCommand
             string ttaName = r.GetValue(ttaAugment)!.ToLowerInvariant();
             if (ttaName == "none" || !Data.Transforms.Compose.Names.Contains(ttaName))
                 throw new CliUsageException($"--tta-augment: unknown augmentation '{ttaName}'. Valid augmentations: standard, strong.");
-            var ckpt = Checkpoint.Load(CheckFile(r.GetValue(model)!));
+            var ckpt = Checkpoint.Load(Arguments.ExistingFile(r.GetValue(model)!));
             string folder = DataLocator.Resolve(r.GetValue(data));
             var spec = ckpt.Spec;
             var test = Datasets.LoadTestFor(ckpt, folder);
@@ -41,7 +40,7 @@ public static class EvaluateCommand
             {
                 int k = result.Confusion.GetLength(0);
                 var confusion = Enumerable.Range(0, k).Select(i => Enumerable.Range(0, k).Select(j => result.Confusion[i, j]).ToArray()).ToArray();
-                stdout.WriteLine(JsonSerializer.Serialize(new
+                Output.Json(stdout, new
                 {
                     images = result.Count,
                     tta_views = views,
@@ -53,7 +52,7 @@ public static class EvaluateCommand
                     per_class_accuracy = names.Select((n, i) => new { @class = n, accuracy = double.IsNaN(result.PerClassAccuracy[i]) ? (double?)null : result.PerClassAccuracy[i] }),
                     confusion_matrix = confusion,
                     class_names = names,
-                }));
+                });
                 return 0;
             }
             if (views > 1) stdout.WriteLine($"test-time augmentation: {views} views ({ttaName}, seed {r.GetValue(seed)})");
@@ -61,12 +60,6 @@ public static class EvaluateCommand
             return 0;
         });
         return cmd;
-    }
-
-    internal static string CheckFile(string path)
-    {
-        if (!File.Exists(path)) throw new CliUsageException($"model file '{path}' does not exist (looked at {Path.GetFullPath(path)}).");
-        return path;
     }
 
     private static string Format(EvaluationResult r, IReadOnlyList<string> names)

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Striate.Models;
 using Striate.Ops;
 
@@ -121,12 +120,12 @@ public static class ExplainCommand
             var res = Guard(() => StackArithmetic.ReceptiveField(list));
             if (r.GetValue(json))
             {
-                stdout.WriteLine(JsonSerializer.Serialize(new
+                Output.Json(stdout, new
                 {
                     layers = res.Select((x, i) => new { layer = i + 1, kernel = list[i].Kernel, stride = list[i].Stride, dilation = list[i].Dilation, receptive_field = x.Field, jump = x.Jump }),
                     receptive_field = res[^1].Field,
                     steps = res.Select(x => x.Step),
-                }, JsonOptions));
+                });
                 return 0;
             }
             foreach (var x in res) stdout.WriteLine(x.Step);
@@ -168,7 +167,7 @@ public static class ExplainCommand
             var (dw, pw, full) = Guard(() => StackArithmetic.Depthwise(c, f, kh, kw));
             if (r.GetValue(json))
             {
-                stdout.WriteLine(JsonSerializer.Serialize(new { depthwise = dw, pointwise = pw, separable = dw + pw, full, ratio = (double)full / (dw + pw) }, JsonOptions));
+                Output.Json(stdout, new { depthwise = dw, pointwise = pw, separable = dw + pw, full, ratio = (double)full / (dw + pw) });
                 return 0;
             }
             stdout.WriteLine($"depthwise: {c} x {kh} x {kw} = {dw:N0}");
@@ -199,7 +198,7 @@ public static class ExplainCommand
             var (direct, r1, r2) = Guard(() => StackArithmetic.Bottleneck(h, w, c, f, k, red));
             if (r.GetValue(json))
             {
-                stdout.WriteLine(JsonSerializer.Serialize(new { direct, reduce = r1, conv = r2, bottleneck = r1 + r2, ratio = (double)direct / (r1 + r2) }, JsonOptions));
+                Output.Json(stdout, new { direct, reduce = r1, conv = r2, bottleneck = r1 + r2, ratio = (double)direct / (r1 + r2) });
                 return 0;
             }
             stdout.WriteLine($"direct: {h} x {w} x {f} outputs x ({c} x {k} x {k}) = {direct:N0} multiplications");
@@ -229,13 +228,11 @@ public static class ExplainCommand
 
     private static LayerExplanation Guard(Func<LayerExplanation> f) => Guard<LayerExplanation>(f);
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     private static void Print(TextWriter stdout, LayerExplanation e, bool json)
     {
         if (json)
         {
-            stdout.WriteLine(JsonSerializer.Serialize(new
+            Output.Json(stdout, new
             {
                 layer = e.Layer,
                 output_height = e.OutputHeight,
@@ -248,7 +245,7 @@ public static class ExplainCommand
                 dropped_rows = e.DroppedRows,
                 dropped_columns = e.DroppedColumns,
                 steps = e.Steps,
-            }, JsonOptions));
+            });
             return;
         }
         foreach (var s in e.Steps) stdout.WriteLine(s);

@@ -27,10 +27,10 @@ public static class FilterCommand
                 var ignored = new Option[] { valid, display }.Where(o => r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                 if (ignored.Count > 0)
                     throw new CliUsageException($"--kernel all draws the table of every named kernel with zero padding and each kernel's own display; {string.Join(" and ", ignored)} {(ignored.Count == 1 ? "applies" : "apply")} to a single kernel.");
-                var photo = ImageOutput.Load(r.GetValue(image)!, 3);
+                var photo = Arguments.Image(r.GetValue(image)!, 3);
                 if (r.GetValue(gray)) photo = photo.ToGray();
                 var named = ConvolutionKernel.Named.Select(n => ConvolutionKernel.Parse(n.Name)).ToList();
-                ImageOutput.Save(ImageFilter.Table(photo, named), r.GetValue(output)!, stdout);
+                Output.Png(ImageFilter.Table(photo, named), r.GetValue(output)!, stdout);
                 return 0;
             }
             ConvolutionKernel k;
@@ -44,7 +44,7 @@ public static class FilterCommand
             }
             if (!Enum.TryParse<FilterDisplay>(r.GetValue(display), ignoreCase: true, out var mode) || int.TryParse(r.GetValue(display), out _))
                 throw new CliUsageException($"--display: unknown mode '{r.GetValue(display)}'. Valid modes: auto, clamp, magnitude, signed.");
-            var img = ImageOutput.Load(r.GetValue(image)!, 3);
+            var img = Arguments.Image(r.GetValue(image)!, 3);
             if (r.GetValue(gray)) img = img.ToGray();
             (float[], int, int, int) response;
             try
@@ -55,7 +55,7 @@ public static class FilterCommand
             {
                 throw new CliUsageException(e.Message);
             }
-            ImageOutput.Save(ImageFilter.ToImage(response, mode, k.Sum), r.GetValue(output)!, stdout);
+            Output.Png(ImageFilter.ToImage(response, mode, k.Sum), r.GetValue(output)!, stdout);
             return 0;
         });
         return cmd;

@@ -17,13 +17,13 @@ internal sealed record ModelSource(Module Model, ModelSpec Spec, float[] Mean, f
         if (File.Exists(model))
         {
             var ck = Checkpoint.Load(model);
-            if (input is not null && SummaryCommand.ParseChw(input) != (ck.Spec.InChannels, ck.Spec.InputHeight, ck.Spec.InputWidth))
+            if (input is not null && Arguments.Chw(input) != (ck.Spec.InChannels, ck.Spec.InputHeight, ck.Spec.InputWidth))
                 throw new CliUsageException($"--input {input}: '{model}' takes {ck.Spec.InChannels}x{ck.Spec.InputHeight}x{ck.Spec.InputWidth} images; --input only sizes a zoo model.");
             source = new ModelSource(ck.Model, ck.Spec, ck.Mean, ck.Std, ck.ClassNames, true);
         }
         else if (ModelZoo.Contains(model))
         {
-            var (c, h, w) = input is null ? (1, 28, 28) : SummaryCommand.ParseChw(input);
+            var (c, h, w) = input is null ? (1, 28, 28) : Arguments.Chw(input);
             var spec = new ModelSpec(model, ModelZoo.DefaultClasses(model), c, h, w);
             source = new ModelSource(ModelZoo.Create(spec), spec, [.. Enumerable.Repeat(0f, c)], [.. Enumerable.Repeat(1f, c)], [], false);
             try

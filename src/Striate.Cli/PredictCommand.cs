@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Striate.Tensors;
 using Striate.Training;
 using Striate.Imaging;
@@ -22,7 +21,7 @@ public static class PredictCommand
         cmd.Arguments.Add(images);
         cmd.SetAction(r =>
         {
-            var ckpt = Checkpoint.Load(EvaluateCommand.CheckFile(r.GetValue(model)!));
+            var ckpt = Checkpoint.Load(Arguments.ExistingFile(r.GetValue(model)!));
             var spec = ckpt.Spec;
             // The true class of a test image is named by the data's classes, which need not be the model's.
             var inputs = new List<(string Name, float[] Pixels, string? Label)>();
@@ -60,12 +59,12 @@ public static class PredictCommand
                 string Name(int j) => j < ckpt.ClassNames.Count ? ckpt.ClassNames[j] : j.ToString(inv);
                 if (r.GetValue(json))
                 {
-                    stdout.WriteLine(JsonSerializer.Serialize(new
+                    Output.Json(stdout, new
                     {
                         input = inputs[n].Name,
                         label = inputs[n].Label,
                         top5 = top.Select(j => new { @class = Name(j), index = j, probability = row[j] }),
-                    }));
+                    });
                     continue;
                 }
                 stdout.WriteLine(inputs[n].Label is { } lab ? $"{inputs[n].Name} (true class: {lab})" : inputs[n].Name);

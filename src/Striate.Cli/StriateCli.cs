@@ -11,10 +11,55 @@ public static class StriateCli
     /// <summary>Exit code for a command that failed otherwise (the library refused a setting, a write failed, training diverged).</summary>
     public const int Failure = 1;
 
+    // The root command is named "striate" whatever the host process is called (dotnet Striate.Cli.dll, a tool shim),
+    // so that usage lines and messages say what the user types; it carries the help and version options a
+    // RootCommand would.
+    private static Command Root()
+    {
+        var root = new Command("striate", "Striate: convolutional neural networks for .NET.");
+        root.Options.Add(new System.CommandLine.Help.HelpOption());
+        root.Options.Add(new VersionOption());
+        return root;
+    }
+
+    // For an unrecognised option (a token starting with "-" that the command does not know) or verb: the command's
+    // options or verbs, led by the closest one when it is a likely misspelling.
+    private static string? UnknownOptionHint(ParseResult parse)
+    {
+        var command = parse.CommandResult.Command;
+        bool verb = command.Subcommands.Count > 0;
+        var unknown = parse.UnmatchedTokens.FirstOrDefault(t => verb || t.StartsWith('-'));
+        if (unknown is null) return null;
+        var names = verb ? command.Subcommands.Select(c => c.Name).ToList()
+            : command.Options.Where(o => o.Name is not ("--help" or "--version")).Select(o => o.Name).Order(StringComparer.Ordinal).ToList();
+        if (names.Count == 0) return null;
+        var closest = names.MinBy(n => Distance(n, unknown))!;
+        string guess = Distance(closest, unknown) <= Math.Max(2, unknown.Length / 4) ? $"Did you mean {closest}? " : "";
+        return $"{guess}'{command.Name}' takes {string.Join(", ", names)}.";
+    }
+
+    // Levenshtein distance.
+    private static int Distance(string a, string b)
+    {
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (int i = 1; i <= a.Length; i++)
+        {
+            int diagonal = row[0];
+            row[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int next = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
+                diagonal = row[j];
+                row[j] = next;
+            }
+        }
+        return row[b.Length];
+    }
+
     /// <summary>Runs the command line; returns the process exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var root = new RootCommand("Striate: convolutional neural networks for .NET.");
+        var root = Root();
         root.Subcommands.Add(TrainCommand.Create(stdout, stderr));
         root.Subcommands.Add(EvaluateCommand.Create(stdout));
         root.Subcommands.Add(PredictCommand.Create(stdout));
@@ -35,7 +80,8 @@ public static class StriateCli
             if (parse.Errors.Count > 0)
             {
                 foreach (var e in parse.Errors) stderr.WriteLine($"error: {e.Message}");
-                stderr.WriteLine("Run 'striate --help' for usage.");
+                if (UnknownOptionHint(parse) is { } hint) stderr.WriteLine(hint);
+                stderr.WriteLine($"Run '{string.Join(" ", parse.CommandResult.Command.Parents.OfType<Command>().Reverse().Select(c => c.Name).Append(parse.CommandResult.Command.Name))} --help' for usage.");
                 return UsageError;
             }
             return parse.Invoke(config);

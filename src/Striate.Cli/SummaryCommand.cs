@@ -35,12 +35,12 @@ public static class SummaryCommand
             {
                 if (!ModelZoo.Contains(name))
                     throw new CliUsageException($"unknown model '{name}' (and no such file). Valid models: {string.Join(", ", ModelZoo.Names)}.");
-                size = r.GetValue(input) is { } text ? ParseChw(text) : (1, 28, 28);
+                size = r.GetValue(input) is { } text ? Arguments.Chw(text) : (1, 28, 28);
                 int n = r.GetValue(classes) ?? ModelZoo.DefaultClasses(name);
                 if (n < 1) throw new CliUsageException($"--classes must be >= 1, got {n}.");
                 m = ModelZoo.Create(new ModelSpec(name, n, size.C, size.H, size.W));
             }
-            if (r.GetValue(input) is { } given) size = ParseChw(given);
+            if (r.GetValue(input) is { } given) size = Arguments.Chw(given);
             ModelSummary s;
             try
             {
@@ -54,14 +54,5 @@ public static class SummaryCommand
             return 0;
         });
         return cmd;
-    }
-
-    internal static (int C, int H, int W) ParseChw(string text)
-    {
-        var p = text.ToLowerInvariant().Split('x');
-        if (p.Length != 3 || !p.All(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0))
-            throw new CliUsageException($"--input '{text}': expected CxHxW with positive integers, e.g. 3x224x224.");
-        var v = p.Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        return (v[0], v[1], v[2]);
     }
 }

@@ -17,85 +17,53 @@ public static class TrainCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var cmd = new Command("train", "Train a model on an IDX image folder (the bundled Fashion-MNIST by default) and save it.");
+        var shared = new RunOptions(5, "Data folder: IDX files, CIFAR binaries or an image folder (default: the bundled data/fashion-mnist).", "Checkpoint to write after every epoch (default runs/<model>.safetensors).", "Seed of the initial weights and the shuffling.").AddTo(cmd);
+        var (data, epochs, batch, optimizer, lr, seed, testLimit, output, json) =
+            (shared.Data, shared.Epochs, shared.BatchSize, shared.Optimizer, shared.Lr, shared.Seed, shared.TestLimit, shared.Out, shared.Json);
         var report = new Option<string?>("--report") { Description = "Also write a self-contained HTML report of the run (curves, confusion matrix, filters) to this file." };
-        cmd.Options.Add(report);
-        var model = new Option<string?>("--model", "-m") { Description = $"Architecture: {string.Join(", ", ModelZoo.Names)} (default lenet5)." };
-        var data = new Option<string?>("--data") { Description = "Folder with the four IDX files (default: the bundled data/fashion-mnist)." };
-        var epochs = new Option<int>("--epochs", "-e") { Description = "Epochs to train in all (a resumed run continues up to this).", DefaultValueFactory = _ => 5 };
-        var batch = new Option<int>("--batch-size", "-b") { Description = "Images per batch.", DefaultValueFactory = _ => 64 };
-        var optimizer = new Option<string>("--optimizer") { Description = "adam, adamw or sgd.", DefaultValueFactory = _ => "adam" };
-        var lr = new Option<float?>("--lr") { Description = "Learning rate (default 0.002 for adam/adamw, 0.05 for sgd)." };
-        var momentum = new Option<float>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9f };
-        var weightDecay = new Option<float>("--weight-decay") { Description = "Weight decay (L2 for sgd/adam, decoupled for adamw)." };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the initial weights and the shuffling.", DefaultValueFactory = _ => 1 };
-        var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)." };
-        var output = new Option<string?>("--out", "-o") { Description = "Checkpoint to write after every epoch (default runs/<model>.safetensors)." };
+        var model = new Option<string?>("--model", "-m") { Description = $"Architecture: {string.Join(", ", ModelZoo.Names)} (default lenet5)." }.Choice(ModelZoo.Check);
+        var momentum = new Option<float>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9f }.NonNegative();
+        var weightDecay = new Option<float>("--weight-decay") { Description = "Weight decay (L2 for sgd/adam, decoupled for adamw)." }.NonNegative();
         var resume = new Option<string?>("--resume") { Description = "Checkpoint to continue from." };
-        var validation = new Option<double>("--validation") { Description = "Fraction of the training images held out for validation." };
-        var limit = new Option<int>("--limit") { Description = "Train on N training images only (0: all): the first N (with --task deepface, the first N of the chosen classes); with --task triplet or contrastive, N drawn with the seed from the chosen classes." };
-        var testLimit = new Option<int>("--test-limit") { Description = "Evaluate on the first N test images only (0: all)." };
-        var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule over the run: constant, cosine, onecycle, step:SIZE:GAMMA, multistep:E1,E2:GAMMA, plateau:FACTOR:PATIENCE[:COOLDOWN[:MIN_LR]] (on the validation loss, else the training loss); add +warmup:EPOCHS for a linear warm-up.", DefaultValueFactory = _ => "cosine" };
-        var augment = new Option<string>("--augment") { Description = "Training-set augmentation: none, flip (horizontal flip only), standard (random crop with padding 2 and horizontal flip) or strong (standard, then rotation within 10 degrees and random erasing).", DefaultValueFactory = _ => "none" };
-        var clip = new Option<double?>("--clip-grad-norm") { Description = "Clip the gradients' joint L2 norm to this value before every step." };
-        var workers = new Option<int?>("--workers") { Description = "Threads assembling and augmenting the training batches (default: half the cores, 1 to 4); the batches are the same for any number." };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object per epoch." };
-        foreach (var o in new Option[] { model, data, epochs, batch, optimizer, lr, momentum, weightDecay, schedule, augment, clip, seed, threads, output, resume, validation, limit, testLimit, workers, json })
+        var validation = new Option<double>("--validation") { Description = "Fraction of the training images held out for validation." }.InRange(0, 1);
+        var limit = new Option<int>("--limit") { Description = "Train on N training images only (0: all): the first N (with --task deepface, the first N of the chosen classes); with --task triplet or contrastive, N drawn with the seed from the chosen classes." }.AtLeast(0);
+        var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule over the run: constant, cosine, onecycle, step:SIZE:GAMMA, multistep:E1,E2:GAMMA, plateau:FACTOR:PATIENCE[:COOLDOWN[:MIN_LR]] (on the validation loss, else the training loss); add +warmup:EPOCHS for a linear warm-up.", DefaultValueFactory = _ => "cosine" }
+            .Choice(LrSchedule.Parse);
+        var clip = new Option<double?>("--clip-grad-norm") { Description = "Clip the gradients' joint L2 norm to this value before every step." }.Positive();
+        var workers = new Option<int?>("--workers") { Description = "Threads assembling and augmenting the training batches (default: half the cores, 1 to 4); the batches are the same for any number." }.AtLeast(0);
+        foreach (var o in new Option[] { report, model, momentum, weightDecay, schedule, clip, resume, validation, limit, workers })
             cmd.Options.Add(o);
-        EmbeddingTrainCommand.AddOptions(cmd);
+        EmbeddingTask.AddOptions(cmd);
         var imageOptions = ImageOptions.Add(cmd);
         var balancing = BalanceOptions.Add(cmd);
-        var stopping = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without a better validation metric (needs --validation); the best epoch's checkpoint is kept as <out>.best.safetensors." };
-        var stoppingDelta = new Option<double>("--early-stopping-min-delta") { Description = "The smallest change of the validation metric that counts as an improvement." };
-        var stoppingMonitor = new Option<string>("--early-stopping-monitor") { Description = "The validation metric early stopping watches: loss or accuracy.", DefaultValueFactory = _ => "loss" };
-        var init = new Option<string>("--init") { Description = "Initialisation of the convolution and linear layers: default (PyTorch's), zeros, small (N(0, 0.01^2)), xavier or he.", DefaultValueFactory = _ => "default" };
+        var stopping = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without a better validation metric (needs --validation); the best epoch's checkpoint is kept as <out>.best.safetensors." }.AtLeast(1);
+        var stoppingDelta = new Option<double>("--early-stopping-min-delta") { Description = "The smallest change of the validation metric that counts as an improvement." }.InRange(0, double.PositiveInfinity);
+        var stoppingMonitor = new Option<string>("--early-stopping-monitor") { Description = "The validation metric early stopping watches: loss or accuracy.", DefaultValueFactory = _ => "loss" }
+            .Choice(EarlyStopping.ParseMonitor);
+        var init = new Option<string>("--init") { Description = "Initialisation of the convolution and linear layers: default (PyTorch's), zeros, small (N(0, 0.01^2)), xavier or he.", DefaultValueFactory = _ => "default" }
+            .Choice(Nn.Init.ParseScheme);
         foreach (var o in new Option[] { stopping, stoppingDelta, stoppingMonitor, init }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
-            if (EmbeddingTrainCommand.Handles(r)) return EmbeddingTrainCommand.Run(r, stdout, stderr);
+            if (EmbeddingTask.Handles(r)) return EmbeddingTask.Run(r, stdout, stderr);
             // Options of the other tasks, and options that only act with another option, are refused rather than dropped.
-            TaskOptions.RejectUnused(r, "classify", r.CommandResult.Command.Options.Select(o => o.Name).Except(EmbeddingTrainCommand.OtherTaskOptionNames).ToList(),
+            TaskOptions.RejectUnused(r, "classify", r.CommandResult.Command.Options.Select(o => o.Name).Except(EmbeddingTask.OtherTaskOptionNames).ToList(),
                 "They belong to --task triplet, contrastive or deepface.");
-            bool Given(Option o) => r.GetResult(o) is { Implicit: false };
-            if (Given(momentum) && !r.GetValue(optimizer)!.Equals("sgd", StringComparison.OrdinalIgnoreCase))
+            var opt = shared.OptimizerKind(r);
+            if (r.Given(momentum) && opt != OptimizerKind.Sgd)
                 throw new CliUsageException($"--momentum applies to --optimizer sgd, not {r.GetValue(optimizer)}.");
-            if ((Given(stoppingDelta) || Given(stoppingMonitor)) && !Given(stopping))
+            if ((r.Given(stoppingDelta) || r.Given(stoppingMonitor)) && !r.Given(stopping))
                 throw new CliUsageException("--early-stopping-min-delta and --early-stopping-monitor tune --early-stopping; give the patience too.");
             // A resumed run keeps the checkpoint's settings (TrainingOptions.ResumedFrom): an option given with another
             // value is refused, and the batch size, image limit and validation fraction come from the checkpoint.
-            var resumed = r.GetValue(resume) is { } resumePath ? Checkpoint.ReadHeader(EvaluateCommand.CheckFile(resumePath)) : null;
+            var resumed = r.GetValue(resume) is { } resumePath ? Checkpoint.ReadHeader(Arguments.ExistingFile(resumePath)) : null;
             var given = r.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>().Where(o => !o.Implicit)
                 .Select(o => o.Option.Name.TrimStart('-')).ToHashSet(StringComparer.Ordinal);
             string? arch = r.GetValue(model);
-            if (arch is not null && !ModelZoo.Contains(arch))
-                throw new CliUsageException($"--model: unknown model '{arch}'. Valid models: {string.Join(", ", ModelZoo.Names)}.");
-            var opt = Arguments.Parse(optimizer, r, OptimizerConfig.ParseKind);
-            float rate = r.GetValue(lr) ?? (opt == OptimizerKind.Sgd ? 0.05f : 2e-3f);
-            if (!(rate > 0) || float.IsInfinity(rate)) throw new CliUsageException($"--lr must be a positive number, got {rate.ToString(CultureInfo.InvariantCulture)}.");
+            float rate = shared.LearningRate(r);
             string sched = r.GetValue(schedule)!;
-            try
-            {
-                LrSchedule.Parse(sched);
-            }
-            catch (ArgumentException e)
-            {
-                throw new CliUsageException($"--schedule: {e.Message}");
-            }
-            string aug = r.GetValue(augment)!.ToLowerInvariant();
-            if (!Data.Transforms.Compose.Names.Contains(aug))
-                throw new CliUsageException($"--augment: unknown augmentation '{aug}'. Valid augmentations: {string.Join(", ", Data.Transforms.Compose.Names)}.");
-            if (r.GetValue(clip) is double clipNorm && !(clipNorm > 0))
-                throw new CliUsageException($"--clip-grad-norm must be > 0, got {clipNorm.ToString(CultureInfo.InvariantCulture)}.");
-            if (r.GetValue(epochs) < 1) throw new CliUsageException($"--epochs must be >= 1, got {r.GetValue(epochs)}.");
-            if (r.GetValue(batch) < 1) throw new CliUsageException($"--batch-size must be >= 1, got {r.GetValue(batch)}.");
-            if (r.GetValue(weightDecay) < 0) throw new CliUsageException($"--weight-decay must be >= 0, got {r.GetValue(weightDecay)}.");
-            if (!(r.GetValue(validation) is >= 0 and < 1)) throw new CliUsageException($"--validation must be in [0, 1), got {r.GetValue(validation)}.");
-            if (r.GetValue(limit) < 0 || r.GetValue(testLimit) < 0) throw new CliUsageException("--limit and --test-limit must be >= 0.");
-            if (r.GetValue(workers) is < 0) throw new CliUsageException($"--workers must be >= 0, got {r.GetValue(workers)}.");
-            if (r.GetValue(threads) is int t)
-            {
-                if (t < 1) throw new CliUsageException($"--threads must be >= 1, got {t}.");
-                Parallelism.Threads = t;
-            }
+            string aug = shared.AugmentName(r);
+            shared.ApplyThreads(r);
             string folder = DataLocator.Resolve(r.GetValue(data));
             var dataOptions = imageOptions.Read(r, stderr);
             imageOptions.RejectUnlessImageFolder(r, folder);
@@ -120,10 +88,10 @@ public static class TrainCommand
                 Workers = r.GetValue(workers),
                 Balance = balancing.Balance(r),
                 Imbalance = balancing.Imbalance(r),
-                Init = Arguments.Parse(init, r, Nn.Init.ParseScheme),
+                Init = Nn.Init.ParseScheme(r.GetValue(init)!),
                 EarlyStoppingPatience = r.GetValue(stopping),
                 EarlyStoppingMinDelta = r.GetValue(stoppingDelta),
-                EarlyStoppingMonitor = Arguments.Parse(stoppingMonitor, r, EarlyStopping.ParseMonitor),
+                EarlyStoppingMonitor = EarlyStopping.ParseMonitor(r.GetValue(stoppingMonitor)!),
             };
             if (resumed is not null)
             {
@@ -147,7 +115,7 @@ public static class TrainCommand
             }
             catch (ArgumentException e)
             {
-                throw new CliUsageException(e.Message);
+                throw Arguments.Refused(e, cmd);
             }
             bool asJson = r.GetValue(json);
             var log = asJson ? stderr : stdout;
@@ -166,7 +134,7 @@ public static class TrainCommand
                 run.Run(Report);
             log.WriteLine($"saved {Path.GetFullPath(options.Output)}");
             if (r.GetValue(report) is { } html)
-                ReportCommand.Write(run.ToCheckpoint(run.EpochsDone), options.Output, run.Files.Csv, test, options.TestLimit, html, log);
+                Output.Report(run.ToCheckpoint(run.EpochsDone), options.Output, run.Files.Csv, test, options.TestLimit, html, log);
             if (run.EarlyStop is { } es)
                 log.WriteLine($"{(es.Stopped ? "stopped early; " : "")}best validation {EarlyStopping.NameOf(es.Monitor)} {es.Best.ToString("G6", CultureInfo.InvariantCulture)} at epoch {es.BestEpoch}, kept in {Path.GetFullPath(run.BestPath)}");
             return 0;

@@ -54,7 +54,7 @@ public static class VisualizeCommand
             {
                 throw new CliUsageException($"--layer: {e.Message}");
             }
-            ImageOutput.Save(FilterBank.Draw(conv, tilePixels: conv.OutChannels * conv.InChannels / conv.Groups > 256 ? 32 : 64), r.GetValue(output)!, stdout);
+            Output.Png(FilterBank.Draw(conv, tilePixels: conv.OutChannels * conv.InChannels / conv.Groups > 256 ? 32 : 64), r.GetValue(output)!, stdout);
             return 0;
         });
         return cmd;
@@ -82,9 +82,9 @@ public static class VisualizeCommand
             {
                 throw new CliUsageException($"--layer: {e.Message}");
             }
-            var (input, _) = ModelInput.FromImage(ImageOutput.Load(r.GetValue(image)!, 3), src.Spec.InChannels, src.Spec.InputHeight, src.Spec.InputWidth, src.Mean, src.Std);
+            var (input, _) = ModelInput.FromImage(Arguments.Image(r.GetValue(image)!, 3), src.Spec.InChannels, src.Spec.InputHeight, src.Spec.InputWidth, src.Mean, src.Std);
             var act = FeatureMaps.Capture(src.Model, target, input);
-            ImageOutput.Save(FeatureMaps.Draw(act), r.GetValue(output)!, stdout);
+            Output.Png(FeatureMaps.Draw(act), r.GetValue(output)!, stdout);
             stdout.WriteLine($"layer {r.GetValue(layer)}: activation {act.Shape}");
             return 0;
         });
@@ -125,7 +125,7 @@ public static class VisualizeCommand
             {
                 throw new CliUsageException($"visualize receptive-field: {e.Message}");
             }
-            ImageOutput.Save(erf.Draw(), r.GetValue(output)!, stdout);
+            Output.Png(erf.Draw(), r.GetValue(output)!, stdout);
             stdout.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"layer {r.GetValue(layer)}: unit {erf.Unit}, theoretical field {erf.Theoretical}x{erf.Theoretical}, 90% of the gradient within {erf.Extent90}x{erf.Extent90} around ({erf.Centre.Y:F1}, {erf.Centre.X:F1})"));
             return 0;

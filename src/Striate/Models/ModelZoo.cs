@@ -75,6 +75,10 @@ public static class ModelZoo
     /// <summary>True if <paramref name="name"/> is a known architecture.</summary>
     public static bool Contains(string name) => s_models.ContainsKey(name);
 
+    /// <summary>Returns <paramref name="name"/> when the zoo has that model.</summary>
+    /// <exception cref="ArgumentException">It does not; the message lists the models.</exception>
+    public static string Check(string name) => Contains(name) ? name : throw Unknown(name);
+
     /// <summary>
     /// Builds the model a spec describes, with fresh weights from <paramref name="generator"/>; an embedding spec
     /// gives an <see cref="EmbeddingNet"/> around the architecture with its head resized.

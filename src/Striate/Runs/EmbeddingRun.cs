@@ -31,13 +31,13 @@ public sealed class EmbeddingRun
         _options = options ?? throw new ArgumentNullException(nameof(options));
         if (options.Task is not ("triplet" or "contrastive"))
             throw new ArgumentException($"unknown embedding task '{options.Task}'. Valid tasks: triplet, contrastive.");
-        if (options.Epochs < 1) throw new ArgumentException($"epochs must be >= 1, got {options.Epochs}.");
-        if (options.BatchSize < 4) throw new ArgumentException($"an embedding batch needs at least 4 images (pairs of classes), got {options.BatchSize}.");
-        if (!(options.Lr > 0)) throw new ArgumentException($"learning rate must be > 0, got {options.Lr}.");
-        if (options.WarmupEpochs < 0) throw new ArgumentException($"warm-up epochs must be >= 0, got {options.WarmupEpochs}.");
-        if (options.ProjectionDim < 0) throw new ArgumentException($"the projection head's width must be >= 0 (0: none), got {options.ProjectionDim}.");
-        if (!(options.Validation > 0 && options.Validation < 1)) throw new ArgumentException($"the validation fraction must be in (0, 1), got {options.Validation}.");
-        if (options.ValidationPairs < 2) throw new ArgumentException($"choosing tau needs at least 2 validation pairs (one same, one different), got {options.ValidationPairs}.");
+        SettingException.Require(options.Epochs >= 1, nameof(options.Epochs), "epochs", $"must be >= 1, got {options.Epochs}.");
+        SettingException.Require(options.BatchSize >= 4, nameof(options.BatchSize), "the batch size", $"must be >= 4 (an embedding batch needs pairs of classes), got {options.BatchSize}.");
+        SettingException.Require(options.Lr > 0, nameof(options.Lr), "the learning rate", $"must be > 0, got {options.Lr}.");
+        SettingException.Require(options.WarmupEpochs >= 0, nameof(options.WarmupEpochs), "warm-up epochs", $"must be >= 0, got {options.WarmupEpochs}.");
+        SettingException.Require(options.ProjectionDim >= 0, nameof(options.ProjectionDim), "the projection head's width", $"must be >= 0 (0: none), got {options.ProjectionDim}.");
+        SettingException.Require(options.Validation is > 0 and < 1, nameof(options.Validation), "the validation fraction", $"must be in (0, 1), got {options.Validation}.");
+        SettingException.Require(options.ValidationPairs >= 2, nameof(options.ValidationPairs), "the validation pairs", $"must be >= 2 (one same, one different, to choose tau), got {options.ValidationPairs}.");
         if (options.Task == "triplet" ? !(options.Margin >= 0) : !(options.Margin > 0))
             throw new ArgumentException($"the {options.Task} margin must be {(options.Task == "triplet" ? ">= 0" : "> 0")}, got {options.Margin}.");
         var classes = options.Classes.Count > 0 ? options.Classes : Enumerable.Range(0, trainRaw.ClassCount).ToList();
@@ -54,15 +54,15 @@ public sealed class EmbeddingRun
         if (!Verification.HasSameAndDifferentPairs(_validation.Labels))
             throw new ArgumentException($"the validation split ({_validation.Count} images) needs two classes and a class with two images to choose tau on; use more images or a larger validation fraction.");
         Classes = classes;
-        if (!(options.EmaDecay >= 0 && options.EmaDecay < 1)) throw new ArgumentException($"the weight average's decay must be in [0, 1) (0: off), got {options.EmaDecay}.");
+        SettingException.Require(options.EmaDecay is >= 0 and < 1, nameof(options.EmaDecay), "the weight average's decay", $"must be in [0, 1) (0: off), got {options.EmaDecay}.");
         Spec = new ModelSpec(options.Model, classes.Count, set.Channels, set.Height, set.Width, options.EmbeddingDim, options.Normalize, options.ProjectionDim, options.FlipAverage);
         Model = (EmbeddingNet)ModelZoo.Create(Spec, new Generator(options.Seed));
         if (options.EmaDecay > 0) AveragedModel = (EmbeddingNet)ModelZoo.Create(Spec, new Generator(options.Seed));
         Optimizer = new Adam(Model.Parameters(), options.Lr, weightDecay: options.WeightDecay);
         _augment = Data.Transforms.Compose.Named(options.Augment, -Mean[0] / Std[0]);
         _schedule = LrSchedule.Parse(options.Schedule);
-        if (!(options.InstanceWeight >= 0)) throw new ArgumentException($"the instance term's weight must be >= 0, got {options.InstanceWeight}.");
-        if (options.InstanceMargin is float im && !(im > 0)) throw new ArgumentException($"the instance term's margin must be > 0, got {im}.");
+        SettingException.Require(options.InstanceWeight >= 0, nameof(options.InstanceWeight), "the instance term's weight", $"must be >= 0, got {options.InstanceWeight}.");
+        SettingException.Require(options.InstanceMargin is not float im || im > 0, nameof(options.InstanceMargin), "the instance term's margin", $"must be > 0, got {options.InstanceMargin}.");
         if (options.InstanceWeight > 0)
         {
             if (options.Task != "triplet") throw new ArgumentException("the instance term goes with the triplet task.");

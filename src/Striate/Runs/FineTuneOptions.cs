@@ -34,7 +34,7 @@ public sealed record FineTuneOptions
     public int BatchSize { get; init; } = 64;
     public ulong Seed { get; init; } = 1;
 
-    /// <summary>Evaluate on at most this many test images of the chosen classes (0: all).</summary>
+    /// <summary>Evaluate on the first this many test images of the chosen classes (0: all), as a classification run's limit does.</summary>
     public int TestLimit { get; init; }
 
     /// <summary>

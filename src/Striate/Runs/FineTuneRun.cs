@@ -26,13 +26,13 @@ public sealed class FineTuneRun
     public FineTuneRun(FineTuneOptions options, ImageDataset trainRaw, ImageDataset testRaw)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
-        if (options.Epochs < 1) throw new ArgumentException($"epochs must be >= 1, got {options.Epochs}.");
-        if (options.BatchSize < 1) throw new ArgumentException($"batch size must be >= 1, got {options.BatchSize}.");
-        if (!(options.Lr > 0)) throw new ArgumentException($"learning rate must be > 0, got {options.Lr}.");
+        SettingException.Require(options.Epochs >= 1, nameof(options.Epochs), "epochs", $"must be >= 1, got {options.Epochs}.");
+        SettingException.Require(options.BatchSize >= 1, nameof(options.BatchSize), "the batch size", $"must be >= 1, got {options.BatchSize}.");
+        SettingException.Require(options.Lr > 0, nameof(options.Lr), "the learning rate", $"must be > 0, got {options.Lr}.");
         var train = ClassSelection.Select(trainRaw, options.Classes, options.PerClass, options.Seed);
         var test = ClassSelection.Select(testRaw, options.Classes);
         if (options.TestLimit > 0 && options.TestLimit < test.Count)
-            test = test.Subset(new Generator(options.Seed).Fork(0x7E57).Permutation(test.Count)[..options.TestLimit].Order().ToArray());
+            test = test.Subset(Enumerable.Range(0, options.TestLimit).ToArray());
         var source = options.From;
         string arch = source?.Spec.Architecture ?? options.Model ?? "lenet5";
         if (source is not null && options.Model is not null && options.Model != arch)

@@ -28,10 +28,10 @@ public sealed class TrainingRun
         // A resumed run continues with its checkpoint's settings.
         if (resume is not null) options = options.ResumedFrom(resume.Header);
         _options = options;
-        if (options.Epochs < 1) throw new ArgumentException($"epochs must be >= 1, got {options.Epochs}.");
-        if (options.BatchSize < 1) throw new ArgumentException($"batch size must be >= 1, got {options.BatchSize}.");
-        if (!(options.Optimizer.Lr > 0)) throw new ArgumentException($"learning rate must be > 0, got {options.Optimizer.Lr}.");
-        if (options.Validation < 0 || options.Validation >= 1) throw new ArgumentException($"validation fraction must be in [0, 1), got {options.Validation}.");
+        SettingException.Require(options.Epochs >= 1, nameof(options.Epochs), "epochs", $"must be >= 1, got {options.Epochs}.");
+        SettingException.Require(options.BatchSize >= 1, nameof(options.BatchSize), "the batch size", $"must be >= 1, got {options.BatchSize}.");
+        SettingException.Require(options.Optimizer.Lr > 0, "Lr", "the learning rate", $"must be > 0, got {options.Optimizer.Lr}.");
+        SettingException.Require(options.Validation is >= 0 and < 1, nameof(options.Validation), "the validation fraction", $"must be in [0, 1), got {options.Validation}.");
         if (options.TrainLimit > 0 && options.TrainLimit < trainRaw.Count) trainRaw = trainRaw.Subset(Enumerable.Range(0, options.TrainLimit).ToArray());
         if (options.Imbalance is { } cut) trainRaw = ClassBalance.Reduce(trainRaw, cut.Classes, cut.Fraction);
         if (options.TestLimit > 0 && options.TestLimit < testRaw.Count) testRaw = testRaw.Subset(Enumerable.Range(0, options.TestLimit).ToArray());
@@ -96,7 +96,7 @@ public sealed class TrainingRun
             }
         }
         ClipGradNorm = options.ClipGradNorm;
-        if (ClipGradNorm is double c && !(c > 0)) throw new ArgumentException($"the gradient clipping norm must be > 0, got {c}.");
+        SettingException.Require(ClipGradNorm is not double c || c > 0, nameof(options.ClipGradNorm), "the gradient clipping norm", $"must be > 0, got {ClipGradNorm}.");
         Trainer = new Trainer(Model, Optimizer)
         {
             Schedule = schedule,

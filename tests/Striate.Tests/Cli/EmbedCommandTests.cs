@@ -63,7 +63,7 @@ public class EmbedCommandTests
         Assert.InRange(report.GetProperty("unseen_auc").GetDouble(), 0.5, 1);
         var (bad, _, berr) = Run([.. args, "--pairs", "1"]);
         Assert.Equal(2, bad);
-        Assert.Contains("--pairs 0 (every pair) or >= 2", berr);
+        Assert.Contains("--pairs must be 0 (every pair) or >= 2, got 1", berr);
     }
 
     [Fact]

@@ -47,7 +47,7 @@ public class EmbeddingAveragingTests
         var loaded = Checkpoint.Load(path);
         foreach (var (k, v) in State(loaded.Model)) Check.Equal(avg[k], v, $"saved {k}");
         Assert.Equal("0.9", loaded.Extra["ema_decay"]);
-        Assert.Throws<ArgumentException>(() => new EmbeddingRun(Small with { EmaDecay = 1 }, Repo.Train));
+        Assert.Equal("EmaDecay", Assert.Throws<SettingException>(() => new EmbeddingRun(Small with { EmaDecay = 1 }, Repo.Train)).Setting);
     }
 
     // images [N, 1, H, W] mirrored left to right, written plainly.

@@ -90,7 +90,7 @@ public class EmbeddingTrainingOptionTests
         Assert.Equal(all[0].TrainLoss, warm[0].TrainLoss);
         Assert.NotEqual(hard[0].TrainLoss, warm[0].TrainLoss);
         Assert.NotEqual(all[1].TrainLoss, warm[1].TrainLoss);
-        Assert.Throws<ArgumentException>(() => new EmbeddingRun(Small with { WarmupEpochs = -1 }, Repo.Train));
+        Assert.Equal("WarmupEpochs", Assert.Throws<SettingException>(() => new EmbeddingRun(Small with { WarmupEpochs = -1 }, Repo.Train)).Setting);
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public class EmbeddingTrainingOptionTests
         // The instance triplets are far from satisfied at first, so the term adds clearly to the loss.
         Assert.True(with[0].TrainLoss > plain[0].TrainLoss + 0.05, $"loss with the instance term {with[0].TrainLoss:F4}, without {plain[0].TrainLoss:F4}");
         Assert.True(with[0].ValidationAuc > 0.7, $"validation AUC with the instance term {with[0].ValidationAuc:F4}");
-        Assert.Throws<ArgumentException>(() => new EmbeddingRun(Small with { InstanceWeight = -1f }, Repo.Train));
+        Assert.Equal("InstanceWeight", Assert.Throws<SettingException>(() => new EmbeddingRun(Small with { InstanceWeight = -1f }, Repo.Train)).Setting);
         Assert.Throws<ArgumentException>(() => new EmbeddingRun(Small with { InstanceWeight = 1f, InstanceAugment = "none" }, Repo.Train));
         Assert.Throws<ArgumentException>(() => new EmbeddingRun(Small with { InstanceWeight = 1f, Task = "contrastive" }, Repo.Train));
     }
@@ -158,11 +158,11 @@ public class EmbeddingTrainingOptionTests
     [Theory]
     [InlineData("triplet", -0.1f, 200, 64, "margin must be >= 0")]
     [InlineData("contrastive", 0f, 200, 64, "margin must be > 0")]
-    [InlineData("triplet", 0.2f, 1, 64, "at least 2 validation pairs")]
+    [InlineData("triplet", 0.2f, 1, 64, "the validation pairs must be >= 2")]
     [InlineData("triplet", 0.2f, 200, 640, "fewer than one batch of 640")]
     public void SettingsThatCannotTrainAreRefusedAtOnce(string task, float margin, int pairs, int batch, string expected)
     {
-        var e = Assert.Throws<ArgumentException>(() => new EmbeddingRun(Small with { Task = task, Margin = margin, ValidationPairs = pairs, BatchSize = batch }, Repo.Train));
+        var e = Assert.ThrowsAny<ArgumentException>(() => new EmbeddingRun(Small with { Task = task, Margin = margin, ValidationPairs = pairs, BatchSize = batch }, Repo.Train));
         Assert.Contains(expected, e.Message);
     }
 }

@@ -129,8 +129,9 @@ public class TrainingTests
     public void BadTrainingOptionsAreRejected()
     {
         string dir = Repo.TempDir();
-        Assert.Contains("batch size", Assert.Throws<ArgumentException>(() => new TrainingRun(Options(dir, 1) with { BatchSize = 0 }, Repo.Train, Repo.Test)).Message);
-        Assert.Contains("learning rate", Assert.Throws<ArgumentException>(() => new TrainingRun(Options(dir, 1) with { Optimizer = new OptimizerConfig(OptimizerKind.Sgd, -1f) }, Repo.Train, Repo.Test)).Message);
+        var batch = Assert.Throws<SettingException>(() => new TrainingRun(Options(dir, 1) with { BatchSize = 0 }, Repo.Train, Repo.Test));
+        Assert.Equal(("BatchSize", "the batch size must be >= 1, got 0."), (batch.Setting, batch.Message));
+        Assert.Contains("learning rate", Assert.Throws<SettingException>(() => new TrainingRun(Options(dir, 1) with { Optimizer = new OptimizerConfig(OptimizerKind.Sgd, -1f) }, Repo.Train, Repo.Test)).Message);
         Assert.Contains("Valid models: alexnet", Assert.Throws<ArgumentException>(() => new TrainingRun(Options(dir, 1) with { Model = "resnet-9000" }, Repo.Train, Repo.Test)).Message);
     }
 }

@@ -28,7 +28,7 @@ public class TransferBenchmarkTests(ITestOutputHelper output)
         pre.Save(path, 2);
         var source = Checkpoint.Load(path);
 
-        FineTuneOptions Head(string? model = null) => new() { Classes = s_new, PerClass = 100, Model = model, TrainLayers = ["fc3"], Epochs = 10, Seed = 5, TestLimit = 1000 };
+        FineTuneOptions Head(string? model = null) => new() { Classes = s_new, PerClass = 100, Model = model, TrainLayers = ["fc3"], Epochs = 10, Seed = 5 };
         var tuned = new FineTuneRun(Head() with { From = source }, Repo.Train, Repo.Test);
         Assert.Equal(84 * 5 + 5, tuned.TrainableCount);
         Assert.Equal(["fc3.weight", "fc3.bias"], tuned.Report!.Skipped.Select(s => s.Key));

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Striate.Runs;
 using Striate.Threading;
 using Striate.Data;
@@ -16,25 +15,25 @@ namespace Striate.Cli;
 /// the verification and one-shot identification report on the test images: classes trained on, classes never
 /// seen, and the raw-pixel distance as the baseline.
 /// </summary>
-public static class EmbeddingTrainCommand
+public static class EmbeddingTask
 {
-    private static readonly Option<string> s_task = new("--task") { Description = "classify (default), triplet / contrastive to train an embedding, or deepface to train a similarity head on one (--embedding-model).", DefaultValueFactory = _ => "classify" };
-    private static readonly Option<int> s_dim = new("--embedding-dim") { Description = "Embedding size for --task triplet|contrastive.", DefaultValueFactory = _ => 64 };
+    private static readonly Option<string> s_task = new Option<string>("--task") { Description = "classify (default), triplet / contrastive to train an embedding, or deepface to train a similarity head on one (--embedding-model).", DefaultValueFactory = _ => "classify" }.Choice(ParseTask);
+    private static readonly Option<int> s_dim = new Option<int>("--embedding-dim") { Description = "Embedding size for --task triplet|contrastive.", DefaultValueFactory = _ => 64 }.AtLeast(1);
     private static readonly Option<bool> s_raw = new("--no-normalize") { Description = "Keep embeddings unnormalised (default: unit L2 norm)." };
-    private static readonly Option<string> s_mining = new("--mining") { Description = "Triplet mining: batch-all, batch-hard or semi-hard.", DefaultValueFactory = _ => "batch-all" };
+    private static readonly Option<string> s_mining = new Option<string>("--mining") { Description = "Triplet mining: batch-all, batch-hard or semi-hard.", DefaultValueFactory = _ => "batch-all" }.Choice(ParseMining);
     private static readonly Option<float?> s_margin = new("--margin") { Description = "Triplet alpha (default 0.2) or contrastive margin (default 1)." };
     private static readonly Option<string?> s_classes = new("--classes") { Description = "Classes to train on, as identities: 0-6 or 0,2,5 (default all)." };
-    private static readonly Option<int> s_trials = new("--trials") { Description = "Random one-shot enrolments averaged in the final report.", DefaultValueFactory = _ => 20 };
-    private static readonly Option<int> s_projection = new("--projection-dim") { Description = "Width of a training-only projection head (Linear, ReLU, Linear) the loss is taken on; the embedding is read before it (default 0: none).", DefaultValueFactory = _ => 0 };
-    private static readonly Option<int> s_warmup = new("--warmup-epochs") { Description = "Epochs of batch-all mining before --mining takes over (default 0).", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int> s_trials = new Option<int>("--trials") { Description = "Random one-shot enrolments averaged in the final report.", DefaultValueFactory = _ => 20 }.AtLeast(1);
+    private static readonly Option<int> s_projection = new Option<int>("--projection-dim") { Description = "Width of a training-only projection head (Linear, ReLU, Linear) the loss is taken on; the embedding is read before it (default 0: none).", DefaultValueFactory = _ => 0 }.AtLeast(0, " (0: no projection head)");
+    private static readonly Option<int> s_warmup = new Option<int>("--warmup-epochs") { Description = "Epochs of batch-all mining before --mining takes over (default 0).", DefaultValueFactory = _ => 0 }.AtLeast(0);
     private static readonly Option<float> s_instance = new("--instance-weight") { Description = "Weight of the instance term: every image its own identity, its augmented second view the positive (default 0: off).", DefaultValueFactory = _ => 0f };
     private static readonly Option<string> s_instanceAugment = new("--instance-augment") { Description = "Augmentation of the instance term's second view: standard or strong (default strong).", DefaultValueFactory = _ => "strong" };
     private static readonly Option<float?> s_instanceMargin = new("--instance-margin") { Description = "alpha of the instance term (default: --margin)." };
     private static readonly Option<bool> s_instanceHead = new("--instance-on-projection") { Description = "With --projection-dim: take only the instance term on the projection head and the class loss on the embedding itself." };
-    private static readonly Option<double> s_ema = new("--ema-decay") { Description = "Keep an exponential moving average of the weights with this decay (e.g. 0.999); the averaged model is the one validated, saved and measured (default 0: off).", DefaultValueFactory = _ => 0.0 };
+    private static readonly Option<double> s_ema = new Option<double>("--ema-decay") { Description = "Keep an exponential moving average of the weights with this decay (e.g. 0.999); the averaged model is the one validated, saved and measured (default 0: off).", DefaultValueFactory = _ => 0.0 }.InRange(0, 1, " (0: off)");
     private static readonly Option<bool> s_flip = new("--flip-average") { Description = "Embed every image as the normalised mean of its and its mirror image's embeddings; saved in the model, so embed, verify, enroll and identify do the same." };
     private static readonly Option<string?> s_initFrom = new("--init-from") { Description = "Start the backbone from this classifier checkpoint of the same architecture (its head skipped, the embedding layer fresh)." };
-    private static readonly Option<int> s_pairs = new("--pairs") { Description = "Test pairs per verification measurement, half same and half different (0: every pair of the test images, exact AUCs).", DefaultValueFactory = _ => 10000 };
+    private static readonly Option<int> s_pairs = new Option<int>("--pairs") { Description = "Test pairs per verification measurement, half same and half different (0: every pair of the test images, exact AUCs).", DefaultValueFactory = _ => 10000 }.Pairs();
 
     // The options of `striate train` each task reads; any other given with the task is refused.
     private static readonly string[] EmbeddingOptionNames =
@@ -50,40 +49,36 @@ public static class EmbeddingTrainCommand
 
     /// <summary>The options of <c>striate train</c> that only the embedding and DeepFace tasks read.</summary>
     public static IEnumerable<string> OtherTaskOptionNames =>
-        DeepFaceCommand.Options.Concat(new Option[] { s_dim, s_raw, s_mining, s_margin, s_classes, s_trials, s_pairs, s_projection, s_warmup, s_instance, s_instanceAugment, s_instanceMargin, s_ema, s_flip, s_initFrom, s_instanceHead })
+        DeepFaceTask.Options.Concat(new Option[] { s_dim, s_raw, s_mining, s_margin, s_classes, s_trials, s_pairs, s_projection, s_warmup, s_instance, s_instanceAugment, s_instanceMargin, s_ema, s_flip, s_initFrom, s_instanceHead })
             .Select(o => o.Name);
 
     /// <summary>Adds the embedding options to <c>striate train</c>.</summary>
     public static void AddOptions(Command train)
     {
-        foreach (var o in DeepFaceCommand.Options) train.Options.Add(o);
+        foreach (var o in DeepFaceTask.Options) train.Options.Add(o);
         foreach (var o in new Option[] { s_task, s_dim, s_raw, s_mining, s_margin, s_classes, s_trials, s_pairs, s_projection, s_warmup, s_instance, s_instanceAugment, s_instanceMargin, s_ema, s_flip, s_initFrom, s_instanceHead }) train.Options.Add(o);
     }
 
     /// <summary>True when the command line asks for embedding training.</summary>
-    public static bool Handles(ParseResult r) => r.GetValue(s_task) is { } t && !t.Equals("classify", StringComparison.OrdinalIgnoreCase);
+    // The --task names.
+    private static string ParseTask(string task) => task.ToLowerInvariant() is "classify" or "triplet" or "contrastive" or "deepface"
+        ? task.ToLowerInvariant() : throw new ArgumentException($"unknown task '{task}'. Valid tasks: classify, triplet, contrastive, deepface.");
 
-    /// <summary>Parses "0-6", "0,2,5" or "0-4,7".</summary>
-    public static int[] ParseClasses(string text, string option)
+    // The --mining names.
+    private static TripletMining ParseMining(string name) => name.ToLowerInvariant() switch
     {
-        var list = new List<int>();
-        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            var ends = part.Split('-');
-            if (ends.Length is < 1 or > 2 || !ends.All(e => int.TryParse(e, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
-                throw new CliUsageException($"{option}: expected class numbers like 0-6 or 0,2,5, got '{text}'.");
-            int lo = int.Parse(ends[0], CultureInfo.InvariantCulture), hi = int.Parse(ends[^1], CultureInfo.InvariantCulture);
-            if (hi < lo) throw new CliUsageException($"{option}: the range '{part}' is empty.");
-            for (int c = lo; c <= hi; c++) list.Add(c);
-        }
-        if (list.Count == 0) throw new CliUsageException($"{option}: no classes in '{text}'.");
-        return list.ToArray();
-    }
+        "batch-all" => TripletMining.BatchAll,
+        "batch-hard" => TripletMining.BatchHard,
+        "semi-hard" => TripletMining.SemiHard,
+        _ => throw new ArgumentException($"unknown strategy '{name}'. Valid strategies: batch-all, batch-hard, semi-hard."),
+    };
+
+    public static bool Handles(ParseResult r) => r.GetValue(s_task) is { } t && !t.Equals("classify", StringComparison.OrdinalIgnoreCase);
 
     // --init-from: a classifier checkpoint of the same architecture and input size.
     private static Striate.Training.Checkpoint LoadInitialization(string path, string arch, ImageDataset train)
     {
-        var source = Striate.Training.Checkpoint.Load(EvaluateCommand.CheckFile(path));
+        var source = Striate.Training.Checkpoint.Load(Arguments.ExistingFile(path));
         if (source.Spec.IsEmbedding) throw new CliUsageException($"--init-from: '{path}' is an embedding model; it needs a classifier checkpoint.");
         if (source.Spec.Architecture != arch || source.Spec.InChannels != train.Channels || source.Spec.InputHeight != train.Height || source.Spec.InputWidth != train.Width)
             throw new CliUsageException($"--init-from: '{path}' is {source.Spec.Architecture} for {source.Spec.InChannels}x{source.Spec.InputHeight}x{source.Spec.InputWidth} images; this run trains {arch} for {train.Channels}x{train.Height}x{train.Width}.");
@@ -104,40 +99,20 @@ public static class EmbeddingTrainCommand
         if (task == "deepface")
         {
             TaskOptions.RejectUnused(r, task, DeepFaceOptions);
-            if (r.GetValue(s_pairs) is < 0 or 1) throw new CliUsageException($"--pairs must be 0 (every pair) or >= 2, got {r.GetValue(s_pairs)}.");
-            return DeepFaceCommand.Run(r, r.GetValue(s_classes) is { } given ? ParseClasses(given, "--classes") : null, r.GetValue(s_pairs), stdout, stderr);
+            return DeepFaceTask.Run(r, r.GetValue(s_classes) is { } given ? Arguments.Classes(given, "--classes") : null, r.GetValue(s_pairs), stdout, stderr);
         }
-        if (task is not ("triplet" or "contrastive"))
-            throw new CliUsageException($"--task: unknown task '{task}'. Valid tasks: classify, triplet, contrastive, deepface.");
         bool instance = task == "triplet" && r.GetValue(s_instance) > 0;
         TaskOptions.RejectUnused(r, task, [.. EmbeddingOptionNames, .. task == "triplet" ? TripletOptionNames : [], .. instance ? InstanceOptionNames : []],
             task == "triplet" && !instance ? "The --instance-* options need --instance-weight > 0." : task == "contrastive" ? "Mining and the instance term go with --task triplet." : null);
-        var mining = r.GetValue(s_mining)!.ToLowerInvariant() switch
-        {
-            "batch-all" => TripletMining.BatchAll,
-            "batch-hard" => TripletMining.BatchHard,
-            "semi-hard" => TripletMining.SemiHard,
-            var m => throw new CliUsageException($"--mining: unknown strategy '{m}'. Valid strategies: batch-all, batch-hard, semi-hard."),
-        };
-        if (r.GetValue(s_dim) < 1) throw new CliUsageException($"--embedding-dim must be >= 1, got {r.GetValue(s_dim)}.");
-        if (r.GetValue(s_warmup) < 0) throw new CliUsageException($"--warmup-epochs must be >= 0, got {r.GetValue(s_warmup)}.");
-        if (r.GetValue(s_projection) < 0) throw new CliUsageException($"--projection-dim must be >= 0 (0: no projection head), got {r.GetValue(s_projection)}.");
-        if (r.GetValue(s_ema) is var ema && !(ema >= 0 && ema < 1)) throw new CliUsageException($"--ema-decay must be in [0, 1) (0: off), got {ema.ToString(CultureInfo.InvariantCulture)}.");
-        if (r.GetValue(s_trials) < 1 || r.GetValue(s_pairs) is < 0 or 1) throw new CliUsageException($"--trials must be >= 1 and --pairs 0 (every pair) or >= 2; got {r.GetValue(s_trials)} and {r.GetValue(s_pairs)}.");
+        var mining = ParseMining(r.GetValue(s_mining)!);
         string arch = r.GetValue<string?>("--model") ?? "lenet5";
-        if (!ModelZoo.Contains(arch)) throw new CliUsageException($"--model: unknown model '{arch}'. Valid models: {string.Join(", ", ModelZoo.Names)}.");
-        if (r.GetValue<int?>("--threads") is int t)
-        {
-            if (t < 1) throw new CliUsageException($"--threads must be >= 1, got {t}.");
-            Parallelism.Threads = t;
-        }
+        if (r.GetValue<int?>("--threads") is int t) Parallelism.Threads = t;
         string folder = DataLocator.Resolve(r.GetValue<string?>("--data"));
         var train = Datasets.LoadIdx(folder, train: true);
         var test = Datasets.LoadIdx(folder, train: false);
-        var classes = r.GetValue(s_classes) is { } c ? ParseClasses(c, "--classes") : Enumerable.Range(0, train.ClassCount).ToArray();
-        if (r.GetValue<int>("--test-limit") < 0) throw new CliUsageException($"--test-limit must be >= 0, got {r.GetValue<int>("--test-limit")}.");
+        var classes = r.GetValue(s_classes) is { } c ? Arguments.Classes(c, "--classes") : Enumerable.Range(0, train.ClassCount).ToArray();
+        // 0 (the default, none held out for a classifier) is 0.1 for an embedding, which needs pairs to choose tau on.
         double validation = r.GetValue<double>("--validation");
-        if (validation is < 0 or >= 1) throw new CliUsageException($"--validation must be in [0, 1) (0: the default 0.1 for embeddings), got {validation.ToString(CultureInfo.InvariantCulture)}.");
         var init = r.GetValue(s_initFrom) is { } from ? (Path: from, Checkpoint: LoadInitialization(from, arch, train)) : default;
         var options = new EmbeddingOptions
         {
@@ -179,7 +154,7 @@ public static class EmbeddingTrainCommand
         }
         catch (ArgumentException e)
         {
-            throw new CliUsageException(e.Message);
+            throw Arguments.Refused(e, r.CommandResult.Command);
         }
         try
         {
@@ -187,7 +162,7 @@ public static class EmbeddingTrainCommand
         }
         catch (ArgumentException e)
         {
-            throw new CliUsageException(e.Message);
+            throw Arguments.Refused(e, r.CommandResult.Command);
         }
         var sw = Stopwatch.StartNew();
         log.WriteLine($"training a {options.EmbeddingDim}-value {task} embedding on {arch} ({run.Model.ParameterCount():N0} parameters), classes {string.Join(",", classes)}: " +
@@ -200,9 +175,10 @@ public static class EmbeddingTrainCommand
             {
                 done = e.Epoch;
                 run.Save(output, e.Epoch);
-                stdout.WriteLine(asJson
-                    ? JsonSerializer.Serialize(new { epoch = e.Epoch, train_loss = e.TrainLoss, validation_auc = e.ValidationAuc, tau = e.Tau, validation_accuracy = e.ValidationAccuracy, images_per_second = e.ImagesPerSecond, seconds = e.Seconds, skipped_batches = e.SkippedBatches })
-                    : string.Create(CultureInfo.InvariantCulture, $"epoch {e.Epoch}/{options.Epochs}  loss {e.TrainLoss:F4}  val_auc {e.ValidationAuc:F4}  tau {e.Tau:F4}  val_acc {e.ValidationAccuracy:P2}  {e.ImagesPerSecond:F0} img/s  {e.Seconds:F1} s{(e.SkippedBatches > 0 ? $"  ({e.SkippedBatches} batches without a triplet skipped)" : "")}"));
+                if (asJson)
+                    Output.Json(stdout, new { epoch = e.Epoch, train_loss = e.TrainLoss, validation_auc = e.ValidationAuc, tau = e.Tau, validation_accuracy = e.ValidationAccuracy, images_per_second = e.ImagesPerSecond, seconds = e.Seconds, skipped_batches = e.SkippedBatches });
+                else
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {e.Epoch}/{options.Epochs}  loss {e.TrainLoss:F4}  val_auc {e.ValidationAuc:F4}  tau {e.Tau:F4}  val_acc {e.ValidationAccuracy:P2}  {e.ImagesPerSecond:F0} img/s  {e.Seconds:F1} s{(e.SkippedBatches > 0 ? $"  ({e.SkippedBatches} batches without a triplet skipped)" : "")}"));
                 stdout.Flush();
             });
         }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Striate.Embeddings;
 using Striate.Models;
 using Striate.Runs;
@@ -15,10 +14,11 @@ namespace Striate.Cli;
 /// pairs, reports it against the plain squared distance on test pairs of the trained and of the other classes, and
 /// saves it for <c>striate verify --head</c>.
 /// </summary>
-public static class DeepFaceCommand
+public static class DeepFaceTask
 {
     private static readonly Option<string?> s_embeddingModel = new("--embedding-model") { Description = "With --task deepface: the trained embedding model whose frozen embeddings the head learns on." };
-    private static readonly Option<string> s_distance = new("--distance") { Description = "With --task deepface: l1 (weighted L1) or chi2 (chi-squared on (e + 1) / 2).", DefaultValueFactory = _ => "l1" };
+    private static readonly Option<string> s_distance = new Option<string>("--distance") { Description = "With --task deepface: l1 (weighted L1) or chi2 (chi-squared on (e + 1) / 2).", DefaultValueFactory = _ => "l1" }
+        .Choice(d => DeepFaceHeadFile.TryParseDistance(d, out var parsed) ? parsed : throw new ArgumentException($"unknown distance '{d}'. Valid distances: l1 (weighted L1), chi2 (chi-squared)."));
 
     /// <summary>The options only this task reads.</summary>
     public static IEnumerable<Option> Options => [s_embeddingModel, s_distance];
@@ -28,19 +28,12 @@ public static class DeepFaceCommand
     {
         var sw = Stopwatch.StartNew();
         string modelPath = r.GetValue(s_embeddingModel) ?? throw new CliUsageException("--task deepface needs --embedding-model, a model trained with 'striate train --task triplet|contrastive'.");
-        if (!DeepFaceHeadFile.TryParseDistance(r.GetValue(s_distance), out var distance))
-            throw new CliUsageException($"--distance: unknown distance '{r.GetValue(s_distance)}'. Valid distances: l1 (weighted L1), chi2 (chi-squared).");
+        DeepFaceHeadFile.TryParseDistance(r.GetValue(s_distance), out var distance);
         var model = EmbeddingModel.Load(modelPath);
         int epochs = r.GetValue<int>("--epochs");
         float lr = r.GetValue<float?>("--lr") ?? 0.01f;
         ulong seed = r.GetValue<ulong>("--seed");
-        if (epochs < 1) throw new CliUsageException($"--epochs must be >= 1, got {epochs}.");
-        if (!(lr > 0) || !float.IsFinite(lr)) throw new CliUsageException($"--lr must be a positive number, got {lr.ToString(CultureInfo.InvariantCulture)}.");
-        if (r.GetValue<int?>("--threads") is int t)
-        {
-            if (t < 1) throw new CliUsageException($"--threads must be >= 1, got {t}.");
-            Threading.Parallelism.Threads = t;
-        }
+        if (r.GetValue<int?>("--threads") is int t) Threading.Parallelism.Threads = t;
         bool asJson = r.GetValue<bool>("--json");
         var log = asJson ? stderr : stdout;
 
@@ -68,14 +61,14 @@ public static class DeepFaceCommand
         {
             head = DeepFaceTraining.Train(fitEmb, fit.Labels, distance, epochs, lr: lr, seed: seed, onEpoch: (e, loss) =>
             {
-                stdout.WriteLine(asJson ? JsonSerializer.Serialize(new { epoch = e, train_loss = loss })
-                    : string.Create(CultureInfo.InvariantCulture, $"epoch {e}/{epochs}  loss {loss:F4}"));
+                if (asJson) Output.Json(stdout, new { epoch = e, train_loss = loss });
+                else stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {e}/{epochs}  loss {loss:F4}"));
                 stdout.Flush();
             });
         }
         catch (ArgumentException e)
         {
-            throw new CliUsageException(e.Message);
+            throw Arguments.Refused(e, r.CommandResult.Command);
         }
         var holdEmb = EmbeddingEvaluation.Embed(model.Net, hold);
         var holdPairs = Verification.SamplePairs(hold.Labels, 4000, seed ^ 0x5EED);
@@ -110,7 +103,7 @@ public static class DeepFaceCommand
         new DeepFaceHeadFile(head, threshold, model.WeightsDigest, settings).Save(output);
         double wall = sw.Elapsed.TotalSeconds;
         if (asJson)
-            stdout.WriteLine(JsonSerializer.Serialize(new { distance = DeepFaceHeadFile.Name(distance), threshold, threshold_probability = 1 / (1 + Math.Exp(-threshold)), pairs = measured.ToDictionary(kv => kv.Key, kv => new { auc = kv.Value.Auc, accuracy = kv.Value.Accuracy, distance_auc = kv.Value.DistanceAuc }), wall_seconds = wall, head = Path.GetFullPath(output) }));
+            Output.Json(stdout, new { distance = DeepFaceHeadFile.Name(distance), threshold, threshold_probability = 1 / (1 + Math.Exp(-threshold)), pairs = measured.ToDictionary(kv => kv.Key, kv => new { auc = kv.Value.Auc, accuracy = kv.Value.Accuracy, distance_auc = kv.Value.DistanceAuc }), wall_seconds = wall, head = Path.GetFullPath(output) });
         else
         {
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"threshold: logit {threshold:F4} (probability {1 / (1 + Math.Exp(-threshold)):F4}), chosen for best accuracy on held-out training pairs"));
