@@ -18,8 +18,8 @@ public static class TrainCommand
     {
         var cmd = new Command("train", "Train a model on an IDX image folder (the bundled Fashion-MNIST by default) and save it.");
         var shared = new RunOptions(5, "Data folder: IDX files, CIFAR binaries or an image folder (default: the bundled data/fashion-mnist).", "Checkpoint to write after every epoch (default runs/<model>.safetensors).", "Seed of the initial weights and the shuffling.").AddTo(cmd);
-        var (data, epochs, batch, optimizer, lr, seed, testLimit, output, json) =
-            (shared.Data, shared.Epochs, shared.BatchSize, shared.Optimizer, shared.Lr, shared.Seed, shared.TestLimit, shared.Out, shared.Json);
+        var (data, epochs, batch, optimizer, seed, testLimit, output, json) =
+            (shared.Data, shared.Epochs, shared.BatchSize, shared.Optimizer, shared.Seed, shared.TestLimit, shared.Out, shared.Json);
         var report = new Option<string?>("--report") { Description = "Also write a self-contained HTML report of the run (curves, confusion matrix, filters) to this file." };
         var model = new Option<string?>("--model", "-m") { Description = $"Architecture: {string.Join(", ", ModelZoo.Names)} (default lenet5)." }.Choice(ModelZoo.Check);
         var momentum = new Option<float>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9f }.NonNegative();

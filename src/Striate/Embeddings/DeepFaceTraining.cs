@@ -66,8 +66,7 @@ public static class DeepFaceTraining
         public IEnumerable<int> Batches(int epoch)
         {
             _pairs = Verification.SamplePairs(labels, pairsPerEpoch, seed * 1_000_003UL + (ulong)(epoch + 1));
-            int batches = (_pairs.Length + batchSize - 1) / batchSize;
-            return Enumerable.Range(0, batches).Select(k => k * batchSize);
+            return Enumerable.Range(0, BatchCount).Select(k => k * batchSize);
         }
 
         public StepOutcome? Step(int start, int epoch)

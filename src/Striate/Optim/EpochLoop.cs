@@ -40,8 +40,7 @@ public sealed class EpochLoop<TRecord>
         for (int epoch = start; epoch < end; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
-            int e = epoch;
-            var stats = Steps.Run(objective.Batches(epoch), objective.BatchCount, epoch, batch => objective.Step(batch, e), onBatch);
+            var stats = Steps.Run(objective, epoch, onBatch);
             var record = objective.Evaluate(epoch, stats);
             Steps.Schedule?.Plateau?.Step(objective.PlateauFigure(record), Steps.BaseLr);
             bool best = EarlyStop is not null && EarlyStop.Step(objective.Monitored(record, EarlyStop.Monitor)

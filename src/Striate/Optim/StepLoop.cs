@@ -38,6 +38,14 @@ public sealed class StepLoop
     /// <summary>Runs after every optimizer step (for example a moving average of the weights).</summary>
     public Action? AfterStep { get; set; }
 
+    /// <summary>One epoch of <paramref name="objective"/>'s batches (the model in training mode), as <see cref="EpochLoop{TRecord}"/> runs it.</summary>
+    /// <exception cref="InvalidOperationException">A loss is not finite (the run diverged).</exception>
+    public EpochStats Run<TBatch, TRecord>(ITrainingObjective<TBatch, TRecord> objective, int epoch, Action<BatchProgress>? onStep = null)
+    {
+        ArgumentNullException.ThrowIfNull(objective);
+        return Run(objective.Batches(epoch), objective.BatchCount, epoch, batch => objective.Step(batch, epoch), onStep);
+    }
+
     /// <summary>
     /// One epoch: <paramref name="step"/> gives each batch's loss, or null to skip the batch (the schedule still counts
     /// it); <paramref name="onStep"/> sees the running figures after each batch.

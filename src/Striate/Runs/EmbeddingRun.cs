@@ -91,7 +91,10 @@ public sealed class EmbeddingRun
     public float[] Std { get; }
 
     /// <summary>The threshold chosen after the last epoch.</summary>
-    public double Tau { get; private set; } = double.NaN;
+    public double Tau => _objective?.Tau ?? double.NaN;
+
+    // The objective of the run in progress or done; null before Run.
+    private EmbeddingObjective? _objective;
 
     public ImageDataset TrainSet => _train;
 
@@ -117,9 +120,9 @@ public sealed class EmbeddingRun
         // The average starts from the weights training starts from (after any InitializeFrom).
         var ema = AveragedModel is null ? null : new ExponentialMovingAverage(Model, AveragedModel, _options.EmaDecay);
         var loader = new DataLoader(_train, _options.BatchSize, shuffle: true, seed: _options.Seed, dropLast: true, transform: _augment);
-        var objective = new EmbeddingObjective(_options, Model, Final, loader, _validation, _instanceAugment);
+        _objective = new EmbeddingObjective(_options, Model, Final, loader, _validation, _instanceAugment);
         var steps = new StepLoop(Optimizer) { Schedule = _schedule, BaseLr = _options.Lr, AfterStep = ema is null ? null : ema.Update };
-        return new EpochLoop<EmbeddingEpoch>(steps) { AfterEpoch = (_, _, _) => Tau = objective.Tau }.Run(objective, 0, _options.Epochs, onEpoch);
+        return new EpochLoop<EmbeddingEpoch>(steps).Run(_objective, 0, _options.Epochs, onEpoch);
     }
 
     /// <summary>Writes the embedding checkpoint (atomically) with tau and the training settings in its metadata.</summary>

@@ -66,8 +66,7 @@ public sealed class Trainer
     /// <summary>Trains one epoch; returns the mean loss and accuracy over its batches.</summary>
     public (double Loss, double Accuracy, double ImagesPerSecond, double Seconds) TrainEpoch(DataLoader loader, int epoch, Action<BatchProgress>? onBatch = null)
     {
-        var objective = Objective(loader);
-        var stats = _loop.Run(objective.Batches(epoch), objective.BatchCount, epoch, batch => objective.Step(batch, epoch), onBatch);
+        var stats = _loop.Run(Objective(loader), epoch, onBatch);
         return (stats.Loss, stats.Accuracy, stats.ExamplesPerSecond, stats.Seconds);
     }
 
