@@ -56,6 +56,25 @@ public static class Arguments
         return option;
     }
 
+    /// <summary>Refuses a given value that fails <paramref name="ok"/>: "--channels must be 1 (gray) or 3 (RGB), got 2."</summary>
+    public static Option<T> Must<T>(this Option<T> option, Func<T, bool> ok, string expected)
+    {
+        option.Validators.Add(r =>
+        {
+            var v = r.GetValueOrDefault<T>();
+            Check(r, ok(v), expected, Convert.ToString(v, Inv));
+        });
+        return option;
+    }
+
+    /// <summary>Refuses a negative, NaN or infinite value when given (a distance threshold).</summary>
+    public static Option<double?> NonNegative(this Option<double?> option) =>
+        option.Must(v => v is not double d || (d >= 0 && double.IsFinite(d)), "a non-negative number");
+
+    /// <summary>Refuses anything but class numbers (see <see cref="Classes"/>) when given.</summary>
+    public static TOption ClassList<TOption>(this TOption option) where TOption : Option =>
+        option.Choice(t => Classes(t, option.Name));
+
     /// <summary>Refuses negative values (and NaN).</summary>
     public static Option<float> NonNegative(this Option<float> option)
     {
@@ -73,22 +92,26 @@ public static class Arguments
 
     /// <summary>
     /// Checks the option's text with <paramref name="parse"/>, the library's reader of the setting: the reader's
-    /// message (which names what it expected and what it found) becomes a parse error prefixed with the flag.
+    /// message (which names what it expected and what it found) becomes a parse error prefixed with the flag. Every
+    /// token is read, so each value of a repeatable option is checked.
     /// </summary>
     public static TOption Choice<TOption, T>(this TOption option, Func<string, T> parse) where TOption : Option
     {
         option.Validators.Add(r =>
         {
-            // Defaults are valid; a given value is its last token.
-            if (r.Tokens.Count == 0) return;
-            string text = r.Tokens[^1].Value;
+            // Defaults are valid; given values are the tokens.
             try
             {
-                parse(text);
+                foreach (var token in r.Tokens) parse(token.Value);
             }
             catch (Exception e) when (e is ArgumentException or FormatException)
             {
                 r.AddError($"{option.Name}: {e.Message}");
+            }
+            catch (CliUsageException e)
+            {
+                // The command line's own readers already name the flag.
+                r.AddError(e.Message);
             }
         });
         return option;

@@ -36,7 +36,7 @@ internal static class AttributionCommands
                 : "Project the strongest activation of this layer back to the input instead of the class score (Zeiler and Fergus).",
         };
         var channel = new Option<int?>("--channel") { Description = "With --layer: the channel whose strongest activation is projected (default: the strongest channel)." };
-        var patch = new Option<int>("--patch") { Description = "Occlusion square side in input pixels.", DefaultValueFactory = _ => 0 };
+        var patch = new Option<int>("--patch") { Description = "Occlusion square side in input pixels (0: a quarter of the input's smaller side).", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var image = new Argument<string>("IMAGE") { Description = "PNG, JPEG or BMP file (converted and resized to the model's input)." };
         var size = VisualizeCommand.InputOption();
         cmd.Options.Add(model);
@@ -114,7 +114,6 @@ internal static class AttributionCommands
 
     private static int PatchSize(int given, ModelSource src)
     {
-        if (given < 0) throw new CliUsageException($"--patch must be >= 1, got {given}.");
         return given > 0 ? given : Math.Max(2, Math.Min(src.Spec.InputHeight, src.Spec.InputWidth) / 4);
     }
 

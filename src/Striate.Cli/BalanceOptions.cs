@@ -14,10 +14,10 @@ public sealed class BalanceOptions
 
     private static Data.ClassBalancing ParseBalancing(string text) => IO.EnumText.Parse<Data.ClassBalancing>(text, "class balancing", "balancings");
 
-    private readonly Option<string?> _imbalance = new("--imbalance")
+    private readonly Option<string?> _imbalance = new Option<string?>("--imbalance")
     {
         Description = "Experiments: keep only a fraction of some classes' training images, as C1,C2:FRACTION (e.g. 2,4,6:0.05).",
-    };
+    }.Choice(ParseImbalance);
 
     /// <summary>Adds the options to <paramref name="cmd"/>.</summary>
     /// <summary>The options this class adds.</summary>
@@ -35,17 +35,16 @@ public sealed class BalanceOptions
     public Data.ClassBalancing Balance(ParseResult r) => ParseBalancing(r.GetValue(_balance)!);
 
     /// <summary>The --imbalance value, parsed; null when not given.</summary>
-    /// <exception cref="CliUsageException">The value is not C1,C2,...:FRACTION with a fraction in (0, 1].</exception>
-    public (int[] Classes, double Fraction)? Imbalance(ParseResult r)
+    public (int[] Classes, double Fraction)? Imbalance(ParseResult r) => r.GetValue(_imbalance) is string text ? ParseImbalance(text) : null;
+
+    // C1,C2,...:FRACTION with class numbers and a fraction in (0, 1].
+    private static (int[] Classes, double Fraction) ParseImbalance(string text)
     {
-        if (r.GetValue(_imbalance) is not string text) return null;
         var parts = text.Split(':');
-        int[] classes = [];
         bool ok = parts.Length == 2
             && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double f) && f > 0 && f <= 1
             && parts[0].Split(',').All(c => int.TryParse(c, NumberStyles.None, CultureInfo.InvariantCulture, out _));
         if (!ok) throw new CliUsageException($"--imbalance: expected C1,C2,...:FRACTION with class numbers and a fraction in (0, 1], got '{text}'.");
-        classes = parts[0].Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
-        return (classes, double.Parse(parts[1], CultureInfo.InvariantCulture));
+        return (parts[0].Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(), double.Parse(parts[1], CultureInfo.InvariantCulture));
     }
 }

@@ -15,7 +15,7 @@ public static class EmbedCommands
 
     private static Option<bool> JsonOption() => new("--json") { Description = "Print JSON." };
 
-    private static Option<double?> TauOption() => new("--tau") { Description = "Decision threshold on the squared distance (default: the one chosen in training)." };
+    private static Option<double?> TauOption() => new Option<double?>("--tau") { Description = "Decision threshold on the squared distance (default: the one chosen in training)." }.NonNegative();
 
     private static string F(double v) => v.ToString("0.######", CultureInfo.InvariantCulture);
 

@@ -36,15 +36,7 @@ public sealed class EmbeddingModel
     }
 
     /// <summary>The threshold to decide with: the one given, else the checkpoint's; an error if neither exists.</summary>
-    public double ResolveTau(double? given)
-    {
-        if (given is double g)
-        {
-            if (!(g >= 0) || double.IsInfinity(g)) throw new CliUsageException($"--tau must be a non-negative number, got {g.ToString(CultureInfo.InvariantCulture)}.");
-            return g;
-        }
-        return Tau ?? throw new CliUsageException($"'{Path}' records no threshold; pass --tau.");
-    }
+    public double ResolveTau(double? given) => given ?? Tau ?? throw new CliUsageException($"'{Path}' records no threshold; pass --tau.");
 
     /// <summary>
     /// Embeds image files. An image of another size is resized bilinearly to the model's input, as the training

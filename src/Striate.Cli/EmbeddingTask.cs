@@ -22,7 +22,7 @@ public static class EmbeddingTask
     private static readonly Option<bool> s_raw = new("--no-normalize") { Description = "Keep embeddings unnormalised (default: unit L2 norm)." };
     private static readonly Option<string> s_mining = new Option<string>("--mining") { Description = "Triplet mining: batch-all, batch-hard or semi-hard.", DefaultValueFactory = _ => "batch-all" }.Choice(ParseMining);
     private static readonly Option<float?> s_margin = new("--margin") { Description = "Triplet alpha (default 0.2) or contrastive margin (default 1)." };
-    private static readonly Option<string?> s_classes = new("--classes") { Description = "Classes to train on, as identities: 0-6 or 0,2,5 (default all)." };
+    private static readonly Option<string?> s_classes = new Option<string?>("--classes") { Description = "Classes to train on, as identities: 0-6 or 0,2,5 (default all)." }.ClassList();
     private static readonly Option<int> s_trials = new Option<int>("--trials") { Description = "Random one-shot enrolments averaged in the final report.", DefaultValueFactory = _ => 20 }.AtLeast(1);
     private static readonly Option<int> s_projection = new Option<int>("--projection-dim") { Description = "Width of a training-only projection head (Linear, ReLU, Linear) the loss is taken on; the embedding is read before it (default 0: none).", DefaultValueFactory = _ => 0 }.AtLeast(0, " (0: no projection head)");
     private static readonly Option<int> s_warmup = new Option<int>("--warmup-epochs") { Description = "Epochs of batch-all mining before --mining takes over (default 0).", DefaultValueFactory = _ => 0 }.AtLeast(0);
@@ -104,17 +104,58 @@ public static class EmbeddingTask
         bool instance = task == "triplet" && r.GetValue(s_instance) > 0;
         TaskOptions.RejectUnused(r, task, [.. EmbeddingOptionNames, .. task == "triplet" ? TripletOptionNames : [], .. instance ? InstanceOptionNames : []],
             task == "triplet" && !instance ? "The --instance-* options need --instance-weight > 0." : task == "contrastive" ? "Mining and the instance term go with --task triplet." : null);
-        var mining = ParseMining(r.GetValue(s_mining)!);
         string arch = r.GetValue<string?>("--model") ?? "lenet5";
         if (r.GetValue<int?>("--threads") is int t) Parallelism.Threads = t;
         string folder = DataLocator.Resolve(r.GetValue<string?>("--data"));
         var train = Datasets.LoadIdx(folder, train: true);
         var test = Datasets.LoadIdx(folder, train: false);
         var classes = r.GetValue(s_classes) is { } c ? Arguments.Classes(c, "--classes") : Enumerable.Range(0, train.ClassCount).ToArray();
+        var init = r.GetValue(s_initFrom) is { } from ? (Path: from, Checkpoint: LoadInitialization(from, arch, train)) : default;
+        var options = Bind(r, task, arch, classes, init.Checkpoint);
+        string output = r.GetValue<string?>("--out") ?? Path.Combine("runs", $"{arch}-{task}.safetensors");
+        bool asJson = r.GetValue<bool>("--json");
+        var log = asJson ? stderr : stdout;
+        EmbeddingRun run;
+        try
+        {
+            run = new EmbeddingRun(options, train);
+            if (init.Checkpoint is not null) InitializeFrom(run, init.Checkpoint, init.Path, log);
+            EmbeddingReport.CheckTestImages(EmbeddingReport.TestImages(test, r.GetValue<int>("--test-limit")), classes, "--test-limit");
+        }
+        catch (ArgumentException e)
+        {
+            throw Arguments.Refused(e, r.CommandResult.Command);
+        }
+        var sw = Stopwatch.StartNew();
+        log.WriteLine(Describe(options, run, r.GetValue(s_mining)!));
+        int done = 0;
+        try
+        {
+            run.Run(e =>
+            {
+                done = e.Epoch;
+                run.Save(output, e.Epoch);
+                PrintEpoch(e, options.Epochs, asJson, stdout);
+            });
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CliUsageException(done > 0 ? $"{e.Message} The checkpoint of epoch {done} is kept in {Path.GetFullPath(output)}." : e.Message);
+        }
+        var report = EmbeddingReport.Measure(run, test, r.GetValue<int>("--test-limit"), r.GetValue(s_pairs), r.GetValue(s_trials));
+        double wall = sw.Elapsed.TotalSeconds;
+        if (asJson) stdout.WriteLine(report.ToJson(wall));
+        else foreach (var line in report.Lines(wall)) stdout.WriteLine(line);
+        log.WriteLine($"saved {Path.GetFullPath(output)} (after epoch {done})");
+        return 0;
+    }
+
+    // The settings of an embedding run from the command line: the shared train options and the embedding ones.
+    private static EmbeddingOptions Bind(ParseResult r, string task, string arch, int[] classes, Striate.Training.Checkpoint? init)
+    {
         // 0 (the default, none held out for a classifier) is 0.1 for an embedding, which needs pairs to choose tau on.
         double validation = r.GetValue<double>("--validation");
-        var init = r.GetValue(s_initFrom) is { } from ? (Path: from, Checkpoint: LoadInitialization(from, arch, train)) : default;
-        var options = new EmbeddingOptions
+        return new EmbeddingOptions
         {
             Model = arch,
             EmbeddingDim = r.GetValue(s_dim),
@@ -128,69 +169,35 @@ public static class EmbeddingTask
             FlipAverage = r.GetValue(s_flip),
             Normalize = !r.GetValue(s_raw),
             Task = task,
-            Mining = mining,
+            Mining = ParseMining(r.GetValue(s_mining)!),
             Margin = r.GetValue(s_margin) ?? (task == "triplet" ? 0.2f : 1f),
             Classes = classes,
             Epochs = r.GetValue<int>("--epochs"),
             BatchSize = r.GetValue<int>("--batch-size"),
             Lr = r.GetValue<float?>("--lr") ?? 1e-3f,
             WeightDecay = r.GetValue<float>("--weight-decay"),
-            Schedule = r.GetValue<string>("--schedule")!,
+            Schedule = Optim.ScheduleSpec.Parse(r.GetValue<string>("--schedule")!),
             Augment = r.GetValue<string>("--augment")!.ToLowerInvariant(),
             Seed = r.GetValue<ulong>("--seed"),
             TrainLimit = r.GetValue<int>("--limit"),
             Validation = validation > 0 ? validation : 0.1,
             // The classifier's features were learnt on its own normalisation.
-            Normalization = init.Checkpoint is { Mean.Length: > 0 } src ? (src.Mean, src.Std) : null,
+            Normalization = init is { Mean.Length: > 0 } src ? (src.Mean, src.Std) : null,
         };
-        string output = r.GetValue<string?>("--out") ?? Path.Combine("runs", $"{arch}-{task}.safetensors");
-        bool asJson = r.GetValue<bool>("--json");
-        var log = asJson ? stderr : stdout;
-        EmbeddingRun run;
-        try
-        {
-            run = new EmbeddingRun(options, train);
-            if (init.Checkpoint is not null) InitializeFrom(run, init.Checkpoint, init.Path, log);
-        }
-        catch (ArgumentException e)
-        {
-            throw Arguments.Refused(e, r.CommandResult.Command);
-        }
-        try
-        {
-            EmbeddingReport.CheckTestImages(EmbeddingReport.TestImages(test, r.GetValue<int>("--test-limit")), classes, "--test-limit");
-        }
-        catch (ArgumentException e)
-        {
-            throw Arguments.Refused(e, r.CommandResult.Command);
-        }
-        var sw = Stopwatch.StartNew();
-        log.WriteLine($"training a {options.EmbeddingDim}-value {task} embedding on {arch} ({run.Model.ParameterCount():N0} parameters), classes {string.Join(",", classes)}: " +
+    }
+
+    // The run's one-line description, printed before the first epoch.
+    private static string Describe(EmbeddingOptions options, EmbeddingRun run, string mining) =>
+        $"training a {options.EmbeddingDim}-value {options.Task} embedding on {options.Model} ({run.Model.ParameterCount():N0} parameters), classes {string.Join(",", options.Classes)}: " +
             $"{run.TrainSet.Count:N0} images, {options.Epochs} epochs, batch {options.BatchSize}, adam lr {options.Lr.ToString(CultureInfo.InvariantCulture)}, " +
-            $"{options.Schedule} schedule, {(options.InstanceWeight > 0 ? $"instance term x{options.InstanceWeight.ToString(CultureInfo.InvariantCulture)} ({options.InstanceAugment} views), " : "")}{(options.ProjectionDim > 0 ? $"{(options.InstanceOnProjection ? "instance term" : "loss")} on a {options.ProjectionDim}-value projection head, " : "")}{(task == "triplet" ? $"{(options.WarmupEpochs > 0 ? $"{options.WarmupEpochs} batch-all epochs then " : "")}{r.GetValue(s_mining)} mining, " : "")}margin {options.Margin.ToString(CultureInfo.InvariantCulture)}, {(options.EmaDecay > 0 ? $"weight average decay {options.EmaDecay.ToString(CultureInfo.InvariantCulture)}, " : "")}{(options.FlipAverage ? "flip-averaged embeddings, " : "")}seed {options.Seed}");
-        int done = 0;
-        try
-        {
-            run.Run(e =>
-            {
-                done = e.Epoch;
-                run.Save(output, e.Epoch);
-                if (asJson)
-                    Output.Json(stdout, new { epoch = e.Epoch, train_loss = e.TrainLoss, validation_auc = e.ValidationAuc, tau = e.Tau, validation_accuracy = e.ValidationAccuracy, images_per_second = e.ImagesPerSecond, seconds = e.Seconds, skipped_batches = e.SkippedBatches });
-                else
-                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {e.Epoch}/{options.Epochs}  loss {e.TrainLoss:F4}  val_auc {e.ValidationAuc:F4}  tau {e.Tau:F4}  val_acc {e.ValidationAccuracy:P2}  {e.ImagesPerSecond:F0} img/s  {e.Seconds:F1} s{(e.SkippedBatches > 0 ? $"  ({e.SkippedBatches} batches without a triplet skipped)" : "")}"));
-                stdout.Flush();
-            });
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new CliUsageException(done > 0 ? $"{e.Message} The checkpoint of epoch {done} is kept in {Path.GetFullPath(output)}." : e.Message);
-        }
-        var report = EmbeddingReport.Measure(run, test, r.GetValue<int>("--test-limit"), r.GetValue(s_pairs), r.GetValue(s_trials));
-        double wall = sw.Elapsed.TotalSeconds;
-        if (asJson) stdout.WriteLine(report.ToJson(wall));
-        else foreach (var line in report.Lines(wall)) stdout.WriteLine(line);
-        log.WriteLine($"saved {Path.GetFullPath(output)} (after epoch {done})");
-        return 0;
+            $"{options.Schedule} schedule, {(options.InstanceWeight > 0 ? $"instance term x{options.InstanceWeight.ToString(CultureInfo.InvariantCulture)} ({options.InstanceAugment} views), " : "")}{(options.ProjectionDim > 0 ? $"{(options.InstanceOnProjection ? "instance term" : "loss")} on a {options.ProjectionDim}-value projection head, " : "")}{(options.Task == "triplet" ? $"{(options.WarmupEpochs > 0 ? $"{options.WarmupEpochs} batch-all epochs then " : "")}{mining} mining, " : "")}margin {options.Margin.ToString(CultureInfo.InvariantCulture)}, {(options.EmaDecay > 0 ? $"weight average decay {options.EmaDecay.ToString(CultureInfo.InvariantCulture)}, " : "")}{(options.FlipAverage ? "flip-averaged embeddings, " : "")}seed {options.Seed}";
+
+    private static void PrintEpoch(EmbeddingEpoch e, int epochs, bool asJson, TextWriter stdout)
+    {
+        if (asJson)
+            Output.Json(stdout, new { epoch = e.Epoch, train_loss = e.TrainLoss, validation_auc = e.ValidationAuc, tau = e.Tau, validation_accuracy = e.ValidationAccuracy, images_per_second = e.ImagesPerSecond, seconds = e.Seconds, skipped_batches = e.SkippedBatches });
+        else
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {e.Epoch}/{epochs}  loss {e.TrainLoss:F4}  val_auc {e.ValidationAuc:F4}  tau {e.Tau:F4}  val_acc {e.ValidationAccuracy:P2}  {e.ImagesPerSecond:F0} img/s  {e.Seconds:F1} s{(e.SkippedBatches > 0 ? $"  ({e.SkippedBatches} batches without a triplet skipped)" : "")}"));
+        stdout.Flush();
     }
 }

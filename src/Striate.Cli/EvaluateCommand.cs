@@ -15,17 +15,14 @@ public static class EvaluateCommand
         var model = new Option<string>("--model", "-m") { Description = "Checkpoint (.safetensors) written by striate train.", Required = true };
         var data = new Option<string?>("--data") { Description = "Folder with the IDX files (default: the bundled data/fashion-mnist)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
-        var tta = new Option<int>("--tta") { Description = "Test-time augmentation: average the predicted probabilities over N views, the first the plain image.", DefaultValueFactory = _ => 1 };
-        var ttaAugment = new Option<string>("--tta-augment") { Description = "Augmentation of the views after the first: standard or strong.", DefaultValueFactory = _ => "standard" };
+        var tta = new Option<int>("--tta") { Description = "Test-time augmentation: average the predicted probabilities over N views, the first the plain image.", DefaultValueFactory = _ => 1 }.AtLeast(1, " (1 for no test-time augmentation)");
+        var ttaAugment = new Option<string>("--tta-augment") { Description = "Augmentation of the views after the first: standard or strong.", DefaultValueFactory = _ => "standard" }.Choice(ViewAugmentation);
         var seed = new Option<ulong>("--seed") { Description = "Seed of the test-time augmentation views.", DefaultValueFactory = _ => 1 };
         foreach (var o in new Option[] { model, data, json, tta, ttaAugment, seed }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             int views = r.GetValue(tta);
-            if (views < 1) throw new CliUsageException($"--tta must be >= 1 (1 for no test-time augmentation), got {views}.");
-            string ttaName = r.GetValue(ttaAugment)!.ToLowerInvariant();
-            if (ttaName == "none" || !Data.Transforms.Compose.Names.Contains(ttaName))
-                throw new CliUsageException($"--tta-augment: unknown augmentation '{ttaName}'. Valid augmentations: standard, strong.");
+            string ttaName = ViewAugmentation(r.GetValue(ttaAugment)!);
             var ckpt = Checkpoint.Load(Arguments.ExistingFile(r.GetValue(model)!));
             string folder = DataLocator.Resolve(r.GetValue(data));
             var spec = ckpt.Spec;
@@ -60,6 +57,14 @@ public static class EvaluateCommand
             return 0;
         });
         return cmd;
+    }
+
+    // The augmentation of the views after the first: any named one but none.
+    private static string ViewAugmentation(string text)
+    {
+        string name = text.ToLowerInvariant();
+        var valid = Data.Transforms.Compose.Names.Where(n => n != "none").ToList();
+        return valid.Contains(name) ? name : throw new ArgumentException($"unknown augmentation '{text}'. Valid augmentations: {string.Join(", ", valid)}.");
     }
 
     private static string Format(EvaluationResult r, IReadOnlyList<string> names)

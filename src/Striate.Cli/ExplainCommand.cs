@@ -19,26 +19,21 @@ public static class ExplainCommand
         return explain;
     }
 
-    private static Option<string> InputOption() => new("--input", "-i") { Description = "Input size N (square), HxW or HxWxC, e.g. 227 or 227x227x3.", Required = true };
+    private static Option<string> InputOption() => new Option<string>("--input", "-i") { Description = "Input size N (square), HxW or HxWxC, e.g. 227 or 227x227x3.", Required = true }.Choice(ParseInput);
 
-    private static Option<int?> ChannelsOption() => new("--channels", "-c") { Description = "Input channels (instead of the C of --input)." };
+    private static Option<int?> ChannelsOption() => new Option<int?>("--channels", "-c") { Description = "Input channels (instead of the C of --input)." }.AtLeast(1);
 
     private static (int H, int W, int C) InputWithChannels(ParseResult r, Option<string> input, Option<int?> channels)
     {
         var (h, w, c) = ParseInput(r.GetValue(input)!);
-        if (r.GetValue(channels) is int ch)
-        {
-            if (ch < 1) throw new CliUsageException($"--channels must be >= 1, got {ch}.");
-            c = ch;
-        }
-        return (h, w, c);
+        return (h, w, r.GetValue(channels) ?? c);
     }
 
-    private static Option<string> KernelOption() => new("--kernel", "-k") { Description = "Kernel size K or KHxKW.", Required = true };
+    private static Option<string> KernelOption() => new Option<string>("--kernel", "-k") { Description = "Kernel size K or KHxKW.", Required = true }.Pair();
 
-    private static Option<string> StrideOption() => new("--stride", "-s") { Description = "Stride S or SHxSW.", DefaultValueFactory = _ => "1" };
+    private static Option<string> StrideOption() => new Option<string>("--stride", "-s") { Description = "Stride S or SHxSW.", DefaultValueFactory = _ => "1" }.Pair();
 
-    private static Option<string> DilationOption() => new("--dilation", "-d") { Description = "Dilation D or DHxDW.", DefaultValueFactory = _ => "1" };
+    private static Option<string> DilationOption() => new Option<string>("--dilation", "-d") { Description = "Dilation D or DHxDW.", DefaultValueFactory = _ => "1" }.Pair();
 
     private static Option<bool> JsonOption() => new("--json") { Description = "Print one JSON object instead of text." };
 
@@ -49,7 +44,7 @@ public static class ExplainCommand
         var filters = new Option<int>("--filters", "-f") { Description = "Number of filters (output channels).", DefaultValueFactory = _ => 1 };
         var kernel = KernelOption();
         var stride = StrideOption();
-        var padding = new Option<string>("--padding", "-p") { Description = "P, PH,PW, TOP,BOTTOM,LEFT,RIGHT, same or valid.", DefaultValueFactory = _ => "0" };
+        var padding = new Option<string>("--padding", "-p") { Description = "P, PH,PW, TOP,BOTTOM,LEFT,RIGHT, same or valid.", DefaultValueFactory = _ => "0" }.Choice(Padding2d.Parse);
         var dilation = DilationOption();
         var groups = new Option<int>("--groups", "-g") { Description = "Channel groups (channels for depthwise).", DefaultValueFactory = _ => 1 };
         var noBias = new Option<bool>("--no-bias") { Description = "The layer has no bias." };
@@ -62,15 +57,7 @@ public static class ExplainCommand
             var (kh, kw) = ParsePair(r.GetValue(kernel)!, "--kernel");
             var (sh, sw) = ParsePair(r.GetValue(stride)!, "--stride");
             var (dh, dw) = ParsePair(r.GetValue(dilation)!, "--dilation");
-            Padding2d pad;
-            try
-            {
-                pad = Padding2d.Parse(r.GetValue(padding)!);
-            }
-            catch (FormatException fe)
-            {
-                throw new CliUsageException(fe.Message);
-            }
+            var pad = Padding2d.Parse(r.GetValue(padding)!);
             if (pad.Mode == PaddingMode.Same && (sh != 1 || sw != 1))
                 throw new CliUsageException($"--padding same needs stride 1, got {sh}x{sw}.");
             var (pt, pb, pl, pr) = pad.Resolve(kh, kw, dh, dw);
@@ -86,8 +73,8 @@ public static class ExplainCommand
         var cmd = new Command("pool", "A max or average pooling layer: output size.");
         var input = InputOption();
         var kernel = KernelOption();
-        var stride = new Option<string?>("--stride", "-s") { Description = "Stride S or SHxSW (defaults to the kernel)." };
-        var padding = new Option<string>("--padding", "-p") { Description = "Padding P or PHxPW.", DefaultValueFactory = _ => "0" };
+        var stride = new Option<string?>("--stride", "-s") { Description = "Stride S or SHxSW (defaults to the kernel)." }.Pair();
+        var padding = new Option<string>("--padding", "-p") { Description = "Padding P or PHxPW.", DefaultValueFactory = _ => "0" }.Pair(allowZero: true);
         var dilation = DilationOption();
         var ceil = new Option<bool>("--ceil-mode") { Description = "Round the output size up (a last partial window is kept)." };
         var channels = ChannelsOption();
@@ -110,7 +97,7 @@ public static class ExplainCommand
     private static Command ReceptiveField(TextWriter stdout)
     {
         var cmd = new Command("receptive-field", "The receptive field after each layer of a stack: R_k = R_(k-1) + (F_k - 1) * jump.");
-        var layers = new Option<string>("--layers", "-l") { Description = "Comma-separated layers as kK[sS][dD], e.g. k3,k3,k2s2,k3d2.", Required = true };
+        var layers = new Option<string>("--layers", "-l") { Description = "Comma-separated layers as kK[sS][dD], e.g. k3,k3,k2s2,k3d2.", Required = true }.Choice(ParseLayers);
         var json = JsonOption();
         cmd.Options.Add(layers);
         cmd.Options.Add(json);
@@ -262,6 +249,10 @@ public static class ExplainCommand
         var v = p.Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         return (v[0], v[1], v.Length == 3 ? v[2] : 1);
     }
+
+    // Checks the option's value with ParsePair at parse time.
+    private static TOption Pair<TOption>(this TOption option, bool allowZero = false) where TOption : Option =>
+        option.Choice(t => ParsePair(t, option.Name, allowZero));
 
     internal static (int A, int B) ParsePair(string text, string option, bool allowZero = false)
     {

@@ -10,17 +10,18 @@ public static class FilterCommand
     {
         string names = string.Join(", ", ConvolutionKernel.Named.Select(k => k.Name));
         var cmd = new Command("filter", "Apply a classic filter (edge detection, sharpen, blur, or any kernel) to an image with conv2d and save a PNG.");
-        var kernel = new Option<string>("--kernel", "-k") { Description = $"A named kernel ({names}), all (every named kernel in one captioned table) or values such as \"0,-1,0;-1,5,-1;0,-1,0\" (rows separated by ';', optional '/D' divides).", Required = true };
+        var kernel = new Option<string>("--kernel", "-k") { Description = $"A named kernel ({names}), all (every named kernel in one captioned table) or values such as \"0,-1,0;-1,5,-1;0,-1,0\" (rows separated by ';', optional '/D' divides).", Required = true }
+            .Choice(t => IsTable(t) ? null : ConvolutionKernel.Parse(t));
         var output = new Option<string>("--out", "-o") { Description = "PNG file to write (its folder is created).", Required = true };
         var gray = new Option<bool>("--gray") { Description = "Convert the image to gray first." };
         var valid = new Option<bool>("--valid") { Description = "No padding: the output shrinks by the kernel size minus 1 (default: zero padding keeps the size)." };
-        var display = new Option<string>("--display") { Description = "How responses become pixels: auto (clamp for blur/sharpen, magnitude for edge detectors), clamp, magnitude or signed.", DefaultValueFactory = _ => "auto" };
+        var display = new Option<string>("--display") { Description = "How responses become pixels: auto (clamp for blur/sharpen, magnitude for edge detectors), clamp, magnitude or signed.", DefaultValueFactory = _ => "auto" }.Choice(Display);
         var image = new Argument<string>("IMAGE") { Description = "PNG, JPEG or BMP file." };
         foreach (var o in new Option[] { kernel, output, gray, valid, display }) cmd.Options.Add(o);
         cmd.Arguments.Add(image);
         cmd.SetAction(r =>
         {
-            if (string.Equals(r.GetValue(kernel)!.Trim(), "all", StringComparison.OrdinalIgnoreCase))
+            if (IsTable(r.GetValue(kernel)!))
             {
                 // The filter table of the notes: every named kernel applied to the image, captioned, each shown its
                 // own way (the table's fixed choice); --valid and --display would not apply to it.
@@ -33,17 +34,8 @@ public static class FilterCommand
                 Output.Png(ImageFilter.Table(photo, named), r.GetValue(output)!, stdout);
                 return 0;
             }
-            ConvolutionKernel k;
-            try
-            {
-                k = ConvolutionKernel.Parse(r.GetValue(kernel)!);
-            }
-            catch (Exception e) when (e is FormatException or ArgumentException)
-            {
-                throw new CliUsageException($"--kernel: {e.Message}");
-            }
-            if (!Enum.TryParse<FilterDisplay>(r.GetValue(display), ignoreCase: true, out var mode) || int.TryParse(r.GetValue(display), out _))
-                throw new CliUsageException($"--display: unknown mode '{r.GetValue(display)}'. Valid modes: auto, clamp, magnitude, signed.");
+            var k = ConvolutionKernel.Parse(r.GetValue(kernel)!);
+            var mode = Display(r.GetValue(display)!);
             var img = Arguments.Image(r.GetValue(image)!, 3);
             if (r.GetValue(gray)) img = img.ToGray();
             (float[], int, int, int) response;
@@ -60,4 +52,8 @@ public static class FilterCommand
         });
         return cmd;
     }
+
+    private static bool IsTable(string kernel) => string.Equals(kernel.Trim(), "all", StringComparison.OrdinalIgnoreCase);
+
+    private static FilterDisplay Display(string text) => IO.EnumText.Parse<FilterDisplay>(text, "mode", "modes");
 }

@@ -18,26 +18,18 @@ public static class FinetuneCommand
         var cmd = new Command("finetune", "Fine-tune a trained model on chosen classes (new head, frozen layers), or train one from scratch on them.");
         var from = new Option<string?>("--from") { Description = "Pre-trained checkpoint, a classifier or an embedding model (its embedding layer becomes the new head); without it the model is trained from scratch." };
         var model = new Option<string?>("--model", "-m") { Description = "Architecture when training from scratch (default lenet5)." }.Choice(ModelZoo.Check);
-        var classes = new Option<string>("--classes") { Description = "Dataset classes to learn, relabelled in order: 5-9 or 5,6,7.", Required = true };
+        var classes = new Option<string>("--classes") { Description = "Dataset classes to learn, relabelled in order: 5-9 or 5,6,7.", Required = true }.ClassList();
         var perClass = new Option<int>("--per-class") { Description = "Training images per class, sampled with the seed (0: all)." }.AtLeast(0);
         var layers = new Option<string[]>("--train-layers") { Description = "Layers left trainable (names or patterns: fc3, layer4, *.bias); default all.", AllowMultipleArgumentsPerToken = true };
-        var layerLr = new Option<string[]>("--layer-lr") { Description = "PATTERN=LR: a learning rate of its own for some trainable layers (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var layerLr = new Option<string[]>("--layer-lr") { Description = "PATTERN=LR: a learning rate of its own for some trainable layers (repeatable).", AllowMultipleArgumentsPerToken = true }.Choice(LayerRate);
         var shared = new RunOptions(10, "Folder with the four IDX files (default: the bundled data/fashion-mnist).", "Checkpoint to write (default runs/finetune.safetensors).",
             "Seed of the new weights, the sample and the shuffling.").AddTo(cmd);
         foreach (var o in new Option[] { from, model, classes, perClass, layers, layerLr })
             cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
-            var inv = CultureInfo.InvariantCulture;
             shared.ApplyThreads(r);
-            var rules = new List<(string, float)>();
-            foreach (var rule in r.GetValue(layerLr) ?? [])
-            {
-                int eq = rule.LastIndexOf('=');
-                if (eq < 1 || !float.TryParse(rule[(eq + 1)..], NumberStyles.Float, inv, out float v) || !(v > 0))
-                    throw new CliUsageException($"--layer-lr: expected PATTERN=LR with a positive rate, got '{rule}'.");
-                rules.Add((rule[..eq], v));
-            }
+            var rules = (r.GetValue(layerLr) ?? []).Select(LayerRate).ToList();
             var source = r.GetValue(from) is { } f ? Checkpoint.Load(Arguments.ExistingFile(f)) : null;
             string folder = DataLocator.Resolve(r.GetValue(shared.Data));
             var options = new FineTuneOptions
@@ -77,7 +69,7 @@ public static class FinetuneCommand
             var records = run.Run(e =>
             {
                 stdout.WriteLine(asJson ? TrainingLog.ToJson(e)
-                    : string.Create(inv, $"epoch {e.Epoch}/{options.Epochs}  train_loss {e.TrainLoss:F4}  train_acc {e.TrainAccuracy:P2}  test_loss {e.TestLoss:F4}  test_acc {e.TestAccuracy:P2}  {e.Seconds:F1} s"));
+                    : string.Create(CultureInfo.InvariantCulture, $"epoch {e.Epoch}/{options.Epochs}  train_loss {e.TrainLoss:F4}  train_acc {e.TrainAccuracy:P2}  test_loss {e.TestLoss:F4}  test_acc {e.TestAccuracy:P2}  {e.Seconds:F1} s"));
                 stdout.Flush();
             });
             run.Save(outPath, options.Epochs);
@@ -90,9 +82,18 @@ public static class FinetuneCommand
                     skipped = run.Report?.Skipped.Select(s => new { key = s.Key, reason = s.Reason }),
                     saved = Path.GetFullPath(outPath),
                 });
-            log.WriteLine(string.Create(inv, $"test accuracy on classes {string.Join(",", options.Classes)}: {records[^1].TestAccuracy:P2}; saved {Path.GetFullPath(outPath)}"));
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test accuracy on classes {string.Join(",", options.Classes)}: {records[^1].TestAccuracy:P2}; saved {Path.GetFullPath(outPath)}"));
             return 0;
         });
         return cmd;
+    }
+
+    // PATTERN=LR with a positive rate.
+    private static (string Pattern, float Lr) LayerRate(string rule)
+    {
+        int eq = rule.LastIndexOf('=');
+        if (eq < 1 || !float.TryParse(rule[(eq + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out float v) || !(v > 0) || !float.IsFinite(v))
+            throw new CliUsageException($"--layer-lr: expected PATTERN=LR with a positive rate, got '{rule}'.");
+        return (rule[..eq], v);
     }
 }

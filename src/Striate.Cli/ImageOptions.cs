@@ -7,9 +7,9 @@ namespace Striate.Cli;
 /// <summary>The options that say how image files in a <c>--data</c> folder are read: --channels, --image-size, --on-bad-image.</summary>
 public sealed class ImageOptions
 {
-    private readonly Option<int?> _channels = new("--channels") { Description = "Image folders: 1 (gray) or 3 (RGB, default)." };
-    private readonly Option<string?> _size = new("--image-size") { Description = "Image folders: resize every image to N or HxW pixels (default: the first image's size)." };
-    private readonly Option<string> _onBad = new("--on-bad-image") { Description = "Image folders: fail on an undecodable image, or skip it with a warning naming the file.", DefaultValueFactory = _ => "fail" };
+    private readonly Option<int?> _channels = new Option<int?>("--channels") { Description = "Image folders: 1 (gray) or 3 (RGB, default)." }.Must(c => c is null or 1 or 3, "1 (gray) or 3 (RGB)");
+    private readonly Option<string?> _size = new Option<string?>("--image-size") { Description = "Image folders: resize every image to N or HxW pixels (default: the first image's size)." }.Choice(ParseSize);
+    private readonly Option<string> _onBad = new Option<string>("--on-bad-image") { Description = "Image folders: fail on an undecodable image, or skip it with a warning naming the file.", DefaultValueFactory = _ => "fail" }.Choice(Policy);
 
     /// <summary>Adds the options to <paramref name="cmd"/>.</summary>
     public static ImageOptions Add(Command cmd)
@@ -21,20 +21,11 @@ public sealed class ImageOptions
         return o;
     }
 
-    /// <summary>Reads and checks the options; skipped files are reported on <paramref name="log"/>.</summary>
-    /// <exception cref="CliUsageException">A value is out of range.</exception>
+    /// <summary>Reads the options (their validators refused bad values at parse time); skipped files are reported on <paramref name="log"/>.</summary>
     public DataOptions Read(ParseResult r, TextWriter log)
     {
-        int? channels = r.GetValue(_channels);
-        if (channels is not (null or 1 or 3)) throw new CliUsageException($"--channels must be 1 (gray) or 3 (RGB), got {channels}.");
-        var policy = r.GetValue(_onBad)!.ToLowerInvariant() switch
-        {
-            "fail" => BadImagePolicy.Fail,
-            "skip" => BadImagePolicy.Skip,
-            var other => throw new CliUsageException($"--on-bad-image: expected skip or fail, got '{other}'."),
-        };
         var (h, w) = ParseSize(r.GetValue(_size));
-        return new DataOptions(channels, h, w, policy, log);
+        return new DataOptions(r.GetValue(_channels), h, w, Policy(r.GetValue(_onBad)!), log);
     }
 
     /// <summary>
@@ -50,6 +41,8 @@ public sealed class ImageOptions
         if (given.Count > 0)
             throw new CliUsageException($"{string.Join(", ", given)} {(given.Count == 1 ? "applies" : "apply")} to image folders; '{folder}' holds {DataFolder.Name(kind)} data, which has one size.");
     }
+
+    private static BadImagePolicy Policy(string text) => IO.EnumText.Parse<BadImagePolicy>(text, "bad-image policy", "policies");
 
     private static (int?, int?) ParseSize(string? text)
     {

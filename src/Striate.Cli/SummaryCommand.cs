@@ -12,8 +12,8 @@ public static class SummaryCommand
     {
         var cmd = new Command("summary", "Layer-by-layer output shapes, parameters, multiply-accumulates, activation memory and receptive fields.");
         var model = new Argument<string>("MODEL") { Description = $"A model name ({string.Join(", ", ModelZoo.Names)}) or a checkpoint file." };
-        var input = new Option<string?>("--input", "-i") { Description = "Input size CxHxW, e.g. 3x224x224 (default: the checkpoint's, or 1x28x28)." };
-        var classes = new Option<int?>("--classes") { Description = "Number of classes of a zoo model (default: ImageNet's 1000 for the networks torchvision defines, 10 for the others)." };
+        var input = new Option<string?>("--input", "-i") { Description = "Input size CxHxW, e.g. 3x224x224 (default: the checkpoint's, or 1x28x28)." }.Choice(Arguments.Chw);
+        var classes = new Option<int?>("--classes") { Description = "Number of classes of a zoo model (default: ImageNet's 1000 for the networks torchvision defines, 10 for the others)." }.AtLeast(1);
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         cmd.Arguments.Add(model);
         foreach (var o in new Option[] { input, classes, json }) cmd.Options.Add(o);
@@ -37,7 +37,6 @@ public static class SummaryCommand
                     throw new CliUsageException($"unknown model '{name}' (and no such file). Valid models: {string.Join(", ", ModelZoo.Names)}.");
                 size = r.GetValue(input) is { } text ? Arguments.Chw(text) : (1, 28, 28);
                 int n = r.GetValue(classes) ?? ModelZoo.DefaultClasses(name);
-                if (n < 1) throw new CliUsageException($"--classes must be >= 1, got {n}.");
                 m = ModelZoo.Create(new ModelSpec(name, n, size.C, size.H, size.W));
             }
             if (r.GetValue(input) is { } given) size = Arguments.Chw(given);

@@ -61,7 +61,7 @@ public static class TrainCommand
                 .Select(o => o.Option.Name.TrimStart('-')).ToHashSet(StringComparer.Ordinal);
             string? arch = r.GetValue(model);
             float rate = shared.LearningRate(r);
-            string sched = r.GetValue(schedule)!;
+            var sched = ScheduleSpec.Parse(r.GetValue(schedule)!);
             string aug = shared.AugmentName(r);
             shared.ApplyThreads(r);
             string folder = DataLocator.Resolve(r.GetValue(data));

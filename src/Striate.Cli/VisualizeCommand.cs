@@ -96,7 +96,7 @@ public static class VisualizeCommand
         var cmd = new Command("receptive-field", "The effective receptive field of a layer's centre unit (mean |gradient| over random inputs) inside its theoretical field.");
         var model = ModelOption();
         var layer = new Option<string>("--layer", "-l") { Description = "Layer name with feature maps, e.g. conv2 or layer3.", Required = true };
-        var samples = new Option<int>("--samples") { Description = "Random inputs to average over.", DefaultValueFactory = _ => 16 };
+        var samples = new Option<int>("--samples") { Description = "Random inputs to average over.", DefaultValueFactory = _ => 16 }.AtLeast(1);
         var input = InputOption();
         var output = OutOption();
         foreach (var o in new Option[] { model, layer, samples, input, output }) cmd.Options.Add(o);
@@ -105,7 +105,7 @@ public static class VisualizeCommand
             var src = ModelSource.Load(r.GetValue(model)!, r.GetValue(input));
             // The random inputs are one batch: bounded so that it stays a reasonable allocation.
             long perSample = (long)src.Spec.InChannels * src.Spec.InputHeight * src.Spec.InputWidth;
-            if (r.GetValue(samples) < 1 || r.GetValue(samples) * perSample > MaxSampleValues)
+            if (r.GetValue(samples) * (long)perSample > MaxSampleValues)
                 throw new CliUsageException($"--samples must be from 1 to {MaxSampleValues / perSample} for {src.Spec.InChannels}x{src.Spec.InputHeight}x{src.Spec.InputWidth} inputs, got {r.GetValue(samples)}.");
             Striate.Nn.Module target;
             try

@@ -82,10 +82,9 @@ public sealed record EmbeddingOptions
     public float Lr { get; init; } = 2e-3f;
 
     /// <summary>
-    /// The learning-rate schedule over the run, as <see cref="Optim.LrSchedule.Parse"/> reads it; a plateau schedule
-    /// watches 1 - the validation AUC after each epoch.
+    /// The learning-rate schedule over the run; a plateau schedule watches 1 - the validation AUC after each epoch.
     /// </summary>
-    public string Schedule { get; init; } = "constant";
+    public Optim.ScheduleSpec Schedule { get; init; } = Optim.ScheduleSpec.Constant;
 
     /// <summary>Adam's L2 weight decay.</summary>
     public float WeightDecay { get; init; }
@@ -116,9 +115,9 @@ public sealed record EmbeddingOptions
 
     /// <summary>
     /// The settings as checkpoint metadata, with the threshold <paramref name="tau"/> chosen on the validation pairs
-    /// and the trained <paramref name="classes"/>; the schedule's canonical text is <paramref name="schedule"/>.
+    /// and the trained <paramref name="classes"/>.
     /// </summary>
-    public Dictionary<string, string> ToMetadata(double tau, IReadOnlyList<int> classes, string schedule)
+    public Dictionary<string, string> ToMetadata(double tau, IReadOnlyList<int> classes)
     {
         ArgumentNullException.ThrowIfNull(classes);
         var inv = CultureInfo.InvariantCulture;
@@ -134,7 +133,7 @@ public sealed record EmbeddingOptions
             ["validation_pairs"] = ValidationPairs.ToString(inv),
             ["criterion"] = Criterion.ToString(),
             ["augment"] = Augment,
-            ["schedule"] = schedule,
+            ["schedule"] = Schedule.Text,
             ["instance_weight"] = InstanceWeight.ToString("R", inv),
             ["ema_decay"] = EmaDecay.ToString("R", inv),
         };

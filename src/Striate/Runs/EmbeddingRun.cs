@@ -60,7 +60,7 @@ public sealed class EmbeddingRun
         if (options.EmaDecay > 0) AveragedModel = (EmbeddingNet)ModelZoo.Create(Spec, new Generator(options.Seed));
         Optimizer = new Adam(Model.Parameters(), options.Lr, weightDecay: options.WeightDecay);
         _augment = Data.Transforms.Compose.Named(options.Augment, -Mean[0] / Std[0]);
-        _schedule = LrSchedule.Parse(options.Schedule);
+        _schedule = options.Schedule.Create();
         SettingException.Require(options.InstanceWeight >= 0, nameof(options.InstanceWeight), "the instance term's weight", $"must be >= 0, got {options.InstanceWeight}.");
         SettingException.Require(options.InstanceMargin is not float im || im > 0, nameof(options.InstanceMargin), "the instance term's margin", $"must be > 0, got {options.InstanceMargin}.");
         if (options.InstanceWeight > 0)
@@ -147,7 +147,7 @@ public sealed class EmbeddingRun
     // The settings (EmbeddingOptions owns their keys), how the backbone started and the plateau's state.
     private Dictionary<string, string> Settings()
     {
-        var d = _options.ToMetadata(Tau, Classes, _schedule.ToString()!);
+        var d = _options.ToMetadata(Tau, Classes);
         d["init"] = Initialization is null ? "fresh" : $"{Initialization.Loaded.Count} tensors from a classifier";
         if (_schedule.Plateau is { } plateau) d[TrainingOptions.PlateauStateKey] = plateau.State;
         return d;

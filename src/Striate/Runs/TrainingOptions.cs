@@ -30,8 +30,8 @@ public sealed record TrainingOptions
     /// <summary>Use only the first N test images (0 for all).</summary>
     public int TestLimit { get; init; }
 
-    /// <summary>The learning-rate schedule over the whole run, as <see cref="LrSchedule.Parse"/> reads it.</summary>
-    public string Schedule { get; init; } = "constant";
+    /// <summary>The learning-rate schedule over the whole run.</summary>
+    public ScheduleSpec Schedule { get; init; } = ScheduleSpec.Constant;
 
     /// <summary>Training-set augmentation: "none" or "standard" (random crop with padding 2, horizontal flip).</summary>
     public string Augment { get; init; } = "none";
@@ -87,7 +87,7 @@ public sealed record TrainingOptions
         var inv = CultureInfo.InvariantCulture;
         var d = new Dictionary<string, string>
         {
-            [ScheduleKey] = LrSchedule.Parse(Schedule).ToString()!,
+            [ScheduleKey] = Schedule.Text,
             [AugmentKey] = Augment,
             [BalanceKey] = EnumText.Name(Balance),
             [InitKey] = EnumText.Name(Init),
@@ -129,7 +129,7 @@ public sealed record TrainingOptions
         {
             Optimizer = checkpoint.Optimizer ?? Optimizer,
             Seed = checkpoint.Seed,
-            Schedule = x.GetValueOrDefault(ScheduleKey) ?? Schedule,
+            Schedule = Stored(ScheduleKey, Schedule, ScheduleSpec.Parse),
             Augment = x.GetValueOrDefault(AugmentKey) ?? Augment,
             Balance = Stored(BalanceKey, Balance, v => EnumText.Parse<ClassBalancing>(v, "class balancing", "balancings")),
             Init = Stored(InitKey, Init, Nn.Init.ParseScheme),
@@ -168,7 +168,7 @@ public sealed record TrainingOptions
             ["momentum"] = Optimizer.Momentum.ToString(inv),
             ["weight-decay"] = Optimizer.WeightDecay.ToString(inv),
             ["seed"] = Seed.ToString(inv),
-            ["schedule"] = LrSchedule.Parse(Schedule).ToString()!,
+            ["schedule"] = Schedule.Text,
             ["augment"] = Augment,
             ["balance"] = EnumText.Name(Balance),
             ["init"] = EnumText.Name(Init),

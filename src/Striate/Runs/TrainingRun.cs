@@ -82,7 +82,7 @@ public sealed class TrainingRun
             throw new ArgumentException($"--resume: the checkpoint has already trained {StartEpoch} epochs; ask for more than that with --epochs.");
         AugmentName = options.Augment;
         _augment = Data.Transforms.Compose.Named(AugmentName, -Mean[0] / Std[0]);
-        var schedule = LrSchedule.Parse(options.Schedule);
+        var schedule = options.Schedule.Create();
         ScheduleName = schedule.ToString()!;
         if (schedule.Plateau is { } plateau && resume?.Extra.GetValueOrDefault(TrainingOptions.PlateauStateKey) is string plateauState)
         {

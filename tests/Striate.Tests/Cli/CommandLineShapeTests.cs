@@ -39,6 +39,25 @@ public class CommandLineShapeTests
     [InlineData(new[] { "train", "--early-stopping", "0", "--validation", "0.1" }, "--early-stopping must be >= 1, got 0.")]
     [InlineData(new[] { "train", "--task", "triplet", "--ema-decay", "1" }, "--ema-decay must be in [0, 1) (0: off), got 1.")]
     [InlineData(new[] { "train", "--balance", "oversample" }, "--balance: unknown class balancing 'oversample'. Valid balancings: none, weight, sample.")]
+    // The other verbs: the model file named does not exist, so each message below can only come from the parse.
+    [InlineData(new[] { "evaluate", "-m", "absent.safetensors", "--tta", "0" }, "--tta must be >= 1 (1 for no test-time augmentation), got 0.")]
+    [InlineData(new[] { "evaluate", "-m", "absent.safetensors", "--tta-augment", "none" }, "--tta-augment: unknown augmentation 'none'. Valid augmentations: standard, strong, flip.")]
+    [InlineData(new[] { "report", "-m", "absent.safetensors", "-o", "r.html", "--test-limit", "-2" }, "--test-limit must be >= 0, got -2.")]
+    [InlineData(new[] { "summary", "absent.safetensors", "--classes", "0" }, "--classes must be >= 1, got 0.")]
+    [InlineData(new[] { "summary", "lenet5", "--input", "3x0x4" }, "--input '3x0x4': expected CxHxW with positive integers")]
+    [InlineData(new[] { "explain", "conv", "--input", "32", "--kernel", "3", "--channels", "0" }, "--channels must be >= 1, got 0.")]
+    [InlineData(new[] { "explain", "pool", "--input", "32", "--kernel", "3x", "--json" }, "--kernel '3x': expected N or AxB with integers >= 1.")]
+    [InlineData(new[] { "explain", "receptive-field", "--layers", "k3,x" }, "--layers: 'x' is not kK[sS][dD]")]
+    [InlineData(new[] { "filter", "--kernel", "sobel", "--display", "loud", "-o", "f.png", "absent.png" }, "--display: unknown mode 'loud'. Valid modes: auto, clamp, magnitude, signed.")]
+    [InlineData(new[] { "filter", "--kernel", "1,2;3", "-o", "f.png", "absent.png" }, "--kernel: ")]
+    [InlineData(new[] { "train", "--channels", "2" }, "--channels must be 1 (gray) or 3 (RGB), got 2.")]
+    [InlineData(new[] { "train", "--on-bad-image", "maybe" }, "--on-bad-image: unknown bad-image policy 'maybe'. Valid policies: fail, skip.")]
+    [InlineData(new[] { "train", "--image-size", "0x4" }, "--image-size: expected N or HxW with positive whole numbers, got '0x4'.")]
+    [InlineData(new[] { "train", "--imbalance", "2,4:1.5" }, "--imbalance: expected C1,C2,...:FRACTION")]
+    [InlineData(new[] { "train", "--task", "triplet", "--classes", "3-1" }, "--classes: the range '3-1' is empty.")]
+    [InlineData(new[] { "finetune", "--classes", "1,2", "--layer-lr", "fc3=0.1", "fc2=-1" }, "--layer-lr: expected PATTERN=LR with a positive rate, got 'fc2=-1'.")]
+    [InlineData(new[] { "verify", "-m", "absent.safetensors", "--tau", "-1", "a.png", "b.png" }, "--tau must be a non-negative number, got -1.")]
+    [InlineData(new[] { "visualize", "occlusion", "-m", "absent.safetensors", "-o", "o.png", "--patch", "-3", "a.png" }, "--patch must be >= 0, got -3.")]
     public void RangeAndChoiceChecksHappenWhileParsing(string[] args, string message)
     {
         var (code, output, err) = Run(args);

@@ -20,7 +20,7 @@ public class BalancingTests
             Seed = seed,
             TrainLimit = 12_000,
             TestLimit = 2_000,
-            Schedule = "cosine",
+            Schedule = Striate.Optim.ScheduleSpec.Parse("cosine"),
             Imbalance = ([2, 4, 6], 0.05),
             Balance = Striate.IO.EnumText.Parse<Striate.Data.ClassBalancing>(balance, "balancing", "balancings"),
             Output = Path.Combine(Repo.TempDir(), "m.safetensors"),

@@ -74,7 +74,7 @@ public class EmbeddingBenchmarkTests(ITestOutputHelper output)
         var recipe = new EmbeddingOptions
         {
             Classes = [0, 1, 2, 3, 4, 5, 6], EmbeddingDim = 128, Mining = TripletMining.BatchAll, Epochs = 2, TrainLimit = 4000, Seed = 3, ValidationPairs = 1000,
-            Lr = 1e-3f, Schedule = "cosine", Margin = 0.3f, InstanceWeight = 0.15f, InstanceMargin = 0.3f, Augment = "flip", FlipAverage = true,
+            Lr = 1e-3f, Schedule = Striate.Optim.ScheduleSpec.Parse("cosine"), Margin = 0.3f, InstanceWeight = 0.15f, InstanceMargin = 0.3f, Augment = "flip", FlipAverage = true,
         };
         var run = new EmbeddingRun(recipe, Repo.Train);
         run.Run();

@@ -130,7 +130,7 @@ public class EmbeddingTrainingOptionTests
     {
         // A rate too small to move the weights: the validation AUC cannot improve for long, so with patience 0
         // the rate is halved after such an epoch, and the halvings are saved.
-        var run = new EmbeddingRun(Small with { Epochs = 4, Lr = 1e-6f, Schedule = "plateau:0.5:0" }, Repo.Train);
+        var run = new EmbeddingRun(Small with { Epochs = 4, Lr = 1e-6f, Schedule = Striate.Optim.ScheduleSpec.Parse("plateau:0.5:0") }, Repo.Train);
         var records = run.Run();
         Assert.True(run.Optimizer.Lr < 1e-6f * 0.75f, $"final rate {run.Optimizer.Lr}; AUCs {string.Join(", ", records.Select(r => r.ValidationAuc))}");
         string path = Path.Combine(Repo.TempDir(), "plateau.safetensors");

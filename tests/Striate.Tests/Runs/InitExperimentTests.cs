@@ -22,7 +22,7 @@ public class InitExperimentTests
             Seed = 1,
             TrainLimit = 3_000,
             TestLimit = 1_000,
-            Schedule = "constant",
+            Schedule = Striate.Optim.ScheduleSpec.Parse("constant"),
             Output = Path.Combine(Repo.TempDir(), "m.safetensors"),
         };
         var run = new TrainingRun(options, Repo.Train, Repo.Test);

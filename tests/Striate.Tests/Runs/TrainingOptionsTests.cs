@@ -19,7 +19,7 @@ public class TrainingOptionsTests
         Seed = 9,
         Validation = 0.2,
         TrainLimit = 300,
-        Schedule = "step:3:0.5+warmup:1",
+        Schedule = ScheduleSpec.Parse("step:3:0.5+warmup:1"),
         Augment = "standard",
         Balance = ClassBalancing.Sample,
         Init = InitScheme.He,
@@ -39,7 +39,8 @@ public class TrainingOptionsTests
         Assert.Equal(32, resumed.BatchSize);
         Assert.Equal(300, resumed.TrainLimit);
         Assert.Equal(0.2, resumed.Validation);
-        Assert.Equal(LrSchedule.Parse("step:3:0.5+warmup:1").ToString(), resumed.Schedule);
+        Assert.Equal(ScheduleSpec.Parse("step:3:0.5+warmup:1"), resumed.Schedule);
+        Assert.Equal(LrSchedule.Parse("step:3:0.5+warmup:1").ToString(), resumed.Schedule.Text);
         Assert.Equal(("standard", ClassBalancing.Sample, InitScheme.He), (resumed.Augment, resumed.Balance, resumed.Init));
         Assert.Equal(2.5, resumed.ClipGradNorm);
         // What the resumed run is asked for stays.
@@ -61,7 +62,7 @@ public class TrainingOptionsTests
         var extra = new Dictionary<string, string>(Stored.ToMetadata()) { ["batch_size"] = "many" };
         var e = Assert.Throws<InvalidDataException>(() => new TrainingOptions { Output = "c" }.ResumedFrom(Header(Stored, extra)));
         Assert.Contains("the checkpoint's batch_size 'many' cannot be read", e.Message);
-        foreach (var key in new[] { "balance", "init" })
+        foreach (var key in new[] { "balance", "init", "schedule" })
         {
             var bad = new Dictionary<string, string>(Stored.ToMetadata()) { [key] = "7" };
             var b = Assert.Throws<InvalidDataException>(() => new TrainingOptions { Output = "c" }.ResumedFrom(Header(Stored, bad)));
