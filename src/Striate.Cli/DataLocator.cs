@@ -6,8 +6,8 @@ public static class DataLocator
     /// <summary>The environment variable that overrides where the bundled data is looked for.</summary>
     public const string EnvironmentVariable = "STRIATE_DATA";
 
-    /// <summary>The data folder: the explicit one, else $STRIATE_DATA, else data/fashion-mnist above the current or program folder.</summary>
-    /// <exception cref="CliUsageException">No folder exists; the message lists every place looked at.</exception>
+    /// <summary>The data folder: the explicit one, else $STRIATE_DATA, else data/fashion-mnist in or above the current folder, else beside the program.</summary>
+    /// <exception cref="CliUsageException">No folder exists; the message says in one line how to give one.</exception>
     public static string Resolve(string? explicitFolder)
     {
         if (explicitFolder is not null)
@@ -15,22 +15,22 @@ public static class DataLocator
             if (Directory.Exists(explicitFolder)) return explicitFolder;
             throw new CliUsageException($"data folder '{explicitFolder}' does not exist (looked at {Path.GetFullPath(explicitFolder)}).");
         }
-        var tried = new List<string>();
         if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } env)
         {
-            tried.Add(Path.GetFullPath(env));
             if (Directory.Exists(env)) return env;
+            throw new CliUsageException($"{EnvironmentVariable} names the data folder '{env}', which does not exist (looked at {Path.GetFullPath(env)}).");
         }
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        // The current folder and those above it (a clone of the repository), then the program's own folder (the tool
+        // package carries the data beside the program).
+        var starts = new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory };
+        foreach (var start in starts)
         {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
                 string candidate = Path.Combine(dir.FullName, "data", "fashion-mnist");
-                if (tried.Contains(candidate)) continue;
-                tried.Add(candidate);
                 if (Directory.Exists(candidate)) return candidate;
             }
         }
-        throw new CliUsageException("no data folder found; pass --data DIR. Looked in: " + string.Join(", ", tried));
+        throw new CliUsageException($"no data: pass --data DIR (a folder with the four IDX files of MNIST or Fashion-MNIST, CIFAR-10's batches, or an image folder with train/ and test/) or set {EnvironmentVariable}.");
     }
 }

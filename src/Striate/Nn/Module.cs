@@ -160,6 +160,20 @@ public abstract class Module
         return new LoadResult(missing, unexpected);
     }
 
+    /// <summary>
+    /// Writes this module's state dict (parameters and persistent buffers under PyTorch's keys) to a safetensors file,
+    /// atomically. Any module saves, built-in or not; the file holds weights only, no architecture.
+    /// </summary>
+    public void Save(string path) => StateDictFile.Write(path, StateDict());
+
+    /// <summary>
+    /// Loads weights written by <see cref="Save"/> (or by <c>safetensors.torch.save_file(model.state_dict())</c>) into
+    /// this module, as <see cref="LoadStateDict"/> does: by key, every shape checked, nothing copied unless all pass.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not safetensors or holds a tensor that is not F32 or I64.</exception>
+    /// <exception cref="ArgumentException">A key is missing, unexpected (with <paramref name="strict"/>) or wrongly shaped.</exception>
+    public LoadResult Load(string path, bool strict = true) => LoadStateDict(StateDictFile.Read(path), strict);
+
     /// <summary>Switches this module and its children to training mode.</summary>
     public Module Train(bool mode = true)
     {

@@ -65,9 +65,9 @@ public sealed class Checkpoint
     {
         var entries = new List<SafeTensorEntry>();
         foreach (var (key, t) in Model.StateDict())
-            entries.Add(ToEntry(key, t));
+            entries.Add(StateDictFile.ToEntry(key, t));
         foreach (var (key, t) in OptimizerState)
-            entries.Add(SafeTensorEntry.FromFloat32(OptimizerPrefix + key, Dims(t), t.Data));
+            entries.Add(SafeTensorEntry.FromFloat32(OptimizerPrefix + key, StateDictFile.Dims(t), t.Data));
         var meta = new Dictionary<string, string>(Extra)
         {
             ["format"] = Format,
@@ -91,9 +91,17 @@ public sealed class Checkpoint
     /// <exception cref="InvalidDataException">The file is not a valid Striate checkpoint.</exception>
     public static CheckpointHeader ReadHeader(string path) => ParseHeader(SafeTensors.ReadHeader(path).Metadata, path);
 
-    /// <summary>Reads a checkpoint, rebuilds its model and loads the weights (strictly).</summary>
-    /// <exception cref="InvalidDataException">The file is not a valid Striate checkpoint.</exception>
-    public static Checkpoint Load(string path)
+    /// <summary>Reads a checkpoint, rebuilds its model from the zoo and loads the weights (strictly).</summary>
+    /// <exception cref="InvalidDataException">The file is not a valid Striate checkpoint, or its model is not in the zoo.</exception>
+    public static Checkpoint Load(string path) => Load(path, null);
+
+    /// <summary>
+    /// Reads a checkpoint of a model of your own: <paramref name="factory"/> builds the module for the stored spec
+    /// (architecture name, classes, input size), then the weights are loaded into it (strictly). With a null factory
+    /// the zoo builds it.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a valid Striate checkpoint, or the module's state-dict keys or shapes differ from the file's.</exception>
+    public static Checkpoint Load(string path, Func<ModelSpec, Module>? factory)
     {
         var content = SafeTensors.Read(path);
         var header = ParseHeader(content.Metadata, path);
@@ -105,7 +113,12 @@ public sealed class Checkpoint
         try
         {
             using var _ = AllocationLimit.Open(2 * held + (1 << 24));
-            model = ModelZoo.Create(spec);
+            model = factory is null ? ModelZoo.Create(spec) : factory(spec) ?? throw new ArgumentException("the factory returned no module.");
+        }
+        catch (ArgumentException) when (factory is null && !ModelZoo.Contains(spec.Architecture))
+        {
+            throw new InvalidDataException($"Checkpoint '{path}': its model '{spec.Architecture}' is not in the zoo ({string.Join(", ", ModelZoo.Names)}); " +
+                "a checkpoint of a module of your own loads with Checkpoint.Load(path, spec => new YourModule(...)).");
         }
         catch (ArgumentException e)
         {
@@ -119,22 +132,7 @@ public sealed class Checkpoint
         var optState = new List<KeyValuePair<string, Tensor>>();
         foreach (var e in content.Tensors)
         {
-            var shape = e.Shape.Select(d => d > int.MaxValue ? throw new InvalidDataException($"Checkpoint '{path}': tensor '{e.Name}' is too large.") : (int)d).ToArray();
-            float[] values = e.DType switch
-            {
-                SafeTensorDType.Float32 => e.ToFloat32Array(),
-                SafeTensorDType.Int64 => e.ToInt64Array().Select(v => (float)v).ToArray(),
-                _ => throw new InvalidDataException($"Checkpoint '{path}': tensor '{e.Name}' has dtype {e.DType}; expected F32 (or I64 for counters)."),
-            };
-            Tensor t;
-            try
-            {
-                t = Tensor.Wrap(values, shape);
-            }
-            catch (ArgumentException ex)
-            {
-                throw new InvalidDataException($"Checkpoint '{path}': tensor '{e.Name}' has an unusable shape [{string.Join(", ", e.Shape)}] ({ex.Message}).");
-            }
+            var t = StateDictFile.ToTensor(e, $"Checkpoint '{path}'");
             if (e.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) optState.Add(new(e.Name[OptimizerPrefix.Length..], t));
             else state.Add(new(e.Name, t));
         }
@@ -206,11 +204,4 @@ public sealed class Checkpoint
             throw new InvalidDataException($"Checkpoint '{path}': metadata '{key}' is not valid JSON ({e.Message}).");
         }
     }
-
-    private static long[] Dims(Tensor t) => t.Shape.Dims.ToArray().Select(d => (long)d).ToArray();
-
-    private static SafeTensorEntry ToEntry(string key, Tensor t) =>
-        key.EndsWith("num_batches_tracked", StringComparison.Ordinal)
-            ? SafeTensorEntry.FromInt64(key, Dims(t), t.ToArray().Select(v => (long)v).ToArray())
-            : SafeTensorEntry.FromFloat32(key, Dims(t), t.Data);
 }
