@@ -15,54 +15,42 @@ public static class Arguments
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <summary>Refuses values below <paramref name="min"/>: "--epochs must be >= 1, got 0."</summary>
-    public static Option<int> AtLeast(this Option<int> option, int min, string? note = null)
-    {
-        option.Validators.Add(r => Check(r, r.GetValueOrDefault<int>() >= min, $">= {min}{note}", r.GetValueOrDefault<int>().ToString(Inv)));
-        return option;
-    }
+    public static Option<int> AtLeast(this Option<int> option, int min, string? note = null) => option.Must(v => v >= min, $">= {min}{note}");
 
     /// <summary>A pair count: 0 (every pair) or at least 2 (one same and one different).</summary>
-    public static Option<int> Pairs(this Option<int> option)
-    {
-        option.Validators.Add(r => Check(r, r.GetValueOrDefault<int>() is 0 or >= 2, "0 (every pair) or >= 2", r.GetValueOrDefault<int>().ToString(Inv)));
-        return option;
-    }
+    public static Option<int> Pairs(this Option<int> option) => option.Must(v => v is 0 or >= 2, "0 (every pair) or >= 2");
 
     /// <summary>Refuses values below <paramref name="min"/> when given.</summary>
-    public static Option<int?> AtLeast(this Option<int?> option, int min)
-    {
-        option.Validators.Add(r => Check(r, r.GetValueOrDefault<int?>() is not int v || v >= min, $">= {min}", r.GetValueOrDefault<int?>()?.ToString(Inv)));
-        return option;
-    }
+    public static Option<int?> AtLeast(this Option<int?> option, int min) => option.Must(v => v is not int x || x >= min, $">= {min}");
 
     /// <summary>Refuses anything but a positive finite number: "--lr must be a positive number, got -0.1."</summary>
-    public static Option<float> Positive(this Option<float> option)
-    {
-        option.Validators.Add(r => Check(r, r.GetValueOrDefault<float>() is var v && v > 0 && float.IsFinite(v), null, r.GetValueOrDefault<float>().ToString(Inv)));
-        return option;
-    }
+    public static Option<float> Positive(this Option<float> option) => option.Must(v => v > 0 && float.IsFinite(v), "a positive number");
 
     /// <summary>Refuses anything but a positive finite number when given.</summary>
-    public static Option<float?> Positive(this Option<float?> option)
-    {
-        option.Validators.Add(r => Check(r, r.GetValueOrDefault<float?>() is not float v || (v > 0 && float.IsFinite(v)), null, r.GetValueOrDefault<float?>()?.ToString(Inv)));
-        return option;
-    }
+    public static Option<float?> Positive(this Option<float?> option) =>
+        option.Must(v => v is not float x || (x > 0 && float.IsFinite(x)), "a positive number");
 
     /// <summary>Refuses anything but a positive finite number when given (a norm, a margin).</summary>
-    public static Option<double?> Positive(this Option<double?> option)
-    {
-        option.Validators.Add(r => Check(r, r.GetValueOrDefault<double?>() is not double v || (v > 0 && double.IsFinite(v)), "> 0", r.GetValueOrDefault<double?>()?.ToString(Inv)));
-        return option;
-    }
+    public static Option<double?> Positive(this Option<double?> option) => option.Must(v => v is not double x || (x > 0 && double.IsFinite(x)), "> 0");
 
-    /// <summary>Refuses a given value that fails <paramref name="ok"/>: "--channels must be 1 (gray) or 3 (RGB), got 2."</summary>
+    /// <summary>
+    /// Refuses a value that fails <paramref name="ok"/>: "--channels must be 1 (gray) or 3 (RGB), got 2." A value of
+    /// the wrong type is left to the parser, which reports it.
+    /// </summary>
     public static Option<T> Must<T>(this Option<T> option, Func<T, bool> ok, string expected)
     {
         option.Validators.Add(r =>
         {
-            var v = r.GetValueOrDefault<T>();
-            Check(r, ok(v), expected, Convert.ToString(v, Inv));
+            T value;
+            try
+            {
+                value = r.GetValueOrDefault<T>()!;
+            }
+            catch (InvalidOperationException)
+            {
+                return;
+            }
+            if (!ok(value)) r.AddError($"{r.Option.Name} must be {expected}, got {Convert.ToString(value, Inv)}.");
         });
         return option;
     }
@@ -76,19 +64,11 @@ public static class Arguments
         option.Choice(t => Classes(t, option.Name));
 
     /// <summary>Refuses negative values (and NaN).</summary>
-    public static Option<float> NonNegative(this Option<float> option)
-    {
-        option.Validators.Add(r => Check(r, r.GetValueOrDefault<float>() >= 0, ">= 0", r.GetValueOrDefault<float>().ToString(Inv)));
-        return option;
-    }
+    public static Option<float> NonNegative(this Option<float> option) => option.Must(v => v >= 0, ">= 0");
 
     /// <summary>Refuses values outside [<paramref name="lo"/>, <paramref name="hi"/>) (and NaN).</summary>
-    public static Option<double> InRange(this Option<double> option, double lo, double hi, string? note = null)
-    {
-        option.Validators.Add(r => Check(r, r.GetValueOrDefault<double>() is var v && v >= lo && v < hi,
-            $"in [{lo.ToString(Inv)}, {hi.ToString(Inv)}){note}", r.GetValueOrDefault<double>().ToString(Inv)));
-        return option;
-    }
+    public static Option<double> InRange(this Option<double> option, double lo, double hi, string? note = null) =>
+        option.Must(v => v >= lo && v < hi, $"in [{lo.ToString(Inv)}, {hi.ToString(Inv)}){note}");
 
     /// <summary>
     /// Checks the option's text with <paramref name="parse"/>, the library's reader of the setting: the reader's
@@ -135,11 +115,19 @@ public static class Arguments
     /// <summary>True when the command line gives <paramref name="option"/> (not only its default).</summary>
     public static bool Given(this ParseResult r, Option option) => r.GetResult(option) is { Implicit: false };
 
-    /// <summary>A model file that must exist: a usage error naming the path otherwise.</summary>
+    /// <summary>A model file that must exist: a usage error naming the path otherwise (a folder's checkpoints are listed).</summary>
     public static string ExistingFile(string path)
     {
+        if (Directory.Exists(path)) throw new CliUsageException(FolderNotFile(path));
         if (!File.Exists(path)) throw new CliUsageException($"model file '{path}' does not exist (looked at {Path.GetFullPath(path)}).");
         return path;
+    }
+
+    /// <summary>"'runs' is a folder, not a model file; its checkpoints: runs/lenet5.safetensors, ..."</summary>
+    public static string FolderNotFile(string path)
+    {
+        var inside = Directory.EnumerateFiles(path, "*.safetensors").Order(StringComparer.Ordinal).Take(4).ToList();
+        return $"'{path}' is a folder, not a model file; " + (inside.Count > 0 ? $"its checkpoints: {string.Join(", ", inside)}." : "it holds no .safetensors file.");
     }
 
     /// <summary>Class numbers as "0-6", "0,2,5" or "0-4,7".</summary>
@@ -176,11 +164,5 @@ public static class Arguments
     {
         if (!File.Exists(path)) throw new CliUsageException($"image file '{path}' does not exist (looked at {Path.GetFullPath(path)}).");
         return Imaging.Image.Load(path, channels);
-    }
-
-    // "--flag must be EXPECTED, got FOUND." (a positive number when no expectation is written).
-    private static void Check(OptionResult r, bool ok, string? expected, string? found)
-    {
-        if (!ok) r.AddError($"{r.Option.Name} must be {(expected is null ? "a positive number" : expected)}, got {found}.");
     }
 }

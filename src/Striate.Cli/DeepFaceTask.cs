@@ -36,6 +36,8 @@ public static class DeepFaceTask
         if (r.GetValue<int?>("--threads") is int t) Threading.Parallelism.Threads = t;
         bool asJson = r.GetValue<bool>("--json");
         var log = asJson ? stderr : stdout;
+        string output = r.GetValue<string?>("--out") ?? Path.Combine("runs", $"{Path.GetFileNameWithoutExtension(modelPath)}-deepface-{DeepFaceHeadFile.Name(distance)}.safetensors");
+        Output.CheckWritable(output, "--out");
 
         string folder = DataLocator.Resolve(r.GetValue<string?>("--data"));
         var ckpt = model.Checkpoint;
@@ -87,7 +89,6 @@ public static class DeepFaceTask
             double accuracy = scores.Zip(same, (s, y) => s >= threshold == y).Count(ok => ok) / (double)same.Length;
             measured[name] = new PairResult(Verification.RocAuc(Negated(scores), same), accuracy, Verification.RocAuc(d, same));
         }
-        string output = r.GetValue<string?>("--out") ?? Path.Combine("runs", $"{Path.GetFileNameWithoutExtension(modelPath)}-deepface-{DeepFaceHeadFile.Name(distance)}.safetensors");
         var inv = CultureInfo.InvariantCulture;
         var settings = new Dictionary<string, string>
         {

@@ -104,15 +104,16 @@ public static class EmbeddingTask
         bool instance = task == "triplet" && r.GetValue(s_instance) > 0;
         TaskOptions.RejectUnused(r, task, [.. EmbeddingOptionNames, .. task == "triplet" ? TripletOptionNames : [], .. instance ? InstanceOptionNames : []],
             task == "triplet" && !instance ? "The --instance-* options need --instance-weight > 0." : task == "contrastive" ? "Mining and the instance term go with --task triplet." : null);
-        string arch = r.GetValue<string?>("--model") ?? "lenet5";
+        string arch = r.GetValue<string?>("--model") is { } m ? ModelZoo.Check(m) : "lenet5";
         if (r.GetValue<int?>("--threads") is int t) Parallelism.Threads = t;
+        string output = r.GetValue<string?>("--out") ?? Path.Combine("runs", $"{arch}-{task}.safetensors");
+        Output.CheckWritable(output, "--out");
         string folder = DataLocator.Resolve(r.GetValue<string?>("--data"));
         var train = Datasets.LoadIdx(folder, train: true);
         var test = Datasets.LoadIdx(folder, train: false);
         var classes = r.GetValue(s_classes) is { } c ? Arguments.Classes(c, "--classes") : Enumerable.Range(0, train.ClassCount).ToArray();
         var init = r.GetValue(s_initFrom) is { } from ? (Path: from, Checkpoint: LoadInitialization(from, arch, train)) : default;
         var options = Bind(r, task, arch, classes, init.Checkpoint);
-        string output = r.GetValue<string?>("--out") ?? Path.Combine("runs", $"{arch}-{task}.safetensors");
         bool asJson = r.GetValue<bool>("--json");
         var log = asJson ? stderr : stdout;
         EmbeddingRun run;

@@ -43,7 +43,8 @@ public static class EvaluateCommand
                     tta_views = views,
                     loss = result.Loss,
                     accuracy = result.Top1,
-                    top5_accuracy = result.Top5,
+                    // Top-5 says something only with more than five classes.
+                    top5_accuracy = k > 5 ? result.Top5 : (double?)null,
                     balanced_accuracy = result.BalancedAccuracy,
                     // A class without test images has no accuracy: null, not NaN (which JSON cannot hold).
                     per_class_accuracy = names.Select((n, i) => new { @class = n, accuracy = double.IsNaN(result.PerClassAccuracy[i]) ? (double?)null : result.PerClassAccuracy[i] }),
@@ -67,22 +68,28 @@ public static class EvaluateCommand
         return valid.Contains(name) ? name : throw new ArgumentException($"unknown augmentation '{text}'. Valid augmentations: {string.Join(", ", valid)}.");
     }
 
-    private static string Format(EvaluationResult r, IReadOnlyList<string> names)
+    /// <summary>The text report: accuracy (and top-5 with more than five classes), per-class accuracy, and the confusion matrix with numbered rows and columns.</summary>
+    public static string Format(EvaluationResult r, IReadOnlyList<string> names)
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine(string.Create(inv, $"{r.Count} test images: accuracy {r.Top1:P2}, top-5 {r.Top5:P2}, loss {r.Loss:F4}"));
+        int k = r.Confusion.GetLength(0);
+        sb.AppendLine(string.Create(inv, $"{r.Count} test images: accuracy {r.Top1:P2}{(k > 5 ? $", top-5 {r.Top5:P2}" : "")}, loss {r.Loss:F4}"));
         sb.AppendLine("per-class accuracy:");
         int width = names.Max(n => n.Length);
         for (int i = 0; i < names.Count; i++)
             sb.AppendLine(double.IsNaN(r.PerClassAccuracy[i]) ? $"  {names[i].PadRight(width)}  (no test images)"
                 : string.Create(inv, $"  {names[i].PadRight(width)}  {r.PerClassAccuracy[i]:P1}"));
-        sb.AppendLine("confusion matrix (rows: true class, columns: predicted):");
-        int k = r.Confusion.GetLength(0);
+        // Rows and columns are numbered; each row also names its class.
+        int label = k.ToString(inv).Length, cell = Math.Max(6, 1 + Enumerable.Range(0, k).SelectMany(i => Enumerable.Range(0, k).Select(j => r.Confusion[i, j].ToString(inv).Length)).DefaultIfEmpty(0).Max());
+        sb.AppendLine("confusion matrix (rows: true class, columns: predicted class):");
+        sb.Append("  ").Append(new string(' ', label + 1 + width));
+        for (int j = 0; j < k; j++) sb.Append(j.ToString(inv).PadLeft(cell));
+        sb.AppendLine();
         for (int i = 0; i < k; i++)
         {
-            sb.Append("  ").Append(names[i].PadRight(width));
-            for (int j = 0; j < k; j++) sb.Append(r.Confusion[i, j].ToString(inv).PadLeft(6));
+            sb.Append("  ").Append(i.ToString(inv).PadLeft(label)).Append(' ').Append(names[i].PadRight(width));
+            for (int j = 0; j < k; j++) sb.Append(r.Confusion[i, j].ToString(inv).PadLeft(cell));
             sb.AppendLine();
         }
         return sb.ToString().TrimEnd();

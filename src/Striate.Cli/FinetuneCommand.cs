@@ -30,13 +30,15 @@ public static class FinetuneCommand
         {
             shared.ApplyThreads(r);
             var rules = (r.GetValue(layerLr) ?? []).Select(LayerRate).ToList();
+            string outPath = r.GetValue(shared.Out) ?? Path.Combine("runs", "finetune.safetensors");
+            Output.CheckWritable(outPath, "--out");
             var source = r.GetValue(from) is { } f ? Checkpoint.Load(Arguments.ExistingFile(f)) : null;
             string folder = DataLocator.Resolve(r.GetValue(shared.Data));
             var options = new FineTuneOptions
             {
                 Classes = Arguments.Classes(r.GetValue(classes)!, "--classes"),
                 PerClass = r.GetValue(perClass),
-                Model = r.GetValue(model),
+                Model = r.GetValue(model) is { } m ? ModelZoo.Check(m) : null,
                 From = source,
                 TrainLayers = (r.GetValue(layers) ?? []).SelectMany(l => l.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
                 LayerLrs = rules,
@@ -59,7 +61,6 @@ public static class FinetuneCommand
             }
             bool asJson = r.GetValue(shared.Json);
             var log = asJson ? stderr : stdout;
-            string outPath = r.GetValue(shared.Out) ?? Path.Combine("runs", "finetune.safetensors");
             log.WriteLine($"{(source is null ? "training from scratch" : $"fine-tuning {r.GetValue(from)}")}: {run.Spec.Architecture} for classes {string.Join(",", options.Classes)} " +
                 $"({string.Join(", ", run.TrainSet.ClassNames)}), {run.TrainSet.Count:N0} training images, {run.TrainableCount:N0} of {run.Model.ParameterCount():N0} parameters trainable");
             if (run.Report is { } rep)

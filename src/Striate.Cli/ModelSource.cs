@@ -14,6 +14,7 @@ internal sealed record ModelSource(Module Model, ModelSpec Spec, float[] Mean, f
     public static ModelSource Load(string model, string? input = null)
     {
         ModelSource source;
+        if (Directory.Exists(model)) throw new CliUsageException(Arguments.FolderNotFile(model));
         if (File.Exists(model))
         {
             var ck = Checkpoint.Load(model);
@@ -21,8 +22,9 @@ internal sealed record ModelSource(Module Model, ModelSpec Spec, float[] Mean, f
                 throw new CliUsageException($"--input {input}: '{model}' takes {ck.Spec.InChannels}x{ck.Spec.InputHeight}x{ck.Spec.InputWidth} images; --input only sizes a zoo model.");
             source = new ModelSource(ck.Model, ck.Spec, ck.Mean, ck.Std, ck.ClassNames, true);
         }
-        else if (ModelZoo.Contains(model))
+        else if (ModelZoo.Find(model) is { } name)
         {
+            model = name;
             var (c, h, w) = input is null ? (1, 28, 28) : Arguments.Chw(input);
             var spec = new ModelSpec(model, ModelZoo.DefaultClasses(model), c, h, w);
             source = new ModelSource(ModelZoo.Create(spec), spec, [.. Enumerable.Repeat(0f, c)], [.. Enumerable.Repeat(1f, c)], [], false);
@@ -37,7 +39,8 @@ internal sealed record ModelSource(Module Model, ModelSpec Spec, float[] Mean, f
         }
         else
         {
-            throw new CliUsageException($"--model: '{model}' is neither a checkpoint file (looked at {Path.GetFullPath(model)}) nor a model name ({string.Join(", ", ModelZoo.Names)}).");
+            string near = IO.Spelling.Closest(model, ModelZoo.Names) is { } n ? $" Did you mean {n}?" : "";
+            throw new CliUsageException($"--model: '{model}' is neither a checkpoint file (looked at {Path.GetFullPath(model)}) nor a model name.{near} Models: {string.Join(", ", ModelZoo.Names)}.");
         }
         source.Model.Eval();
         return source;

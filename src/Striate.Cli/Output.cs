@@ -17,6 +17,19 @@ public static class Output
     /// <summary>Writes <paramref name="value"/> as one line of JSON.</summary>
     public static void Json(TextWriter stdout, object value) => stdout.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
 
+    /// <summary>Refuses, before any work, an output <paramref name="path"/> (given by <paramref name="flag"/>) that cannot be written.</summary>
+    public static void CheckWritable(string path, string flag)
+    {
+        try
+        {
+            IO.AtomicFile.CheckWritable(path);
+        }
+        catch (IOException e)
+        {
+            throw new CliUsageException($"{flag} '{path}' cannot be written: {e.Message}");
+        }
+    }
+
     /// <summary>Writes <paramref name="image"/> as a PNG file (creating the folder) and prints where.</summary>
     public static void Png(Image image, string path, TextWriter stdout)
     {

@@ -33,27 +33,23 @@ public static class StriateCli
         var names = verb ? command.Subcommands.Select(c => c.Name).ToList()
             : command.Options.Where(o => o.Name is not ("--help" or "--version")).Select(o => o.Name).Order(StringComparer.Ordinal).ToList();
         if (names.Count == 0) return null;
-        var closest = names.MinBy(n => Distance(n, unknown))!;
-        string guess = Distance(closest, unknown) <= Math.Max(2, unknown.Length / 4) ? $"Did you mean {closest}? " : "";
+        string guess = IO.Spelling.Closest(unknown, names) is { } closest ? $"Did you mean {closest}? " : "";
         return $"{guess}'{command.Name}' takes {string.Join(", ", names)}.";
     }
 
-    // Levenshtein distance.
-    private static int Distance(string a, string b)
+    // A value of the wrong type says what the option takes in words, not as a .NET type: "--epochs expects a whole
+    // number, got 'abc'." instead of "... as expected type 'System.Int32'."
+    private static string Plain(string message)
     {
-        var row = Enumerable.Range(0, b.Length + 1).ToArray();
-        for (int i = 1; i <= a.Length; i++)
-        {
-            int diagonal = row[0];
-            row[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int next = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
-                diagonal = row[j];
-                row[j] = next;
-            }
-        }
-        return row[b.Length];
+        var m = System.Text.RegularExpressions.Regex.Match(message, @"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'\.?$");
+        if (!m.Success) return message;
+        string type = m.Groups["type"].Value;
+        string kind = type.Contains("UInt", StringComparison.Ordinal) ? "a whole number >= 0"
+            : type.Contains("Int", StringComparison.Ordinal) ? "a whole number"
+            : type.Contains("Single", StringComparison.Ordinal) || type.Contains("Double", StringComparison.Ordinal) ? "a number"
+            : type.Contains("Boolean", StringComparison.Ordinal) ? "true or false"
+            : "another kind of value";
+        return $"{m.Groups["option"].Value} expects {kind}, got '{m.Groups["value"].Value}'.";
     }
 
     /// <summary>Runs the command line; returns the process exit code.</summary>
@@ -79,7 +75,7 @@ public static class StriateCli
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)
             {
-                foreach (var e in parse.Errors) stderr.WriteLine($"error: {e.Message}");
+                foreach (var e in parse.Errors) stderr.WriteLine($"error: {Plain(e.Message)}");
                 if (UnknownOptionHint(parse) is { } hint) stderr.WriteLine(hint);
                 stderr.WriteLine($"Run '{string.Join(" ", parse.CommandResult.Command.Parents.OfType<Command>().Reverse().Select(c => c.Name).Append(parse.CommandResult.Command.Name))} --help' for usage.");
                 return UsageError;

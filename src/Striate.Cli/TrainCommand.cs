@@ -59,11 +59,15 @@ public static class TrainCommand
             var resumed = r.GetValue(resume) is { } resumePath ? Checkpoint.ReadHeader(Arguments.ExistingFile(resumePath)) : null;
             var given = r.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>().Where(o => !o.Implicit)
                 .Select(o => o.Option.Name.TrimStart('-')).ToHashSet(StringComparer.Ordinal);
-            string? arch = r.GetValue(model);
+            string? arch = r.GetValue(model) is { } m ? ModelZoo.Check(m) : null;
             float rate = shared.LearningRate(r);
             var sched = ScheduleSpec.Parse(r.GetValue(schedule)!);
             string aug = shared.AugmentName(r);
             shared.ApplyThreads(r);
+            // A resumed run continues in the file it resumes unless --out says otherwise: it never writes over another
+            // run's checkpoint by default. The output is checked before any data is read.
+            string outputPath = r.GetValue(output) ?? r.GetValue(resume) ?? Path.Combine("runs", (arch ?? "lenet5") + ".safetensors");
+            Output.CheckWritable(outputPath, "--out");
             string folder = DataLocator.Resolve(r.GetValue(data));
             var dataOptions = imageOptions.Read(r, stderr);
             imageOptions.RejectUnlessImageFolder(r, folder);
@@ -80,7 +84,7 @@ public static class TrainCommand
                 Validation = r.GetValue(validation),
                 TrainLimit = r.GetValue(limit),
                 TestLimit = r.GetValue(testLimit),
-                Output = r.GetValue(output) ?? Path.Combine("runs", (arch ?? "lenet5") + ".safetensors"),
+                Output = outputPath,
                 Resume = r.GetValue(resume),
                 Schedule = sched,
                 ClipGradNorm = r.GetValue(clip),
@@ -107,7 +111,6 @@ public static class TrainCommand
                 if (new RunFiles(options.Output).Owns(reportPath))
                     throw new CliUsageException($"--report '{reportPath}' would overwrite a file the run writes beside its checkpoint '{options.Output}'; choose another name.");
             }
-            if (Directory.Exists(options.Output)) throw new CliUsageException($"--out '{options.Output}' is a folder; give the checkpoint's file name.");
             TrainingRun run;
             try
             {

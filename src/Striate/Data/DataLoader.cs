@@ -63,7 +63,7 @@ public sealed class DataLoader
     public WeightedRandomSampler? Sampler { get; init; }
 
     /// <summary>Batches per epoch.</summary>
-    public int BatchCount => DropLast ? (Sampler?.Count ?? Dataset.Count) / BatchSize : ((Sampler?.Count ?? Dataset.Count) + BatchSize - 1) / BatchSize;
+    public int BatchCount => DropLast ? (Sampler?.Count ?? Dataset.Count) / BatchSize : (int)(((long)(Sampler?.Count ?? Dataset.Count) + BatchSize - 1) / BatchSize);
 
     /// <summary>The order in which epoch <paramref name="epoch"/> visits the images.</summary>
     public int[] Order(int epoch)

@@ -14,6 +14,27 @@ public static class AtomicFile
         Write(path, stream => stream.Write(bytes));
     }
 
+    /// <summary>
+    /// Checks, before a long computation, that <paramref name="path"/> can be written the way <see cref="Write"/> will:
+    /// creates its folder and writes and deletes an empty temporary file there. The target itself is not touched.
+    /// </summary>
+    /// <exception cref="IOException">The path is a folder, or the folder cannot be created or written.</exception>
+    public static void CheckWritable(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path)) throw new IOException($"'{path}' is a folder; give a file name.");
+        try
+        {
+            string probe = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.probe");
+            Write(probe, _ => { });
+            File.Delete(probe);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new IOException(e.Message, e);
+        }
+    }
+
     /// <summary>Writes what <paramref name="write"/> puts into the stream it is given, then renames it into place.</summary>
     /// <exception cref="IOException">The folder cannot be created or the file cannot be written; anything
     /// <paramref name="write"/> throws passes through, and the target is left as it was.</exception>

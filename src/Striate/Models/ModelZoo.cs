@@ -75,9 +75,13 @@ public static class ModelZoo
     /// <summary>True if <paramref name="name"/> is a known architecture.</summary>
     public static bool Contains(string name) => s_models.ContainsKey(name);
 
-    /// <summary>Returns <paramref name="name"/> when the zoo has that model.</summary>
-    /// <exception cref="ArgumentException">It does not; the message lists the models.</exception>
-    public static string Check(string name) => Contains(name) ? name : throw Unknown(name);
+    /// <summary>The zoo's spelling of <paramref name="name"/>, case ignored (ResNet18 is resnet18); null when there is none.</summary>
+    public static string? Find(string name) => s_models.ContainsKey(name) ? name
+        : s_models.Keys.FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The zoo's spelling of <paramref name="name"/> (case ignored).</summary>
+    /// <exception cref="ArgumentException">The zoo has no such model; the message suggests the closest and lists the models.</exception>
+    public static string Check(string name) => Find(name) ?? throw Unknown(name);
 
     /// <summary>
     /// Builds the model a spec describes, with fresh weights from <paramref name="generator"/>; an embedding spec
@@ -93,5 +97,5 @@ public static class ModelZoo
     }
 
     private static ArgumentException Unknown(string name) =>
-        new($"Unknown model '{name}'. Valid models: {string.Join(", ", Names)}.");
+        new($"Unknown model '{name}'.{(IO.Spelling.Closest(name, Names) is { } near ? $" Did you mean {near}?" : "")} Valid models: {string.Join(", ", Names)}.");
 }

@@ -65,14 +65,16 @@ public sealed class TrainingRun
         Model = resume?.Model ?? ModelZoo.Create(spec, new Generator(Seed));
         if (resume is null) Nn.Init.Apply(Model, options.Init, new Generator(Seed).Fork(0x1417));
         // One image through the model before any training: an input too small for it fails here, naming the layer.
+        ModelSummary summary;
         try
         {
-            ModelSummary.Of(Model, spec.InChannels, spec.InputHeight, spec.InputWidth, spec.Architecture);
+            summary = ModelSummary.Of(Model, spec.InChannels, spec.InputHeight, spec.InputWidth, spec.Architecture);
         }
         catch (ArgumentException e)
         {
             throw new ArgumentException($"{spec.Architecture} cannot take {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images: {e.Message}", e);
         }
+        CheckBatchMemory(summary, options.BatchSize, _train.Count);
         OptimizerConfig = options.Optimizer;
         Optimizer = OptimizerConfig.Create(Model.Parameters());
         if (resume is not null) Optimizer.LoadStateDict(resume.OptimizerState);
@@ -181,6 +183,31 @@ public sealed class TrainingRun
     {
         ToCheckpoint(epochsDone).Save(path ?? _options.Output);
         if (path is null) EpochsDone = epochsDone;
+    }
+
+    // A batch whose activations (the summary's training figure per image) cannot fit in the memory this process may
+    // use is refused before training starts, with the largest batch that would: the alternative is an out-of-memory
+    // crash in the first step.
+    private static void CheckBatchMemory(ModelSummary summary, int batchSize, int trainCount)
+    {
+        if (BatchMemoryProblem(summary.Model, summary.TrainingBytes, summary.Parameters, batchSize, trainCount, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes) is { } problem)
+            throw new SettingException(nameof(TrainingOptions.BatchSize), "the batch size", problem);
+    }
+
+    /// <summary>
+    /// Why a batch of <paramref name="batchSize"/> (at most the <paramref name="trainCount"/> training images) of a model
+    /// needing <paramref name="perImage"/> bytes per image for training, with <paramref name="parameters"/> weights (each
+    /// with a gradient and two optimizer moments), does not fit in <paramref name="available"/> bytes; null when it does.
+    /// </summary>
+    internal static string? BatchMemoryProblem(string model, long perImage, long parameters, int batchSize, int trainCount, long available)
+    {
+        long images = Math.Min(batchSize, Math.Max(trainCount, 1));
+        long fixedBytes = 4 * parameters * sizeof(float);
+        if (available <= 0 || perImage <= 0 || fixedBytes + images * perImage <= available) return null;
+        long fits = Math.Max(0, (available - fixedBytes) / perImage);
+        static string GiB(long bytes) => (bytes / (double)(1L << 30)).ToString("F2", System.Globalization.CultureInfo.InvariantCulture) + " GiB";
+        return $"must be at most {fits} here, got {batchSize}: a training batch of {model} needs about {GiB(perImage)} per image " +
+            $"({GiB(images * perImage + fixedBytes)} for {images} images with the weights), and this process may use {GiB(available)}.";
     }
 
     /// <summary>The run's state after <paramref name="epochsDone"/> epochs as a checkpoint (its model is the live one).</summary>

@@ -119,6 +119,12 @@ public static partial class SafeTensors
         }
 
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthField);
+        // A length the file cannot hold from bytes that are text or gzip: another kind of file, said plainly.
+        if ((headerLength > MaxHeaderBytes || (remaining is long all && (long)headerLength > all - 8)) && OtherKind(lengthField) is { } kind)
+        {
+            throw new InvalidDataException($"'{name}' is not a safetensors file: {kind}; a safetensors file begins with an 8-byte header length.");
+        }
+
         if (headerLength > MaxHeaderBytes)
         {
             throw Fail(name, $"the header length is {headerLength} bytes: expected at most {MaxHeaderBytes}");
@@ -375,6 +381,16 @@ public static partial class SafeTensors
 
     private static string Describe(JsonElement element) =>
         element.ValueKind == JsonValueKind.Undefined ? "missing" : $"{element.GetRawText()} (a JSON {element.ValueKind})";
+
+    // What the first 8 bytes of a file that is not safetensors show: text (a CSV, JSON, a log) or gzip; null otherwise.
+    private static string? OtherKind(ReadOnlySpan<byte> first)
+    {
+        if (first[0] == 0x1f && first[1] == 0x8b) return "it is a gzip file";
+        foreach (byte b in first)
+            if (b is not (>= 0x20 and < 0x7f or (byte)'\t' or (byte)'\n' or (byte)'\r')) return null;
+        string text = System.Text.Encoding.ASCII.GetString(first).Replace("\n", "\\n").Replace("\r", "\\r").Replace("\t", "\\t");
+        return $"it begins with text ('{text}...')";
+    }
 
     private static InvalidDataException Fail(string name, string message) =>
         new($"safetensors file '{name}': {message}.");

@@ -1,0 +1,143 @@
+using System.Text.Json;
+using Striate.Cli;
+using Striate.Data;
+using Striate.Models;
+using Striate.Runs;
+using Striate.Tests.Support;
+using Striate.Training;
+
+namespace Striate.Tests.Cli;
+
+/// <summary>What a new user ran into, each as it behaves now.</summary>
+public class NewUserFrictionTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
+
+    private static string[] Small(string output, int epochs) =>
+        ["train", "--data", Repo.FashionMnist, "--limit", "300", "--test-limit", "100", "--epochs", epochs.ToString(), "--out", output];
+
+    [Fact]
+    public void AResumedRunWithoutOutContinuesInTheFileItResumes()
+    {
+        string model = Path.Combine(Repo.TempDir(), "a.safetensors");
+        Assert.Equal(0, Run(Small(model, 1)).Code);
+        string other = Path.GetFullPath(Path.Combine("runs", "lenet5.safetensors"));
+        var otherBefore = File.Exists(other) ? File.GetLastWriteTimeUtc(other) : (DateTime?)null;
+
+        var (code, _, err) = Run("train", "--data", Repo.FashionMnist, "--test-limit", "100", "--epochs", "2", "--resume", model);
+        Assert.True(code == 0, err);
+        Assert.Equal(2, Checkpoint.ReadHeader(model).Epoch);
+        Assert.Equal(3, File.ReadAllLines(Path.ChangeExtension(model, ".csv")).Length); // header and two epochs
+        // The default run file of the current folder was not written.
+        Assert.Equal(otherBefore, File.Exists(other) ? File.GetLastWriteTimeUtc(other) : null);
+    }
+
+    [Theory]
+    [InlineData("train")]
+    [InlineData("finetune")]
+    [InlineData("triplet")]
+    public void AnOutputThatCannotBeWrittenIsRefusedBeforeAnyWork(string verb)
+    {
+        string[] args = verb switch
+        {
+            "finetune" => ["finetune", "--classes", "0,1", "--epochs", "1"],
+            "triplet" => ["train", "--task", "triplet", "--epochs", "1", "--limit", "200"],
+            _ => ["train", "--epochs", "1", "--limit", "200"],
+        };
+        var (code, output, err) = Run([.. args, "--out", "/proc/nope/x.safetensors"]);
+        Assert.Equal(StriateCli.UsageError, code);
+        Assert.Contains("--out '/proc/nope/x.safetensors' cannot be written", err);
+        Assert.Equal("", output);
+    }
+
+    [Theory]
+    [InlineData("--epochs", "abc", "--epochs expects a whole number, got 'abc'.")]
+    [InlineData("--lr", "fast", "--lr expects a number, got 'fast'.")]
+    [InlineData("--seed", "-1", "--seed expects a whole number >= 0, got '-1'.")]
+    public void AValueOfTheWrongKindIsNamedInWords(string option, string value, string message)
+    {
+        var (code, output, err) = Run("train", option, value);
+        Assert.Equal(StriateCli.UsageError, code);
+        Assert.Contains(message, err);
+        Assert.DoesNotContain("System.", err);
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public void AFileThatIsNotACheckpointOrAFolderIsSaidSo()
+    {
+        string dir = Repo.TempDir();
+        string csv = Path.Combine(dir, "lenet5.csv");
+        File.WriteAllText(csv, "epoch,train_loss\n1,0.5\n");
+        var (code, _, err) = Run("evaluate", "--model", csv);
+        Assert.Equal(StriateCli.UsageError, code);
+        Assert.Contains($"'{csv}' is not a safetensors file: it begins with text ('epoch,tr...')", err);
+
+        File.WriteAllBytes(Path.Combine(dir, "m.safetensors"), [1, 0, 0, 0, 0, 0, 0, 0, (byte)'{']);
+        (code, _, err) = Run("evaluate", "--model", dir);
+        Assert.Equal(StriateCli.UsageError, code);
+        Assert.Contains($"'{dir}' is a folder, not a model file; its checkpoints: {Path.Combine(dir, "m.safetensors")}.", err);
+        (code, _, err) = Run("visualize", "filters", "--model", dir, "-o", Path.Combine(dir, "f.png"));
+        Assert.Equal(StriateCli.UsageError, code);
+        Assert.Contains("is a folder, not a model file", err);
+    }
+
+    [Fact]
+    public void ModelNamesIgnoreCaseAndAMisspellingGetsASuggestion()
+    {
+        Assert.Equal("resnet18", ModelZoo.Check("ResNet18"));
+        Assert.Equal("lenet5", ModelZoo.Find("LENET5"));
+        var e = Assert.Throws<ArgumentException>(() => ModelZoo.Check("resnet-18"));
+        Assert.StartsWith("Unknown model 'resnet-18'. Did you mean resnet18? Valid models:", e.Message);
+
+        var (code, output, err) = Run("summary", "ResNet18", "--input", "3x64x64");
+        Assert.True(code == 0, err);
+        Assert.Contains("resnet18", output);
+        (code, _, err) = Run("summary", "resnet-18");
+        Assert.Equal(StriateCli.UsageError, code);
+        Assert.Contains("Did you mean resnet18?", err);
+        (code, _, err) = Run("train", "--model", "lenet-5", "--epochs", "1");
+        Assert.Equal(StriateCli.UsageError, code);
+        Assert.Contains("Did you mean lenet5?", err);
+        string png = Path.Combine(Repo.TempDir(), "f.png");
+        (code, _, err) = Run("visualize", "filters", "--model", "LeNet5", "-o", png);
+        Assert.True(code == 0, err);
+    }
+
+    [Fact]
+    public void ABatchLargerThanTheDataIsTheWholeDataNotAnOverflow()
+    {
+        Assert.Equal(1, new DataLoader(ImageDataset.FromFloats(new float[100 * 4], new int[100], 1, 2, 2, ["a"]), int.MaxValue).BatchCount);
+        var (code, output, err) = Run("train", "--data", Repo.FashionMnist, "--batch-size", "2147483647", "--limit", "100", "--test-limit", "100", "--epochs", "1",
+            "--json", "--out", Path.Combine(Repo.TempDir(), "b.safetensors"));
+        Assert.True(code == 0, err);
+        var epoch = JsonDocument.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0]).RootElement;
+        Assert.InRange(epoch.GetProperty("train_loss").GetDouble(), 1.0, 5.0);   // one real step over ten classes
+    }
+
+    [Fact]
+    public void ABatchThatCannotFitInMemoryIsRefusedWithTheLargestThatFits()
+    {
+        // 100 MiB an image, 1 GiB to use, 1M weights (16 MB with gradients and moments): at most 10 images.
+        long mib = 1L << 20;
+        string? problem = TrainingRun.BatchMemoryProblem("resnet18", 100 * mib, 1_000_000, 64, 60000, 1024 * mib);
+        Assert.Equal("must be at most 10 here, got 64: a training batch of resnet18 needs about 0.10 GiB per image (6.26 GiB for 64 images with the weights), and this process may use 1.00 GiB.", problem);
+        Assert.Null(TrainingRun.BatchMemoryProblem("resnet18", 100 * mib, 1_000_000, 10, 60000, 1024 * mib));
+        // A batch larger than the training set needs only the training set.
+        Assert.Null(TrainingRun.BatchMemoryProblem("resnet18", 100 * mib, 1_000_000, int.MaxValue, 8, 1024 * mib));
+    }
+
+    [Fact]
+    public void EvaluateShowsTopFiveOnlyBeyondFiveClassesAndNumbersTheConfusionMatrix()
+    {
+        var three = new EvaluationResult(0.5, 6, 5, 6, new long[,] { { 2, 0, 0 }, { 0, 1, 1 }, { 0, 0, 2 } }, ["cat", "dog", "bird"]);
+        string text = EvaluateCommand.Format(three, ["cat", "dog", "bird"]);
+        Assert.DoesNotContain("top-5", text);
+        var lines = text.Split('\n');
+        int header = Array.FindIndex(lines, l => l.StartsWith("confusion matrix", StringComparison.Ordinal)) + 1;
+        Assert.Equal(["0", "1", "2"], lines[header].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["1", "dog", "0", "1", "1"], lines[header + 2].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var ten = new EvaluationResult(0.5, 1, 1, 1, new long[10, 10], Enumerable.Range(0, 10).Select(i => $"c{i}").ToArray());
+        Assert.Contains("top-5", EvaluateCommand.Format(ten, Enumerable.Range(0, 10).Select(i => $"c{i}").ToArray()));
+    }
+}
