@@ -148,7 +148,11 @@ public static class Arguments
         return list.ToArray();
     }
 
-    /// <summary>An input size as CxHxW (positive integers, e.g. 3x224x224).</summary>
+    /// <summary>
+    /// An input size as CxHxW (positive integers, e.g. 3x224x224). Written the other way round, HxWxC as explain takes
+    /// it, with the channels plainly at the end (224x224x3: more than 4 first, at most 4 last), it is read as that
+    /// (<see cref="IsChannelsLast"/>).
+    /// </summary>
     /// <exception cref="CliUsageException">Anything else.</exception>
     public static (int C, int H, int W) Chw(string text)
     {
@@ -156,7 +160,23 @@ public static class Arguments
         if (p.Length != 3 || !p.All(s => int.TryParse(s, NumberStyles.None, Inv, out int v) && v > 0))
             throw new CliUsageException($"--input '{text}': expected CxHxW with positive integers, e.g. 3x224x224.");
         var v = p.Select(s => int.Parse(s, Inv)).ToArray();
-        return (v[0], v[1], v[2]);
+        return IsChannelsLast(v) ? (v[2], v[0], v[1]) : (v[0], v[1], v[2]);
+    }
+
+    /// <summary>
+    /// True when three sizes are plainly channels last (HxWxC): more than 4 first and at most 4 last. Their reverse,
+    /// at most 4 first and more than 4 last, is plainly channels first; anything else is read as the command documents.
+    /// </summary>
+    public static bool IsChannelsLast(IReadOnlyList<int> sizes) => sizes.Count == 3 && sizes[0] > 4 && sizes[2] <= 4;
+
+    /// <summary>True when three sizes are plainly channels first (CxHxW): at most 4 first and more than 4 last.</summary>
+    public static bool IsChannelsFirst(IReadOnlyList<int> sizes) => sizes.Count == 3 && sizes[0] <= 4 && sizes[2] > 4;
+
+    /// <summary>The sizes of an AxBxC text when it is three positive integers; null otherwise.</summary>
+    public static int[]? Sizes(string text)
+    {
+        var p = text.ToLowerInvariant().Split('x');
+        return p.Length == 3 && p.All(s => int.TryParse(s, NumberStyles.None, Inv, out int v) && v > 0) ? p.Select(s => int.Parse(s, Inv)).ToArray() : null;
     }
 
     /// <summary>Loads an input picture; a missing or undecodable file is a usage error naming it.</summary>

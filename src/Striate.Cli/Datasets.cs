@@ -21,17 +21,29 @@ public static class Datasets
 
     /// <summary>
     /// The test images of <paramref name="folder"/> for the model of <paramref name="checkpoint"/>: an image folder is
-    /// read at the model's size with its class names; other data must already have that size.
+    /// read at the model's size with its class names; other data must already have that size. Only the test images of
+    /// <paramref name="classes"/> are kept, relabelled in that order, when given; otherwise, for a classifier trained
+    /// on some of the data's classes (a fine-tuned one), the classes its checkpoint names.
     /// </summary>
-    /// <exception cref="CliUsageException">The images have another number of channels or another size.</exception>
-    public static ImageDataset LoadTestFor(Training.Checkpoint checkpoint, string folder)
+    /// <exception cref="CliUsageException">The images have another number of channels or another size, or a class is not in the data.</exception>
+    public static ImageDataset LoadTestFor(Training.Checkpoint checkpoint, string folder, int[]? classes = null)
     {
         var spec = checkpoint.Spec;
         var test = Load(folder, train: false, new DataOptions(spec.InChannels, spec.InputHeight, spec.InputWidth),
             DataFolder.Recognize(folder) == DataFolderKind.ImageFolder ? checkpoint.ClassNames : null);
         if (test.Channels != spec.InChannels || test.Height != spec.InputHeight || test.Width != spec.InputWidth)
             throw new CliUsageException($"the model takes {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images; the test images in '{folder}' are {test.Channels}x{test.Height}x{test.Width}.");
-        return test;
+        classes ??= !spec.IsEmbedding && test.ClassCount != spec.NumClasses && Runs.TrainedClasses.Read(checkpoint.Extra) is { } trained && trained.Length == spec.NumClasses
+            ? trained : null;
+        if (classes is null) return test;
+        try
+        {
+            return ClassSelection.Select(test, classes);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliUsageException($"--classes: {e.Message}");
+        }
     }
 
     /// <summary>

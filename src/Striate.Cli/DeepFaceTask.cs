@@ -43,7 +43,7 @@ public static class DeepFaceTask
         var ckpt = model.Checkpoint;
         var train = Datasets.LoadIdx(folder, train: true).Normalize(ckpt.Mean, ckpt.Std);
         var test = Datasets.LoadIdx(folder, train: false).Normalize(ckpt.Mean, ckpt.Std);
-        classes ??= EmbeddingOptions.StoredClasses(ckpt.Extra) ?? Enumerable.Range(0, train.ClassCount).ToArray();
+        classes ??= TrainedClasses.Read(ckpt.Extra) ?? Enumerable.Range(0, train.ClassCount).ToArray();
         var seen = classes.ToHashSet();
         int[] indices = Enumerable.Range(0, train.Count).Where(i => seen.Contains(train.Labels[i])).ToArray();
         int limit = r.GetValue<int>("--limit");

@@ -18,7 +18,8 @@ public static class EvaluateCommand
         var tta = new Option<int>("--tta") { Description = "Test-time augmentation: average the predicted probabilities over N views, the first the plain image.", DefaultValueFactory = _ => 1 }.AtLeast(1, " (1 for no test-time augmentation)");
         var ttaAugment = new Option<string>("--tta-augment") { Description = "Augmentation of the views after the first: standard or strong.", DefaultValueFactory = _ => "standard" }.Choice(ViewAugmentation);
         var seed = new Option<ulong>("--seed") { Description = "Seed of the test-time augmentation views.", DefaultValueFactory = _ => 1 };
-        foreach (var o in new Option[] { model, data, json, tta, ttaAugment, seed }) cmd.Options.Add(o);
+        var classes = new Option<string?>("--classes") { Description = "Evaluate on these dataset classes only, relabelled in order (0-4 or 5,6,7); default: the classes a fine-tuned checkpoint names, else all." }.ClassList();
+        foreach (var o in new Option[] { model, data, json, tta, ttaAugment, seed, classes }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             int views = r.GetValue(tta);
@@ -26,9 +27,9 @@ public static class EvaluateCommand
             var ckpt = Checkpoint.Load(Arguments.ExistingFile(r.GetValue(model)!));
             string folder = DataLocator.Resolve(r.GetValue(data));
             var spec = ckpt.Spec;
-            var test = Datasets.LoadTestFor(ckpt, folder);
+            var test = Datasets.LoadTestFor(ckpt, folder, r.GetValue(classes) is { } chosen ? Arguments.Classes(chosen, "--classes") : null);
             if (test.ClassCount > ckpt.Spec.NumClasses)
-                throw new CliUsageException($"the data has {test.ClassCount} classes but the model predicts {ckpt.Spec.NumClasses}.");
+                throw new CliUsageException($"the data has {test.ClassCount} classes but the model predicts {ckpt.Spec.NumClasses}; choose {ckpt.Spec.NumClasses} of them with --classes.");
             var normalized = test.Normalize(ckpt.Mean, ckpt.Std);
             var result = views == 1 ? Trainer.Evaluate(ckpt.Model, new DataLoader(normalized, 500))
                 : new TestTimeAugmentation(views, Data.Transforms.Compose.Named(ttaName, -ckpt.Mean[0] / ckpt.Std[0]), r.GetValue(seed)).Evaluate(ckpt.Model, normalized);

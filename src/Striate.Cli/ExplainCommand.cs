@@ -23,9 +23,12 @@ public static class ExplainCommand
 
     private static Option<int?> ChannelsOption() => new Option<int?>("--channels", "-c") { Description = "Input channels (instead of the C of --input)." }.AtLeast(1);
 
-    private static (int H, int W, int C) InputWithChannels(ParseResult r, Option<string> input, Option<int?> channels)
+    // The input size, with --channels in place of its C when given; a channels-first --input is said on note.
+    private static (int H, int W, int C) InputWithChannels(ParseResult r, Option<string> input, Option<int?> channels, TextWriter? note)
     {
         var (h, w, c) = ParseInput(r.GetValue(input)!);
+        if (note is not null && Arguments.Sizes(r.GetValue(input)!) is { } v && Arguments.IsChannelsFirst(v))
+            note.WriteLine($"reading --input {r.GetValue(input)} as {c} channels of {h}x{w} (explain writes sizes as HxWxC)");
         return (h, w, r.GetValue(channels) ?? c);
     }
 
@@ -53,7 +56,7 @@ public static class ExplainCommand
         foreach (var o in new Option[] { input, channels, filters, kernel, stride, padding, dilation, groups, noBias, json }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
-            var (h, w, c) = InputWithChannels(r, input, channels);
+            var (h, w, c) = InputWithChannels(r, input, channels, r.GetValue(json) ? null : stdout);
             var (kh, kw) = ParsePair(r.GetValue(kernel)!, "--kernel");
             var (sh, sw) = ParsePair(r.GetValue(stride)!, "--stride");
             var (dh, dw) = ParsePair(r.GetValue(dilation)!, "--dilation");
@@ -82,7 +85,7 @@ public static class ExplainCommand
         foreach (var o in new Option[] { input, channels, kernel, stride, padding, dilation, ceil, json }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
-            var (h, w, c) = InputWithChannels(r, input, channels);
+            var (h, w, c) = InputWithChannels(r, input, channels, r.GetValue(json) ? null : stdout);
             var (kh, kw) = ParsePair(r.GetValue(kernel)!, "--kernel");
             var (sh, sw) = r.GetValue(stride) is { } s ? ParsePair(s, "--stride") : (kh, kw);
             var (ph, pw) = ParsePair(r.GetValue(padding)!, "--padding", allowZero: true);
@@ -178,7 +181,7 @@ public static class ExplainCommand
         foreach (var o in new Option[] { input, channels, filters, kernel, reduce, json }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
-            var (h, w, c) = InputWithChannels(r, input, channels);
+            var (h, w, c) = InputWithChannels(r, input, channels, r.GetValue(json) ? null : stdout);
             var (k, kw) = ParsePair(r.GetValue(kernel)!, "--kernel");
             if (k != kw) throw new CliUsageException($"--kernel: the bottleneck's 'same' convolution is square here; got {k}x{kw}.");
             int f = r.GetValue(filters), red = r.GetValue(reduce);
@@ -239,7 +242,10 @@ public static class ExplainCommand
         stdout.WriteLine($"=> {e.OutputHeight}x{e.OutputWidth}x{e.OutputChannels}");
     }
 
-    /// <summary>Parses HxWxC (or HxW, with one channel).</summary>
+    /// <summary>
+    /// Parses HxWxC (or HxW, with one channel). Written channels first with the channels plainly at the front
+    /// (3x224x224: at most 4 first, more than 4 last), as summary takes it, it is read as CxHxW.
+    /// </summary>
     internal static (int H, int W, int C) ParseInput(string text)
     {
         var p = text.ToLowerInvariant().Split('x');
@@ -247,6 +253,7 @@ public static class ExplainCommand
         if (p.Length is < 2 or > 3 || !p.All(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0))
             throw new CliUsageException($"--input '{text}': expected N, HxW or HxWxC with positive integers, e.g. 227 or 227x227x3.");
         var v = p.Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        if (Arguments.IsChannelsFirst(v)) return (v[1], v[2], v[0]);
         return (v[0], v[1], v.Length == 3 ? v[2] : 1);
     }
 

@@ -49,6 +49,7 @@ public static class FinetuneCommand
                 BatchSize = r.GetValue(shared.BatchSize),
                 Seed = r.GetValue(shared.Seed),
                 TestLimit = r.GetValue(shared.TestLimit),
+                Output = outPath,
             };
             FineTuneRun run;
             try
@@ -73,7 +74,6 @@ public static class FinetuneCommand
                     : string.Create(CultureInfo.InvariantCulture, $"epoch {e.Epoch}/{options.Epochs}  train_loss {e.TrainLoss:F4}  train_acc {e.TrainAccuracy:P2}  test_loss {e.TestLoss:F4}  test_acc {e.TestAccuracy:P2}  {e.Seconds:F1} s"));
                 stdout.Flush();
             });
-            run.Save(outPath, options.Epochs);
             if (asJson)
                 Output.Json(stdout, new
                 {

@@ -49,6 +49,8 @@ public static class SummaryCommand
             {
                 throw new CliUsageException($"{name} cannot take a {size.C}x{size.H}x{size.W} input: {e.Message}");
             }
+            if (!r.GetValue(json) && r.GetValue(input) is { } written && Arguments.Sizes(written) is { } v && Arguments.IsChannelsLast(v))
+                stdout.WriteLine($"reading --input {written} as {size.C} channel{(size.C == 1 ? "" : "s")} of {size.H}x{size.W} (summary writes sizes as CxHxW)");
             stdout.WriteLine(r.GetValue(json) ? s.ToJson() : s.ToString());
             return 0;
         });

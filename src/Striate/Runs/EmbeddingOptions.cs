@@ -8,7 +8,7 @@ namespace Striate.Runs;
 /// What an <see cref="EmbeddingRun"/> trains: backbone, embedding, loss, classes and schedule. Also the one owner of the
 /// checkpoint metadata keys an embedding model's settings are saved under (<see cref="ToMetadata"/>) and of reading
 /// back the two the command line uses: the threshold tau (<see cref="StoredTau"/>) and the trained classes
-/// (<see cref="StoredClasses"/>).
+/// (<see cref="TrainedClasses"/>).
 /// </summary>
 public sealed record EmbeddingOptions
 {
@@ -111,7 +111,7 @@ public sealed record EmbeddingOptions
     /// <summary>Validation pairs sampled after each epoch.</summary>
     public int ValidationPairs { get; init; } = 4000;
 
-    private const string TauKey = "tau", ClassesKey = "classes";
+    private const string TauKey = "tau";
 
     /// <summary>
     /// The settings as checkpoint metadata, with the threshold <paramref name="tau"/> chosen on the validation pairs
@@ -126,7 +126,7 @@ public sealed record EmbeddingOptions
             [TauKey] = tau.ToString("R", inv),
             ["task"] = Task,
             ["margin"] = Margin.ToString("R", inv),
-            [ClassesKey] = string.Join(",", classes),
+            [TrainedClasses.Key] = TrainedClasses.Format(classes),
             ["batch_size"] = BatchSize.ToString(inv),
             ["train_limit"] = TrainLimit.ToString(inv),
             ["validation"] = Validation.ToString("R", inv),
@@ -156,19 +156,5 @@ public sealed record EmbeddingOptions
     {
         ArgumentNullException.ThrowIfNull(metadata);
         return metadata.TryGetValue(TauKey, out var t) && double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null;
-    }
-
-    /// <summary>The classes an embedding model was trained on, or null when the checkpoint does not say.</summary>
-    /// <exception cref="InvalidDataException">The stored list is not a list of class numbers.</exception>
-    public static int[]? StoredClasses(IReadOnlyDictionary<string, string> metadata)
-    {
-        ArgumentNullException.ThrowIfNull(metadata);
-        if (!metadata.TryGetValue(ClassesKey, out var text)) return null;
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        var classes = new int[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out classes[i]))
-                throw new InvalidDataException($"the model's classes '{text}' are not a list of class numbers.");
-        return classes;
     }
 }

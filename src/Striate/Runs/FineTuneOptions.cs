@@ -38,6 +38,12 @@ public sealed record FineTuneOptions
     public int TestLimit { get; init; }
 
     /// <summary>
+    /// The checkpoint written after every epoch, with the run's CSV and JSON-lines logs beside it (<see cref="RunFiles"/>),
+    /// as a training run writes them; null writes nothing until <see cref="FineTuneRun.Save"/>.
+    /// </summary>
+    public string? Output { get; init; }
+
+    /// <summary>
     /// The settings as checkpoint metadata (this record is the one owner of their keys): classes, images per class,
     /// trained layers, layer rates, augmentation, batch size, test limit, and <paramref name="from"/>, what the
     /// weights started from.
@@ -47,7 +53,7 @@ public sealed record FineTuneOptions
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         return new Dictionary<string, string>
         {
-            ["classes"] = string.Join(",", Classes),
+            [TrainedClasses.Key] = TrainedClasses.Format(Classes),
             ["per_class"] = PerClass.ToString(inv),
             ["train_layers"] = string.Join(",", TrainLayers),
             ["layer_lrs"] = string.Join(",", LayerLrs.Select(r => $"{r.Pattern}={r.Lr.ToString("R", inv)}")),

@@ -88,11 +88,23 @@ public sealed class FineTuneRun
     /// <summary>Trainable parameters (elements), after freezing.</summary>
     public long TrainableCount => FineTuning.Trainable(Model).Sum(p => (long)p.Parameter.Numel);
 
-    /// <summary>Trains every epoch, evaluating on the test images of the chosen classes after each.</summary>
+    /// <summary>
+    /// Trains every epoch, evaluating on the test images of the chosen classes after each; with an
+    /// <see cref="FineTuneOptions.Output"/>, the checkpoint and the logs are written after each epoch.
+    /// </summary>
     public IReadOnlyList<EpochRecord> Run(Action<EpochRecord>? onEpoch = null)
     {
         var loader = new DataLoader(TrainSet, _options.BatchSize, shuffle: true, seed: _options.Seed, transform: _augment);
-        return new EpochLoop<EpochRecord>(Trainer.Steps).Run(Trainer.Objective(loader, test: new DataLoader(TestSet, 500)), 0, _options.Epochs, onEpoch);
+        var loop = new EpochLoop<EpochRecord>(Trainer.Steps)
+        {
+            AfterEpoch = _options.Output is not { } output ? null : (record, epochsDone, _) =>
+            {
+                Save(output, epochsDone);
+                var files = new RunFiles(output);
+                TrainingLog.Append(files.Csv, files.Jsonl, record, restart: epochsDone == 1);
+            },
+        };
+        return loop.Run(Trainer.Objective(loader, test: new DataLoader(TestSet, 500)), 0, _options.Epochs, onEpoch);
     }
 
     /// <summary>Writes the fine-tuned model as a checkpoint (atomically) that evaluate and predict read.</summary>

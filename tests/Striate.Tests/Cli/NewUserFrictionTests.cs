@@ -140,4 +140,51 @@ public class NewUserFrictionTests
         var ten = new EvaluationResult(0.5, 1, 1, 1, new long[10, 10], Enumerable.Range(0, 10).Select(i => $"c{i}").ToArray());
         Assert.Contains("top-5", EvaluateCommand.Format(ten, Enumerable.Range(0, 10).Select(i => $"c{i}").ToArray()));
     }
+
+    [Fact]
+    public void SummaryAndExplainReadBothOrdersOfAnUnambiguousInputSize()
+    {
+        var (code, output, err) = Run("explain", "conv", "--input", "3x224x224", "--kernel", "3", "--filters", "8", "--json");
+        Assert.True(code == 0, err);
+        var j = JsonDocument.Parse(output).RootElement;
+        Assert.Equal((222, 222), (j.GetProperty("output_height").GetInt32(), j.GetProperty("output_width").GetInt32()));
+        Assert.Equal(8 * (3 * 3 * 3 + 1), j.GetProperty("parameters").GetInt64());   // 3 channels, not 224
+        (code, output, _) = Run("explain", "conv", "--input", "3x224x224", "--kernel", "3", "--filters", "8");
+        Assert.StartsWith("reading --input 3x224x224 as 3 channels of 224x224", output);
+        // The documented order is unchanged.
+        Assert.Equal(96 * (11 * 11 * 3 + 1), JsonDocument.Parse(Run("explain", "conv", "--input", "227x227x3", "--kernel", "11", "--stride", "4", "--filters", "96", "--json").Out)
+            .RootElement.GetProperty("parameters").GetInt64());
+
+        (code, output, err) = Run("summary", "lenet5", "--input", "28x28x1");
+        Assert.True(code == 0, err);
+        Assert.StartsWith("reading --input 28x28x1 as 1 channel of 28x28", output);
+        Assert.Equal(Run("summary", "lenet5", "--input", "1x28x28", "--json").Out, Run("summary", "lenet5", "--input", "28x28x1", "--json").Out);
+    }
+
+    [Fact]
+    public void AFineTunedModelIsEvaluatedAndReportedOnItsOwnClasses()
+    {
+        string dir = Repo.TempDir(), model = Path.Combine(dir, "ft.safetensors");
+        var (code, _, err) = Run("finetune", "--data", Repo.FashionMnist, "--classes", "5-9", "--per-class", "40", "--epochs", "2", "--test-limit", "100", "--out", model);
+        Assert.True(code == 0, err);
+        // The logs a training run writes, one line an epoch.
+        Assert.Equal(3, File.ReadAllLines(Path.ChangeExtension(model, ".csv")).Length);
+        Assert.Equal(2, File.ReadAllLines(Path.ChangeExtension(model, ".jsonl")).Length);
+
+        (code, var output, err) = Run("evaluate", "--model", model, "--data", Repo.FashionMnist, "--json");
+        Assert.True(code == 0, err);
+        var j = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(5000, j.GetProperty("images").GetInt32());   // the 1,000 test images of each of the five classes
+        Assert.Equal(["Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"], j.GetProperty("class_names").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(JsonValueKind.Null, j.GetProperty("top5_accuracy").ValueKind);
+
+        (code, output, err) = Run("evaluate", "--model", model, "--data", Repo.FashionMnist, "--classes", "5,6", "--json");
+        Assert.True(code == 0, err);
+        Assert.Equal(2000, JsonDocument.Parse(output).RootElement.GetProperty("images").GetInt32());
+
+        string html = Path.Combine(dir, "ft.html");
+        (code, _, err) = Run("report", "--model", model, "--data", Repo.FashionMnist, "--test-limit", "200", "-o", html);
+        Assert.True(code == 0, err);
+        Assert.Contains(" on 200 images after 2 epochs", File.ReadAllText(html));   // 200 test images of the five classes
+    }
 }
