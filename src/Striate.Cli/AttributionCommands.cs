@@ -37,7 +37,7 @@ internal static class AttributionCommands
         };
         var channel = new Option<int?>("--channel") { Description = "With --layer: the channel whose strongest activation is projected (default: the strongest channel)." };
         var patch = new Option<int>("--patch") { Description = "Occlusion square side in input pixels (0: a quarter of the input's smaller side).", DefaultValueFactory = _ => 0 }.AtLeast(0);
-        var image = new Argument<string>("IMAGE") { Description = "PNG, JPEG or BMP file (converted and resized to the model's input)." };
+        var image = new Argument<string>("IMAGE") { Description = ImageInputs.Help + " (converted and resized to the model's input)." };
         var size = VisualizeCommand.InputOption();
         cmd.Options.Add(model);
         cmd.Options.Add(size);
@@ -50,7 +50,7 @@ internal static class AttributionCommands
         cmd.SetAction(r =>
         {
             var src = ModelSource.Load(r.GetValue(model)!, r.GetValue(size));
-            var (input, resized) = ModelInput.FromImage(Arguments.Image(r.GetValue(image)!, 3), src.Spec.InChannels, src.Spec.InputHeight, src.Spec.InputWidth, src.Mean, src.Std);
+            var (input, resized) = ModelInput.FromImage(ImageInputs.Load(r.GetValue(image)!, 3), src.Spec.InChannels, src.Spec.InputHeight, src.Spec.InputWidth, src.Mean, src.Std);
             int? classIndex = ParseClass(r.GetValue(cls), src);
             InputMap map;
             try

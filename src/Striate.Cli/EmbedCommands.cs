@@ -25,7 +25,7 @@ public static class EmbedCommands
         var cmd = new Command("embed", "Print the embedding of each image (PNG, JPEG, BMP).");
         var model = ModelOption();
         var json = JsonOption();
-        var images = new Argument<string[]>("IMAGE") { Description = "Image files.", Arity = ArgumentArity.OneOrMore };
+        var images = new Argument<string[]>("IMAGE") { Description = ImageInputs.Help + ".", Arity = ArgumentArity.OneOrMore };
         cmd.Options.Add(model);
         cmd.Options.Add(json);
         cmd.Arguments.Add(images);
@@ -54,8 +54,8 @@ public static class EmbedCommands
         var json = JsonOption();
         var tau = TauOption();
         var headOption = new Option<string?>("--head") { Description = "A DeepFace similarity head trained on this model ('striate train --task deepface'): decide by its learned probability instead." };
-        var a = new Argument<string>("A") { Description = "First image." };
-        var b = new Argument<string>("B") { Description = "Second image." };
+        var a = new Argument<string>("A") { Description = "First image: " + ImageInputs.Help + "." };
+        var b = new Argument<string>("B") { Description = "Second image, as the first." };
         foreach (var o in new Option[] { model, tau, headOption, json }) cmd.Options.Add(o);
         cmd.Arguments.Add(a);
         cmd.Arguments.Add(b);
@@ -123,7 +123,7 @@ public static class EmbedCommands
         var db = new Option<string>("--db") { Description = "Enrolment database file.", Required = true };
         var replace = new Option<bool>("--replace") { Description = "Replace the embedding of a name already enrolled." };
         var name = new Argument<string>("NAME") { Description = "The identity's name." };
-        var image = new Argument<string>("IMAGE") { Description = "One image of the identity." };
+        var image = new Argument<string>("IMAGE") { Description = "One image of the identity: " + ImageInputs.Help + "." };
         foreach (var o in new Option[] { model, db, replace, json }) cmd.Options.Add(o);
         cmd.Arguments.Add(name);
         cmd.Arguments.Add(image);
@@ -173,7 +173,7 @@ public static class EmbedCommands
         var json = JsonOption();
         var tau = TauOption();
         var db = new Option<string>("--db") { Description = "Enrolment database file.", Required = true };
-        var images = new Argument<string[]>("IMAGE") { Description = "Image files.", Arity = ArgumentArity.OneOrMore };
+        var images = new Argument<string[]>("IMAGE") { Description = ImageInputs.Help + ".", Arity = ArgumentArity.OneOrMore };
         foreach (var o in new Option[] { model, db, tau, json }) cmd.Options.Add(o);
         cmd.Arguments.Add(images);
         cmd.SetAction(r =>

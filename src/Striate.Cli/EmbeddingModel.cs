@@ -50,7 +50,8 @@ public sealed class EmbeddingModel
         var notes = new string?[paths.Count];
         for (int n = 0; n < paths.Count; n++)
         {
-            var (px, c, h, w) = ImageFile.Load(paths[n], spec.InChannels);
+            var image = ImageInputs.Load(paths[n], spec.InChannels);
+            var (px, c, h, w) = (image.Pixels, image.Channels, image.Height, image.Width);
             if (h != spec.InputHeight || w != spec.InputWidth)
             {
                 px = ImageFile.Resize(px, c, h, w, spec.InputHeight, spec.InputWidth);

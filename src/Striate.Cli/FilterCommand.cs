@@ -16,7 +16,7 @@ public static class FilterCommand
         var gray = new Option<bool>("--gray") { Description = "Convert the image to gray first." };
         var valid = new Option<bool>("--valid") { Description = "No padding: the output shrinks by the kernel size minus 1 (default: zero padding keeps the size)." };
         var display = new Option<string>("--display") { Description = "How responses become pixels: auto (clamp for blur/sharpen, magnitude for edge detectors), clamp, magnitude or signed.", DefaultValueFactory = _ => "auto" }.Choice(Display);
-        var image = new Argument<string>("IMAGE") { Description = "PNG, JPEG or BMP file." };
+        var image = new Argument<string>("IMAGE") { Description = ImageInputs.Help + "." };
         foreach (var o in new Option[] { kernel, output, gray, valid, display }) cmd.Options.Add(o);
         cmd.Arguments.Add(image);
         cmd.SetAction(r =>
@@ -28,7 +28,7 @@ public static class FilterCommand
                 var ignored = new Option[] { valid, display }.Where(o => r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                 if (ignored.Count > 0)
                     throw new CliUsageException($"--kernel all draws the table of every named kernel with zero padding and each kernel's own display; {string.Join(" and ", ignored)} {(ignored.Count == 1 ? "applies" : "apply")} to a single kernel.");
-                var photo = Arguments.Image(r.GetValue(image)!, 3);
+                var photo = ImageInputs.Load(r.GetValue(image)!, 3);
                 if (r.GetValue(gray)) photo = photo.ToGray();
                 var named = ConvolutionKernel.Named.Select(n => ConvolutionKernel.Parse(n.Name)).ToList();
                 Output.Png(ImageFilter.Table(photo, named), r.GetValue(output)!, stdout);
@@ -36,7 +36,7 @@ public static class FilterCommand
             }
             var k = ConvolutionKernel.Parse(r.GetValue(kernel)!);
             var mode = Display(r.GetValue(display)!);
-            var img = Arguments.Image(r.GetValue(image)!, 3);
+            var img = ImageInputs.Load(r.GetValue(image)!, 3);
             if (r.GetValue(gray)) img = img.ToGray();
             (float[], int, int, int) response;
             try

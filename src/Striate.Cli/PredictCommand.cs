@@ -16,7 +16,7 @@ public static class PredictCommand
         var index = new Option<int[]>("--index") { Description = "Index of a test image of the dataset (repeatable).", AllowMultipleArgumentsPerToken = true };
         var data = new Option<string?>("--data") { Description = "Folder with the IDX files, for --index (default: the bundled data)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per image." };
-        var images = new Argument<string[]>("IMAGE") { Description = "PNG, JPEG or BMP files.", Arity = ArgumentArity.ZeroOrMore };
+        var images = new Argument<string[]>("IMAGE") { Description = ImageInputs.Help + ".", Arity = ArgumentArity.ZeroOrMore };
         foreach (var o in new Option[] { model, index, data, json }) cmd.Options.Add(o);
         cmd.Arguments.Add(images);
         cmd.SetAction(r =>
@@ -27,9 +27,8 @@ public static class PredictCommand
             var inputs = new List<(string Name, float[] Pixels, string? Label)>();
             foreach (var path in r.GetValue(images) ?? [])
             {
-                var (px, c, h, w) = ImageFile.Load(path, spec.InChannels);
-                var resized = h == spec.InputHeight && w == spec.InputWidth ? px : ImageFile.Resize(px, c, h, w, spec.InputHeight, spec.InputWidth);
-                inputs.Add((path, resized, null));
+                var image = ImageInputs.Load(path, spec.InChannels).Resize(spec.InputHeight, spec.InputWidth);
+                inputs.Add((path, image.Pixels, null));
             }
             var indices = r.GetValue(index) ?? [];
             if (indices.Length > 0)

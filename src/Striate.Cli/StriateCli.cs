@@ -62,6 +62,7 @@ public static class StriateCli
         root.Subcommands.Add(SummaryCommand.Create(stdout));
         root.Subcommands.Add(ExplainCommand.Create(stdout));
         root.Subcommands.Add(FilterCommand.Create(stdout));
+        root.Subcommands.Add(ImagesCommand.Create(stdout));
         root.Subcommands.Add(VisualizeCommand.Create(stdout));
         root.Subcommands.Add(ReportCommand.Create(stdout));
         root.Subcommands.Add(FinetuneCommand.Create(stdout, stderr));

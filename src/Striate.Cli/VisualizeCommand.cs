@@ -67,7 +67,7 @@ public static class VisualizeCommand
         var layer = new Option<string>("--layer", "-l") { Description = "Layer name, e.g. conv1, act1, pool2 or layer2.0.", Required = true };
         var size = InputOption();
         var output = OutOption();
-        var image = new Argument<string>("IMAGE") { Description = "PNG, JPEG or BMP file (converted and resized to the model's input)." };
+        var image = new Argument<string>("IMAGE") { Description = ImageInputs.Help + " (converted and resized to the model's input)." };
         foreach (var o in new Option[] { model, layer, size, output }) cmd.Options.Add(o);
         cmd.Arguments.Add(image);
         cmd.SetAction(r =>
@@ -82,7 +82,7 @@ public static class VisualizeCommand
             {
                 throw new CliUsageException($"--layer: {e.Message}");
             }
-            var (input, _) = ModelInput.FromImage(Arguments.Image(r.GetValue(image)!, 3), src.Spec.InChannels, src.Spec.InputHeight, src.Spec.InputWidth, src.Mean, src.Std);
+            var (input, _) = ModelInput.FromImage(ImageInputs.Load(r.GetValue(image)!, 3), src.Spec.InChannels, src.Spec.InputHeight, src.Spec.InputWidth, src.Mean, src.Std);
             var act = FeatureMaps.Capture(src.Model, target, input);
             Output.Png(FeatureMaps.Draw(act), r.GetValue(output)!, stdout);
             stdout.WriteLine($"layer {r.GetValue(layer)}: activation {act.Shape}");

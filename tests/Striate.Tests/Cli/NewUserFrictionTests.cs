@@ -187,4 +187,37 @@ public class NewUserFrictionTests
         Assert.True(code == 0, err);
         Assert.Contains(" on 200 images after 2 epochs", File.ReadAllText(html));   // 200 test images of the five classes
     }
+
+    [Fact]
+    public void DatasetImagesBecomeFilesAndEveryImageVerbTakesThemDirectly()
+    {
+        string dir = Repo.TempDir(), model = Path.Combine(dir, "m.safetensors");
+        Assert.Equal(0, Run(Small(model, 1)).Code);
+        var (code, output, err) = Run("images", "--index", "0", "7", "-o", dir);
+        Assert.True(code == 0, err);
+        string png = Path.Combine(dir, "test-0-ankle-boot.png");
+        Assert.True(File.Exists(png), output);
+        Assert.True(File.Exists(Path.Combine(dir, "test-7-shirt.png")), output);
+
+        // The file written, the item named test:0 and --index 0 are one image to the model.
+        JsonElement Top(params string[] input)
+        {
+            var (c, o, e) = Run(["predict", "--model", model, "--json", .. input]);
+            Assert.True(c == 0, e);
+            return JsonDocument.Parse(o.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0]).RootElement.GetProperty("top5")[0];
+        }
+        var byIndex = Top("--index", "0");
+        foreach (var top in new[] { Top(png), Top("test:0") })
+        {
+            Assert.Equal(byIndex.GetProperty("class").GetString(), top.GetProperty("class").GetString());
+            Assert.Equal(byIndex.GetProperty("probability").GetDouble(), top.GetProperty("probability").GetDouble(), 6);
+        }
+        (code, _, err) = Run("visualize", "saliency", "--model", model, "test:3", "-o", Path.Combine(dir, "s.png"));
+        Assert.True(code == 0, err);
+        (code, _, err) = Run("filter", "--kernel", "sobel-x", "train:5", "-o", Path.Combine(dir, "f.png"));
+        Assert.True(code == 0, err);
+        (code, _, err) = Run("predict", "--model", model, "test:10000");
+        Assert.Equal(StriateCli.UsageError, code);
+        Assert.Contains("'test:10000': the test set has 10000 images (0 to 9999).", err);
+    }
 }
