@@ -16,7 +16,7 @@ for (int step = 0; step < 120; step++)
 {
     using var scope = TensorScope.Begin();
     model.Train();
-    var logits = model.Call(images);
+    var logits = model.Forward(images);
     var penalty = model.Parameters().Select(p => F.Sum(p * p)).Aggregate((a, b) => a + b);
     var loss = F.CrossEntropy(logits, labels, labelSmoothing: 0.1f) + 1e-4f * penalty;
     optimizer.ZeroGrad();
@@ -47,10 +47,10 @@ sealed class SmallResNet : Module
         _head = RegisterModule("head", new Linear(16, classes, generator: gen));
     }
 
-    public override Tensor Forward(Tensor x)
+    protected override Tensor OnForward(Tensor x)
     {
-        var h = F.Relu(_bn.Call(_stem.Call(x)));
-        h = F.Relu(h + _b.Call(F.Relu(_a.Call(h))));
-        return _head.Call(F.Flatten(F.AdaptiveAvgPool2d(h, (1, 1))));
+        var h = F.Relu(_bn.Forward(_stem.Forward(x)));
+        h = F.Relu(h + _b.Forward(F.Relu(_a.Forward(h))));
+        return _head.Forward(F.Flatten(F.AdaptiveAvgPool2d(h, (1, 1))));
     }
 }

@@ -20,7 +20,7 @@ Console.WriteLine($"loaded {copy.StateDict().Count} tensors; missing {result.Mis
 var input = Tensor.Randn(new Generator(seed: 5), 2, 3, 32, 32);
 model.Eval();
 copy.Eval();
-float[] a = model.Call(input).ToArray(), b = copy.Call(input).ToArray();
+float[] a = model.Forward(input).ToArray(), b = copy.Forward(input).ToArray();
 bool same = a.SequenceEqual(b);
 Console.WriteLine(same ? "outputs identical" : "outputs differ");
 return same ? 0 : 1;
@@ -33,5 +33,5 @@ sealed class ResNet18Like : Module
     public ResNet18Like(Generator gen) =>
         _backbone = RegisterModule("backbone", ModelZoo.Create(new ModelSpec("resnet18", 10, 3, 32, 32), gen));
 
-    public override Tensor Forward(Tensor x) => _backbone.Call(x);
+    protected override Tensor OnForward(Tensor x) => _backbone.Forward(x);
 }

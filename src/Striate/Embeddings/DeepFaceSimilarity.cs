@@ -69,7 +69,7 @@ public sealed class DeepFaceSimilarity : Module
     public Tensor Probability(Tensor a, Tensor b) => F.Sigmoid(Score(a, b));
 
     /// <summary>Scores a pair batch packed as [N, 2D]: the first D columns are a, the last D are b.</summary>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor OnForward(Tensor input)
     {
         if (input.Rank != 2 || input.Shape[1] != 2 * EmbeddingDim)
             throw new ArgumentException($"DeepFaceSimilarity expects pairs packed as [N, {2 * EmbeddingDim}], got {input.Shape}.");

@@ -88,7 +88,7 @@ public sealed class AlexNet : Module
     public AdaptiveAvgPool2d Avgpool { get; }
     public Sequential Classifier { get; }
 
-    public override Tensor Forward(Tensor input)
+    protected override Tensor OnForward(Tensor input)
     {
         var x = Features.Call(input);
         x = Avgpool.Call(x);

@@ -42,7 +42,7 @@ public sealed class BasicBlock : Module
     public Module? Downsample { get; }
     public int Stride { get; }
 
-    public override Tensor Forward(Tensor input)
+    protected override Tensor OnForward(Tensor input)
     {
         var identity = input;
         var x = Relu.Call(Bn1.Call(Conv1.Call(input)));

@@ -27,7 +27,7 @@ public sealed class BasicConv2d : Module
 
     public int OutChannels => Conv.OutChannels;
 
-    public override Tensor Forward(Tensor input)
+    protected override Tensor OnForward(Tensor input)
     {
         var x = Conv.Call(input);
         if (Bn is not null) x = Bn.Call(x);

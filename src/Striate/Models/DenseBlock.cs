@@ -26,7 +26,7 @@ public sealed class DenseBlock : Module
     /// <summary>Channels of the output.</summary>
     public int OutChannels { get; }
 
-    public override Tensor Forward(Tensor input)
+    protected override Tensor OnForward(Tensor input)
     {
         var features = new List<Tensor> { input };
         foreach (var layer in _layers)

@@ -33,7 +33,7 @@ public sealed class DenseLayer : Module
     public Dropout? Dropout { get; }
 
     /// <summary>The new feature maps from the concatenation of everything before this layer in its block.</summary>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor OnForward(Tensor input)
     {
         var x = Conv1.Call(Relu1.Call(Norm1.Call(input)));
         x = Conv2.Call(Relu2.Call(Norm2.Call(x)));

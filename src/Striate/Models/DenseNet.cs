@@ -82,7 +82,7 @@ public sealed class DenseNet : Module
     public static DenseNet DenseNet201(int numClasses = 1000, int inChannels = 3, Generator? generator = null) =>
         new(32, [6, 12, 48, 32], 64, numClasses: numClasses, inChannels: inChannels, generator: generator);
 
-    public override Tensor Forward(Tensor input)
+    protected override Tensor OnForward(Tensor input)
     {
         var x = Features.Call(input);
         x = F.Relu(x);

@@ -14,7 +14,7 @@ namespace Striate.Models;
 /// <para>
 /// With a projection head (<see cref="ProjectionDim"/> &gt; 0, SimCLR's g: Linear, ReLU, Linear) the training
 /// loss is taken on <see cref="Project"/>, the (normalised) output of the head, while the embedding used for
-/// verification and identification is still <see cref="Forward"/>, the representation before the head. The
+/// verification and identification is still <see cref="Module.Forward"/>, the representation before the head. The
 /// loss need not shape that representation all the way, so it keeps more of what the training classes do not
 /// need (Chen et al. 2020 found the representation before the head transfers better).
 /// </para>
@@ -67,7 +67,7 @@ public sealed class EmbeddingNet : Module
 
     /// <summary>
     /// What the training loss sees: the projection head's output for the backbone's raw embedding (normalised
-    /// when <see cref="Normalized"/>), or <see cref="Forward"/> when there is no head.
+    /// when <see cref="Normalized"/>), or <see cref="Module.Forward"/> when there is no head.
     /// </summary>
     public Tensor Project(Tensor input)
     {
@@ -77,7 +77,7 @@ public sealed class EmbeddingNet : Module
     }
 
     /// <summary>
-    /// The embedding (as <see cref="Forward"/>) and the projection head's output (as <see cref="Project"/>) of
+    /// The embedding (as <see cref="Module.Forward"/>) and the projection head's output (as <see cref="Project"/>) of
     /// the same images from one backbone pass, so two losses can each take their own.
     /// </summary>
     /// <exception cref="InvalidOperationException">The network has no projection head.</exception>
@@ -90,7 +90,7 @@ public sealed class EmbeddingNet : Module
     }
 
     /// <summary>Embeddings [N, EmbeddingDim] of images [N, C, H, W].</summary>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor OnForward(Tensor input)
     {
         var e = Raw(input);
         return Normalized ? F.Normalize(e) : e;

@@ -116,7 +116,7 @@ public sealed class GoogLeNet : Module, IAuxiliaryClassifiers
     public Linear Fc { get; }
 
     /// <summary>The main logits; the auxiliary classifiers are not run.</summary>
-    public override Tensor Forward(Tensor input) => Run(input, withAux: false).Logits;
+    protected override Tensor OnForward(Tensor input) => Run(input, withAux: false).Logits;
 
     /// <summary>
     /// The main logits and, in training mode, the auxiliary classifiers' logits (null in evaluation mode or when

@@ -52,6 +52,6 @@ public sealed class Inception : Module
     /// <summary>Channels of the concatenated output.</summary>
     public int OutChannels { get; }
 
-    public override Tensor Forward(Tensor input) =>
+    protected override Tensor OnForward(Tensor input) =>
         F.Concat([Branch1.Call(input), Branch2.Call(input), Branch3.Call(input), Branch4.Call(input)], 1);
 }

@@ -29,7 +29,7 @@ public sealed class InceptionAux : Module
     public Linear Fc2 { get; }
     public Dropout Dropout { get; }
 
-    public override Tensor Forward(Tensor input)
+    protected override Tensor OnForward(Tensor input)
     {
         var x = F.AdaptiveAvgPool2d(input, (4, 4), Path);
         x = Conv.Call(x);

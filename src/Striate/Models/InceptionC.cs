@@ -50,7 +50,7 @@ public sealed class InceptionC : Module
     /// <summary>Channels of the concatenated output.</summary>
     public int OutChannels => 4 * 192;
 
-    public override Tensor Forward(Tensor input)
+    protected override Tensor OnForward(Tensor input)
     {
         var branch1x1 = _branch1x1.Call(input);
         var branch7x7 = input;

@@ -45,7 +45,7 @@ public sealed class InceptionE : Module
     /// <summary>Channels of the concatenated output.</summary>
     public int OutChannels => 320 + 2 * 384 + 2 * 384 + 192;
 
-    public override Tensor Forward(Tensor input)
+    protected override Tensor OnForward(Tensor input)
     {
         var branch1x1 = _branch1x1.Call(input);
 

@@ -59,7 +59,7 @@ public sealed class LeNet5 : Module
     /// <summary>The layers in order: convolution, activation, pooling (twice), flatten, then the three linear layers.</summary>
     internal IReadOnlyList<Module> Layers => _layers;
 
-    public override Tensor Forward(Tensor input)
+    protected override Tensor OnForward(Tensor input)
     {
         var x = input;
         foreach (var layer in _layers) x = layer.Call(x);

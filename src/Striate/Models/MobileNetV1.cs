@@ -66,7 +66,7 @@ public sealed class MobileNetV1 : Module
             new BatchNorm2d(outChannels),
             new ReLU());
 
-    public override Tensor Forward(Tensor input)
+    protected override Tensor OnForward(Tensor input)
     {
         var x = Features.Call(input);
         x = Avgpool.Call(x);

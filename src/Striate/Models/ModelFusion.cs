@@ -6,7 +6,7 @@ namespace Striate.Models;
 /// <summary>
 /// The fused inference forms of the zoo's blocks, which <see cref="Module.Call"/> runs in evaluation mode without
 /// gradients (<see cref="InferenceFusion"/>): each convolution with its batch norm folded and its ReLU, residual add
-/// or 2x2 pooling in its output step. The blocks' Forward methods stay layer by layer, as the papers draw them.
+/// or 2x2 pooling in its output step. The blocks' OnForward methods stay layer by layer, as the papers draw them.
 /// </summary>
 internal static class ModelFusion
 {

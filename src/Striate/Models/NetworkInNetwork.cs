@@ -49,7 +49,7 @@ public sealed class NetworkInNetwork : Module
             new Conv2d(hidden, outChannels, 1, generator: generator),
             new ReLU());
 
-    public override Tensor Forward(Tensor input)
+    protected override Tensor OnForward(Tensor input)
     {
         var x = Features.Call(input);
         x = Avgpool.Call(x);

@@ -37,7 +37,7 @@ public sealed class PlainCnn : Module
     public AdaptiveAvgPool2d Avgpool { get; }
     public Linear Fc { get; }
 
-    public override Tensor Forward(Tensor input)
+    protected override Tensor OnForward(Tensor input)
     {
         var x = Avgpool.Call(Features.Call(input));
         return Fc.Call(x.Reshape(x.Shape[0], x.Shape[1]));

@@ -120,7 +120,7 @@ public sealed class ResNet : Module
         return layers;
     }
 
-    public override Tensor Forward(Tensor input) => Head(Relu.Call(Bn1.Call(Conv1.Call(input))));
+    protected override Tensor OnForward(Tensor input) => Head(Relu.Call(Bn1.Call(Conv1.Call(input))));
 
     /// <summary>Everything after the stem's convolution, batch norm and ReLU: pooling, the four stages and the classifier.</summary>
     internal Tensor Head(Tensor stem)

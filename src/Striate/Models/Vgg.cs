@@ -128,7 +128,7 @@ public sealed class Vgg : Module
         return layers;
     }
 
-    public override Tensor Forward(Tensor input)
+    protected override Tensor OnForward(Tensor input)
     {
         var x = Features.Call(input);
         x = Avgpool.Call(x);

@@ -54,7 +54,7 @@ public sealed class ZFNet : Module
     public AdaptiveAvgPool2d Avgpool { get; }
     public Sequential Classifier { get; }
 
-    public override Tensor Forward(Tensor input)
+    protected override Tensor OnForward(Tensor input)
     {
         var x = Features.Call(input);
         x = Avgpool.Call(x);

@@ -10,7 +10,7 @@ public sealed class AdaptiveAvgPool2d : Module
 
     public Size2 OutputSize { get; }
 
-    public override Tensor Forward(Tensor input) => F.AdaptiveAvgPool2d(input, OutputSize, Path ?? "");
+    protected override Tensor OnForward(Tensor input) => F.AdaptiveAvgPool2d(input, OutputSize, Path ?? "");
 
     protected override string ExtraRepr() => $"output_size={OutputSize}";
 }

@@ -21,7 +21,7 @@ public sealed class AvgPool2d : Module
     public bool CeilMode { get; }
     public bool CountIncludePad { get; }
 
-    public override Tensor Forward(Tensor input) => F.AvgPool2d(input, KernelSize, Stride, Padding, CeilMode, CountIncludePad, Path ?? "");
+    protected override Tensor OnForward(Tensor input) => F.AvgPool2d(input, KernelSize, Stride, Padding, CeilMode, CountIncludePad, Path ?? "");
 
     public override LayerCost Cost(Shape input, Shape output) =>
         new(0, new LayerWindow(KernelSize.H, KernelSize.W, Stride.H, Stride.W, 1, 1, 2 * Padding.H, 2 * Padding.W, CeilMode));

@@ -62,7 +62,7 @@ public abstract class BatchNorm : Module
 
     protected abstract string ExpectedInput { get; }
 
-    public override Tensor Forward(Tensor input)
+    protected override Tensor OnForward(Tensor input)
     {
         string who = Path is null ? GetType().Name : $"{GetType().Name} '{Path}'";
         if (!AcceptsRank(input.Rank))

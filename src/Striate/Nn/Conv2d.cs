@@ -46,7 +46,7 @@ public sealed class Conv2d : Module
     public Tensor Weight { get; }
     public Tensor? Bias { get; }
 
-    public override Tensor Forward(Tensor input) => F.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups, Path ?? "");
+    protected override Tensor OnForward(Tensor input) => F.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups, Path ?? "");
 
     public override LayerCost Cost(Shape input, Shape output)
     {

@@ -38,7 +38,7 @@ public sealed class ConvTranspose2d : Module
     public Tensor Weight { get; }
     public Tensor? Bias { get; }
 
-    public override Tensor Forward(Tensor input) =>
+    protected override Tensor OnForward(Tensor input) =>
         F.ConvTranspose2d(input, Weight, Bias, Stride, Padding, OutputPadding, Dilation, Groups, Path ?? "");
 
     public override LayerCost Cost(Shape input, Shape output) =>

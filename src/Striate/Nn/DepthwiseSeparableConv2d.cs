@@ -20,5 +20,5 @@ public sealed class DepthwiseSeparableConv2d : Module
     public Conv2d Depthwise { get; }
     public Conv2d Pointwise { get; }
 
-    public override Tensor Forward(Tensor input) => Pointwise.Call(Depthwise.Call(input));
+    protected override Tensor OnForward(Tensor input) => Pointwise.Call(Depthwise.Call(input));
 }

@@ -21,7 +21,7 @@ public sealed class Dropout : Module
 
     public override LayerCost Cost(Shape input, Shape output) => new(0, InPlace: true);
 
-    public override Tensor Forward(Tensor input) => F.Dropout(input, P, IsTraining, Generator);
+    protected override Tensor OnForward(Tensor input) => F.Dropout(input, P, IsTraining, Generator);
 
     protected override string ExtraRepr() => $"p={P}";
 }

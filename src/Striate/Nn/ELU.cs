@@ -12,7 +12,7 @@ public sealed class ELU : Module
 
     public override LayerCost Cost(Shape input, Shape output) => new(0, InPlace: true);
 
-    public override Tensor Forward(Tensor input) => F.Elu(input, Alpha);
+    protected override Tensor OnForward(Tensor input) => F.Elu(input, Alpha);
 
     protected override string ExtraRepr() => $"alpha={Alpha}";
 }

@@ -17,7 +17,7 @@ public sealed class Flatten : Module
 
     public override LayerCost Cost(Shape input, Shape output) => new(0, InPlace: true);
 
-    public override Tensor Forward(Tensor input) => F.Flatten(input, StartDim, EndDim);
+    protected override Tensor OnForward(Tensor input) => F.Flatten(input, StartDim, EndDim);
 
     protected override string ExtraRepr() => $"start_dim={StartDim}, end_dim={EndDim}";
 }

@@ -44,7 +44,7 @@ public sealed class ForwardTrace : IDisposable
         _depth++;
         try
         {
-            var output = module.Forward(input);
+            var output = module.RunOnForward(input);
             if (_onOutput is not null) output = _onOutput(module, output);
             entry.Output = output;
             entry.OutputShape = output.Shape;

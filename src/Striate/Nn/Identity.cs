@@ -9,5 +9,5 @@ public sealed class Identity : Module
     /// <summary>Activations are counted as in place, as torchvision builds them (ReLU(inplace=True)).</summary>
     public override LayerCost Cost(Shape input, Shape output) => new(0, InPlace: true);
 
-    public override Tensor Forward(Tensor input) => input;
+    protected override Tensor OnForward(Tensor input) => input;
 }

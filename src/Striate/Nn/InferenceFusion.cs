@@ -12,8 +12,8 @@ namespace Striate.Nn;
 /// <see cref="Module.Call"/> runs a module's fused form, where its type has one (<see cref="Register{T}"/>: Sequential
 /// and Conv2d here, the zoo's blocks in Models.ModelFusion), only when nothing can observe the difference: evaluation
 /// mode, no <see cref="ForwardTrace"/> (a trace records every layer, as summaries and feature-map pictures need) and
-/// no gradient to record. The result equals the layer-by-layer one up to float rounding. Forward itself always runs
-/// layer by layer, so the entry point that fuses is Call (as InferenceSession.Run and the trainer's evaluation use).
+/// no gradient to record. The result equals the layer-by-layer one up to float rounding. A module's OnForward runs
+/// layer by layer; the call (Forward, Call) is the entry point that fuses.
 /// </summary>
 public static class InferenceFusion
 {
@@ -28,8 +28,8 @@ public static class InferenceFusion
     }
 
     /// <summary>
-    /// Registers the fused form of modules of exactly type <typeparamref name="T"/>: what its Forward computes, planned
-    /// for inference; it returns null to leave a call to Forward.
+    /// Registers the fused form of modules of exactly type <typeparamref name="T"/>: what its OnForward computes, planned
+    /// for inference; it returns null to leave the call to OnForward.
     /// </summary>
     public static void Register<T>(Func<T, Tensor, Tensor?> fused) where T : Module
     {
@@ -37,7 +37,7 @@ public static class InferenceFusion
         s_fused[typeof(T)] = (m, x) => fused((T)m, x);
     }
 
-    /// <summary>The fused form of <paramref name="module"/>'s Forward on <paramref name="input"/>, when fusion applies and its type has one.</summary>
+    /// <summary>The fused form of <paramref name="module"/>'s OnForward on <paramref name="input"/>, when fusion applies and its type has one.</summary>
     internal static bool TryRun(Module module, Tensor input, [NotNullWhen(true)] out Tensor? output)
     {
         output = null;

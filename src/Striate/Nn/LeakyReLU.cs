@@ -12,7 +12,7 @@ public sealed class LeakyReLU : Module
 
     public override LayerCost Cost(Shape input, Shape output) => new(0, InPlace: true);
 
-    public override Tensor Forward(Tensor input) => F.LeakyRelu(input, NegativeSlope);
+    protected override Tensor OnForward(Tensor input) => F.LeakyRelu(input, NegativeSlope);
 
     protected override string ExtraRepr() => $"negative_slope={NegativeSlope}";
 }

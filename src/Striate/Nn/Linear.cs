@@ -22,7 +22,7 @@ public sealed class Linear : Module
     public Tensor Weight { get; }
     public Tensor? Bias { get; }
 
-    public override Tensor Forward(Tensor input) => F.Linear(input, Weight, Bias, Path ?? "");
+    protected override Tensor OnForward(Tensor input) => F.Linear(input, Weight, Bias, Path ?? "");
 
     public override LayerCost Cost(Shape input, Shape output) => new(output.Numel / Math.Max(output[0], 1) * (long)InFeatures);
 

@@ -20,7 +20,7 @@ public sealed class LocalResponseNorm : Module
     public float Beta { get; }
     public float K { get; }
 
-    public override Tensor Forward(Tensor input) => F.LocalResponseNorm(input, Size, Alpha, Beta, K, Path ?? "");
+    protected override Tensor OnForward(Tensor input) => F.LocalResponseNorm(input, Size, Alpha, Beta, K, Path ?? "");
 
     protected override string ExtraRepr() => $"{Size}, alpha={Alpha}, beta={Beta}, k={K}";
 }

@@ -10,7 +10,7 @@ public sealed class LogSoftmax : Module
 
     public int Dim { get; }
 
-    public override Tensor Forward(Tensor input) => F.LogSoftmax(input, Dim);
+    protected override Tensor OnForward(Tensor input) => F.LogSoftmax(input, Dim);
 
     protected override string ExtraRepr() => $"dim={Dim}";
 }

@@ -21,7 +21,7 @@ public sealed class MaxPool2d : Module
     public Size2 Dilation { get; }
     public bool CeilMode { get; }
 
-    public override Tensor Forward(Tensor input) => F.MaxPool2d(input, KernelSize, Stride, Padding, Dilation, CeilMode, Path ?? "");
+    protected override Tensor OnForward(Tensor input) => F.MaxPool2d(input, KernelSize, Stride, Padding, Dilation, CeilMode, Path ?? "");
 
     public override LayerCost Cost(Shape input, Shape output) =>
         new(0, new LayerWindow(KernelSize.H, KernelSize.W, Stride.H, Stride.W, Dilation.H, Dilation.W, 2 * Padding.H, 2 * Padding.W, CeilMode));

@@ -5,7 +5,7 @@ namespace Striate.Nn;
 
 /// <summary>
 /// Base of every layer and model: named parameters, buffers and child modules registered explicitly with
-/// PyTorch's state-dict keys, a training flag, and <see cref="Forward"/>. Layers hold parameters, never
+/// PyTorch's state-dict keys, a training flag, <see cref="OnForward"/> (the computation) and <see cref="Forward"/> (the call). Layers hold parameters, never
 /// activations, so a module can appear twice in one graph (siamese networks) or run on two threads.
 /// </summary>
 public abstract class Module
@@ -21,17 +21,28 @@ public abstract class Module
     /// <summary>The module's path in its model (e.g. "features.3"); set when it is registered.</summary>
     public string? Path { get; private set; }
 
-    /// <summary>Computes the output for <paramref name="input"/>.</summary>
-    public abstract Tensor Forward(Tensor input);
+    /// <summary>
+    /// The module's computation, PyTorch's <c>forward</c>: a module of one's own overrides it and runs its children
+    /// with their <see cref="Forward"/>.
+    /// </summary>
+    protected abstract Tensor OnForward(Tensor input);
 
     /// <summary>
-    /// Runs <see cref="Forward"/> the way a parent module should invoke a child (PyTorch's module call): an
-    /// active <see cref="ForwardTrace"/> (used by summaries) sees the call, its input and its output.
+    /// Runs the module on <paramref name="input"/>: what user code calls on a model and a parent module calls on a
+    /// child (PyTorch's <c>module(x)</c>, hooks included). An active <see cref="ForwardTrace"/> (summaries, layer
+    /// lookups, visualisations) sees the call, its input and its output, and an inference session runs the fused form
+    /// of the blocks it knows; otherwise it is <see cref="OnForward"/>.
     /// </summary>
-    public Tensor Call(Tensor input) =>
+    public Tensor Forward(Tensor input) =>
         ForwardTrace.Current is { } trace ? trace.Run(this, input)
         : InferenceFusion.TryRun(this, input, out var fused) ? fused
-        : Forward(input);
+        : OnForward(input);
+
+    /// <summary>The same as <see cref="Forward"/>.</summary>
+    public Tensor Call(Tensor input) => Forward(input);
+
+    // The computation alone, for the trace that has already recorded the call.
+    internal Tensor RunOnForward(Tensor input) => OnForward(input);
 
     /// <summary>Registers a trainable tensor under <paramref name="name"/> (a null parameter, such as an absent bias, is kept as a name only).</summary>
     protected Tensor? RegisterParameter(string name, Tensor? parameter)

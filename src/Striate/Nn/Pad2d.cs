@@ -32,7 +32,7 @@ public abstract class Pad2d : Module
     /// <summary>The fill of constant padding (0 for the other modes).</summary>
     public float Value { get; }
 
-    public override Tensor Forward(Tensor input)
+    protected override Tensor OnForward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
         string who = string.IsNullOrEmpty(Path) ? GetType().Name : $"{GetType().Name} '{Path}'";

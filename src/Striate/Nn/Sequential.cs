@@ -36,7 +36,7 @@ public sealed class Sequential : Module
     /// <summary>The layers in order.</summary>
     public IReadOnlyList<Module> Layers => _layers;
 
-    public override Tensor Forward(Tensor input)
+    protected override Tensor OnForward(Tensor input)
     {
         var x = input;
         foreach (var l in _layers) x = l.Call(x);

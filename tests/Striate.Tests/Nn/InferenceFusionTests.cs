@@ -157,7 +157,7 @@ public class InferenceFusionTests
     }
 
     [Fact]
-    public void CallRunsTheBlocksFusedFormAndForwardStaysLayerByLayer()
+    public void ForwardRunsTheBlocksFusedFormAndATraceSeesEveryLayer()
     {
         var gen = new Generator(11);
         // A block built by hand (not by the zoo) fuses too: its type registers its fused form when the first one is made.
@@ -169,9 +169,11 @@ public class InferenceFusionTests
         using var _ = Autograd.NoGrad();
         var fused = InferenceFusion.ConvBn(block.Conv2, block.Bn2, InferenceFusion.ConvBn(block.Conv1, block.Bn1, x, relu: true), x, relu: true);
         Assert.Equal(fused.ToArray(), block.Call(x).ToArray());
+        // Forward is the call (PyTorch's module(x)): the fused form too.
+        Assert.Equal(fused.ToArray(), block.Forward(x).ToArray());
         Tensor layered;
-        using (ForwardTrace.Begin()) layered = block.Call(x);
-        Assert.Equal(layered.ToArray(), block.Forward(x).ToArray());
+        using (ForwardTrace.Begin()) layered = block.Forward(x);
+        Assert.Equal(layered.ToArray(), block.RunOnForward(x).ToArray());
         Assert.NotEqual(layered.ToArray(), fused.ToArray()); // folding the batch norm changes the rounding
         AssertClose(layered, fused, 1e-5);
     }

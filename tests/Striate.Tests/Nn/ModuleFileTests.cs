@@ -25,7 +25,7 @@ public class ModuleFileTests
             _head = RegisterModule("head", new Linear(4 * 8 * 8, classes, generator: gen));
         }
 
-        public override Tensor Forward(Tensor x) =>
+        protected override Tensor OnForward(Tensor x) =>
             _head.Call(F.Flatten(F.Relu(_bn.Call(_conv.Call(x))), 1));
     }
 

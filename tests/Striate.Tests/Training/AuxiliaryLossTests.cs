@@ -21,7 +21,7 @@ public class AuxiliaryLossTests
         public Linear Aux { get; }
         public float AuxiliaryWeight => 0.3f;
 
-        public override Tensor Forward(Tensor input) => Main.Call(F.Flatten(input));
+        protected override Tensor OnForward(Tensor input) => Main.Call(F.Flatten(input));
 
         public IReadOnlyList<Tensor> ForwardAll(Tensor input) =>
             IsTraining ? [Forward(input), Aux.Call(F.Flatten(input))] : [Forward(input)];
