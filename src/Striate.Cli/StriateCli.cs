@@ -65,6 +65,7 @@ public static class StriateCli
         root.Subcommands.Add(ImagesCommand.Create(stdout));
         root.Subcommands.Add(VisualizeCommand.Create(stdout));
         root.Subcommands.Add(ReportCommand.Create(stdout));
+        root.Subcommands.Add(ExportCommand.Create(stdout));
         root.Subcommands.Add(FinetuneCommand.Create(stdout, stderr));
         root.Subcommands.Add(EmbedCommands.Embed(stdout));
         root.Subcommands.Add(EmbedCommands.Verify(stdout));

@@ -16,7 +16,7 @@ public static class TrainCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var cmd = new Command("train", "Train a model on an IDX image folder (the bundled Fashion-MNIST by default) and save it.");
+        var cmd = new Command("train", "Train a classifier (or, with --task, an embedding or a DeepFace head) on a --data folder: MNIST or Fashion-MNIST IDX files (the bundled Fashion-MNIST by default), CIFAR-10/100 binaries, or an image folder with train/ and test/; save a checkpoint and logs after every epoch.");
         var shared = new RunOptions(5, "Data folder: IDX files, CIFAR binaries or an image folder (default: the bundled data/fashion-mnist).", "Checkpoint to write after every epoch (default runs/<model>.safetensors).", "Seed of the initial weights and the shuffling.").AddTo(cmd);
         var (data, epochs, batch, optimizer, seed, testLimit, output, json) =
             (shared.Data, shared.Epochs, shared.BatchSize, shared.Optimizer, shared.Seed, shared.TestLimit, shared.Out, shared.Json);
@@ -131,10 +131,15 @@ public static class TrainCommand
                 else stdout.WriteLine(FormatEpoch(rec, options.Epochs));
                 stdout.Flush();
             }
-            if (!asJson && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
-                RunWithProgress(run, options.Epochs);
-            else
-                run.Run(Report);
+            bool interactive = !asJson && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+            if (!Interrupted.Run(cancel => { if (interactive) RunWithProgress(run, options.Epochs, cancel); else run.Run(Report, _ => cancel.ThrowIfCancellationRequested(), cancel); }))
+            {
+                if (interactive) AnsiConsole.Cursor.Show();
+                stderr.WriteLine(run.EpochsDone > 0
+                    ? $"interrupted: the checkpoint of epoch {run.EpochsDone} is {Path.GetFullPath(options.Output)}; continue with: striate train --resume {options.Output} --epochs {options.Epochs}"
+                    : "interrupted before the first epoch ended; nothing was saved.");
+                return Interrupted.ExitCode;
+            }
             log.WriteLine($"saved {Path.GetFullPath(options.Output)}");
             if (r.GetValue(report) is { } html)
                 Output.Report(run.ToCheckpoint(run.EpochsDone), options.Output, run.Files.Csv, test, options.TestLimit, html, log);
@@ -152,7 +157,7 @@ public static class TrainCommand
         return string.Create(inv, $"epoch {r.Epoch}/{epochs}  train_loss {r.TrainLoss:F4}  train_acc {r.TrainAccuracy:P2}  {val}test_loss {r.TestLoss:F4}  test_acc {r.TestAccuracy:P2}  {r.ImagesPerSecond:F0} img/s  {r.Seconds:F1} s");
     }
 
-    private static void RunWithProgress(TrainingRun run, int epochs)
+    private static void RunWithProgress(TrainingRun run, int epochs, CancellationToken cancel)
     {
         AnsiConsole.Progress()
             .AutoClear(false)
@@ -173,7 +178,9 @@ public static class TrainCommand
                         task.Description = string.Create(CultureInfo.InvariantCulture,
                             $"epoch {p.Epoch + 1}/{epochs}  batch {p.Batch}/{p.Batches}  loss {p.RunningLoss:F4}  acc {p.RunningAccuracy:P1}  {p.ImagesPerSecond:F0} img/s");
                         if (p.Batch == p.Batches) task.StopTask();
-                    });
+                        cancel.ThrowIfCancellationRequested();
+                    },
+                    cancel);
             });
     }
 }

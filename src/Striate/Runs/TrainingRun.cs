@@ -25,6 +25,8 @@ public sealed class TrainingRun
     public TrainingRun(TrainingOptions options, ImageDataset trainRaw, ImageDataset testRaw)
     {
         Checkpoint? resume = options.Resume is null ? null : Checkpoint.Load(options.Resume);
+        if (resume is { IsWeightsOnly: true })
+            throw new ArgumentException($"--resume: '{options.Resume}' holds weights only (striate export --weights-only); resume from the checkpoint the run wrote, or fine-tune from this one.");
         // A resumed run continues with its checkpoint's settings.
         if (resume is not null) options = options.ResumedFrom(resume.Header);
         _options = options;

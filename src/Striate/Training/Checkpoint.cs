@@ -57,6 +57,22 @@ public sealed class Checkpoint
         return Convert.ToHexString(sha.GetHashAndReset())[..16].ToLowerInvariant();
     }
 
+    /// <summary>The metadata key that marks a checkpoint without optimizer state (<see cref="WeightsOnly"/>).</summary>
+    public const string WeightsOnlyKey = "weights_only";
+
+    /// <summary>True when the checkpoint was written without its optimizer's state: it runs, but cannot resume training.</summary>
+    public bool IsWeightsOnly => Extra.ContainsKey(WeightsOnlyKey);
+
+    /// <summary>
+    /// This checkpoint without the optimizer's state, marked so: for deployment (Adam keeps two values per weight). The
+    /// model is shared, not copied.
+    /// </summary>
+    public Checkpoint WeightsOnly() => new()
+    {
+        Spec = Spec, Model = Model, Epoch = Epoch, ClassNames = ClassNames, Mean = Mean, Std = Std, Optimizer = Optimizer, Seed = Seed,
+        Extra = new Dictionary<string, string>(Extra) { [WeightsOnlyKey] = "true" },
+    };
+
     /// <summary>What this checkpoint says of itself, as <see cref="ReadHeader"/> reads it from a file.</summary>
     public CheckpointHeader Header => new(Spec, Epoch, ClassNames, Mean, Std, Optimizer, Seed, Extra);
 

@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Striate.Cli;
 using Striate.Data;
 using Striate.Models;
 using Striate.Runs;
+using Striate.Serialization;
 using Striate.Tests.Support;
 using Striate.Training;
 
@@ -219,5 +221,56 @@ public class NewUserFrictionTests
         (code, _, err) = Run("predict", "--model", model, "test:10000");
         Assert.Equal(StriateCli.UsageError, code);
         Assert.Contains("'test:10000': the test set has 10000 images (0 to 9999).", err);
+    }
+
+    [Fact]
+    public async Task CtrlCStopsTheRunAndSaysHowToContinue()
+    {
+        string model = Path.Combine(Repo.TempDir(), "m.safetensors");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Striate.Cli.dll"));
+        // Twenty epochs of 2,000 images: long enough that the signal lands mid-run.
+        foreach (var arg in new[] { "train", "--data", Repo.FashionMnist, "--limit", "2000", "--test-limit", "100", "--epochs", "20", "--out", model, "--json" })
+            psi.ArgumentList.Add(arg);
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        string? first = p.StandardOutput.ReadLine();
+        Assert.NotNull(first);
+        using (var kill = Process.Start("kill", ["-INT", p.Id.ToString()])) kill.WaitForExit();
+        string rest = await p.StandardOutput.ReadToEndAsync();
+        Assert.True(p.WaitForExit(60_000), "the run did not stop after SIGINT");
+        Assert.Equal(Interrupted.ExitCode, p.ExitCode);
+        int saved = Checkpoint.ReadHeader(model).Epoch;
+        Assert.InRange(saved, 1, 19);
+        Assert.Contains($"interrupted: the checkpoint of epoch {saved} is {model}; continue with: striate train --resume {model} --epochs 20", await err);
+        Assert.Equal(saved, 1 + rest.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
+    public void ExportWeightsOnlyDropsTheOptimizerStateAndCannotBeResumed()
+    {
+        string dir = Repo.TempDir(), model = Path.Combine(dir, "m.safetensors"), light = Path.Combine(dir, "light.safetensors");
+        Assert.Equal(0, Run(Small(model, 1)).Code);
+        var (code, output, err) = Run("export", "--model", model, "--weights-only", "-o", light);
+        Assert.True(code == 0, err);
+        Assert.Contains("bytes", output);
+        // Adam's two moments per weight are gone: about a third of the size.
+        Assert.InRange(new FileInfo(light).Length, new FileInfo(model).Length / 4, new FileInfo(model).Length / 2);
+        Assert.DoesNotContain(SafeTensors.Read(light).Tensors, t => t.Name.StartsWith("optimizer.", StringComparison.Ordinal));
+
+        string Accuracy(string m)
+        {
+            var (c, o, e) = Run("evaluate", "--model", m, "--data", Repo.FashionMnist, "--json");
+            Assert.True(c == 0, e);
+            return JsonDocument.Parse(o).RootElement.GetProperty("accuracy").GetRawText();
+        }
+        Assert.Equal(Accuracy(model), Accuracy(light));
+
+        (code, _, err) = Run("train", "--data", Repo.FashionMnist, "--epochs", "2", "--resume", light, "--out", Path.Combine(dir, "r.safetensors"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("holds weights only (striate export --weights-only)", err);
+        (code, _, err) = Run("export", "--model", model, "-o", light);
+        Assert.Equal(StriateCli.UsageError, code);
+        Assert.Contains("give --weights-only", err);
     }
 }
