@@ -132,7 +132,7 @@ public static class TrainCommand
                 stdout.Flush();
             }
             bool interactive = !asJson && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
-            if (!Interrupted.Run(cancel => { if (interactive) RunWithProgress(run, options.Epochs, cancel); else run.Run(Report, _ => cancel.ThrowIfCancellationRequested(), cancel); }))
+            if (!Interrupted.Run(cancel => { if (interactive) RunWithProgress(AnsiConsole.Console, run, options.Epochs, cancel); else run.Run(Report, _ => cancel.ThrowIfCancellationRequested(), cancel); }))
             {
                 if (interactive) AnsiConsole.Cursor.Show();
                 stderr.WriteLine(run.EpochsDone > 0
@@ -157,30 +157,45 @@ public static class TrainCommand
         return string.Create(inv, $"epoch {r.Epoch}/{epochs}  train_loss {r.TrainLoss:F4}  train_acc {r.TrainAccuracy:P2}  {val}test_loss {r.TestLoss:F4}  test_acc {r.TestAccuracy:P2}  {r.ImagesPerSecond:F0} img/s  {r.Seconds:F1} s");
     }
 
-    private static void RunWithProgress(TrainingRun run, int epochs, CancellationToken cancel)
+    /// <summary>
+    /// Trains with a live progress line sized to the terminal: one bar for the epoch in progress (reset each epoch, so
+    /// no epoch is shown twice), the epoch summaries printed above it, and nothing wider than the console, so an
+    /// 80-column terminal shows no wrapped line. The bar is cleared when the run ends.
+    /// </summary>
+    internal static void RunWithProgress(IAnsiConsole console, TrainingRun run, int epochs, CancellationToken cancel)
     {
-        AnsiConsole.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+        int width = Math.Max(console.Profile.Width, 40);
+        bool narrow = width < 120;
+        // The description takes what the percentage, the spinner and the bar leave.
+        string Describe(BatchProgress p) => narrow
+            ? string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch + 1}/{epochs} {p.Batch}/{p.Batches} loss {p.RunningLoss:F3}")
+            : string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch + 1}/{epochs}  batch {p.Batch}/{p.Batches}  loss {p.RunningLoss:F4}  acc {p.RunningAccuracy:P1}  {p.ImagesPerSecond:F0} img/s");
+        int describeWidth = narrow ? 34 : 70;
+        console.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = Math.Clamp(width - describeWidth - 16, 5, 40) },
+                new PercentageColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
-                ProgressTask? task = null;
+                var task = ctx.AddTask($"epoch {run.StartEpoch + 1}/{epochs}".PadRight(describeWidth), maxValue: 1);
                 run.Run(
-                    rec => AnsiConsole.MarkupLine(Markup.Escape(FormatEpoch(rec, epochs))),
+                    rec => console.MarkupLine(Markup.Escape(narrow ? FormatEpochShort(rec, epochs) : FormatEpoch(rec, epochs))),
                     p =>
                     {
-                        if (task is null || p.Batch == 1)
-                        {
-                            task?.StopTask();
-                            task = ctx.AddTask($"epoch {p.Epoch + 1}/{epochs}", maxValue: p.Batches);
-                        }
+                        if (p.Batch == 1) task.MaxValue = p.Batches;
                         task.Value = p.Batch;
-                        task.Description = string.Create(CultureInfo.InvariantCulture,
-                            $"epoch {p.Epoch + 1}/{epochs}  batch {p.Batch}/{p.Batches}  loss {p.RunningLoss:F4}  acc {p.RunningAccuracy:P1}  {p.ImagesPerSecond:F0} img/s");
-                        if (p.Batch == p.Batches) task.StopTask();
+                        task.Description = Describe(p).PadRight(describeWidth)[..describeWidth];
                         cancel.ThrowIfCancellationRequested();
                     },
                     cancel);
             });
+    }
+
+    // An epoch's summary in under 80 columns.
+    private static string FormatEpochShort(EpochRecord r, int epochs)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string val = r.ValidationAccuracy is { } v ? string.Create(inv, $"  val {v:P1}") : "";
+        return string.Create(inv, $"epoch {r.Epoch}/{epochs}  loss {r.TrainLoss:F4}  train {r.TrainAccuracy:P1}{val}  test {r.TestAccuracy:P1}  {r.Seconds:F1} s");
     }
 }
