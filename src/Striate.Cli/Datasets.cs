@@ -31,7 +31,12 @@ public static class Datasets
         var spec = checkpoint.Spec;
         var test = Load(folder, train: false, new DataOptions(spec.InChannels, spec.InputHeight, spec.InputWidth),
             DataFolder.Recognize(folder) == DataFolderKind.ImageFolder ? checkpoint.ClassNames : null);
-        if (test.Channels != spec.InChannels || test.Height != spec.InputHeight || test.Width != spec.InputWidth)
+        if (test.Channels != spec.InChannels)
+            throw new CliUsageException($"the model takes {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images; the test images in '{folder}' are {test.Channels}x{test.Height}x{test.Width}.");
+        // A model trained with --image-size on data of one size (IDX, CIFAR) sees its test images resized the same way;
+        // any other model takes images of its own size only.
+        if (checkpoint.Extra.ContainsKey(Runs.TrainingOptions.ImageSizeKey)) test = FitTo(spec, test);
+        if (test.Height != spec.InputHeight || test.Width != spec.InputWidth)
             throw new CliUsageException($"the model takes {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images; the test images in '{folder}' are {test.Channels}x{test.Height}x{test.Width}.");
         classes ??= !spec.IsEmbedding && test.ClassCount != spec.NumClasses && Runs.TrainedClasses.Read(checkpoint.Extra) is { } trained && trained.Length == spec.NumClasses
             ? trained : null;
@@ -44,6 +49,26 @@ public static class Datasets
         {
             throw new CliUsageException($"--classes: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// <paramref name="set"/> at the model's height and width: every image resized (bilinear, as a run with
+    /// --image-size resized its batches); the set itself when the sizes agree.
+    /// </summary>
+    /// <exception cref="CliUsageException">The resized images would not fit in one dataset.</exception>
+    public static ImageDataset FitTo(Models.ModelSpec spec, ImageDataset set)
+    {
+        int height = spec.InputHeight, width = spec.InputWidth;
+        if (set.Height == height && set.Width == width) return set;
+        long values = (long)set.Count * set.Channels * height * width;
+        if (values > ImageDataset.MaxValues)
+            throw new CliUsageException($"the {set.Count:N0} test images at {set.Channels}x{height}x{width} would take {values * sizeof(float) / (1L << 20):N0} MiB; evaluate fewer (--test-limit where the verb has it).");
+        var resize = new Striate.Data.Transforms.Resize(height, width);
+        int size = set.Channels * height * width;
+        var pixels = new float[values];
+        for (int i = 0; i < set.Count; i++)
+            resize.Apply(set.Image(i), pixels.AsSpan(i * size, size), set.Channels, set.Height, set.Width, 0);
+        return ImageDataset.FromFloats(pixels, set.Labels, set.Channels, height, width, set.ClassNames);
     }
 
     /// <summary>

@@ -29,17 +29,18 @@ public sealed class ImageOptions
     }
 
     /// <summary>
-    /// Refuses --channels, --image-size and --on-bad-image (given explicitly) when <paramref name="folder"/> is not an
-    /// image folder: IDX and CIFAR data have one size and decode nothing, so the options would do nothing.
+    /// Refuses --channels and --on-bad-image (given explicitly) when <paramref name="folder"/> is not an image folder:
+    /// IDX and CIFAR data have their channels and decode nothing, so the options would do nothing. (--image-size
+    /// applies to every source: IDX and CIFAR images are resized as their batches are assembled.)
     /// </summary>
     public void RejectUnlessImageFolder(ParseResult r, string folder)
     {
         var kind = DataFolder.Recognize(folder);
         // A folder with only one of train/ and test/ is an image folder missing a split: the loader says so.
         if (kind == DataFolderKind.ImageFolder || DataFolder.HasOneSplit(folder)) return;
-        var given = new Option[] { _channels, _size, _onBad }.Where(o => r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+        var given = new Option[] { _channels, _onBad }.Where(o => r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
         if (given.Count > 0)
-            throw new CliUsageException($"{string.Join(", ", given)} {(given.Count == 1 ? "applies" : "apply")} to image folders; '{folder}' holds {DataFolder.Name(kind)} data, which has one size.");
+            throw new CliUsageException($"{string.Join(", ", given)} {(given.Count == 1 ? "applies" : "apply")} to image folders; '{folder}' holds {DataFolder.Name(kind)} data, whose images have their own channels and decode nothing.");
     }
 
     private static BadImagePolicy Policy(string text) => IO.EnumText.Parse<BadImagePolicy>(text, "bad-image policy", "policies");

@@ -51,11 +51,12 @@ public static class Output
     public static void Report(Checkpoint ck, string model, string log, ImageDataset test, int testLimit, string output, TextWriter stdout)
     {
         if (!File.Exists(log)) throw new CliUsageException($"training log '{log}' does not exist; give it with --log (striate train writes it beside the checkpoint).");
+        if (testLimit > 0 && testLimit < test.Count) test = test.Subset(Enumerable.Range(0, testLimit).ToArray());
+        if (ck.Extra.ContainsKey(TrainingOptions.ImageSizeKey) && test.Channels == ck.Spec.InChannels) test = Datasets.FitTo(ck.Spec, test);
         if (test.Channels != ck.Spec.InChannels || test.Height != ck.Spec.InputHeight || test.Width != ck.Spec.InputWidth)
             throw new CliUsageException($"the model takes {ck.Spec.InChannels}x{ck.Spec.InputHeight}x{ck.Spec.InputWidth} images; the test images are {test.Channels}x{test.Height}x{test.Width}.");
         if (test.ClassCount > ck.Spec.NumClasses)
             throw new CliUsageException($"the data has {test.ClassCount} classes but the model predicts {ck.Spec.NumClasses}.");
-        if (testLimit > 0 && testLimit < test.Count) test = test.Subset(Enumerable.Range(0, testLimit).ToArray());
         string html = RunReport.Build(ck, TrainingLog.Read(log), test, $"{ck.Spec.Architecture}: {Path.GetFileName(model)}");
         try
         {

@@ -92,6 +92,8 @@ public static class TrainCommand
                 Workers = r.GetValue(workers),
                 Balance = balancing.Balance(r),
                 Imbalance = balancing.Imbalance(r),
+                // An image folder is read at --image-size; other data is resized batch by batch.
+                ImageSize = DataFolder.Recognize(folder) != DataFolderKind.ImageFolder && dataOptions.Height is int h ? (h, dataOptions.Width ?? h) : null,
                 Init = Nn.Init.ParseScheme(r.GetValue(init)!),
                 EarlyStoppingPatience = r.GetValue(stopping),
                 EarlyStoppingMinDelta = r.GetValue(stoppingDelta),

@@ -36,6 +36,13 @@ public sealed record TrainingOptions
     /// <summary>Training-set augmentation: "none" or "standard" (random crop with padding 2, horizontal flip).</summary>
     public string Augment { get; init; } = "none";
 
+    /// <summary>
+    /// The height and width the model takes when they differ from the images': every image is resized (bilinear) as its
+    /// batch is assembled, so data of one size (IDX, CIFAR) trains a network that needs another (AlexNet at 227).
+    /// Null: the images' own size. A resumed run takes its checkpoint's size.
+    /// </summary>
+    public (int Height, int Width)? ImageSize { get; init; }
+
     /// <summary>Threads assembling training batches (null: <see cref="DataLoader.DefaultWorkers"/>); the batches do not depend on it.</summary>
     public int? Workers { get; init; }
 
@@ -74,6 +81,12 @@ public sealed record TrainingOptions
     /// <summary>The key under which a run keeps its early-stopping settings and state (<see cref="EarlyStopping.ToJson"/>).</summary>
     public const string EarlyStoppingKey = StoppingKey;
 
+    /// <summary>
+    /// The key under which a run trained with <see cref="ImageSize"/> keeps that size ("HxW"): a model whose images were
+    /// resized as they were batched, so its test images are resized the same way.
+    /// </summary>
+    public const string ImageSizeKey = "image_size";
+
     /// <summary>The key under which a run keeps its reduce-on-plateau schedule's state.</summary>
     public const string PlateauStateKey = "plateau_state";
 
@@ -97,14 +110,15 @@ public sealed record TrainingOptions
             [ValidationKey] = Validation.ToString("R", inv),
         };
         if (ClipGradNorm is double clip) d[ClipKey] = clip.ToString("R", inv);
+        if (ImageSize is var (h, w)) d[ImageSizeKey] = string.Create(inv, $"{h}x{w}");
         return d;
     }
 
     /// <summary>
     /// These options with every setting a resumed run keeps taken from its checkpoint: the optimizer, seed, schedule,
-    /// augmentation, balancing, initialisation, clipping, early stopping, batch size, image limit and validation
-    /// fraction (a setting the checkpoint predates keeps this record's value). Epochs, output, test limit, workers and
-    /// the rest stay as given.
+    /// augmentation, balancing, initialisation, clipping, early stopping, batch size, image limit, validation fraction
+    /// and the size the batches were resized to (a setting the checkpoint predates keeps this record's value). Epochs,
+    /// output, test limit, workers and the rest stay as given.
     /// </summary>
     /// <exception cref="InvalidDataException">A stored setting cannot be read.</exception>
     public TrainingOptions ResumedFrom(CheckpointHeader checkpoint)
@@ -140,6 +154,7 @@ public sealed record TrainingOptions
             BatchSize = Stored(BatchKey, BatchSize, v => int.Parse(v, inv)),
             TrainLimit = Stored(LimitKey, TrainLimit, v => int.Parse(v, inv)),
             Validation = Stored(ValidationKey, Validation, v => double.Parse(v, NumberStyles.Float, inv)),
+            ImageSize = Stored<(int, int)?>(ImageSizeKey, null, v => v.Split('x') is [var h, var w] ? (int.Parse(h, inv), int.Parse(w, inv)) : throw new FormatException("expected HxW")),
         };
     }
 

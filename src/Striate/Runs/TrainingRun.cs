@@ -39,11 +39,15 @@ public sealed class TrainingRun
         if (options.TestLimit > 0 && options.TestLimit < testRaw.Count) testRaw = testRaw.Subset(Enumerable.Range(0, options.TestLimit).ToArray());
 
         Seed = options.Seed;
-        var spec = resume?.Spec ?? new ModelSpec(options.Model ?? "lenet5", trainRaw.ClassCount, trainRaw.Channels, trainRaw.Height, trainRaw.Width);
+        var (height, width) = options.ImageSize ?? (trainRaw.Height, trainRaw.Width);
+        SettingException.Require(height >= 1 && width >= 1, nameof(options.ImageSize), "the image size", $"must be at least 1x1, got {height}x{width}.");
+        var spec = resume?.Spec ?? new ModelSpec(options.Model ?? "lenet5", trainRaw.ClassCount, trainRaw.Channels, height, width);
         if (resume is not null && options.Model is not null && resume.Spec.Architecture != options.Model)
             throw new ArgumentException($"--resume: the checkpoint holds '{resume.Spec.Architecture}', not '{options.Model}'.");
-        if (spec.InChannels != trainRaw.Channels || spec.InputHeight != trainRaw.Height || spec.InputWidth != trainRaw.Width)
+        if (spec.InChannels != trainRaw.Channels)
             throw new ArgumentException($"the model expects {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images, the data has {trainRaw.Channels}x{trainRaw.Height}x{trainRaw.Width}.");
+        // Images of another height and width are resized as their batches are assembled.
+        _fit = spec.InputHeight != trainRaw.Height || spec.InputWidth != trainRaw.Width ? new Data.Transforms.Resize(spec.InputHeight, spec.InputWidth) : null;
         if (resume is not null && (trainRaw.ClassCount != resume.Spec.NumClasses || (resume.ClassNames.Count > 0 && !trainRaw.ClassNames.SequenceEqual(resume.ClassNames))))
             throw new ArgumentException($"--resume: the checkpoint was trained on the classes [{string.Join(", ", resume.ClassNames)}] ({resume.Spec.NumClasses}); the data has [{string.Join(", ", trainRaw.ClassNames)}] ({trainRaw.ClassCount}).");
         if (testRaw.Channels != trainRaw.Channels || testRaw.Height != trainRaw.Height || testRaw.Width != trainRaw.Width)
@@ -74,7 +78,8 @@ public sealed class TrainingRun
         }
         catch (ArgumentException e)
         {
-            throw new ArgumentException($"{spec.Architecture} cannot take {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images: {e.Message}", e);
+            throw new ArgumentException($"{spec.Architecture} cannot take {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images: {e.Message}" +
+                (resume is null ? " Give an image size (--image-size N) that it takes; the images are resized as their batches are assembled." : ""), e);
         }
         CheckBatchMemory(summary, options.BatchSize, _train.Count);
         OptimizerConfig = options.Optimizer;
@@ -85,7 +90,8 @@ public sealed class TrainingRun
         if (StartEpoch >= options.Epochs)
             throw new ArgumentException($"--resume: the checkpoint has already trained {StartEpoch} epochs; ask for more than that with --epochs.");
         AugmentName = options.Augment;
-        _augment = Data.Transforms.Compose.Named(AugmentName, -Mean[0] / Std[0]);
+        var augment = Data.Transforms.Compose.Named(AugmentName, -Mean[0] / Std[0]);
+        _augment = _fit is null ? augment : augment is null ? _fit : new Data.Transforms.Compose(_fit, augment);
         var schedule = options.Schedule.Create();
         ScheduleName = schedule.ToString()!;
         if (schedule.Plateau is { } plateau && resume?.Extra.GetValueOrDefault(TrainingOptions.PlateauStateKey) is string plateauState)
@@ -140,6 +146,7 @@ public sealed class TrainingRun
     public string AugmentName { get; }
 
     private readonly Data.Transforms.ImageTransform? _augment;
+    private readonly Data.Transforms.ImageTransform? _fit;
 
     /// <summary>The gradient clipping norm, saved in the checkpoint; null for none.</summary>
     public double? ClipGradNorm { get; }
@@ -163,7 +170,7 @@ public sealed class TrainingRun
         {
             Sampler = _options.Balance == ClassBalancing.Sample ? WeightedRandomSampler.BalancedClasses(_train.Labels, _train.ClassCount, new Generator(Seed).Fork(0xBA1A).Seed) : null,
         };
-        var objective = Trainer.Objective(trainLoader, _validation is null ? null : new DataLoader(_validation, 500), new DataLoader(_test, 500));
+        var objective = Trainer.Objective(trainLoader, _validation is null ? null : new DataLoader(_validation, 500, transform: _fit), new DataLoader(_test, 500, transform: _fit));
         var loop = new EpochLoop<EpochRecord>(Trainer.Steps)
         {
             EarlyStop = EarlyStop,

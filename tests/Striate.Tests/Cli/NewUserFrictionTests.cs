@@ -273,4 +273,39 @@ public class NewUserFrictionTests
         Assert.Equal(StriateCli.UsageError, code);
         Assert.Contains("give --weights-only", err);
     }
+
+    [Fact]
+    public void ImageSizeResizesIdxDataSoEveryZooModelTrainsOnTheBundledData()
+    {
+        string dir = Repo.TempDir();
+        var (code, _, err) = Run("train", "--model", "alexnet", "--epochs", "1", "--limit", "64", "--out", Path.Combine(dir, "x.safetensors"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("alexnet cannot take 1x28x28 images", err);
+        Assert.Contains("--image-size", err);
+
+        string alex = Path.Combine(dir, "alexnet.safetensors");
+        (code, _, err) = Run("train", "--data", Repo.FashionMnist, "--model", "alexnet", "--image-size", "227", "--epochs", "1", "--limit", "32", "--batch-size", "32",
+            "--test-limit", "16", "--out", alex);
+        Assert.True(code == 0, err);
+        Assert.Equal((1, 227, 227), (Checkpoint.ReadHeader(alex).Spec.InChannels, Checkpoint.ReadHeader(alex).Spec.InputHeight, Checkpoint.ReadHeader(alex).Spec.InputWidth));
+
+        // A small network at 32x32 learns, and the verbs that read test images resize them the same way.
+        string model = Path.Combine(dir, "r.safetensors");
+        (code, var output, err) = Run("train", "--data", Repo.FashionMnist, "--model", "resnet8-small", "--image-size", "32", "--epochs", "1", "--limit", "1000",
+            "--test-limit", "200", "--json", "--out", model);
+        Assert.True(code == 0, err);
+        double trained = JsonDocument.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]).RootElement.GetProperty("test_accuracy").GetDouble();
+        Assert.InRange(trained, 0.2, 1.0);   // ten classes: chance is 0.1
+        (code, output, err) = Run("evaluate", "--model", model, "--data", Repo.FashionMnist, "--json");
+        Assert.True(code == 0, err);
+        Assert.InRange(JsonDocument.Parse(output).RootElement.GetProperty("accuracy").GetDouble(), trained - 0.1, trained + 0.1);
+        (code, _, err) = Run("predict", "--model", model, "--data", Repo.FashionMnist, "--index", "0");
+        Assert.True(code == 0, err);
+        (code, _, err) = Run("report", "--model", model, "--data", Repo.FashionMnist, "--test-limit", "50", "-o", Path.Combine(dir, "r.html"));
+        Assert.True(code == 0, err);
+        // --channels still belongs to image folders.
+        (code, _, err) = Run("train", "--data", Repo.FashionMnist, "--channels", "3", "--epochs", "1");
+        Assert.Equal(StriateCli.UsageError, code);
+        Assert.Contains("--channels applies to image folders", err);
+    }
 }

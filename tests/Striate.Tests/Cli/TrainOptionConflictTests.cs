@@ -18,7 +18,7 @@ public class TrainOptionConflictTests
     [Theory]
     [InlineData(new[] { "--classes", "0-3" }, "--task classify does not use --classes")]
     [InlineData(new[] { "--ema-decay", "0.99" }, "--task classify does not use --ema-decay")]
-    [InlineData(new[] { "--image-size", "32" }, "--image-size applies to image folders")]
+    [InlineData(new[] { "--on-bad-image", "skip" }, "--on-bad-image applies to image folders")]
     [InlineData(new[] { "--channels", "3", "--on-bad-image", "skip" }, "--channels, --on-bad-image apply to image folders")]
     [InlineData(new[] { "--momentum", "0.5" }, "--momentum applies to --optimizer sgd")]
     [InlineData(new[] { "--early-stopping-monitor", "accuracy" }, "give the patience too")]

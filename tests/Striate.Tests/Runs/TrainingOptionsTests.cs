@@ -24,6 +24,7 @@ public class TrainingOptionsTests
         Balance = ClassBalancing.Sample,
         Init = InitScheme.He,
         ClipGradNorm = 2.5,
+        ImageSize = (32, 40),
     };
 
     private static CheckpointHeader Header(TrainingOptions o, IReadOnlyDictionary<string, string> extra) =>
@@ -43,6 +44,7 @@ public class TrainingOptionsTests
         Assert.Equal(LrSchedule.Parse("step:3:0.5+warmup:1").ToString(), resumed.Schedule.Text);
         Assert.Equal(("standard", ClassBalancing.Sample, InitScheme.He), (resumed.Augment, resumed.Balance, resumed.Init));
         Assert.Equal(2.5, resumed.ClipGradNorm);
+        Assert.Equal((32, 40), resumed.ImageSize);
         // What the resumed run is asked for stays.
         Assert.Equal((12, "b.safetensors", 50), (resumed.Epochs, resumed.Output, resumed.TestLimit));
         Assert.Empty(Stored.Differences(resumed, new HashSet<string> { "lr", "batch-size", "schedule", "clip-grad-norm" }));
