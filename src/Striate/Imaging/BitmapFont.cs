@@ -2,12 +2,16 @@ namespace Striate.Imaging;
 
 /// <summary>
 /// A 5x7 pixel font (the classic LCD glyphs, one byte per column, bit 0 the top row) for chart labels: ASCII letters,
-/// digits and common punctuation; anything else is drawn as '?'.
+/// digits and common punctuation; anything else is drawn as '?'. The lower-case g, j, p, q and y reach one row below
+/// the baseline (bit 7), as in print, so "edge" never reads "ed9e".
 /// </summary>
 public static class BitmapFont
 {
     /// <summary>Glyph width and height in font pixels, and the advance (glyph plus one pixel of space).</summary>
     public const int GlyphWidth = 5, GlyphHeight = 7, Advance = 6;
+
+    /// <summary>Rows below the baseline that descenders use (drawn under <see cref="GlyphHeight"/>).</summary>
+    public const int Descent = 1;
 
     private static readonly Dictionary<char, byte[]> s_glyphs = Build();
 
@@ -17,7 +21,7 @@ public static class BitmapFont
     /// <summary>True when font pixel (<paramref name="column"/>, <paramref name="row"/>) of <paramref name="c"/> is set.</summary>
     public static bool IsSet(char c, int column, int row)
     {
-        if (column < 0 || column >= GlyphWidth || row < 0 || row >= GlyphHeight) return false;
+        if (column < 0 || column >= GlyphWidth || row < 0 || row >= GlyphHeight + Descent) return false;
         var g = s_glyphs.TryGetValue(c, out var v) ? v : s_glyphs['?'];
         return (g[column] >> row & 1) != 0;
     }
@@ -58,6 +62,12 @@ public static class BitmapFont
             0x08, 0x08, 0x08, 0x08, 0x08, 0x20, 0x10, 0x08, 0x04, 0x02, 0x23, 0x13, 0x08, 0x64, 0x62, 0x00, 0x1C, 0x22, 0x41, 0x00,
             0x00, 0x41, 0x22, 0x1C, 0x00, 0x40, 0x40, 0x40, 0x40, 0x40, 0x08, 0x08, 0x3E, 0x08, 0x08, 0x14, 0x14, 0x14, 0x14, 0x14,
             0x00, 0x05, 0x03, 0x00, 0x00, 0x02, 0x01, 0x51, 0x09, 0x06, 0x14, 0x7F, 0x14, 0x7F, 0x14);
+        // Descenders: the x-height part sits on rows 2 to 6 and the tail on row 7.
+        d['g'] = [0x18, 0xA4, 0xA4, 0xA4, 0x78];
+        d['j'] = [0x40, 0x80, 0x80, 0x7D, 0x00];
+        d['p'] = [0xFC, 0x24, 0x24, 0x24, 0x18];
+        d['q'] = [0x18, 0x24, 0x24, 0x24, 0xFC];
+        d['y'] = [0x1C, 0xA0, 0xA0, 0xA0, 0x7C];
         return d;
     }
 }

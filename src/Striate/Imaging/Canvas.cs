@@ -65,7 +65,7 @@ public sealed class Canvas
     {
         for (int i = 0; i < text.Length; i++)
             for (int col = 0; col < BitmapFont.GlyphWidth; col++)
-                for (int row = 0; row < BitmapFont.GlyphHeight; row++)
+                for (int row = 0; row < BitmapFont.GlyphHeight + BitmapFont.Descent; row++)
                     if (BitmapFont.IsSet(text[i], col, row))
                         FillRect(x + (i * BitmapFont.Advance + col) * scale, y + row * scale, scale, scale, c);
     }
