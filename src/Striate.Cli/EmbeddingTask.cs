@@ -47,16 +47,19 @@ public static class EmbeddingTask
     private static readonly string[] DeepFaceOptions =
         ["--task", "--embedding-model", "--distance", "--classes", "--pairs", "--epochs", "--lr", "--seed", "--threads", "--json", "--data", "--limit", "--out"];
 
+    /// <summary>The options of <c>striate train</c> that the embedding tasks (and, --classes and --pairs, the DeepFace task) read and classification does not.</summary>
+    public static IReadOnlyList<Option> EmbeddingOptions { get; } =
+        [s_dim, s_raw, s_mining, s_margin, s_classes, s_trials, s_pairs, s_projection, s_warmup, s_instance, s_instanceAugment, s_instanceMargin, s_ema, s_flip, s_initFrom, s_instanceHead];
+
     /// <summary>The options of <c>striate train</c> that only the embedding and DeepFace tasks read.</summary>
-    public static IEnumerable<string> OtherTaskOptionNames =>
-        DeepFaceTask.Options.Concat(new Option[] { s_dim, s_raw, s_mining, s_margin, s_classes, s_trials, s_pairs, s_projection, s_warmup, s_instance, s_instanceAugment, s_instanceMargin, s_ema, s_flip, s_initFrom, s_instanceHead })
-            .Select(o => o.Name);
+    public static IEnumerable<string> OtherTaskOptionNames => DeepFaceTask.Options.Concat(EmbeddingOptions).Select(o => o.Name);
 
     /// <summary>Adds the embedding options to <c>striate train</c>.</summary>
     public static void AddOptions(Command train)
     {
         foreach (var o in DeepFaceTask.Options) train.Options.Add(o);
-        foreach (var o in new Option[] { s_task, s_dim, s_raw, s_mining, s_margin, s_classes, s_trials, s_pairs, s_projection, s_warmup, s_instance, s_instanceAugment, s_instanceMargin, s_ema, s_flip, s_initFrom, s_instanceHead }) train.Options.Add(o);
+        train.Options.Add(s_task);
+        foreach (var o in EmbeddingOptions) train.Options.Add(o);
     }
 
     /// <summary>True when the command line asks for embedding training.</summary>

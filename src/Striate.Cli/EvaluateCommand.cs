@@ -11,7 +11,7 @@ public static class EvaluateCommand
 {
     public static Command Create(TextWriter stdout)
     {
-        var cmd = new Command("evaluate", "Evaluate a saved model on the test images of an IDX folder.");
+        var cmd = new Command("evaluate", "Evaluate a saved model on the test images of a --data folder (IDX, CIFAR or an image folder): accuracy, per-class accuracy and the confusion matrix.");
         var model = new Option<string>("--model", "-m") { Description = "Checkpoint (.safetensors) written by striate train.", Required = true };
         var data = new Option<string?>("--data") { Description = "Folder with the IDX files (default: the bundled data/fashion-mnist)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };

@@ -82,6 +82,14 @@ public static class StriateCli
                 stderr.WriteLine($"Run '{string.Join(" ", parse.CommandResult.Command.Parents.OfType<Command>().Reverse().Select(c => c.Name).Append(parse.CommandResult.Command.Name))} --help' for usage.");
                 return UsageError;
             }
+            if (parse.Action is System.CommandLine.Help.HelpAction && parse.CommandResult.Command.Name == "train")
+            {
+                // train's options are listed by task, not as one list of fifty.
+                var text = new StringWriter();
+                int code = parse.Invoke(new InvocationConfiguration { Output = text, Error = stderr, EnableDefaultExceptionHandler = false });
+                stdout.Write(TrainHelp.Regroup(text.ToString()));
+                return code;
+            }
             return parse.Invoke(config);
         }
         catch (CliUsageException e)

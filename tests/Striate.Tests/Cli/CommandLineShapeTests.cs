@@ -76,4 +76,26 @@ public class CommandLineShapeTests
         Assert.Equal(StriateCli.UsageError, code);
         Assert.Contains("error: --batch-size must be >= 4 (an embedding batch needs pairs of classes), got 2.", err);
     }
+
+    [Fact]
+    public void TrainHelpListsItsOptionsByTask()
+    {
+        var (code, output, _) = Run("train", "--help");
+        Assert.Equal(0, code);
+        int common = output.IndexOf("Options (classification, and those every task reads):", StringComparison.Ordinal);
+        int embedding = output.IndexOf("Options of --task triplet and contrastive", StringComparison.Ordinal);
+        int deepface = output.IndexOf("Options of --task deepface", StringComparison.Ordinal);
+        Assert.True(common >= 0 && common < embedding && embedding < deepface, output);
+        int At(string option) => output.IndexOf(" " + option + " <", StringComparison.Ordinal);
+        Assert.InRange(At("--epochs"), common, embedding);
+        Assert.InRange(At("--schedule"), common, embedding);
+        Assert.InRange(At("--embedding-dim"), embedding, deepface);
+        Assert.InRange(At("--mining"), embedding, deepface);
+        Assert.True(At("--distance") > deepface);
+        Assert.True(At("--embedding-model") > deepface);
+        // Every option once, none lost in the regrouping.
+        var train = TrainCommand.Create(TextWriter.Null, TextWriter.Null);
+        foreach (var option in train.Options.Where(o => !o.Hidden))
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(output, $@"^  (-\S+, )*{System.Text.RegularExpressions.Regex.Escape(option.Name)}[ ,<]", System.Text.RegularExpressions.RegexOptions.Multiline));
+    }
 }
