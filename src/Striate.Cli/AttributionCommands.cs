@@ -60,8 +60,9 @@ internal static class AttributionCommands
                     if (r.GetValue(cls) is not null) throw new CliUsageException("--class and --layer do not go together: --layer projects a layer's activation, not a class score.");
                     map = Attribution.ProjectActivation(src.Model, LayerLookup.Find(src.Model, projected), input, r.GetValue(channel),
                         name == "guided" ? ReluGradientMode.Guided : ReluGradientMode.Deconvnet);
-                    Output.Png(Render(resized, map, pattern: true), r.GetValue(output)!, stdout);
-                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: layer {projected}, channel {map.ClassIndex}, strongest activation {map.Probability:G4}"));
+                    string projection = string.Create(CultureInfo.InvariantCulture, $"{name}: layer {projected}, channel {map.ClassIndex}, strongest activation {map.Probability:G4}");
+                    Output.Png(Render(resized, map, pattern: true, projection), r.GetValue(output)!, stdout);
+                    stdout.WriteLine(projection);
                     return 0;
                 }
                 if (r.GetValue(channel) is not null) throw new CliUsageException("--channel needs --layer.");
@@ -78,15 +79,41 @@ internal static class AttributionCommands
             {
                 throw new CliUsageException(e.Message);
             }
-            Output.Png(Render(resized, map, name is "guided" or "deconvnet"), r.GetValue(output)!, stdout);
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: class {map.ClassIndex} ({src.ClassName(map.ClassIndex)}), probability {map.Probability:P1}"));
+            string explained = string.Create(CultureInfo.InvariantCulture, $"{name}: class {map.ClassIndex} ({src.ClassName(map.ClassIndex)}), probability {map.Probability:P1}");
+            Output.Png(Render(resized, map, name is "guided" or "deconvnet", explained), r.GetValue(output)!, stdout);
+            stdout.WriteLine(explained);
             return 0;
         });
         return cmd;
     }
 
-    /// <summary>The input and the map side by side, enlarged so the longer side is at least 256 pixels.</summary>
-    internal static Image Render(Image input, InputMap map, bool pattern)
+    /// <summary>
+    /// The input and the map side by side, enlarged so the longer side is at least 256 pixels, with
+    /// <paramref name="caption"/> (what is explained: class and probability, or layer and channel) written under them
+    /// and, for a heat map, its colour bar from low to high.
+    /// </summary>
+    internal static Image Render(Image input, InputMap map, bool pattern, string caption)
+    {
+        var pictures = SideBySide(input, map, pattern);
+        var ink = (0.1f, 0.1f, 0.1f);
+        int scale = BitmapFont.Measure(caption, 2) + 8 <= pictures.Width ? 2 : 1;
+        int textHeight = (BitmapFont.GlyphHeight + BitmapFont.Descent) * scale, barHeight = pattern ? 0 : 12 + 4 + BitmapFont.GlyphHeight + BitmapFont.Descent;
+        var canvas = new Canvas(pictures.Width, pictures.Height + 8 + textHeight + (pattern ? 4 : 8 + barHeight));
+        canvas.Draw(pictures, 0, 0);
+        canvas.Text(4, pictures.Height + 6, caption, ink, scale);
+        if (!pattern)
+        {
+            // Under the heat map: the colours from its lowest value (left) to its highest (right).
+            int left = pictures.Width / 2 + 2, width = pictures.Width - left - 4, top = pictures.Height + 8 + textHeight + 6;
+            for (int x = 0; x < width; x++) canvas.FillRect(left + x, top, 1, 12, Colormap.Viridis(width == 1 ? 1 : x / (float)(width - 1)));
+            canvas.Text(left, top + 15, "low", ink);
+            canvas.Text(left + width - BitmapFont.Measure("high"), top + 15, "high", ink);
+        }
+        return canvas.Image;
+    }
+
+    // The enlarged input and the map (a heat overlay, or the projected pattern around mid-gray), side by side.
+    private static Image SideBySide(Image input, InputMap map, bool pattern)
     {
         int scale = Math.Max(1, (int)Math.Ceiling(256.0 / Math.Max(input.Height, input.Width)));
         var big = input.ToRgb().Resize(input.Height * scale, input.Width * scale);
