@@ -156,10 +156,7 @@ public static class Arguments
     /// <exception cref="CliUsageException">Anything else.</exception>
     public static (int C, int H, int W) Chw(string text)
     {
-        var p = text.ToLowerInvariant().Split('x');
-        if (p.Length != 3 || !p.All(s => int.TryParse(s, NumberStyles.None, Inv, out int v) && v > 0))
-            throw new CliUsageException($"--input '{text}': expected CxHxW with positive integers, e.g. 3x224x224.");
-        var v = p.Select(s => int.Parse(s, Inv)).ToArray();
+        var v = Sizes(text) ?? throw new CliUsageException($"--input '{text}': expected CxHxW with positive integers, e.g. 3x224x224.");
         return IsChannelsLast(v) ? (v[2], v[0], v[1]) : (v[0], v[1], v[2]);
     }
 

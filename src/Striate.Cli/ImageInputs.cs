@@ -27,10 +27,26 @@ public static partial class ImageInputs
         if (!IsItem(text)) return Arguments.Image(text, channels);
         var m = ItemPattern().Match(text);
         bool train = m.Groups["split"].Value.Equals("train", StringComparison.OrdinalIgnoreCase);
-        var set = Datasets.Load(DataLocator.Resolve(null), train, new DataOptions());
+        var set = Split(train);
         if (!int.TryParse(m.Groups["index"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int i) || i >= set.Count)
             throw new CliUsageException($"'{text}': the {(train ? "training" : "test")} set has {set.Count} images (0 to {set.Count - 1}).");
         var image = new Image(set.Image(i).ToArray(), set.Channels, set.Height, set.Width);
         return channels == image.Channels ? image : channels == 3 ? image.ToRgb() : image.ToGray();
+    }
+
+    // The last split read, kept so that several test:N arguments of one command read the data once.
+    private static (string Folder, bool Train, ImageDataset Set)? s_last;
+    private static readonly Lock s_lock = new();
+
+    private static ImageDataset Split(bool train)
+    {
+        string folder = DataLocator.Resolve(null);
+        lock (s_lock)
+        {
+            if (s_last is { } last && last.Folder == folder && last.Train == train) return last.Set;
+            var set = Datasets.Load(folder, train, new DataOptions());
+            s_last = (folder, train, set);
+            return set;
+        }
     }
 }

@@ -22,9 +22,16 @@ internal sealed record ModelSource(Module Model, ModelSpec Spec, float[] Mean, f
                 throw new CliUsageException($"--input {input}: '{model}' takes {ck.Spec.InChannels}x{ck.Spec.InputHeight}x{ck.Spec.InputWidth} images; --input only sizes a zoo model.");
             source = new ModelSource(ck.Model, ck.Spec, ck.Mean, ck.Std, ck.ClassNames, true);
         }
-        else if (ModelZoo.Find(model) is { } name)
+        else
         {
-            model = name;
+            try
+            {
+                model = ModelZoo.Check(model);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliUsageException($"--model: '{model}' is not a checkpoint file (looked at {Path.GetFullPath(model)}). {e.Message}");
+            }
             var (c, h, w) = input is null ? (1, 28, 28) : Arguments.Chw(input);
             var spec = new ModelSpec(model, ModelZoo.DefaultClasses(model), c, h, w);
             source = new ModelSource(ModelZoo.Create(spec), spec, [.. Enumerable.Repeat(0f, c)], [.. Enumerable.Repeat(1f, c)], [], false);
@@ -36,11 +43,6 @@ internal sealed record ModelSource(Module Model, ModelSpec Spec, float[] Mean, f
             {
                 throw new CliUsageException($"{model} cannot take {c}x{h}x{w} images{(input is null ? " (the default; give --input CxHxW)" : "")}: {e.Message}");
             }
-        }
-        else
-        {
-            string near = IO.Spelling.Closest(model, ModelZoo.Names) is { } n ? $" Did you mean {n}?" : "";
-            throw new CliUsageException($"--model: '{model}' is neither a checkpoint file (looked at {Path.GetFullPath(model)}) nor a model name.{near} Models: {string.Join(", ", ModelZoo.Names)}.");
         }
         source.Model.Eval();
         return source;

@@ -33,8 +33,14 @@ public static class SummaryCommand
             }
             else
             {
-                string near = IO.Spelling.Closest(name, ModelZoo.Names) is { } close ? $" Did you mean {close}?" : "";
-                name = ModelZoo.Find(name) ?? throw new CliUsageException($"unknown model '{name}' (and no such file).{near} Valid models: {string.Join(", ", ModelZoo.Names)}.");
+                try
+                {
+                    name = ModelZoo.Check(name);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new CliUsageException($"{e.Message} (No file '{name}' either.)");
+                }
                 size = r.GetValue(input) is { } text ? Arguments.Chw(text) : (1, 28, 28);
                 int n = r.GetValue(classes) ?? ModelZoo.DefaultClasses(name);
                 m = ModelZoo.Create(new ModelSpec(name, n, size.C, size.H, size.W));
