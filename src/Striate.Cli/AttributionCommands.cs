@@ -49,6 +49,7 @@ internal static class AttributionCommands
         cmd.Arguments.Add(image);
         cmd.SetAction(r =>
         {
+            Output.CheckWritable(r.GetValue(output)!, "--out");
             var src = ModelSource.Load(r.GetValue(model)!, r.GetValue(size));
             var (input, resized) = ModelInput.FromImage(ImageInputs.Load(r.GetValue(image)!, 3), src.Spec.InChannels, src.Spec.InputHeight, src.Spec.InputWidth, src.Mean, src.Std);
             int? classIndex = ParseClass(r.GetValue(cls), src);

@@ -31,12 +31,8 @@ public static class Datasets
         var spec = checkpoint.Spec;
         var test = Load(folder, train: false, new DataOptions(spec.InChannels, spec.InputHeight, spec.InputWidth),
             DataFolder.Recognize(folder) == DataFolderKind.ImageFolder ? checkpoint.ClassNames : null);
-        if (test.Channels != spec.InChannels)
-            throw new CliUsageException($"the model takes {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images; the test images in '{folder}' are {test.Channels}x{test.Height}x{test.Width}.");
-        // A model trained with --image-size on data of one size (IDX, CIFAR) sees its test images resized the same way;
-        // any other model takes images of its own size only.
-        if (checkpoint.Extra.ContainsKey(Runs.TrainingOptions.ImageSizeKey)) test = FitTo(spec, test);
-        if (test.Height != spec.InputHeight || test.Width != spec.InputWidth)
+        test = FitTo(checkpoint, test);
+        if (test.Channels != spec.InChannels || test.Height != spec.InputHeight || test.Width != spec.InputWidth)
             throw new CliUsageException($"the model takes {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images; the test images in '{folder}' are {test.Channels}x{test.Height}x{test.Width}.");
         classes ??= !spec.IsEmbedding && test.ClassCount != spec.NumClasses && Runs.TrainedClasses.Read(checkpoint.Extra) is { } trained && trained.Length == spec.NumClasses
             ? trained : null;
@@ -52,11 +48,29 @@ public static class Datasets
     }
 
     /// <summary>
+    /// <paramref name="set"/> as the run of <paramref name="checkpoint"/> saw its images: converted to the model's
+    /// channels when it was trained with --channels, resized to its height and width when trained with --image-size
+    /// (on data of one size: IDX, CIFAR). Any other model takes its test images as they are.
+    /// </summary>
+    /// <exception cref="CliUsageException">The images cannot be converted, or would not fit in one dataset.</exception>
+    public static ImageDataset FitTo(Training.Checkpoint checkpoint, ImageDataset set)
+    {
+        var spec = checkpoint.Spec;
+        if (checkpoint.Extra.ContainsKey(Runs.TrainingOptions.ChannelsKey) && set.Channels != spec.InChannels)
+        {
+            if (set.Channels is not (1 or 3))
+                throw new CliUsageException($"the model takes {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images; {set.Channels}-channel images cannot be converted to them.");
+            set = set.WithChannels(spec.InChannels);
+        }
+        return checkpoint.Extra.ContainsKey(Runs.TrainingOptions.ImageSizeKey) && set.Channels == spec.InChannels ? FitTo(spec, set) : set;
+    }
+
+    /// <summary>
     /// <paramref name="set"/> at the model's height and width: every image resized (bilinear, as a run with
     /// --image-size resized its batches); the set itself when the sizes agree.
     /// </summary>
     /// <exception cref="CliUsageException">The resized images would not fit in one dataset.</exception>
-    public static ImageDataset FitTo(Models.ModelSpec spec, ImageDataset set)
+    private static ImageDataset FitTo(Models.ModelSpec spec, ImageDataset set)
     {
         int height = spec.InputHeight, width = spec.InputWidth;
         if (set.Height == height && set.Width == width) return set;

@@ -21,6 +21,7 @@ public static class FilterCommand
         cmd.Arguments.Add(image);
         cmd.SetAction(r =>
         {
+            Output.CheckWritable(r.GetValue(output)!, "--out");
             if (IsTable(r.GetValue(kernel)!))
             {
                 // The filter table of the notes: every named kernel applied to the image, captioned, each shown its

@@ -7,8 +7,8 @@ namespace Striate.Cli;
 /// <summary>The options that say how image files in a <c>--data</c> folder are read: --channels, --image-size, --on-bad-image.</summary>
 public sealed class ImageOptions
 {
-    private readonly Option<int?> _channels = new Option<int?>("--channels") { Description = "Image folders: 1 (gray) or 3 (RGB, default)." }.Must(c => c is null or 1 or 3, "1 (gray) or 3 (RGB)");
-    private readonly Option<string?> _size = new Option<string?>("--image-size") { Description = "Image folders: resize every image to N or HxW pixels (default: the first image's size)." }.Choice(ParseSize);
+    private readonly Option<int?> _channels = new Option<int?>("--channels") { Description = "1 (gray) or 3 (RGB): image folders are read so (default RGB); gray IDX data is repeated into RGB, and RGB CIFAR data reduced to luma, as batches are assembled." }.Must(c => c is null or 1 or 3, "1 (gray) or 3 (RGB)");
+    private readonly Option<string?> _size = new Option<string?>("--image-size") { Description = "Resize every image to N or HxW pixels: image folders as they are read (default: the first image's size), IDX and CIFAR as batches are assembled." }.Choice(ParseSize);
     private readonly Option<string> _onBad = new Option<string>("--on-bad-image") { Description = "Image folders: fail on an undecodable image, or skip it with a warning naming the file.", DefaultValueFactory = _ => "fail" }.Choice(Policy);
 
     /// <summary>Adds the options to <paramref name="cmd"/>.</summary>
@@ -29,18 +29,17 @@ public sealed class ImageOptions
     }
 
     /// <summary>
-    /// Refuses --channels and --on-bad-image (given explicitly) when <paramref name="folder"/> is not an image folder:
-    /// IDX and CIFAR data have their channels and decode nothing, so the options would do nothing. (--image-size
-    /// applies to every source: IDX and CIFAR images are resized as their batches are assembled.)
+    /// Refuses --on-bad-image (given explicitly) when <paramref name="folder"/> is not an image folder: IDX and CIFAR
+    /// data decode nothing, so the option would do nothing. (--image-size and --channels apply to every source: IDX and
+    /// CIFAR images are resized and converted as their batches are assembled.)
     /// </summary>
     public void RejectUnlessImageFolder(ParseResult r, string folder)
     {
         var kind = DataFolder.Recognize(folder);
         // A folder with only one of train/ and test/ is an image folder missing a split: the loader says so.
         if (kind == DataFolderKind.ImageFolder || DataFolder.HasOneSplit(folder)) return;
-        var given = new Option[] { _channels, _onBad }.Where(o => r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
-        if (given.Count > 0)
-            throw new CliUsageException($"{string.Join(", ", given)} {(given.Count == 1 ? "applies" : "apply")} to image folders; '{folder}' holds {DataFolder.Name(kind)} data, whose images have their own channels and decode nothing.");
+        if (r.GetResult(_onBad) is { Implicit: false })
+            throw new CliUsageException($"--on-bad-image applies to image folders; '{folder}' holds {DataFolder.Name(kind)} data, which decodes no image files.");
     }
 
     private static BadImagePolicy Policy(string text) => IO.EnumText.Parse<BadImagePolicy>(text, "bad-image policy", "policies");

@@ -71,6 +71,7 @@ public static class TrainCommand
             string folder = DataLocator.Resolve(r.GetValue(data));
             var dataOptions = imageOptions.Read(r, stderr);
             imageOptions.RejectUnlessImageFolder(r, folder);
+            bool imageFolder = DataFolder.Recognize(folder) == DataFolderKind.ImageFolder;
             var train = Datasets.Load(folder, train: true, dataOptions);
             // The test split is read at the training images' size (an image folder's test images may differ).
             var test = Datasets.Load(folder, train: false, dataOptions with { Channels = train.Channels, Height = train.Height, Width = train.Width }, train.ClassNames);
@@ -92,8 +93,9 @@ public static class TrainCommand
                 Workers = r.GetValue(workers),
                 Balance = balancing.Balance(r),
                 Imbalance = balancing.Imbalance(r),
-                // An image folder is read at --image-size; other data is resized batch by batch.
-                ImageSize = DataFolder.Recognize(folder) != DataFolderKind.ImageFolder && dataOptions.Height is int h ? (h, dataOptions.Width ?? h) : null,
+                // An image folder is read at --image-size and --channels; other data is resized and converted batch by batch.
+                ImageSize = !imageFolder && dataOptions.Height is int h ? (h, dataOptions.Width ?? h) : null,
+                Channels = imageFolder ? null : dataOptions.Channels,
                 Init = Nn.Init.ParseScheme(r.GetValue(init)!),
                 EarlyStoppingPatience = r.GetValue(stopping),
                 EarlyStoppingMinDelta = r.GetValue(stoppingDelta),

@@ -42,6 +42,7 @@ public static class VisualizeCommand
         foreach (var o in new Option[] { model, layer, input, output }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
+            Output.CheckWritable(r.GetValue(output)!, "--out");
             var src = ModelSource.Load(r.GetValue(model)!, r.GetValue(input));
             string name = r.GetValue(layer) ?? LayerLookup.ConvolutionNames(src.Model).FirstOrDefault()
                 ?? throw new CliUsageException("the model has no convolution layer.");
@@ -54,7 +55,7 @@ public static class VisualizeCommand
             {
                 throw new CliUsageException($"--layer: {e.Message}");
             }
-            Output.Png(FilterBank.Draw(conv, tilePixels: conv.OutChannels * conv.InChannels / conv.Groups > 256 ? 32 : 64), r.GetValue(output)!, stdout);
+            Output.Png(FilterBank.Picture(conv, name), r.GetValue(output)!, stdout);
             return 0;
         });
         return cmd;
@@ -72,6 +73,7 @@ public static class VisualizeCommand
         cmd.Arguments.Add(image);
         cmd.SetAction(r =>
         {
+            Output.CheckWritable(r.GetValue(output)!, "--out");
             var src = ModelSource.Load(r.GetValue(model)!, r.GetValue(size));
             Module target;
             try
@@ -82,9 +84,9 @@ public static class VisualizeCommand
             {
                 throw new CliUsageException($"--layer: {e.Message}");
             }
-            var (input, _) = ModelInput.FromImage(ImageInputs.Load(r.GetValue(image)!, 3), src.Spec.InChannels, src.Spec.InputHeight, src.Spec.InputWidth, src.Mean, src.Std);
+            var (input, seen) = ModelInput.FromImage(ImageInputs.Load(r.GetValue(image)!, 3), src.Spec.InChannels, src.Spec.InputHeight, src.Spec.InputWidth, src.Mean, src.Std);
             var act = FeatureMaps.Capture(src.Model, target, input);
-            Output.Png(FeatureMaps.Draw(act), r.GetValue(output)!, stdout);
+            Output.Png(FeatureMaps.Picture(act, seen, r.GetValue(layer)!), r.GetValue(output)!, stdout);
             stdout.WriteLine($"layer {r.GetValue(layer)}: activation {act.Shape}");
             return 0;
         });
@@ -102,6 +104,7 @@ public static class VisualizeCommand
         foreach (var o in new Option[] { model, layer, samples, input, output }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
+            Output.CheckWritable(r.GetValue(output)!, "--out");
             var src = ModelSource.Load(r.GetValue(model)!, r.GetValue(input));
             // The random inputs are one batch: bounded so that it stays a reasonable allocation.
             long perSample = (long)src.Spec.InChannels * src.Spec.InputHeight * src.Spec.InputWidth;

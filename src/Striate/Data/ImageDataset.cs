@@ -129,6 +129,24 @@ public sealed class ImageDataset
         return new ImageDataset(p, Labels, Channels, Height, Width, ClassNames);
     }
 
+    /// <summary>
+    /// A copy whose images have <paramref name="channels"/> channels (<see cref="Transforms.ConvertChannels"/>: gray
+    /// repeated into RGB, or RGB to luma); this set when it already has them.
+    /// </summary>
+    /// <exception cref="ArgumentException">Channels other than 1 or 3, on either side.</exception>
+    /// <exception cref="InvalidDataException">The copy would hold more than <see cref="MaxValues"/> values.</exception>
+    public ImageDataset WithChannels(int channels)
+    {
+        if (channels == Channels) return this;
+        var convert = new Transforms.ConvertChannels(channels is 1 or 3 ? channels : throw new ArgumentException($"WithChannels: expected 1 (gray) or 3 (RGB) channels, got {channels}."));
+        convert.OutputShape(Channels, Height, Width);
+        CheckSize(Count, channels, Height, Width);
+        int size = channels * Height * Width;
+        var p = new float[(long)Count * size];
+        for (int i = 0; i < Count; i++) convert.Apply(Image(i), p.AsSpan(i * size, size), Channels, Height, Width, 0);
+        return new ImageDataset(p, Labels, channels, Height, Width, ClassNames);
+    }
+
     /// <summary>The images at <paramref name="indices"/>, in that order.</summary>
     public ImageDataset Subset(IReadOnlyList<int> indices)
     {

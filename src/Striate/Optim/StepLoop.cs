@@ -63,6 +63,7 @@ public sealed class StepLoop
         {
             if (Schedule is not null)
                 Optimizer.Lr = (float)(BaseLr * Schedule.Factor((long)epoch * batchCount + b, (long)TotalEpochs * batchCount, batchCount));
+            double? batchLoss = null;
             using (TensorScope.Begin())
             {
                 if (step(batch) is not { } outcome)
@@ -77,6 +78,7 @@ public sealed class StepLoop
                     float l = outcome.Loss.Item();
                     if (!float.IsFinite(l))
                         throw new InvalidOperationException($"Training diverged: the loss of epoch {epoch + 1}, batch {b + 1} is {l}. Lower the learning rate.");
+                    batchLoss = l;
                     lossSum += (double)l * outcome.Weight;
                     weights += outcome.Weight;
                     if (outcome.Correct >= 0) correct += outcome.Correct;
@@ -86,7 +88,7 @@ public sealed class StepLoop
             }
             b++;
             onStep?.Invoke(new BatchProgress(epoch, b, batchCount, weights == 0 ? 0 : lossSum / weights, seen == 0 ? 0 : (double)correct / seen,
-                seen / sw.Elapsed.TotalSeconds, sw.Elapsed));
+                seen / sw.Elapsed.TotalSeconds, sw.Elapsed, batchLoss, Optimizer.Lr));
         }
         return new EpochStats(weights == 0 ? 0 : lossSum / weights, seen == 0 ? 0 : (double)correct / seen, seen, steps, skipped, sw.Elapsed.TotalSeconds, Optimizer.Lr);
     }

@@ -43,6 +43,13 @@ public sealed record TrainingOptions
     /// </summary>
     public (int Height, int Width)? ImageSize { get; init; }
 
+    /// <summary>
+    /// The channels the model takes when they differ from the images': gray data (IDX) repeated into RGB for a network
+    /// with three input channels, or RGB data (CIFAR) reduced to luma. Null: the images' own. A resumed run takes its
+    /// checkpoint's.
+    /// </summary>
+    public int? Channels { get; init; }
+
     /// <summary>Threads assembling training batches (null: <see cref="DataLoader.DefaultWorkers"/>); the batches do not depend on it.</summary>
     public int? Workers { get; init; }
 
@@ -87,6 +94,12 @@ public sealed record TrainingOptions
     /// </summary>
     public const string ImageSizeKey = "image_size";
 
+    /// <summary>
+    /// The key under which a run trained with <see cref="Channels"/> keeps them: a model whose images were converted,
+    /// so its test images are converted the same way.
+    /// </summary>
+    public const string ChannelsKey = "channels";
+
     /// <summary>The key under which a run keeps its reduce-on-plateau schedule's state.</summary>
     public const string PlateauStateKey = "plateau_state";
 
@@ -111,13 +124,14 @@ public sealed record TrainingOptions
         };
         if (ClipGradNorm is double clip) d[ClipKey] = clip.ToString("R", inv);
         if (ImageSize is var (h, w)) d[ImageSizeKey] = string.Create(inv, $"{h}x{w}");
+        if (Channels is int c) d[ChannelsKey] = c.ToString(inv);
         return d;
     }
 
     /// <summary>
     /// These options with every setting a resumed run keeps taken from its checkpoint: the optimizer, seed, schedule,
     /// augmentation, balancing, initialisation, clipping, early stopping, batch size, image limit, validation fraction
-    /// and the size the batches were resized to (a setting the checkpoint predates keeps this record's value). Epochs,
+    /// and the size and channels the batches were converted to (a setting the checkpoint predates keeps this record's value). Epochs,
     /// output, test limit, workers and the rest stay as given.
     /// </summary>
     /// <exception cref="InvalidDataException">A stored setting cannot be read.</exception>
@@ -155,6 +169,7 @@ public sealed record TrainingOptions
             TrainLimit = Stored(LimitKey, TrainLimit, v => int.Parse(v, inv)),
             Validation = Stored(ValidationKey, Validation, v => double.Parse(v, NumberStyles.Float, inv)),
             ImageSize = Stored<(int, int)?>(ImageSizeKey, null, v => v.Split('x') is [var h, var w] ? (int.Parse(h, inv), int.Parse(w, inv)) : throw new FormatException("expected HxW")),
+            Channels = Stored<int?>(ChannelsKey, null, v => int.Parse(v, inv) is var c and (1 or 3) ? c : throw new FormatException("expected 1 or 3")),
         };
     }
 

@@ -39,23 +39,37 @@ public sealed class TrainingRun
         if (options.TestLimit > 0 && options.TestLimit < testRaw.Count) testRaw = testRaw.Subset(Enumerable.Range(0, options.TestLimit).ToArray());
 
         Seed = options.Seed;
+        SettingException.Require(options.Channels is null or 1 or 3, nameof(options.Channels), "the channels", $"must be 1 (gray) or 3 (RGB), got {options.Channels}.");
+        // RGB data for a gray model becomes luma here (the set shrinks); gray data for an RGB model is repeated into
+        // three channels as its batches are assembled, with the gray statistics for each.
+        if (options.Channels == 1 && trainRaw.Channels == 3)
+        {
+            trainRaw = trainRaw.WithChannels(1);
+            testRaw = testRaw.WithChannels(1);
+        }
+        int channels = options.Channels ?? trainRaw.Channels;
+        if (channels != trainRaw.Channels && trainRaw.Channels != 1)
+            throw new ArgumentException($"the images have {trainRaw.Channels} channels; only gray (1) or RGB (3) images can be converted to {channels}.");
         var (height, width) = options.ImageSize ?? (trainRaw.Height, trainRaw.Width);
         SettingException.Require(height >= 1 && width >= 1, nameof(options.ImageSize), "the image size", $"must be at least 1x1, got {height}x{width}.");
-        var spec = resume?.Spec ?? new ModelSpec(options.Model ?? "lenet5", trainRaw.ClassCount, trainRaw.Channels, height, width);
+        var spec = resume?.Spec ?? new ModelSpec(options.Model ?? "lenet5", trainRaw.ClassCount, channels, height, width);
         if (resume is not null && options.Model is not null && resume.Spec.Architecture != options.Model)
             throw new ArgumentException($"--resume: the checkpoint holds '{resume.Spec.Architecture}', not '{options.Model}'.");
-        if (spec.InChannels != trainRaw.Channels)
+        if (spec.InChannels != channels)
             throw new ArgumentException($"the model expects {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images, the data has {trainRaw.Channels}x{trainRaw.Height}x{trainRaw.Width}.");
-        // Images of another height and width are resized as their batches are assembled.
-        _fit = spec.InputHeight != trainRaw.Height || spec.InputWidth != trainRaw.Width ? new Data.Transforms.Resize(spec.InputHeight, spec.InputWidth) : null;
+        // Images of another height and width are resized, and gray ones repeated into RGB, as their batches are assembled.
+        var resize = spec.InputHeight != trainRaw.Height || spec.InputWidth != trainRaw.Width ? new Data.Transforms.Resize(spec.InputHeight, spec.InputWidth) : null;
+        var repeat = channels != trainRaw.Channels ? new Data.Transforms.ConvertChannels(channels) : null;
+        _fit = resize is null ? repeat : repeat is null ? resize : new Data.Transforms.Compose(resize, repeat);
         if (resume is not null && (trainRaw.ClassCount != resume.Spec.NumClasses || (resume.ClassNames.Count > 0 && !trainRaw.ClassNames.SequenceEqual(resume.ClassNames))))
             throw new ArgumentException($"--resume: the checkpoint was trained on the classes [{string.Join(", ", resume.ClassNames)}] ({resume.Spec.NumClasses}); the data has [{string.Join(", ", trainRaw.ClassNames)}] ({trainRaw.ClassCount}).");
         if (testRaw.Channels != trainRaw.Channels || testRaw.Height != trainRaw.Height || testRaw.Width != trainRaw.Width)
             throw new ArgumentException($"the test images are {testRaw.Channels}x{testRaw.Height}x{testRaw.Width}, the training images {trainRaw.Channels}x{trainRaw.Height}x{trainRaw.Width}; both splits must have one size.");
 
-        var (mean, std) = resume is not null ? (resume.Mean, resume.Std) : trainRaw.ChannelStatistics();
-        Mean = mean;
-        Std = std;
+        var (mean, std) = resume is not null ? (resume.Mean[..trainRaw.Channels], resume.Std[..trainRaw.Channels]) : trainRaw.ChannelStatistics();
+        // The model's statistics: one per channel it takes (the gray one for each repeated channel).
+        Mean = [.. Enumerable.Range(0, channels).Select(c => mean[c % mean.Length])];
+        Std = [.. Enumerable.Range(0, channels).Select(c => std[c % std.Length])];
         var all = trainRaw.Normalize(mean, std);
         if (options.Validation > 0)
         {
@@ -171,6 +185,7 @@ public sealed class TrainingRun
             Sampler = _options.Balance == ClassBalancing.Sample ? WeightedRandomSampler.BalancedClasses(_train.Labels, _train.ClassCount, new Generator(Seed).Fork(0xBA1A).Seed) : null,
         };
         var objective = Trainer.Objective(trainLoader, _validation is null ? null : new DataLoader(_validation, 500, transform: _fit), new DataLoader(_test, 500, transform: _fit));
+        using var steps = new StepLog(Files.Steps, restart: StartEpoch == 0);
         var loop = new EpochLoop<EpochRecord>(Trainer.Steps)
         {
             EarlyStop = EarlyStop,
@@ -179,9 +194,14 @@ public sealed class TrainingRun
                 Save(epochsDone);
                 if (best) Save(epochsDone, BestPath);
                 AppendLogs(record);
+                steps.Flush();
             },
         };
-        return loop.Run(objective, StartEpoch, _options.Epochs, onEpoch, onBatch, cancel);
+        return loop.Run(objective, StartEpoch, _options.Epochs, onEpoch, p =>
+        {
+            steps.Add(p);
+            onBatch?.Invoke(p);
+        }, cancel);
     }
 
     /// <summary>Epochs completed and saved to the output so far (the resumed checkpoint's before the first).</summary>

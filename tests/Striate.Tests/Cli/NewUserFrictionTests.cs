@@ -5,6 +5,7 @@ using Striate.Data;
 using Striate.Models;
 using Striate.Runs;
 using Striate.Serialization;
+using Striate.Tests.Data;
 using Striate.Tests.Support;
 using Striate.Training;
 
@@ -32,6 +33,21 @@ public class NewUserFrictionTests
         Assert.Equal(3, File.ReadAllLines(Path.ChangeExtension(model, ".csv")).Length); // header and two epochs
         // The default run file of the current folder was not written.
         Assert.Equal(otherBefore, File.Exists(other) ? File.GetLastWriteTimeUtc(other) : null);
+    }
+
+    [Theory]
+    [InlineData("visualize filters -m lenet5")]
+    [InlineData("visualize activations -m lenet5 -l act1 test:0")]
+    [InlineData("visualize receptive-field -m lenet5 -l conv2")]
+    [InlineData("visualize occlusion -m lenet5 test:0")]
+    [InlineData("filter --kernel sobel-x test:0")]
+    [InlineData("report missing.safetensors")]
+    public void QuickVerbsRefuseAnOutputThatCannotBeWrittenFirst(string command)
+    {
+        var (code, output, err) = Run([.. command.Split(' '), "-o", "/proc/nope/x.png"]);
+        Assert.Equal(StriateCli.UsageError, code);
+        Assert.Contains("--out '/proc/nope/x.png' cannot be written", err);
+        Assert.Equal("", output);
     }
 
     [Theory]
@@ -303,9 +319,45 @@ public class NewUserFrictionTests
         Assert.True(code == 0, err);
         (code, _, err) = Run("report", "--model", model, "--data", Repo.FashionMnist, "--test-limit", "50", "-o", Path.Combine(dir, "r.html"));
         Assert.True(code == 0, err);
-        // --channels still belongs to image folders.
-        (code, _, err) = Run("train", "--data", Repo.FashionMnist, "--channels", "3", "--epochs", "1");
+    }
+
+    [Fact]
+    public void ChannelsConvertIdxAndCifarDataForANetworkThatTakesOthers()
+    {
+        string dir = Repo.TempDir(), rgb = Path.Combine(dir, "rgb.safetensors");
+        // Gray Fashion-MNIST repeated into RGB for a three-channel LeNet-5: it learns, with the gray statistics per channel.
+        var (code, output, err) = Run("train", "--data", Repo.FashionMnist, "--channels", "3", "--epochs", "1", "--limit", "2000", "--json", "--out", rgb);
+        Assert.True(code == 0, err);
+        var header = Checkpoint.ReadHeader(rgb);
+        Assert.Equal(3, header.Spec.InChannels);
+        Assert.Equal("3", header.Extra[Striate.Runs.TrainingOptions.ChannelsKey]);
+        var ck = Checkpoint.Load(rgb);
+        Assert.Equal(3, ck.Mean.Length);
+        Assert.True(ck.Mean.Distinct().Count() == 1 && ck.Std.Distinct().Count() == 1);
+        Assert.Equal(Repo.Train.Subset(Enumerable.Range(0, 2000).ToArray()).ChannelStatistics().Mean[0], ck.Mean[0]);
+        double trained = JsonDocument.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]).RootElement.GetProperty("test_accuracy").GetDouble();
+        Assert.InRange(trained, 0.5, 1.0);
+        // evaluate converts the gray test images the same way: the run's own figure, to the last digit.
+        (code, output, err) = Run("evaluate", "--model", rgb, "--data", Repo.FashionMnist, "--json");
+        Assert.True(code == 0, err);
+        Assert.Equal(trained, JsonDocument.Parse(output).RootElement.GetProperty("accuracy").GetDouble());
+        // A three-channel model trained without --channels still refuses gray test images.
+        string plain = Path.Combine(dir, "plain.safetensors");
+        Assert.Equal(0, Run("train", "--data", CifarTests.WriteCifar10(Repo.TempDir(), perBatch: 8), "--image-size", "28", "--epochs", "1", "--out", plain).Code);
+        (code, _, err) = Run("evaluate", "--model", plain, "--data", Repo.FashionMnist);
         Assert.Equal(StriateCli.UsageError, code);
-        Assert.Contains("--channels applies to image folders", err);
+        Assert.Contains("the model takes 3x28x28 images", err);
+
+        // RGB CIFAR reduced to luma for a gray model; its report reads the CIFAR test images the same way.
+        string cifar = CifarTests.WriteCifar10(Repo.TempDir(), perBatch: 8), gray = Path.Combine(dir, "gray.safetensors");
+        (code, _, err) = Run("train", "--data", cifar, "--channels", "1", "--image-size", "28", "--epochs", "1", "--out", gray);
+        Assert.True(code == 0, err);
+        Assert.Equal((1, 28, 28), (Checkpoint.ReadHeader(gray).Spec.InChannels, Checkpoint.ReadHeader(gray).Spec.InputHeight, Checkpoint.ReadHeader(gray).Spec.InputWidth));
+        (code, _, err) = Run("report", gray, "--data", cifar, "-o", Path.Combine(dir, "gray.html"));
+        Assert.True(code == 0, err);
+        // Resuming keeps the conversion.
+        (code, _, err) = Run("train", "--resume", gray, "--data", cifar, "--epochs", "2");
+        Assert.True(code == 0, err);
+        Assert.Equal(1, Checkpoint.ReadHeader(gray).Spec.InChannels);
     }
 }

@@ -19,7 +19,7 @@ public class TrainOptionConflictTests
     [InlineData(new[] { "--classes", "0-3" }, "--task classify does not use --classes")]
     [InlineData(new[] { "--ema-decay", "0.99" }, "--task classify does not use --ema-decay")]
     [InlineData(new[] { "--on-bad-image", "skip" }, "--on-bad-image applies to image folders")]
-    [InlineData(new[] { "--channels", "3", "--on-bad-image", "skip" }, "--channels, --on-bad-image apply to image folders")]
+    [InlineData(new[] { "--channels", "3", "--on-bad-image", "skip" }, "--on-bad-image applies to image folders")]
     [InlineData(new[] { "--momentum", "0.5" }, "--momentum applies to --optimizer sgd")]
     [InlineData(new[] { "--early-stopping-monitor", "accuracy" }, "give the patience too")]
     [InlineData(new[] { "--validation", "0.001" }, "leaves 300 for training and 0 for validation")]

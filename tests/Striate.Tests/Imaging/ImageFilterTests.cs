@@ -158,7 +158,7 @@ public class ImageFilterTests
         File.WriteAllText(Path.Combine(dir, "blocker"), "x");
         var blocked = Run("filter", "--kernel", "identity", photo, "-o", Path.Combine(dir, "blocker", "o.png"));
         Assert.Equal(2, blocked.Code);
-        Assert.Contains("cannot write", blocked.Err);
+        Assert.Contains("--out '" + Path.Combine(dir, "blocker", "o.png") + "' cannot be written", blocked.Err);
     }
 
     [Fact]

@@ -107,6 +107,64 @@ public class FilterBankTests
         Assert.Equal((16 * 30 + 17 * 2, 6 * 30 + 7 * 2), (deep.Height, deep.Width));
     }
 
+    private static int CountColour(Image img, (float R, float G, float B) c, float tol = 0.004f)
+    {
+        int n = 0, hw = img.Height * img.Width;
+        for (int i = 0; i < hw; i++)
+            if (Math.Abs(img.Pixels[i] - c.R) < tol && Math.Abs(img.Pixels[hw + i] - c.G) < tol && Math.Abs(img.Pixels[2 * hw + i] - c.B) < tol) n++;
+        return n;
+    }
+
+    private static int DarkPixels(Image img, int rows)
+    {
+        int n = 0, hw = img.Height * img.Width;
+        for (int i = 0; i < rows * img.Width; i++)
+            if (img.Pixels[i] < 0.3f && img.Pixels[hw + i] < 0.3f && img.Pixels[2 * hw + i] < 0.3f) n++;
+        return n;
+    }
+
+    [Fact]
+    public void FeatureMapPictureShowsEveryMapLargeAndTheInputBesideIt()
+    {
+        // Four 2x2 maps, each with one maximum (viridis yellow once scaled to its own range), and a 4x4 input of one gray.
+        var act = Tensor.FromArray([0, 1, 2, 3, 3, 2, 1, 0, 5, 6, 7, 8, 8, 7, 6, 5], 1, 4, 2, 2);
+        var input = new Image(Enumerable.Repeat(0.37f, 16).ToArray(), 1, 4, 4);
+        var picture = FeatureMaps.Picture(act, input, "conv9");
+        int scale = LabelledGrid.Scale(2, 2);
+        Assert.True(scale * 2 >= LabelledGrid.MinTilePixels);
+        // Each map's maximum cell is drawn as a scale x scale block: four of them.
+        Assert.Equal(4 * scale * scale, CountColour(picture, Colormap.Viridis(1f)));
+        // The input, enlarged to a few tile rows, stands beside the grid.
+        int inputPixels = CountColour(picture, (0.37f, 0.37f, 0.37f));
+        Assert.True(inputPixels >= 100 * 100 && Math.Sqrt(inputPixels) % 4 == 0, $"input pixels {inputPixels}");
+        // A title line (dark text) above the grid.
+        Assert.True(DarkPixels(picture, 20) > 50);
+        // The raw grid, without labels or input, is much smaller.
+        Assert.True(picture.Width > FeatureMaps.Draw(act).Width + 100);
+    }
+
+    [Fact]
+    public void FilterPictureNumbersFiltersOrHeadsRowsAndColumns()
+    {
+        // An RGB first layer: numbered colour tiles, each at least the minimum size, zero mid-gray.
+        var conv = new Conv2d(3, 4, 3, generator: new Generator(1));
+        var rgb = FilterBank.Picture(conv, "conv1");
+        int scale = LabelledGrid.Scale(3, 3);
+        Assert.Equal(16, scale);
+        Assert.Equal(3, rgb.Channels);
+        var w = conv.Weight.ToArray();
+        float max = w.Take(27).Max(Math.Abs);
+        // Filter 0's centre weight in each channel gives one scale x scale block of its colour.
+        var centre = (0.5f + 0.5f * w[4] / max, 0.5f + 0.5f * w[9 + 4] / max, 0.5f + 0.5f * w[18 + 4] / max);
+        Assert.True(CountColour(rgb, centre, 1e-5f) >= scale * scale);
+        Assert.True(DarkPixels(rgb, 20) > 50);
+
+        // A deeper layer: a table, one row per filter and one column per channel, with headers.
+        var deep = FilterBank.Picture(new Conv2d(6, 16, 5, generator: new Generator(2)), "conv2");
+        int s5 = LabelledGrid.Scale(5, 5);
+        Assert.True(deep.Height > 16 * 5 * s5 && deep.Width > 6 * 5 * s5 + 3 * BitmapFont.Advance);
+    }
+
     private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
 
     [Fact]

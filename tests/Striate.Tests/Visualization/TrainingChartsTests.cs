@@ -20,48 +20,6 @@ public class TrainingChartsTests
     }
 
     [Fact]
-    public void CurvesDrawOneLinePerSeriesThatHasValues()
-    {
-        var log = new List<EpochRecord>
-        {
-            new(1, 1.2, 0.55, 1.0, 0.6, null, null, null, 0, 0, 0),
-            new(2, 0.7, 0.75, 0.8, 0.7, null, null, null, 0, 0, 0),
-            new(3, 0.5, 0.82, 0.75, 0.72, null, null, null, 0, 0, 0),
-        };
-        var img = TrainingCharts.Curves(log);
-        Assert.True(Count(img, TrainingCharts.TrainColour) > 300, "train series drawn");
-        Assert.True(Count(img, TrainingCharts.ValidationColour) > 300, "validation series drawn");
-        // No test values in this log: the test colour appears nowhere.
-        Assert.Equal(0, Count(img, TrainingCharts.TestColour));
-        // The train loss falls from 1.2 to 0.5: its first marker is higher (smaller y) than its last, in the left panel.
-        int FirstY(int x0, int x1)
-        {
-            for (int y = 0; y < img.Height; y++)
-                for (int x = x0; x < x1; x++)
-                    if (Near(TrainingCharts.TrainColour, img, x, y)) return y;
-            return -1;
-        }
-        int left = FirstY(56 - 3, 56 + 4), right = FirstY(56 + 360 - 3, 56 + 360 + 4);
-        Assert.True(left >= 0 && right > left + 100, $"loss markers at y {left} (epoch 1) and {right} (epoch 3)");
-        Assert.Throws<ArgumentException>(() => TrainingCharts.Curves([]));
-    }
-
-    [Fact]
-    public void ConfusionMatrixColoursEachCellByItsRowFraction()
-    {
-        long[,] m = { { 8, 2, 0 }, { 0, 5, 5 }, { 1, 0, 9 } };
-        var img = TrainingCharts.ConfusionMatrix(m, ["cat", "dog", "bird"]);
-        int labelW = BitmapFont.Measure("bird") + 12, left = labelW + 16, top = 40, cell = 44;
-        // Sample each cell's corner (away from the count's digits).
-        for (int t = 0; t < 3; t++)
-            for (int p = 0; p < 3; p++)
-            {
-                float frac = m[t, p] / (float)(m[t, 0] + m[t, 1] + m[t, 2]);
-                Assert.True(Near(Colormap.Viridis(frac), img, left + p * cell + 3, top + t * cell + 3), $"cell ({t}, {p})");
-            }
-    }
-
-    [Fact]
     public void TextIsDrawnWithTheBitmapFont()
     {
         var c = new Canvas(40, 12);
