@@ -17,6 +17,20 @@ public static class Arguments
     /// <summary>Refuses values below <paramref name="min"/>: "--epochs must be >= 1, got 0."</summary>
     public static Option<int> AtLeast(this Option<int> option, int min, string? note = null) => option.Must(v => v >= min, $">= {min}{note}");
 
+    /// <summary>Refuses values outside [<paramref name="min"/>, <paramref name="max"/>]: a count that would never finish, or allocate without bound, is a usage error.</summary>
+    public static Option<int> Within(this Option<int> option, int min, int max, string? note = null) =>
+        option.Must(v => v >= min && v <= max, $"from {min} to {max}{note}");
+
+    /// <summary>Refuses values outside [<paramref name="min"/>, <paramref name="max"/>] when given.</summary>
+    public static Option<int?> Within(this Option<int?> option, int min, int max) =>
+        option.Must(v => v is not int x || (x >= min && x <= max), $"from {min} to {max}");
+
+    /// <summary>The most classes a zoo model is built with (ImageNet-21k has 21,841).</summary>
+    public const int MaxClasses = 100_000;
+
+    /// <summary>The largest input a model is sized for: channels, and pixels a side.</summary>
+    public const int MaxInputChannels = 4096, MaxInputSide = 8192;
+
     /// <summary>A pair count: 0 (every pair) or at least 2 (one same and one different).</summary>
     public static Option<int> Pairs(this Option<int> option) => option.Must(v => v is 0 or >= 2, "0 (every pair) or >= 2");
 
@@ -123,6 +137,18 @@ public static class Arguments
         return path;
     }
 
+    /// <summary>
+    /// Loads the classifier checkpoint at <paramref name="path"/> for <paramref name="verb"/>: an embedding model, whose
+    /// outputs are not class scores, is refused with the verbs that take it.
+    /// </summary>
+    public static Training.Checkpoint Classifier(string path, string verb)
+    {
+        var ck = Training.Checkpoint.Load(ExistingFile(path));
+        if (ck.Spec.IsEmbedding)
+            throw new CliUsageException($"'{path}' is an embedding model ({ck.Spec.EmbeddingDim}-value embeddings, no class scores); {verb} takes a classifier. Use embed, verify, enroll or identify with it, or finetune --from it.");
+        return ck;
+    }
+
     /// <summary>"'runs' is a folder, not a model file; its checkpoints: runs/lenet5.safetensors, ..."</summary>
     public static string FolderNotFile(string path)
     {
@@ -157,7 +183,10 @@ public static class Arguments
     public static (int C, int H, int W) Chw(string text)
     {
         var v = Sizes(text) ?? throw new CliUsageException($"--input '{text}': expected CxHxW with positive integers, e.g. 3x224x224.");
-        return IsChannelsLast(v) ? (v[2], v[0], v[1]) : (v[0], v[1], v[2]);
+        var chw = IsChannelsLast(v) ? (C: v[2], H: v[0], W: v[1]) : (C: v[0], H: v[1], W: v[2]);
+        if (chw.C > MaxInputChannels || chw.H > MaxInputSide || chw.W > MaxInputSide)
+            throw new CliUsageException($"--input '{text}': expected at most {MaxInputChannels} channels and {MaxInputSide} pixels a side, got {chw.C}x{chw.H}x{chw.W}.");
+        return chw;
     }
 
     /// <summary>

@@ -129,8 +129,9 @@ public static class EmbedCommands
         cmd.Arguments.Add(image);
         cmd.SetAction(r =>
         {
-            var m = EmbeddingModel.Load(r.GetValue(model));
             string path = r.GetValue(db)!;
+            Output.CheckWritable(path, "--db");
+            var m = EmbeddingModel.Load(r.GetValue(model));
             IDisposable writeLock;
             try
             {

@@ -14,7 +14,7 @@ public static class ImagesCommand
         var split = new Option<string>("--split") { Description = "test or train.", DefaultValueFactory = _ => "test" }
             .Choice(t => t.ToLowerInvariant() is "test" or "train" ? t : throw new ArgumentException($"expected test or train, got '{t}'."));
         var index = new Option<int[]>("--index") { Description = "Image numbers to write (default: the first --count).", AllowMultipleArgumentsPerToken = true };
-        var count = new Option<int>("--count") { Description = "Without --index: write the first N images.", DefaultValueFactory = _ => 10 }.AtLeast(1);
+        var count = new Option<int>("--count") { Description = "Without --index: write the first N images.", DefaultValueFactory = _ => 10 }.Within(1, 100_000);
         var output = new Option<string>("--out", "-o") { Description = "Folder to write into (created).", Required = true };
         foreach (var o in new Option[] { data, split, index, count, output }) cmd.Options.Add(o);
         cmd.SetAction(r =>

@@ -21,7 +21,7 @@ public static class PredictCommand
         cmd.Arguments.Add(images);
         cmd.SetAction(r =>
         {
-            var ckpt = Checkpoint.Load(Arguments.ExistingFile(r.GetValue(model)!));
+            var ckpt = Arguments.Classifier(r.GetValue(model)!, "predict");
             var spec = ckpt.Spec;
             // The true class of a test image is named by the data's classes, which need not be the model's.
             var inputs = new List<(string Name, float[] Pixels, string? Label)>();

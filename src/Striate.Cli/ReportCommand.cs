@@ -36,7 +36,7 @@ public static class ReportCommand
             foreach (var p in paths)
             {
                 string path = Arguments.ExistingFile(p);
-                var ck = Checkpoint.Load(path);
+                var ck = Arguments.Classifier(path, "report");
                 loaded.Add((ck, path, r.GetValue(log) ?? new RunFiles(path).Csv));
                 tests.Add(Datasets.LoadTestFor(ck, folder));
             }

@@ -14,7 +14,7 @@ public sealed class RunOptions
     public RunOptions(int defaultEpochs, string dataDescription, string outDescription, string seedDescription)
     {
         Data = new Option<string?>("--data") { Description = dataDescription };
-        Epochs = new Option<int>("--epochs", "-e") { Description = "Epochs to train (with --resume, in all: the run continues up to this).", DefaultValueFactory = _ => defaultEpochs }.AtLeast(1);
+        Epochs = new Option<int>("--epochs", "-e") { Description = "Epochs to train (with --resume, in all: the run continues up to this).", DefaultValueFactory = _ => defaultEpochs }.Within(1, 100_000);
         Out = new Option<string?>("--out", "-o") { Description = outDescription };
         Seed = new Option<ulong>("--seed") { Description = seedDescription, DefaultValueFactory = _ => 1 };
     }
@@ -36,7 +36,7 @@ public sealed class RunOptions
     }.Choice(a => Striate.Data.Transforms.Compose.Named(a.ToLowerInvariant(), 0f));
 
     public Option<int> TestLimit { get; } = new Option<int>("--test-limit") { Description = "Evaluate on the first N test images (of the chosen classes) only (0: all)." }.AtLeast(0);
-    public Option<int?> Threads { get; } = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)." }.AtLeast(1);
+    public Option<int?> Threads { get; } = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)." }.Within(1, 1024);
     public Option<string?> Out { get; }
     public Option<bool> Json { get; } = new("--json") { Description = "Print one JSON object per epoch." };
 

@@ -13,13 +13,14 @@ public static class SummaryCommand
         var cmd = new Command("summary", "Layer-by-layer output shapes, parameters, multiply-accumulates, activation memory and receptive fields.");
         var model = new Argument<string>("MODEL") { Description = $"A model name ({string.Join(", ", ModelZoo.Names)}) or a checkpoint file." };
         var input = new Option<string?>("--input", "-i") { Description = "Input size CxHxW, e.g. 3x224x224 (default: the checkpoint's, or 1x28x28)." }.Choice(Arguments.Chw);
-        var classes = new Option<int?>("--classes") { Description = "Number of classes of a zoo model (default: ImageNet's 1000 for the networks torchvision defines, 10 for the others)." }.AtLeast(1);
+        var classes = new Option<int?>("--classes") { Description = "Number of classes of a zoo model (default: ImageNet's 1000 for the networks torchvision defines, 10 for the others)." }.Within(1, Arguments.MaxClasses);
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         cmd.Arguments.Add(model);
         foreach (var o in new Option[] { input, classes, json }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             string name = r.GetValue(model)!;
+            if (Directory.Exists(name)) throw new CliUsageException(Arguments.FolderNotFile(name));
             Striate.Nn.Module m;
             (int C, int H, int W) size;
             if (File.Exists(name))
@@ -43,7 +44,14 @@ public static class SummaryCommand
                 }
                 size = r.GetValue(input) is { } text ? Arguments.Chw(text) : (1, 28, 28);
                 int n = r.GetValue(classes) ?? ModelZoo.DefaultClasses(name);
-                m = ModelZoo.Create(new ModelSpec(name, n, size.C, size.H, size.W));
+                try
+                {
+                    m = ModelZoo.Create(new ModelSpec(name, n, size.C, size.H, size.W));
+                }
+                catch (ArgumentException e)
+                {
+                    throw new CliUsageException($"{name} cannot be built for {n} classes and a {size.C}x{size.H}x{size.W} input: {e.Message}");
+                }
             }
             if (r.GetValue(input) is { } given) size = Arguments.Chw(given);
             ModelSummary s;

@@ -30,7 +30,7 @@ public static class TrainCommand
         var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule over the run: constant, cosine, onecycle, step:SIZE:GAMMA, multistep:E1,E2:GAMMA, plateau:FACTOR:PATIENCE[:COOLDOWN[:MIN_LR]] (on the validation loss, else the training loss); add +warmup:EPOCHS for a linear warm-up.", DefaultValueFactory = _ => "cosine" }
             .Choice(LrSchedule.Parse);
         var clip = new Option<double?>("--clip-grad-norm") { Description = "Clip the gradients' joint L2 norm to this value before every step." }.Positive();
-        var workers = new Option<int?>("--workers") { Description = "Threads assembling and augmenting the training batches (default: half the cores, 1 to 4); the batches are the same for any number." }.AtLeast(0);
+        var workers = new Option<int?>("--workers") { Description = "Threads assembling and augmenting the training batches (default: half the cores, 1 to 4); the batches are the same for any number." }.Within(0, 256);
         foreach (var o in new Option[] { report, model, momentum, weightDecay, schedule, clip, resume, validation, limit, workers })
             cmd.Options.Add(o);
         EmbeddingTask.AddOptions(cmd);

@@ -98,7 +98,7 @@ public static class VisualizeCommand
         var cmd = new Command("receptive-field", "The effective receptive field of a layer's centre unit (mean |gradient| over random inputs) inside its theoretical field.");
         var model = ModelOption();
         var layer = new Option<string>("--layer", "-l") { Description = "Layer name with feature maps, e.g. conv2 or layer3.", Required = true };
-        var samples = new Option<int>("--samples") { Description = "Random inputs to average over.", DefaultValueFactory = _ => 16 }.AtLeast(1);
+        var samples = new Option<int>("--samples") { Description = "Random inputs to average over.", DefaultValueFactory = _ => 16 }.Within(1, 4096);
         var input = InputOption();
         var output = OutOption();
         foreach (var o in new Option[] { model, layer, samples, input, output }) cmd.Options.Add(o);

@@ -179,12 +179,10 @@ public static class Idx
                 throw Fail(name, $"header declares {Describe(shape, elementSize)} = {dataBytes} bytes of data but only {read} remain");
             }
 
-            long trailing = BoundedRead.CountRemaining(stream);
-            if (trailing > 0)
+            // One byte more is enough to refuse the file: a compressed stream is not decompressed to its end to count them.
+            if (stream.ReadByte() >= 0)
             {
-                throw Fail(name,
-                    $"header declares {Describe(shape, elementSize)} = {dataBytes} bytes of data but {dataBytes + trailing} remain: " +
-                    $"{trailing} bytes of trailing data");
+                throw Fail(name, $"header declares {Describe(shape, elementSize)} = {dataBytes} bytes of data but more follow: expected no trailing data");
             }
         }
 

@@ -69,7 +69,7 @@ public sealed record DeepFaceHeadFile(DeepFaceSimilarity Head, double Threshold,
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"'{path}' is not a safetensors file: {e.Message}", e);
+            throw new InvalidDataException($"DeepFace head '{path}' is corrupt: {e.Message}", e);
         }
         string Meta(string key) => content.Metadata.TryGetValue(key, out var v) ? v
             : throw new InvalidDataException($"'{path}' is not a DeepFace head (its metadata has no '{key}'); train one with 'striate train --task deepface'.");
@@ -82,6 +82,8 @@ public sealed record DeepFaceHeadFile(DeepFaceSimilarity Head, double Threshold,
         if (!content.TryGetTensor("weight", out var weight) || weight.Shape.Count != 1 || weight.Shape[0] < 1
             || !content.TryGetTensor("bias", out var bias) || bias.Shape.Count != 1 || bias.Shape[0] != 1)
             throw new InvalidDataException($"'{path}' needs tensors weight [D] and bias [1].");
+        if (weight.DType != SafeTensorDType.Float32 || bias.DType != SafeTensorDType.Float32)
+            throw new InvalidDataException($"'{path}' needs F32 tensors weight and bias; found {SafeTensors.DTypeCode(weight.DType)} and {SafeTensors.DTypeCode(bias.DType)}.");
         var head = new DeepFaceSimilarity((int)weight.Shape[0], distance);
         weight.ToFloat32Array().CopyTo(head.Weight.Data);
         bias.ToFloat32Array().CopyTo(head.Bias.Data);

@@ -142,6 +142,7 @@ public sealed class EnrollmentDatabase
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static EnrollmentDatabase Load(string path)
     {
+        if (Directory.Exists(path)) throw new InvalidDataException($"enrolment database '{path}' is a folder; give the database file.");
         if (!File.Exists(path)) throw new FileNotFoundException($"enrolment database '{path}' does not exist.", path);
         if (new FileInfo(path).Length == 0) throw new InvalidDataException($"enrolment database '{path}' is empty (0 bytes); it is not a database.");
         SafeTensorsContent content;
@@ -156,6 +157,8 @@ public sealed class EnrollmentDatabase
         var m = content.Metadata;
         if (!m.TryGetValue("format", out var f) || f != Format)
             throw new InvalidDataException($"'{path}' is not an enrolment database: expected format '{Format}' in its metadata, found '{f ?? "none"}'.");
+        if (m.TryGetValue("format_version", out var version) && version != "1")
+            throw new InvalidDataException($"enrolment database '{path}' has format version '{version}'; this Striate reads version 1 (a newer Striate wrote it?).");
         if (!content.TryGetTensor("embeddings", out var t) || t.DType != SafeTensorDType.Float32 || t.Shape.Count != 2)
             throw new InvalidDataException($"enrolment database '{path}': expected an F32 tensor 'embeddings' [K, D].");
         if (t.Shape[1] < 1 || t.Shape[1] > MaxEmbeddingDim)
@@ -169,6 +172,8 @@ public sealed class EnrollmentDatabase
         {
             throw new InvalidDataException($"enrolment database '{path}': the names are not a JSON list of strings ({e.Message}).");
         }
+        if (Array.FindIndex(names, n => n is null) is int missing and >= 0)
+            throw new InvalidDataException($"enrolment database '{path}': name {missing} is null; every identity needs a name.");
         if (names.Length != t.Shape[0])
             throw new InvalidDataException($"enrolment database '{path}' lists {names.Length} names for {t.Shape[0]} embeddings.");
         if (names.CountBy(n => n).FirstOrDefault(g => g.Value > 1) is { Value: > 1 } twice)

@@ -80,10 +80,9 @@ public static partial class SafeTensors
 
         if (bufferLength is null)
         {
-            long trailing = BoundedRead.CountRemaining(stream);
-            if (trailing > 0)
+            if (stream.ReadByte() >= 0)
             {
-                throw Fail(name, $"the data buffer holds {covered + trailing} bytes but the tensors cover only the first {covered}: expected no bytes after the last tensor");
+                throw Fail(name, $"the data buffer holds more than the {covered} bytes the tensors cover: expected no bytes after the last tensor");
             }
         }
 
@@ -210,6 +209,7 @@ public static partial class SafeTensors
             }
             else
             {
+                if (tensors.Count == MaxTensors) throw Fail(name, $"the header lists more than {MaxTensors} tensors: expected at most {MaxTensors}");
                 tensors.Add(ParseTensor(property.Name, property.Value, name, bufferLength));
             }
         }

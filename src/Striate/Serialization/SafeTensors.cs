@@ -23,8 +23,15 @@ namespace Striate.Serialization;
 /// </remarks>
 public static partial class SafeTensors
 {
-    /// <summary>The largest header accepted, in bytes (as in the reference implementation).</summary>
-    public const long MaxHeaderBytes = 100_000_000;
+    /// <summary>
+    /// The largest header accepted, in bytes: 16 MiB, room for the names and shapes of <see cref="MaxTensors"/> tensors
+    /// and their metadata. (The reference implementation allows 100 MB; parsing such a header costs seconds and a
+    /// gigabyte, so a file of a few bytes of header per megabyte of weights is all a reader here takes.)
+    /// </summary>
+    public const long MaxHeaderBytes = 16L << 20;
+
+    /// <summary>The most tensors a file may hold (a large language model has a few thousand).</summary>
+    public const int MaxTensors = 65_536;
 
     /// <summary>The most dimensions a tensor's shape may have.</summary>
     public const int MaxRank = 64;

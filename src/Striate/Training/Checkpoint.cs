@@ -189,6 +189,9 @@ public sealed class Checkpoint
             : throw new InvalidDataException($"Checkpoint '{path}': the metadata has no '{key}' entry; is this a Striate checkpoint?");
         if (!m.TryGetValue("format", out var f) || f != Format)
             throw new InvalidDataException($"Checkpoint '{path}': expected format '{Format}' in the metadata, found '{f ?? "none"}'.");
+        // Version 1 is the only one; a checkpoint without a version predates the field and is version 1.
+        if (m.TryGetValue("format_version", out var version) && version != "1")
+            throw new InvalidDataException($"Checkpoint '{path}' has format version '{version}'; this Striate reads version 1 (a newer Striate wrote it?).");
         var spec = ModelSpec.FromJson(Need("model_spec"), $"Checkpoint '{path}'");
         var norm = ParseJson<Normalization>(Need("normalization"), path, "normalization");
         float[] mean = norm.mean ?? [], std = norm.std ?? [];
@@ -198,6 +201,8 @@ public sealed class Checkpoint
         var classNames = ParseJson<string[]>(Need("class_names"), path, "class_names");
         if (classNames.Any(n => n is null))
             throw new InvalidDataException($"Checkpoint '{path}': class_names holds a null; expected {spec.NumClasses} strings.");
+        if (classNames.Length != 0 && classNames.Length != spec.NumClasses)
+            throw new InvalidDataException($"Checkpoint '{path}': class_names lists {classNames.Length} names for {spec.NumClasses} classes.");
         return new CheckpointHeader(
             spec,
             int.TryParse(Need("epoch"), out int ep) && ep >= 0 ? ep : throw new InvalidDataException($"Checkpoint '{path}': epoch '{m["epoch"]}' is not a non-negative integer."),

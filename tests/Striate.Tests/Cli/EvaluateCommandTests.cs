@@ -36,7 +36,7 @@ public class EvaluateCommandTests
 
         (code, _, err) = Run("evaluate", "--model", model, "--tta", "0");
         Assert.Equal(StriateCli.UsageError, code);
-        Assert.Contains("--tta must be >= 1 (1 for no test-time augmentation), got 0", err);
+        Assert.Contains("--tta must be from 1 to 100 (1 for no test-time augmentation), got 0", err);
         (code, _, err) = Run("evaluate", "--model", model, "--tta", "2", "--tta-augment", "none");
         Assert.Equal(StriateCli.UsageError, code);
         Assert.Contains("Valid augmentations: standard, strong", err);

@@ -48,6 +48,6 @@ public class SummaryCommandTests
     {
         var (code, _, err) = CliRun.Run(["summary", "vgg16", "--classes", "0"]);
         Assert.Equal(Striate.Cli.StriateCli.UsageError, code);
-        Assert.Contains("--classes must be >= 1, got 0", err);
+        Assert.Contains("--classes must be from 1 to 100000, got 0", err);
     }
 }

@@ -89,11 +89,11 @@ public class TrainCommandTests
     [InlineData(new[] { "--model", "nope" }, "Valid models: alexnet, alexnet-paper, densenet121")]
     [InlineData(new[] { "--optimizer", "rmsprop" }, "Valid optimizers: adam, adamw, sgd")]
     [InlineData(new[] { "--data", "/no/such/folder" }, "/no/such/folder")]
-    [InlineData(new[] { "--epochs", "0" }, "--epochs must be >= 1")]
+    [InlineData(new[] { "--epochs", "0" }, "--epochs must be from 1 to 100000")]
     [InlineData(new[] { "--schedule", "linear" }, "--schedule: Schedule 'linear'")]
     [InlineData(new[] { "--clip-grad-norm", "0" }, "--clip-grad-norm must be > 0")]
     [InlineData(new[] { "--augment", "heavy" }, "Valid augmentations: none, standard")]
-    [InlineData(new[] { "--workers", "-1" }, "--workers must be >= 0, got -1")]
+    [InlineData(new[] { "--workers", "-1" }, "--workers must be from 0 to 256, got -1")]
     [InlineData(new[] { "--model", "alexnet", "--limit", "10" }, "alexnet cannot take 1x28x28 images: ")]
     public void BadOptionsAreUsageErrors(string[] extra, string fragment)
     {

@@ -303,10 +303,21 @@ public sealed class IdxTests : IDisposable
         Assert.Contains("header declares 3 = 3 bytes of data but 5 remain: 2 bytes of trailing data", raw.Message);
 
         var gzip = Assert.Throws<InvalidDataException>(() => Idx.Read(WriteFile("trailing.gz", Gzip(file))));
-        Assert.Contains("header declares 3 = 3 bytes of data but 5 remain: 2 bytes of trailing data", gzip.Message);
+        Assert.Contains("header declares 3 = 3 bytes of data but more follow: expected no trailing data", gzip.Message);
 
         var stream = Assert.Throws<InvalidDataException>(() => Idx.Read(new ForwardOnlyStream(file), "forward"));
-        Assert.Contains("2 bytes of trailing data", stream.Message);
+        Assert.Contains("but more follow", stream.Message);
+    }
+
+    [Fact]
+    public void AGzipFileWithTrailingDataIsRefusedWithoutDecompressingTheRest()
+    {
+        // 3 bytes of data, then 64 MiB of zeros: about 64 KiB compressed.
+        byte[] bomb = Gzip([.. Idx1([1, 2, 3]), .. new byte[64 << 20]]);
+        var source = new MemoryStream(bomb);
+        var e = Assert.Throws<InvalidDataException>(() => Idx.Read(source, "bomb.gz"));
+        Assert.Contains("but more follow", e.Message);
+        Assert.True(source.Position < bomb.Length / 4, $"read {source.Position} of {bomb.Length} compressed bytes");
     }
 
     [Fact]

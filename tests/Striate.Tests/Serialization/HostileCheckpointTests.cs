@@ -32,7 +32,10 @@ public class HostileCheckpointTests
     [Fact]
     public void ASpecAskingForAHugeModelIsRefusedBeforeItIsBuilt()
     {
+        // (Without class names, which would have to number 20 million too.)
         string path = Rewrite("model_spec", s => s.Replace("\"num_classes\":10", "\"num_classes\":20000000"));
+        var content = SafeTensors.Read(path);
+        SafeTensors.Write(path, content.Tensors, content.Metadata.ToDictionary(kv => kv.Key, kv => kv.Key == "class_names" ? "[]" : kv.Value));
         long before = GC.GetAllocatedBytesForCurrentThread();
         var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path));
         Assert.Contains("far larger than", e.Message);
