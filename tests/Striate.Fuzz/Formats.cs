@@ -53,6 +53,8 @@ public static class Formats
             new("deepface-head", "head.safetensors", [HeadSeed(scratch)], (dir, path) => DeepFaceHeadFile.Load(path), n => 8 * n + 8 * MiB),
             new("training-log", "run.csv", [TextSeed("log", LogText(scratch))], (dir, path) => TrainingLog.Read(path), n => 16 * n + 2 * MiB),
             new("step-log", "run.steps.csv", [TextSeed("steps", StepsText(scratch))], (dir, path) => StepLog.Read(path), n => 16 * n + 2 * MiB),
+            new("onnx", "model.onnx", [OnnxSeed("small", SmallNet(), (1, 8, 8)), OnnxSeed("lenet5", Striate.Models.ModelZoo.Create(new Striate.Models.ModelSpec("lenet5", 10, 1, 28, 28), new Striate.Tensors.Generator(1)), (1, 28, 28))],
+                (dir, path) => Striate.Onnx.OnnxModel.Load(path), n => 8 * n + 8 * MiB),
         };
         return formats;
     }
@@ -61,6 +63,18 @@ public static class Formats
     private static long ImageBudget(long n) => 16 * ImageFile.PixelBudget(n) + 4 * n + 8 * MiB;
 
     private static Seed Seed(string name, byte[] bytes, int[] boundaries, (int, int) hot) => new(name, bytes, boundaries, hot);
+
+    private static Striate.Nn.Module SmallNet() => new Striate.Nn.Sequential(
+        new Striate.Nn.Conv2d(1, 2, 3, generator: new Striate.Tensors.Generator(2)), new Striate.Nn.BatchNorm2d(2), new Striate.Nn.ReLU(),
+        new Striate.Nn.MaxPool2d(2), new Striate.Nn.Flatten(), new Striate.Nn.Linear(18, 3, generator: new Striate.Tensors.Generator(3)));
+
+    // An exported model; the structure (everything but the weights' bytes) is where most mutations aim.
+    private static Seed OnnxSeed(string name, Striate.Nn.Module model, (int, int, int) input)
+    {
+        byte[] b = Striate.Onnx.OnnxExport.ToModel(model, input).ToBytes();
+        int hot = Math.Min(b.Length, 2048);
+        return new Seed("onnx " + name, b, [0, 2, b.Length / 4, b.Length / 2, b.Length - 64, b.Length - 16], (0, hot));
+    }
 
     private static Seed TextSeed(string name, string text)
     {

@@ -30,11 +30,12 @@ public abstract class Module
     /// <summary>
     /// Runs the module on <paramref name="input"/>: what user code calls on a model and a parent module calls on a
     /// child (PyTorch's <c>module(x)</c>, hooks included). An active <see cref="ForwardTrace"/> (summaries, layer
-    /// lookups, visualisations) sees the call, its input and its output, and an inference session runs the fused form
-    /// of the blocks it knows; otherwise it is <see cref="OnForward"/>.
+    /// lookups, visualisations) sees the call, its input and its output, an export's <see cref="ModuleTrace"/> records it, and an inference
+    /// session runs the fused form of the blocks it knows; otherwise it is <see cref="OnForward"/>.
     /// </summary>
     public Tensor Forward(Tensor input) =>
-        ForwardTrace.Current is { } trace ? trace.Run(this, input)
+        ModuleTrace.Current is { } recorder ? recorder.Run(this, input, RunOnForward)
+        : ForwardTrace.Current is { } trace ? trace.Run(this, input)
         : InferenceFusion.TryRun(this, input, out var fused) ? fused
         : OnForward(input);
 

@@ -6,7 +6,9 @@ namespace Striate.Ops;
 public static partial class F
 {
     /// <summary>a + b with broadcasting.</summary>
-    public static Tensor Add(Tensor a, Tensor b) => BinaryOp(Backends.BinaryOp.Add, a, b, "add");
+    public static Tensor Add(Tensor a, Tensor b) =>
+        OpTrace.Active is { } trace ? trace.Op("add", [a, b], () => Add(a, b))
+        : BinaryOp(Backends.BinaryOp.Add, a, b, "add");
 
     /// <summary>a - b with broadcasting.</summary>
     public static Tensor Sub(Tensor a, Tensor b) => BinaryOp(Backends.BinaryOp.Sub, a, b, "sub");
@@ -87,7 +89,9 @@ public static partial class F
     public static Tensor AddScalar(Tensor x, float s) => Unary(UnaryOp.AddScalar, x, s, "add_scalar");
 
     /// <summary>x * s.</summary>
-    public static Tensor MulScalar(Tensor x, float s) => Unary(UnaryOp.MulScalar, x, s, "mul_scalar");
+    public static Tensor MulScalar(Tensor x, float s) =>
+        OpTrace.Active is { } trace ? trace.Op("mul_scalar", [x], () => MulScalar(x, s), s)
+        : Unary(UnaryOp.MulScalar, x, s, "mul_scalar");
 
     /// <summary>-x.</summary>
     public static Tensor Neg(Tensor x) => Unary(UnaryOp.Neg, x, 0, "neg");
@@ -112,7 +116,8 @@ public static partial class F
 
     /// <summary>max(x, 0).</summary>
     public static Tensor Relu(Tensor x) =>
-        t_reluGradient == ReluGradientMode.Standard ? Unary(UnaryOp.Relu, x, 0, "relu") : ReluForVisualization(x, t_reluGradient);
+        OpTrace.Active is { } trace ? trace.Op("relu", [x], () => Relu(x))
+        : t_reluGradient == ReluGradientMode.Standard ? Unary(UnaryOp.Relu, x, 0, "relu") : ReluForVisualization(x, t_reluGradient);
 
     /// <summary>x if x &gt; 0 else slope * x.</summary>
     public static Tensor LeakyRelu(Tensor x, float negativeSlope = 0.01f) => Unary(UnaryOp.LeakyRelu, x, negativeSlope, "leaky_relu");

@@ -12,6 +12,7 @@ public static partial class F
     public static Tensor Normalize(Tensor x, float eps = 1e-12f)
     {
         ArgumentNullException.ThrowIfNull(x);
+        if (OpTrace.Active is { } trace) return trace.Op("normalize", [x], () => Normalize(x, eps), eps);
         if (x.Rank < 1) throw new ArgumentException($"normalize expects at least one dimension (rows of features), got {x.Shape}.");
         if (!(eps > 0)) throw new ArgumentException($"normalize: eps must be > 0, got {eps}.");
         int d = x.Shape[-1], rows = d == 0 ? 0 : x.Numel / d;

@@ -38,6 +38,9 @@ public static partial class F
     public static Tensor AvgPool2d(Tensor x, (int H, int W) kernel, (int H, int W)? stride = null, (int H, int W)? padding = null,
         bool ceilMode = false, bool countIncludePad = true, string? module = null)
     {
+        if (OpTrace.Active is { } trace)
+            return trace.Op("avg_pool2d", [x], () => AvgPool2d(x, kernel, stride, padding, ceilMode, countIncludePad, module),
+                new AvgPoolDetails(kernel, stride ?? kernel, padding ?? (0, 0), ceilMode, countIncludePad));
         var g = PoolGeometry("avg_pool2d", "AvgPool2d", module, x, kernel, stride, padding, (1, 1), ceilMode, countIncludePad);
         var y = Tensor.Empty(new Shape(g.Batch, g.Channels, g.OutHeight, g.OutWidth));
         B.AvgPool2dForward(g, x.Data, y.Data);
@@ -53,6 +56,7 @@ public static partial class F
     /// <summary>Average pooling to a fixed output size; cell i covers [floor(i*H/OH), ceil((i+1)*H/OH)).</summary>
     public static Tensor AdaptiveAvgPool2d(Tensor x, (int H, int W) outputSize, string? module = null)
     {
+        if (OpTrace.Active is { } trace) return trace.Op("adaptive_avg_pool2d", [x], () => AdaptiveAvgPool2d(x, outputSize, module), outputSize);
         string who = Who("adaptive_avg_pool2d", "AdaptiveAvgPool2d", module);
         if (x.Rank != 4)
             throw new ArgumentException($"{who} expects a 4-D input [N, C, H, W], got {x.Shape}.");

@@ -10,6 +10,7 @@ public static partial class F
     /// <exception cref="ArgumentException">The element counts differ or more than one -1 is given.</exception>
     public static Tensor Reshape(Tensor x, params int[] shape)
     {
+        if (OpTrace.Active is { } trace) return trace.Op("reshape", [x], () => Reshape(x, shape));
         var dims = (int[])shape.Clone();
         int infer = -1, known = 1;
         for (int i = 0; i < dims.Length; i++)
@@ -40,6 +41,7 @@ public static partial class F
     /// <summary>Flattens dimensions <paramref name="startDim"/>..<paramref name="endDim"/> into one (torch.flatten).</summary>
     public static Tensor Flatten(Tensor x, int startDim = 1, int endDim = -1)
     {
+        if (OpTrace.Active is { } trace) return trace.Op("flatten", [x], () => Flatten(x, startDim, endDim), startDim);
         if (x.Rank == 0) return Reshape(x, 1);
         int s = x.Shape.Axis(startDim, "flatten"), e = x.Shape.Axis(endDim, "flatten");
         if (s > e) throw new ArgumentException($"flatten: startDim ({startDim}) comes after endDim ({endDim}) for shape {x.Shape}.");
@@ -113,6 +115,7 @@ public static partial class F
     /// <summary>Joins tensors along <paramref name="dim"/>; every other dimension must match.</summary>
     public static Tensor Concat(IReadOnlyList<Tensor> xs, int dim = 1)
     {
+        if (OpTrace.Active is { } trace) return trace.Op("concat", xs, () => Concat(xs, dim), dim);
         if (xs.Count == 0) throw new ArgumentException("concat: at least one tensor is required.");
         var first = xs[0];
         int axis = first.Shape.Axis(dim, "concat");

@@ -287,7 +287,7 @@ public class NewUserFrictionTests
         Assert.Contains("holds weights only (striate export --weights-only)", err);
         (code, _, err) = Run("export", "--model", model, "-o", light);
         Assert.Equal(StriateCli.UsageError, code);
-        Assert.Contains("give --weights-only", err);
+        Assert.Contains("or --weights-only for a .safetensors checkpoint", err);
     }
 
     [Fact]

@@ -1,0 +1,152 @@
+using System.Globalization;
+using Striate.Nn;
+using Striate.Ops;
+using Striate.Tensors;
+
+namespace Striate.Onnx;
+
+/// <summary>
+/// An ONNX model as a Striate module: its graph runs with Striate's ops (so it trains, freezes and fine-tunes like any
+/// module), its float initializers are parameters (batch-norm statistics buffers) under their initializer names as
+/// state-dict keys ("conv1.weight" is parameter "weight" of a child "conv1"), and every node is bound, when the model
+/// is loaded, to the newest implementation of its operator whose version is at most the model's opset.
+/// </summary>
+public sealed class OnnxModule : Module
+{
+    private readonly OnnxGraph _graph;
+    private readonly Dictionary<string, Tensor> _weights = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OnnxTensor> _constants = new(StringComparer.Ordinal);
+    private readonly OnnxOps.Impl[] _bound;
+    private readonly string _input, _output;
+
+    private OnnxModule(OnnxModel model, string source)
+    {
+        Model = model;
+        _graph = model.Graph;
+        Opset = model.Opset;
+        Source = source;
+        var g = model.Graph;
+        // Batch-norm statistics are buffers (not trained); every other float initializer is a parameter.
+        var statistics = new HashSet<string>(g.Nodes.Where(n => n.OpType == "BatchNormalization" && n.Domain.Length == 0)
+            .SelectMany(n => n.Inputs.Skip(3).Take(2)), StringComparer.Ordinal);
+        var holders = new Dictionary<string, Holder>(StringComparer.Ordinal);
+        foreach (var init in g.Initializers)
+        {
+            if (init.Type != OnnxDataType.Float)
+            {
+                _constants[init.Name] = init;
+                continue;
+            }
+            var t = Tensor.Persistent(new Shape([.. init.Dims.Select(d => d <= int.MaxValue ? (int)d
+                : throw new InvalidDataException($"ONNX model '{source}', initializer '{init.Name}': dimension {d} is too large."))]));
+            init.ToFloats().CopyTo(t.Data);
+            _weights[init.Name] = t;
+            Register(init.Name, t, statistics.Contains(init.Name), holders);
+        }
+        // Constant nodes are constants too (a graph may carry its weights that way).
+        foreach (var n in g.Nodes.Where(n => n.OpType == "Constant" && n.Domain.Length == 0))
+            if (n.Attribute("value")?.T is { } value && n.Outputs.Count == 1) _constants[n.Outputs[0]] = value;
+
+        var inputs = g.Inputs.Where(i => !_weights.ContainsKey(i.Name) && !_constants.ContainsKey(i.Name)).ToList();
+        if (inputs.Count != 1)
+            throw new InvalidDataException($"ONNX model '{source}': expected one input besides the initializers, found {inputs.Count} ({string.Join(", ", inputs.Select(i => i.Name))}).");
+        if (g.Outputs.Count < 1) throw new InvalidDataException($"ONNX model '{source}': the graph has no output.");
+        _input = inputs[0].Name;
+        _output = g.Outputs[0].Name;
+        InputInfo = inputs[0];
+
+        // Bind every node before anything runs, and check that each input is produced before it is read.
+        var known = new HashSet<string>(_weights.Keys.Concat(_constants.Keys).Append(_input).Append(""), StringComparer.Ordinal);
+        _bound = new OnnxOps.Impl[g.Nodes.Count];
+        for (int i = 0; i < g.Nodes.Count; i++)
+        {
+            var n = g.Nodes[i];
+            string where = $"ONNX model '{source}', node {i} ('{(n.Name.Length > 0 ? n.Name : n.OpType)}', {n.OpType})";
+            foreach (var x in n.Inputs)
+                if (!known.Contains(x))
+                    throw new InvalidDataException($"{where}: input '{x}' is produced by no earlier node, initializer or graph input (the graph is not in order, or has a cycle).");
+            foreach (var y in n.Outputs)
+                if (y.Length > 0 && !known.Add(y) && !(n.OpType == "Constant" && _constants.ContainsKey(y)))
+                    throw new InvalidDataException($"{where}: output '{y}' is produced twice.");
+            _bound[i] = OnnxOps.Bind(n, Opset, where);
+        }
+        if (!known.Contains(_output)) throw new InvalidDataException($"ONNX model '{source}': the output '{_output}' is produced by no node.");
+    }
+
+    /// <summary>The model read from the file.</summary>
+    public OnnxModel Model { get; }
+
+    /// <summary>The default operator set the model imports.</summary>
+    public long Opset { get; }
+
+    /// <summary>Where the model was read from.</summary>
+    public string Source { get; }
+
+    /// <summary>The graph's input: name, element type and shape.</summary>
+    public OnnxValueInfo InputInfo { get; }
+
+    /// <summary>Loads an ONNX model as a module.</summary>
+    /// <exception cref="InvalidDataException">The file is not a valid ONNX model, or the graph cannot run.</exception>
+    /// <exception cref="NotSupportedException">An operator (or a version or setting of one) that Striate does not implement; the message names it, its node and the model's opset.</exception>
+    public static OnnxModule Load(string path) => new(OnnxModel.Load(path), path);
+
+    /// <summary>A module of <paramref name="model"/>, named <paramref name="source"/> in messages.</summary>
+    public static OnnxModule FromModel(OnnxModel model, string source = "model") => new(model ?? throw new ArgumentNullException(nameof(model)), source);
+
+    private void Register(string key, Tensor t, bool buffer, Dictionary<string, Holder> holders)
+    {
+        var parts = key.Split('.');
+        if (parts.Any(p => p.Length == 0)) parts = [key.Replace('.', '_')];
+        Module owner = this;
+        string path = "";
+        for (int i = 0; i < parts.Length - 1; i++)
+        {
+            path = path.Length == 0 ? parts[i] : path + "." + parts[i];
+            if (!holders.TryGetValue(path, out var h))
+            {
+                h = new Holder();
+                holders[path] = h;
+                if (owner == this) RegisterModule(parts[i], h); else ((Holder)owner).Add(parts[i], h);
+            }
+            owner = h;
+        }
+        if (owner == this)
+        {
+            if (buffer) RegisterBuffer(parts[^1], t); else RegisterParameter(parts[^1], t);
+        }
+        else ((Holder)owner).AddTensor(parts[^1], t, buffer);
+    }
+
+    // A node of the state-dict key tree: holds the tensors and children under one dotted prefix.
+    private sealed class Holder : Module
+    {
+        public void Add(string name, Module child) => RegisterModule(name, child);
+
+        public void AddTensor(string name, Tensor t, bool buffer)
+        {
+            if (buffer) RegisterBuffer(name, t); else RegisterParameter(name, t);
+        }
+
+        protected override Tensor OnForward(Tensor input) => throw new InvalidOperationException("This module only holds an ONNX model's weights.");
+    }
+
+    protected override Tensor OnForward(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var env = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [_input] = input };
+        foreach (var (k, v) in _weights) env[k] = v;
+        for (int i = 0; i < _graph.Nodes.Count; i++)
+        {
+            var n = _graph.Nodes[i];
+            if (n.OpType == "Constant" && n.Domain.Length == 0) continue;
+            var args = new OnnxOps.Args(n, env, _constants, IsTraining);
+            var outputs = _bound[i](args);
+            for (int k = 0; k < outputs.Length && k < n.Outputs.Count; k++)
+                if (n.Outputs[k].Length > 0) env[n.Outputs[k]] = outputs[k];
+        }
+        return env.TryGetValue(_output, out var y) ? y
+            : throw new InvalidOperationException($"ONNX model '{Source}': the output '{_output}' is a constant, not computed from the input.");
+    }
+
+    public override string ToString() => $"OnnxModule('{Source}', opset {Opset.ToString(CultureInfo.InvariantCulture)}, {_graph.Nodes.Count} nodes)";
+}

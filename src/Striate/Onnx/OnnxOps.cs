@@ -1,0 +1,262 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Striate.Ops;
+using Striate.Tensors;
+
+namespace Striate.Onnx;
+
+/// <summary>
+/// The ONNX operators Striate runs, keyed by (domain, operator, since-version): a node binds to the newest
+/// implementation whose version is at most the model's opset, so opset-dependent semantics are right (Softmax before
+/// 13 flattens to 2-D; Pad takes its pads as an attribute before 11 and as an input from 11). Each implementation
+/// reads the node's inputs and attributes and computes with Striate's differentiable ops.
+/// </summary>
+internal static class OnnxOps
+{
+    public delegate Tensor[] Impl(Args a);
+
+    /// <summary>A node's inputs (tensors computed or held, int64 constants) and attributes, as an implementation reads them.</summary>
+    public readonly struct Args(OnnxNode node, IReadOnlyDictionary<string, Tensor> env, IReadOnlyDictionary<string, OnnxTensor> constants, bool training)
+    {
+        public OnnxNode Node => node;
+        public bool Training => training;
+        public int Count => node.Inputs.Count;
+
+        public bool Has(int i) => i < node.Inputs.Count && node.Inputs[i].Length > 0;
+
+        public Tensor this[int i] =>
+            i < node.Inputs.Count && env.TryGetValue(node.Inputs[i], out var t) ? t
+            : i < node.Inputs.Count && constants.TryGetValue(node.Inputs[i], out var c) && c.Type == OnnxDataType.Float ? Tensor.FromArray(c.ToFloats(), [.. c.Dims.Select(d => (int)d)])
+            : throw Fail($"input {i} ('{(i < node.Inputs.Count ? node.Inputs[i] : "")}') is not a float tensor computed or held by the model");
+
+        public Tensor? Optional(int i) => Has(i) ? this[i] : null;
+
+        /// <summary>An int64 input that must be a constant (a shape, pads, axes).</summary>
+        public long[] Ints(int i) =>
+            Has(i) && constants.TryGetValue(node.Inputs[i], out var c) && c.Type == OnnxDataType.Int64 ? c.ToInt64s()
+            : throw Fail($"input {i} ('{(i < node.Inputs.Count ? node.Inputs[i] : "")}') must be an int64 constant (an initializer or a Constant node); computed shapes are not supported");
+
+        public long Int(string name, long fallback) => node.Attribute(name) is { } a ? a.I : fallback;
+        public float Float(string name, float fallback) => node.Attribute(name) is { } a ? a.F : fallback;
+        public string Text(string name, string fallback) => node.Attribute(name) is { } a ? a.S : fallback;
+        public IReadOnlyList<long>? IntList(string name) => node.Attribute(name)?.Ints;
+
+        public NotSupportedException Unsupported(string what) => new($"ONNX node '{Label}' ({node.OpType}): {what}.");
+        public InvalidDataException Fail(string what) => new($"ONNX node '{Label}' ({node.OpType}): {what}.");
+        private string Label => node.Name.Length > 0 ? node.Name : node.Outputs.FirstOrDefault() ?? node.OpType;
+    }
+
+    private static readonly Dictionary<(string Domain, string Op), List<(int Since, Impl Impl)>> s_ops = new();
+
+    private static void Add(string op, int since, Impl impl)
+    {
+        if (!s_ops.TryGetValue(("", op), out var list)) s_ops[("", op)] = list = [];
+        list.Add((since, impl));
+        list.Sort((a, b) => b.Since.CompareTo(a.Since));
+    }
+
+    /// <summary>The implementation of <paramref name="node"/> at <paramref name="opset"/>.</summary>
+    /// <exception cref="NotSupportedException">No implementation: the message names the operator, its domain, the node and the opset.</exception>
+    public static Impl Bind(OnnxNode node, long opset, string where)
+    {
+        if (node.Domain.Length > 0)
+            throw new NotSupportedException($"{where}: operator '{node.OpType}' of domain '{node.Domain}' is not supported (Striate runs the default ONNX domain).");
+        if (!s_ops.TryGetValue(("", node.OpType), out var versions))
+            throw new NotSupportedException($"{where}: operator '{node.OpType}' (opset {opset}) is not supported. Supported: {string.Join(", ", s_ops.Keys.Select(k => k.Op).Order(StringComparer.Ordinal))}.");
+        foreach (var (since, impl) in versions)
+            if (since <= opset) return impl;
+        throw new NotSupportedException($"{where}: operator '{node.OpType}' exists from opset {versions[^1].Since}; the model imports opset {opset}.");
+    }
+
+    /// <summary>The operators, for documentation and tests.</summary>
+    public static IReadOnlyList<string> Names => [.. s_ops.Keys.Select(k => k.Op).Order(StringComparer.Ordinal)];
+
+    private static Tensor[] One(Tensor t) => [t];
+
+    static OnnxOps()
+    {
+        Add("Identity", 1, a => One(a[0]));
+        Add("Dropout", 1, a => a.Node.Outputs.Count > 1 && a.Node.Outputs[1].Length > 0 ? throw a.Unsupported("the mask output is not supported") : One(a[0]));
+        Add("Relu", 1, a => One(F.Relu(a[0])));
+        Add("Sigmoid", 1, a => One(F.Sigmoid(a[0])));
+        Add("Tanh", 1, a => One(F.Tanh(a[0])));
+        Add("LeakyRelu", 1, a => One(F.LeakyRelu(a[0], a.Float("alpha", 0.01f))));
+        Add("Elu", 1, a => One(F.Elu(a[0], a.Float("alpha", 1f))));
+        Add("Exp", 1, a => One(F.Exp(a[0])));
+        Add("Log", 1, a => One(F.Log(a[0])));
+        Add("Sqrt", 1, a => One(F.Sqrt(a[0])));
+        Add("Neg", 1, a => One(F.Neg(a[0])));
+        Add("Abs", 1, a => One(F.Abs(a[0])));
+        Add("Add", 1, a => One(F.Add(a[0], a[1])));
+        Add("Sub", 1, a => One(F.Sub(a[0], a[1])));
+        Add("Mul", 1, a => One(F.Mul(a[0], a[1])));
+        Add("Div", 1, a => One(F.Div(a[0], a[1])));
+        Add("MatMul", 1, a => One(F.MatMul(a[0], a[1])));
+        Add("Gemm", 1, Gemm);
+        Add("Conv", 1, Conv);
+        Add("ConvTranspose", 1, ConvTranspose);
+        Add("BatchNormalization", 1, a => One(F.BatchNorm(a[0], a[3], a[4], a[1], a[2], training: false, eps: a.Float("epsilon", 1e-5f))));
+        Add("MaxPool", 1, MaxPool);
+        Add("AveragePool", 1, AveragePool);
+        Add("GlobalAveragePool", 1, a => One(F.GlobalAvgPool2d(a[0])));
+        Add("Flatten", 1, a =>
+        {
+            var x = a[0];
+            int axis = (int)a.Int("axis", 1);
+            if (axis < 0) axis += x.Rank;
+            if (axis < 0 || axis > x.Rank) throw a.Fail($"axis {a.Int("axis", 1)} is outside a rank-{x.Rank} input");
+            int outer = 1;
+            for (int i = 0; i < axis; i++) outer *= x.Shape[i];
+            return One(F.Reshape(x, outer, x.Numel / Math.Max(outer, 1)));
+        });
+        Add("Reshape", 5, a =>
+        {
+            var x = a[0];
+            var shape = a.Ints(1);
+            bool allowZero = a.Int("allowzero", 0) != 0;
+            var dims = new int[shape.Length];
+            for (int i = 0; i < dims.Length; i++)
+                dims[i] = shape[i] == 0 && !allowZero ? (i < x.Rank ? x.Shape[i] : throw a.Fail($"shape entry {i} copies a dimension the rank-{x.Rank} input does not have"))
+                    : shape[i] is >= -1 and <= int.MaxValue ? (int)shape[i] : throw a.Fail($"shape entry {shape[i]} is out of range");
+            return One(F.Reshape(x, dims));
+        });
+        Add("Concat", 1, a => One(F.Concat([.. Enumerable.Range(0, a.Count).Select(i => a[i])], (int)a.Int("axis", 1))));
+        Add("Softmax", 1, a => One(SoftmaxBefore13(a, log: false)));
+        Add("Softmax", 13, a => One(F.Softmax(a[0], (int)a.Int("axis", -1))));
+        Add("LogSoftmax", 1, a => One(SoftmaxBefore13(a, log: true)));
+        Add("LogSoftmax", 13, a => One(F.LogSoftmax(a[0], (int)a.Int("axis", -1))));
+        Add("LRN", 1, a => One(F.LocalResponseNorm(a[0], (int)a.Int("size", 0), a.Float("alpha", 1e-4f), a.Float("beta", 0.75f), a.Float("bias", 1f))));
+        Add("Pad", 2, a => One(Pad(a, a.IntList("pads")?.ToArray() ?? throw a.Fail("the pads attribute is missing"), a.Float("value", 0f))));
+        Add("Pad", 11, a => One(Pad(a, a.Ints(1), a.Has(2) ? a[2].Item() : 0f)));
+    }
+
+    // Before opset 13, (Log)Softmax flattens the input to 2-D at axis (default 1) and normalises each row.
+    private static Tensor SoftmaxBefore13(Args a, bool log)
+    {
+        var x = a[0];
+        int axis = (int)a.Int("axis", 1);
+        if (axis < 0) axis += x.Rank;
+        int outer = 1;
+        for (int i = 0; i < axis; i++) outer *= x.Shape[i];
+        var flat = F.Reshape(x, outer, x.Numel / Math.Max(outer, 1));
+        var y = log ? F.LogSoftmax(flat, 1) : F.Softmax(flat, 1);
+        return F.Reshape(y, x.Shape.ToArray());
+    }
+
+    private static Tensor[] Gemm(Args a)
+    {
+        float alpha = a.Float("alpha", 1f), beta = a.Float("beta", 1f);
+        bool transA = a.Int("transA", 0) != 0, transB = a.Int("transB", 0) != 0;
+        var x = a[0];
+        var w = a[1];
+        var c = a.Optional(2);
+        if (!transA && transB && alpha == 1f && beta == 1f && (c is null || c.Rank == 1)) return One(F.Linear(x, w, c));
+        var ax = transA ? F.Transpose(x, 0, 1) : x;
+        var y = F.MatMul(ax, transB ? F.Transpose(w, 0, 1) : w);
+        if (alpha != 1f) y = F.MulScalar(y, alpha);
+        if (c is not null) y = F.Add(y, beta == 1f ? c : F.MulScalar(c, beta));
+        return One(y);
+    }
+
+    private static (int T, int L, int B, int R) Pads2(Args a, int kernelH, int kernelW, int strideH, int strideW, int dilationH, int dilationW, Tensor x)
+    {
+        string auto = a.Text("auto_pad", "NOTSET");
+        if (auto is "NOTSET" or "")
+        {
+            var p = a.IntList("pads");
+            if (p is null || p.Count == 0) return (0, 0, 0, 0);
+            if (p.Count != 4) throw a.Fail($"expected 4 pads for a 2-D operation, got {p.Count}");
+            return ((int)p[0], (int)p[1], (int)p[2], (int)p[3]);
+        }
+        if (auto == "VALID") return (0, 0, 0, 0);
+        if (auto is not ("SAME_UPPER" or "SAME_LOWER")) throw a.Fail($"auto_pad '{auto}' is not NOTSET, VALID, SAME_UPPER or SAME_LOWER");
+        (int Begin, int End) Same(int size, int k, int s, int d)
+        {
+            int outSize = (size + s - 1) / s, total = Math.Max(0, (outSize - 1) * s + d * (k - 1) + 1 - size);
+            return auto == "SAME_UPPER" ? (total / 2, total - total / 2) : (total - total / 2, total / 2);
+        }
+        var (t, b) = Same(x.Shape[2], kernelH, strideH, dilationH);
+        var (l, r) = Same(x.Shape[3], kernelW, strideW, dilationW);
+        return (t, l, b, r);
+    }
+
+    private static (int, int) Pair(IReadOnlyList<long>? v, int fallback, Args a, string name) =>
+        v is null || v.Count == 0 ? (fallback, fallback) : v.Count == 2 ? ((int)v[0], (int)v[1]) : throw a.Unsupported($"{name} of {v.Count} values (only 2-D operations are supported)");
+
+    private static Tensor[] Conv(Args a)
+    {
+        var x = a[0];
+        var w = a[1];
+        if (x.Rank != 4 || w.Rank != 4) throw a.Unsupported($"a {x.Rank}-D input (only 2-D convolution, [N, C, H, W], is supported)");
+        var (kh, kw) = (w.Shape[2], w.Shape[3]);
+        var (sh, sw) = Pair(a.IntList("strides"), 1, a, "strides");
+        var (dh, dw) = Pair(a.IntList("dilations"), 1, a, "dilations");
+        var (t, l, b, r) = Pads2(a, kh, kw, sh, sw, dh, dw, x);
+        return One(F.Conv2d(x, w, a.Optional(2), (sh, sw), new Padding2d(t, b, l, r), (dh, dw), (int)a.Int("group", 1)));
+    }
+
+    private static Tensor[] ConvTranspose(Args a)
+    {
+        if (a.IntList("output_shape") is { Count: > 0 }) throw a.Unsupported("output_shape is not supported; give pads and output_padding");
+        var x = a[0];
+        var w = a[1];
+        var (sh, sw) = Pair(a.IntList("strides"), 1, a, "strides");
+        var (dh, dw) = Pair(a.IntList("dilations"), 1, a, "dilations");
+        var (oh, ow) = Pair(a.IntList("output_padding"), 0, a, "output_padding");
+        var p = a.IntList("pads") ?? [];
+        if (a.Text("auto_pad", "NOTSET") is not ("NOTSET" or "")) throw a.Unsupported("auto_pad is not supported for ConvTranspose");
+        if (p.Count == 4 && (p[0] != p[2] || p[1] != p[3])) throw a.Unsupported("asymmetric pads are not supported for ConvTranspose");
+        var pad = p.Count == 4 ? ((int)p[0], (int)p[1]) : (0, 0);
+        return One(F.ConvTranspose2d(x, w, a.Optional(2), (sh, sw), pad, (oh, ow), (dh, dw), (int)a.Int("group", 1)));
+    }
+
+    private static Tensor[] MaxPool(Args a)
+    {
+        if (a.Node.Outputs.Count > 1 && a.Node.Outputs[1].Length > 0) throw a.Unsupported("the Indices output is not supported");
+        var x = a[0];
+        var (kh, kw) = Pair(a.IntList("kernel_shape"), 0, a, "kernel_shape");
+        var (sh, sw) = Pair(a.IntList("strides"), 1, a, "strides");
+        var (dh, dw) = Pair(a.IntList("dilations"), 1, a, "dilations");
+        var (t, l, b, r) = Pads2(a, kh, kw, sh, sw, dh, dw, x);
+        bool ceil = a.Int("ceil_mode", 0) != 0;
+        if (t == b && l == r) return One(F.MaxPool2d(x, (kh, kw), (sh, sw), (t, l), (dh, dw), ceil));
+        // Uneven padding: padded explicitly with the lowest float, which no window's maximum can be.
+        var padded = F.Pad(x, [l, r, t, b], PadMode.Constant, float.MinValue);
+        return One(F.MaxPool2d(padded, (kh, kw), (sh, sw), (0, 0), (dh, dw), ceil));
+    }
+
+    private static Tensor[] AveragePool(Args a)
+    {
+        var x = a[0];
+        var (kh, kw) = Pair(a.IntList("kernel_shape"), 0, a, "kernel_shape");
+        var (sh, sw) = Pair(a.IntList("strides"), 1, a, "strides");
+        var (t, l, b, r) = Pads2(a, kh, kw, sh, sw, 1, 1, x);
+        bool include = a.Int("count_include_pad", 0) != 0, ceil = a.Int("ceil_mode", 0) != 0;
+        if (t == b && l == r) return One(F.AvgPool2d(x, (kh, kw), (sh, sw), (t, l), ceil, include));
+        if (include && !ceil) return One(F.AvgPool2d(F.Pad(x, [l, r, t, b]), (kh, kw), (sh, sw), (0, 0), false, true));
+        throw a.Unsupported($"uneven pads [{t}, {l}, {b}, {r}] without count_include_pad are not supported");
+    }
+
+    private static Tensor Pad(Args a, long[] pads, float value)
+    {
+        var x = a[0];
+        int rank = x.Rank;
+        if (pads.Length != 2 * rank) throw a.Fail($"expected {2 * rank} pads for a rank-{rank} input, got {pads.Length}");
+        // ONNX: [x1_begin, x2_begin, ..., x1_end, x2_end, ...]; F.Pad: (last_begin, last_end, previous_begin, ...).
+        var list = new int[2 * rank];
+        for (int d = 0; d < rank; d++)
+        {
+            list[2 * (rank - 1 - d)] = checked((int)pads[d]);
+            list[2 * (rank - 1 - d) + 1] = checked((int)pads[d + rank]);
+        }
+        var mode = a.Text("mode", "constant") switch
+        {
+            "constant" => PadMode.Constant,
+            "reflect" => PadMode.Reflect,
+            "edge" => PadMode.Replicate,
+            "wrap" => PadMode.Circular,
+            var m => throw a.Unsupported($"mode '{m}'"),
+        };
+        return F.Pad(x, list, mode, mode == PadMode.Constant ? value : 0f);
+    }
+}

@@ -1,0 +1,64 @@
+using Microsoft.ML.OnnxRuntime;
+using Striate.Models;
+using Striate.Nn;
+using Striate.Onnx;
+using Striate.Tensors;
+using Tensor = Striate.Tensors.Tensor;
+using Xunit.Abstractions;
+
+namespace Striate.Oracle.Tests.Onnx;
+
+/// <summary>
+/// Every zoo model exported to ONNX and run by ONNX Runtime: its logits agree with Striate's own within 1e-4 of the
+/// largest logit, for a batch of two (the batch dimension is free).
+/// </summary>
+public class OnnxRuntimeExportTests(ITestOutputHelper output)
+{
+    // The smallest input each family takes (ImageNet networks whose classifier expects a 7x7 or 6x6 map need 224).
+    private static (int C, int H, int W) InputFor(string name) => name switch
+    {
+        _ when name.StartsWith("lenet5", StringComparison.Ordinal) => (1, 28, 28),
+        "alexnet-paper" => (3, 227, 227),
+        _ when name.StartsWith("vgg", StringComparison.Ordinal) || name.StartsWith("alexnet", StringComparison.Ordinal) || name == "zfnet" => (3, 224, 224),
+        _ when name.StartsWith("googlenet", StringComparison.Ordinal) => (3, 96, 96),
+        _ when name.EndsWith("-small", StringComparison.Ordinal) || name is "nin" or "plain8" => (3, 32, 32),
+        _ => (3, 64, 64),
+    };
+
+    public static TheoryData<string> Models() => [.. ModelZoo.Names];
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void OnnxRuntimeAgreesWithStriateOnEveryZooModel(string name)
+    {
+        var (c, h, w) = InputFor(name);
+        var spec = new ModelSpec(name, 10, c, h, w);
+        var model = ModelZoo.Create(spec, new Generator(7));
+        // Batch-norm layers with statistics other than 0 and 1, so folding them wrong would show.
+        var g = new Generator(11);
+        foreach (var (key, t) in model.StateDict())
+            if (key.EndsWith("running_mean", StringComparison.Ordinal) || key.EndsWith("running_var", StringComparison.Ordinal))
+            {
+                var noise = Tensor.Randn(g, t.Shape.ToArray());
+                for (int i = 0; i < t.Numel; i++) t.Data[i] = key.EndsWith("mean", StringComparison.Ordinal) ? 0.1f * noise.Data[i] : 1 + 0.2f * MathF.Abs(noise.Data[i]);
+            }
+        model.Eval();
+        byte[] onnx = OnnxExport.ToModel(model, (c, h, w)).ToBytes();
+
+        var x = Tensor.Randn(new Generator(3), 2, c, h, w);
+        float[] expected;
+        using (TensorScope.Begin())
+        using (Autograd.NoGrad())
+            expected = model.Forward(x).ToArray();
+
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx, new SessionOptions { IntraOpNumThreads = 2 });
+        var input = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(x.ToArray(), new[] { 2, c, h, w });
+        using var results = session.Run(new List<NamedOnnxValue> { NamedOnnxValue.CreateFromTensor("input", input) });
+        float[] actual = results.First().AsTensor<float>().ToArray();
+        Assert.Equal(expected.Length, actual.Length);
+        float scale = expected.Max(MathF.Abs), worst = 0;
+        for (int i = 0; i < expected.Length; i++) worst = MathF.Max(worst, MathF.Abs(expected[i] - actual[i]));
+        output.WriteLine($"{name} {c}x{h}x{w}: {onnx.Length:N0} bytes, largest |logit| {scale:G4}, largest difference {worst:G3}");
+        Assert.True(worst <= 1e-4f * MathF.Max(scale, 1e-3f), $"{name}: ONNX Runtime differs by {worst} (largest logit {scale})");
+    }
+}
