@@ -138,12 +138,12 @@ public static class Arguments
     }
 
     /// <summary>
-    /// Loads the classifier checkpoint at <paramref name="path"/> for <paramref name="verb"/>: an embedding model, whose
-    /// outputs are not class scores, is refused with the verbs that take it.
+    /// Loads the classifier at <paramref name="path"/> (a checkpoint, or an .onnx file) for <paramref name="verb"/>: an
+    /// embedding model, whose outputs are not class scores, is refused with the verbs that take it.
     /// </summary>
     public static Training.Checkpoint Classifier(string path, string verb)
     {
-        var ck = Training.Checkpoint.Load(ExistingFile(path));
+        var ck = OnnxFiles.IsOnnx(path) ? OnnxFiles.Load(ExistingFile(path)) : Training.Checkpoint.Load(ExistingFile(path));
         if (ck.Spec.IsEmbedding)
             throw new CliUsageException($"'{path}' is an embedding model ({ck.Spec.EmbeddingDim}-value embeddings, no class scores); {verb} takes a classifier. Use embed, verify, enroll or identify with it, or finetune --from it.");
         return ck;

@@ -21,6 +21,13 @@ public static class SummaryCommand
         {
             string name = r.GetValue(model)!;
             if (Directory.Exists(name)) throw new CliUsageException(Arguments.FolderNotFile(name));
+            if (OnnxFiles.IsOnnx(name) && File.Exists(name))
+            {
+                if (r.GetValue(classes) is not null || r.GetValue(input) is not null)
+                    throw new CliUsageException($"--classes and --input build a zoo model; '{name}' is an ONNX file, whose graph fixes both.");
+                WriteOnnx(Onnx.OnnxModel.Load(name), name, r.GetValue(json), stdout);
+                return 0;
+            }
             Striate.Nn.Module m;
             (int C, int H, int W) size;
             if (File.Exists(name))
@@ -69,5 +76,29 @@ public static class SummaryCommand
             return 0;
         });
         return cmd;
+    }
+
+    // An ONNX file's summary: where it came from, its inputs and outputs, its operators and how many weights it holds.
+    private static void WriteOnnx(Onnx.OnnxModel model, string path, bool json, TextWriter stdout)
+    {
+        var g = model.Graph;
+        var initializers = g.Initializers.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        string Shape(Onnx.OnnxValueInfo v) => v.Shape is null ? "?" : string.Join("x", v.Shape.Select(d => d.Value?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? d.Param ?? "?"));
+        var inputs = g.Inputs.Where(i => !initializers.Contains(i.Name)).Select(i => new { name = i.Name, shape = Shape(i) }).ToArray();
+        var outputs = g.Outputs.Select(o => new { name = o.Name, shape = Shape(o) }).ToArray();
+        var ops = g.Nodes.GroupBy(n => n.Domain.Length == 0 ? n.OpType : $"{n.Domain}.{n.OpType}").OrderByDescending(x => x.Count()).ThenBy(x => x.Key, StringComparer.Ordinal)
+            .Select(x => new { op = x.Key, count = x.Count() }).ToArray();
+        long weights = g.Initializers.Where(t => t.Type == Onnx.OnnxDataType.Float).Sum(t => t.Count);
+        if (json)
+        {
+            Output.Json(stdout, new { file = path, producer = $"{model.ProducerName} {model.ProducerVersion}".Trim(), ir_version = model.IrVersion, opset = model.Opset,
+                inputs, outputs, nodes = g.Nodes.Count, operators = ops, parameters = weights });
+            return;
+        }
+        stdout.WriteLine($"{path}: ONNX IR {model.IrVersion}, opset {model.Opset}{(model.ProducerName.Length > 0 ? $", written by {model.ProducerName} {model.ProducerVersion}".TrimEnd() : "")}");
+        foreach (var i in inputs) stdout.WriteLine($"input   {i.name}: {i.shape}");
+        foreach (var o in outputs) stdout.WriteLine($"output  {o.name}: {o.shape}");
+        stdout.WriteLine($"{g.Nodes.Count} nodes: {string.Join(", ", ops.Select(o => $"{o.op} x{o.count}"))}");
+        stdout.WriteLine($"{weights:N0} parameters in {g.Initializers.Count} initializers");
     }
 }

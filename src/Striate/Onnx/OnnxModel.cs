@@ -377,11 +377,15 @@ public sealed class OnnxModel
             }
         }
         // IR 1 files may omit the type: it is then the field that was present.
+        // A type Striate does not read (sparse tensors, type protos, lists of tensors or graphs) stays Undefined: the
+        // operators that take such attributes are not implemented, and binding refuses them.
         var kind = type != 0 ? (OnnxAttributeType)type : seen;
-        if (!Enum.IsDefined(kind) || kind == OnnxAttributeType.Undefined)
-            throw new InvalidDataException($"{where} ('{name}'): attribute type {type} is not one Striate reads (float, int, string, tensor, graph, floats, ints, strings).");
+        if (!Enum.IsDefined(kind)) kind = OnnxAttributeType.Undefined;
         return new OnnxAttribute { Name = name, Type = kind, F = f, I = i, S = s, T = t, G = g, Floats = floats, Ints = ints, Strings = strings };
     }
+
+    /// <summary>Parses a serialized TensorProto (the .pb files of ONNX's test data); <paramref name="name"/> names the source in messages.</summary>
+    public static OnnxTensor ParseTensor(ReadOnlySpan<byte> bytes, string name) => ReadTensor(bytes, $"ONNX tensor '{name}'");
 
     private static OnnxTensor ReadTensor(ReadOnlySpan<byte> bytes, string where)
     {

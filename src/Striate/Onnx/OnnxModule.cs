@@ -17,7 +17,6 @@ public sealed class OnnxModule : Module
     private readonly Dictionary<string, Tensor> _weights = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OnnxTensor> _constants = new(StringComparer.Ordinal);
     private readonly OnnxOps.Impl[] _bound;
-    private readonly string _input, _output;
 
     private OnnxModule(OnnxModel model, string source)
     {
@@ -47,16 +46,12 @@ public sealed class OnnxModule : Module
         foreach (var n in g.Nodes.Where(n => n.OpType == "Constant" && n.Domain.Length == 0))
             if (n.Attribute("value")?.T is { } value && n.Outputs.Count == 1) _constants[n.Outputs[0]] = value;
 
-        var inputs = g.Inputs.Where(i => !_weights.ContainsKey(i.Name) && !_constants.ContainsKey(i.Name)).ToList();
-        if (inputs.Count != 1)
-            throw new InvalidDataException($"ONNX model '{source}': expected one input besides the initializers, found {inputs.Count} ({string.Join(", ", inputs.Select(i => i.Name))}).");
+        Inputs = g.Inputs.Where(i => !_weights.ContainsKey(i.Name) && !_constants.ContainsKey(i.Name)).ToList();
+        if (Inputs.Count == 0) throw new InvalidDataException($"ONNX model '{source}': the graph has no input besides its initializers.");
         if (g.Outputs.Count < 1) throw new InvalidDataException($"ONNX model '{source}': the graph has no output.");
-        _input = inputs[0].Name;
-        _output = g.Outputs[0].Name;
-        InputInfo = inputs[0];
 
         // Bind every node before anything runs, and check that each input is produced before it is read.
-        var known = new HashSet<string>(_weights.Keys.Concat(_constants.Keys).Append(_input).Append(""), StringComparer.Ordinal);
+        var known = new HashSet<string>(_weights.Keys.Concat(_constants.Keys).Concat(Inputs.Select(i => i.Name)).Append(""), StringComparer.Ordinal);
         _bound = new OnnxOps.Impl[g.Nodes.Count];
         for (int i = 0; i < g.Nodes.Count; i++)
         {
@@ -70,7 +65,8 @@ public sealed class OnnxModule : Module
                     throw new InvalidDataException($"{where}: output '{y}' is produced twice.");
             _bound[i] = OnnxOps.Bind(n, Opset, where);
         }
-        if (!known.Contains(_output)) throw new InvalidDataException($"ONNX model '{source}': the output '{_output}' is produced by no node.");
+        foreach (var o in g.Outputs)
+            if (!known.Contains(o.Name)) throw new InvalidDataException($"ONNX model '{source}': the output '{o.Name}' is produced by no node.");
     }
 
     /// <summary>The model read from the file.</summary>
@@ -82,8 +78,11 @@ public sealed class OnnxModule : Module
     /// <summary>Where the model was read from.</summary>
     public string Source { get; }
 
-    /// <summary>The graph's input: name, element type and shape.</summary>
-    public OnnxValueInfo InputInfo { get; }
+    /// <summary>The graph's inputs besides its initializers: name, element type and shape. <see cref="Module.Forward"/> feeds the first.</summary>
+    public IReadOnlyList<OnnxValueInfo> Inputs { get; }
+
+    /// <summary>The graph's first input (the image, for a network).</summary>
+    public OnnxValueInfo InputInfo => Inputs[0];
 
     /// <summary>Loads an ONNX model as a module.</summary>
     /// <exception cref="InvalidDataException">The file is not a valid ONNX model, or the graph cannot run.</exception>
@@ -133,19 +132,49 @@ public sealed class OnnxModule : Module
     protected override Tensor OnForward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var env = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [_input] = input };
+        if (Inputs.Count != 1)
+            throw new InvalidOperationException($"ONNX model '{Source}' takes {Inputs.Count} inputs ({string.Join(", ", Inputs.Select(i => i.Name))}); give them all to Run.");
+        var env = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [Inputs[0].Name] = input };
+        return Evaluate(env, _constants)[0];
+    }
+
+    /// <summary>
+    /// Runs the graph on named inputs (float tensors as <see cref="Tensor"/>; int64 ones, such as a shape, as
+    /// constants) and returns every graph output in order.
+    /// </summary>
+    /// <exception cref="ArgumentException">An input is missing, or not float or int64.</exception>
+    public IReadOnlyList<Tensor> Run(IReadOnlyDictionary<string, OnnxTensor> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var env = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var constants = new Dictionary<string, OnnxTensor>(_constants, StringComparer.Ordinal);
+        foreach (var info in Inputs)
+        {
+            if (!inputs.TryGetValue(info.Name, out var value)) throw new ArgumentException($"ONNX model '{Source}': input '{info.Name}' is missing.");
+            if (value.Type == OnnxDataType.Float)
+                env[info.Name] = Tensor.FromArray(value.ToFloats(), [.. value.Dims.Select(d => checked((int)d))]);
+            else if (value.Type == OnnxDataType.Int64)
+                constants[info.Name] = value;
+            else
+                throw new ArgumentException($"ONNX model '{Source}': input '{info.Name}' holds {value.Type} elements; Striate computes in float32 (int64 inputs are taken as constants).");
+        }
+        return Evaluate(env, constants);
+    }
+
+    private Tensor[] Evaluate(Dictionary<string, Tensor> env, IReadOnlyDictionary<string, OnnxTensor> constants)
+    {
         foreach (var (k, v) in _weights) env[k] = v;
         for (int i = 0; i < _graph.Nodes.Count; i++)
         {
             var n = _graph.Nodes[i];
             if (n.OpType == "Constant" && n.Domain.Length == 0) continue;
-            var args = new OnnxOps.Args(n, env, _constants, IsTraining);
+            var args = new OnnxOps.Args(n, env, constants, IsTraining);
             var outputs = _bound[i](args);
             for (int k = 0; k < outputs.Length && k < n.Outputs.Count; k++)
                 if (n.Outputs[k].Length > 0) env[n.Outputs[k]] = outputs[k];
         }
-        return env.TryGetValue(_output, out var y) ? y
-            : throw new InvalidOperationException($"ONNX model '{Source}': the output '{_output}' is a constant, not computed from the input.");
+        return [.. _graph.Outputs.Select(o => env.TryGetValue(o.Name, out var y) ? y
+            : throw new InvalidOperationException($"ONNX model '{Source}': the output '{o.Name}' is a constant, not computed from the inputs."))];
     }
 
     public override string ToString() => $"OnnxModule('{Source}', opset {Opset.ToString(CultureInfo.InvariantCulture)}, {_graph.Nodes.Count} nodes)";

@@ -91,11 +91,12 @@ internal static class OnnxOps
         Add("Sub", 1, a => One(F.Sub(a[0], a[1])));
         Add("Mul", 1, a => One(F.Mul(a[0], a[1])));
         Add("Div", 1, a => One(F.Div(a[0], a[1])));
-        Add("MatMul", 1, a => One(F.MatMul(a[0], a[1])));
+        Add("MatMul", 1, a => One(MatMul(a, a[0], a[1])));
         Add("Gemm", 1, Gemm);
         Add("Conv", 1, Conv);
         Add("ConvTranspose", 1, ConvTranspose);
-        Add("BatchNormalization", 1, a => One(F.BatchNorm(a[0], a[3], a[4], a[1], a[2], training: false, eps: a.Float("epsilon", 1e-5f))));
+        Add("BatchNormalization", 1, a => a.Int("training_mode", 0) != 0 ? BatchNormTraining(a)
+            : One(F.BatchNorm(a[0], a[3], a[4], a[1], a[2], training: false, eps: a.Float("epsilon", 1e-5f))));
         Add("MaxPool", 1, MaxPool);
         Add("AveragePool", 1, AveragePool);
         Add("GlobalAveragePool", 1, a => One(F.GlobalAvgPool2d(a[0])));
@@ -126,8 +127,58 @@ internal static class OnnxOps
         Add("LogSoftmax", 1, a => One(SoftmaxBefore13(a, log: true)));
         Add("LogSoftmax", 13, a => One(F.LogSoftmax(a[0], (int)a.Int("axis", -1))));
         Add("LRN", 1, a => One(F.LocalResponseNorm(a[0], (int)a.Int("size", 0), a.Float("alpha", 1e-4f), a.Float("beta", 0.75f), a.Float("bias", 1f))));
+        Add("Transpose", 1, a =>
+        {
+            var x = a[0];
+            int[] perm = a.IntList("perm") is { Count: > 0 } p ? [.. p.Select(v => (int)v)] : [.. Enumerable.Range(0, x.Rank).Reverse()];
+            return One(F.Permute(x, perm));
+        });
+        Add("Squeeze", 1, a => One(Squeezed(a, a.IntList("axes"))));
+        Add("Squeeze", 13, a => One(Squeezed(a, a.Has(1) ? a.Ints(1) : null)));
+        Add("Unsqueeze", 1, a => One(Unsqueezed(a, a.IntList("axes") ?? throw a.Fail("the axes attribute is missing"))));
+        Add("Unsqueeze", 13, a => One(Unsqueezed(a, a.Ints(1))));
+        Add("GlobalMaxPool", 1, a => One(F.MaxPool2d(a[0], (a[0].Shape[2], a[0].Shape[3]))));
+        Add("ReduceMean", 1, a => One(Reduce(a, a.IntList("axes"), mean: true)));
+        Add("ReduceMean", 18, a => One(Reduce(a, a.Has(1) ? a.Ints(1) : null, mean: true)));
+        Add("ReduceSum", 1, a => One(Reduce(a, a.IntList("axes"), mean: false)));
+        Add("ReduceSum", 13, a => One(Reduce(a, a.Has(1) ? a.Ints(1) : null, mean: false)));
+        Add("Sum", 1, a => One(Enumerable.Range(1, a.Count - 1).Aggregate(a[0], (acc, i) => F.Add(acc, a[i]))));
         Add("Pad", 2, a => One(Pad(a, a.IntList("pads")?.ToArray() ?? throw a.Fail("the pads attribute is missing"), a.Float("value", 0f))));
         Add("Pad", 11, a => One(Pad(a, a.Ints(1), a.Has(2) ? a[2].Item() : 0f)));
+    }
+
+    private static Tensor Squeezed(Args a, IReadOnlyList<long>? axes)
+    {
+        var x = a[0];
+        var dims = x.Shape.ToArray();
+        var drop = axes is { Count: > 0 } ? axes.Select(v => (int)(v < 0 ? v + dims.Length : v)).ToHashSet() : Enumerable.Range(0, dims.Length).Where(i => dims[i] == 1).ToHashSet();
+        if (drop.Any(i => i < 0 || i >= dims.Length || dims[i] != 1)) throw a.Fail($"axes [{string.Join(", ", axes ?? [])}] do not name dimensions of size 1 in {x.Shape}");
+        return F.Reshape(x, [.. dims.Where((_, i) => !drop.Contains(i))]);
+    }
+
+    private static Tensor Unsqueezed(Args a, IReadOnlyList<long> axes)
+    {
+        var x = a[0];
+        int rank = x.Rank + axes.Count;
+        var at = axes.Select(v => (int)(v < 0 ? v + rank : v)).ToHashSet();
+        if (at.Count != axes.Count || at.Any(i => i < 0 || i >= rank)) throw a.Fail($"axes [{string.Join(", ", axes)}] are repeated or outside rank {rank}");
+        var dims = new int[rank];
+        int k = 0;
+        for (int i = 0; i < rank; i++) dims[i] = at.Contains(i) ? 1 : x.Shape[k++];
+        return F.Reshape(x, dims);
+    }
+
+    private static Tensor Reduce(Args a, IReadOnlyList<long>? axes, bool mean)
+    {
+        var x = a[0];
+        bool keep = a.Int("keepdims", 1) != 0;
+        if (axes is not { Count: > 0 })
+        {
+            if (a.Int("noop_with_empty_axes", 0) != 0) return x;
+            axes = [.. Enumerable.Range(0, x.Rank).Select(i => (long)i)];
+        }
+        int[] dims = [.. axes.Select(v => (int)(v < 0 ? v + x.Rank : v)).Distinct().Order()];
+        return mean ? F.Mean(x, dims, keep) : F.Sum(x, dims, keep);
     }
 
     // Before opset 13, (Log)Softmax flattens the input to 2-D at axis (default 1) and normalises each row.
@@ -158,12 +209,13 @@ internal static class OnnxOps
         return One(y);
     }
 
-    private static (int T, int L, int B, int R) Pads2(Args a, int kernelH, int kernelW, int strideH, int strideW, int dilationH, int dilationW, Tensor x)
+    private static (int T, int L, int B, int R) Pads2(Args a, int kernelH, int kernelW, int strideH, int strideW, int dilationH, int dilationW, Tensor x,
+        IReadOnlyList<long>? pads = null)
     {
         string auto = a.Text("auto_pad", "NOTSET");
         if (auto is "NOTSET" or "")
         {
-            var p = a.IntList("pads");
+            var p = pads ?? a.IntList("pads");
             if (p is null || p.Count == 0) return (0, 0, 0, 0);
             if (p.Count != 4) throw a.Fail($"expected 4 pads for a 2-D operation, got {p.Count}");
             return ((int)p[0], (int)p[1], (int)p[2], (int)p[3]);
@@ -185,56 +237,153 @@ internal static class OnnxOps
 
     private static Tensor[] Conv(Args a)
     {
-        var x = a[0];
+        var (x, oneD) = As2d(a, a[0]);
         var w = a[1];
-        if (x.Rank != 4 || w.Rank != 4) throw a.Unsupported($"a {x.Rank}-D input (only 2-D convolution, [N, C, H, W], is supported)");
+        if (oneD && w.Rank == 3) w = F.Reshape(w, w.Shape[0], w.Shape[1], 1, w.Shape[2]);
+        if (w.Rank != 4) throw a.Unsupported($"a {w.Rank}-D weight");
         var (kh, kw) = (w.Shape[2], w.Shape[3]);
-        var (sh, sw) = Pair(a.IntList("strides"), 1, a, "strides");
-        var (dh, dw) = Pair(a.IntList("dilations"), 1, a, "dilations");
-        var (t, l, b, r) = Pads2(a, kh, kw, sh, sw, dh, dw, x);
-        return One(F.Conv2d(x, w, a.Optional(2), (sh, sw), new Padding2d(t, b, l, r), (dh, dw), (int)a.Int("group", 1)));
+        var (sh, sw) = Pair(Lift(a.IntList("strides"), oneD, 1), 1, a, "strides");
+        var (dh, dw) = Pair(Lift(a.IntList("dilations"), oneD, 1), 1, a, "dilations");
+        var (t, l, b, r) = Pads2(a, kh, kw, sh, sw, dh, dw, x, Lift(a.IntList("pads"), oneD, 0, pads: true));
+        return One(Back(F.Conv2d(x, w, a.Optional(2), (sh, sw), new Padding2d(t, b, l, r), (dh, dw), (int)a.Int("group", 1)), oneD));
     }
 
     private static Tensor[] ConvTranspose(Args a)
     {
-        if (a.IntList("output_shape") is { Count: > 0 }) throw a.Unsupported("output_shape is not supported; give pads and output_padding");
-        var x = a[0];
+        var (x, oneD) = As2d(a, a[0]);
         var w = a[1];
-        var (sh, sw) = Pair(a.IntList("strides"), 1, a, "strides");
-        var (dh, dw) = Pair(a.IntList("dilations"), 1, a, "dilations");
-        var (oh, ow) = Pair(a.IntList("output_padding"), 0, a, "output_padding");
-        var p = a.IntList("pads") ?? [];
-        if (a.Text("auto_pad", "NOTSET") is not ("NOTSET" or "")) throw a.Unsupported("auto_pad is not supported for ConvTranspose");
-        if (p.Count == 4 && (p[0] != p[2] || p[1] != p[3])) throw a.Unsupported("asymmetric pads are not supported for ConvTranspose");
-        var pad = p.Count == 4 ? ((int)p[0], (int)p[1]) : (0, 0);
-        return One(F.ConvTranspose2d(x, w, a.Optional(2), (sh, sw), pad, (oh, ow), (dh, dw), (int)a.Int("group", 1)));
+        if (oneD && w.Rank == 3) w = F.Reshape(w, w.Shape[0], w.Shape[1], 1, w.Shape[2]);
+        if (w.Rank != 4) throw a.Unsupported($"a {w.Rank}-D weight");
+        int group = (int)a.Int("group", 1);
+        var (kh, kw) = (w.Shape[2], w.Shape[3]);
+        var (sh, sw) = Pair(Lift(a.IntList("strides"), oneD, 1), 1, a, "strides");
+        var (dh, dw) = Pair(Lift(a.IntList("dilations"), oneD, 1), 1, a, "dilations");
+        var (oph, opw) = Pair(Lift(a.IntList("output_padding"), oneD, 0), 0, a, "output_padding");
+        // The full output (no padding), then the window the pads or the output shape choose.
+        int fullH = sh * (x.Shape[2] - 1) + oph + (kh - 1) * dh + 1, fullW = sw * (x.Shape[3] - 1) + opw + (kw - 1) * dw + 1;
+        int t, l, outH, outW;
+        string auto = a.Text("auto_pad", "NOTSET");
+        var shape = Lift(a.IntList("output_shape"), oneD, 1);
+        if (shape is { Count: > 0 } || auto is "SAME_UPPER" or "SAME_LOWER")
+        {
+            if (shape is { Count: > 0 } && shape.Count != 2) throw a.Fail($"output_shape has {shape.Count} values for a 2-D operation");
+            (outH, outW) = shape is { Count: 2 } ? ((int)shape[0], (int)shape[1]) : (x.Shape[2] * sh, x.Shape[3] * sw);
+            int totalH = fullH - outH, totalW = fullW - outW;
+            // An output larger than the full one grows at the end, as output padding would (the new cells get the bias).
+            if (totalH < 0) { oph -= totalH; fullH -= totalH; totalH = 0; }
+            if (totalW < 0) { opw -= totalW; fullW -= totalW; totalW = 0; }
+            // SAME_UPPER puts the extra row at the end, SAME_LOWER (and the default for output_shape) at the start.
+            bool upper = auto == "SAME_UPPER";
+            (t, l) = upper ? (totalH / 2, totalW / 2) : (totalH - totalH / 2, totalW - totalW / 2);
+        }
+        else
+        {
+            var p = Lift(a.IntList("pads"), oneD, 0, pads: true) ?? [];
+            if (p.Count is not (0 or 4)) throw a.Fail($"expected 4 pads for a 2-D operation, got {p.Count}");
+            (t, l) = p.Count == 4 ? ((int)p[0], (int)p[1]) : (0, 0);
+            (outH, outW) = p.Count == 4 ? (fullH - (int)p[0] - (int)p[2], fullW - (int)p[1] - (int)p[3]) : (fullH, fullW);
+        }
+        var full = F.ConvTranspose2d(x, w, a.Optional(2), (sh, sw), (0, 0), (oph, opw), (dh, dw), group);
+        if (t < 0 || l < 0 || t + outH > full.Shape[2] || l + outW > full.Shape[3] || outH < 1 || outW < 1)
+            throw a.Fail($"the output {outH}x{outW} at offset ({t}, {l}) does not fit the full output {full.Shape[2]}x{full.Shape[3]}");
+        var y = F.Narrow(F.Narrow(full, 2, t, outH), 3, l, outW);
+        return One(Back(y, oneD));
     }
+
+    // A 1-D input [N, C, L] runs as the 2-D operation on [N, C, 1, L]; 2-D only otherwise.
+    private static (Tensor X, bool OneD) As2d(Args a, Tensor x)
+    {
+        if (x.Rank == 3) return (F.Reshape(x, x.Shape[0], x.Shape[1], 1, x.Shape[2]), true);
+        if (x.Rank != 4) throw a.Unsupported($"a {x.Rank}-D input (1-D and 2-D operations are supported, [N, C, L] and [N, C, H, W])");
+        return (x, false);
+    }
+
+    private static Tensor Back(Tensor y, bool oneD) => oneD ? F.Reshape(y, y.Shape[0], y.Shape[1], y.Shape[3]) : y;
+
+    // A 1-D attribute list as the 2-D one ([k] as [1, k]; pads [b, e] as [0, b, 0, e]).
+    private static IReadOnlyList<long>? Lift(IReadOnlyList<long>? v, bool oneD, long fill, bool pads = false) =>
+        !oneD || v is null || v.Count == 0 ? v : pads && v.Count == 2 ? [0, v[0], 0, v[1]] : v.Count == 1 ? [fill, v[0]] : v;
 
     private static Tensor[] MaxPool(Args a)
     {
         if (a.Node.Outputs.Count > 1 && a.Node.Outputs[1].Length > 0) throw a.Unsupported("the Indices output is not supported");
-        var x = a[0];
-        var (kh, kw) = Pair(a.IntList("kernel_shape"), 0, a, "kernel_shape");
-        var (sh, sw) = Pair(a.IntList("strides"), 1, a, "strides");
-        var (dh, dw) = Pair(a.IntList("dilations"), 1, a, "dilations");
-        var (t, l, b, r) = Pads2(a, kh, kw, sh, sw, dh, dw, x);
+        var (x, oneD) = As2d(a, a[0]);
+        var (kh, kw) = Pair(Lift(a.IntList("kernel_shape"), oneD, 1), 0, a, "kernel_shape");
+        var (sh, sw) = Pair(Lift(a.IntList("strides"), oneD, 1), 1, a, "strides");
+        var (dh, dw) = Pair(Lift(a.IntList("dilations"), oneD, 1), 1, a, "dilations");
+        var (t, l, b, r) = Pads2(a, kh, kw, sh, sw, dh, dw, x, Lift(a.IntList("pads"), oneD, 0, pads: true));
         bool ceil = a.Int("ceil_mode", 0) != 0;
-        if (t == b && l == r) return One(F.MaxPool2d(x, (kh, kw), (sh, sw), (t, l), (dh, dw), ceil));
-        // Uneven padding: padded explicitly with the lowest float, which no window's maximum can be.
+        if (t == b && l == r && 2 * t <= kh && 2 * l <= kw) return One(Back(F.MaxPool2d(x, (kh, kw), (sh, sw), (t, l), (dh, dw), ceil), oneD));
+        // Uneven or large padding: padded explicitly with the lowest float, which no window's maximum can be.
         var padded = F.Pad(x, [l, r, t, b], PadMode.Constant, float.MinValue);
-        return One(F.MaxPool2d(padded, (kh, kw), (sh, sw), (0, 0), (dh, dw), ceil));
+        return One(Back(F.MaxPool2d(padded, (kh, kw), (sh, sw), (0, 0), (dh, dw), ceil), oneD));
     }
 
     private static Tensor[] AveragePool(Args a)
     {
-        var x = a[0];
-        var (kh, kw) = Pair(a.IntList("kernel_shape"), 0, a, "kernel_shape");
-        var (sh, sw) = Pair(a.IntList("strides"), 1, a, "strides");
-        var (t, l, b, r) = Pads2(a, kh, kw, sh, sw, 1, 1, x);
+        var (x, oneD) = As2d(a, a[0]);
+        var (kh, kw) = Pair(Lift(a.IntList("kernel_shape"), oneD, 1), 0, a, "kernel_shape");
+        var (sh, sw) = Pair(Lift(a.IntList("strides"), oneD, 1), 1, a, "strides");
+        var (t, l, b, r) = Pads2(a, kh, kw, sh, sw, 1, 1, x, Lift(a.IntList("pads"), oneD, 0, pads: true));
         bool include = a.Int("count_include_pad", 0) != 0, ceil = a.Int("ceil_mode", 0) != 0;
-        if (t == b && l == r) return One(F.AvgPool2d(x, (kh, kw), (sh, sw), (t, l), ceil, include));
-        if (include && !ceil) return One(F.AvgPool2d(F.Pad(x, [l, r, t, b]), (kh, kw), (sh, sw), (0, 0), false, true));
-        throw a.Unsupported($"uneven pads [{t}, {l}, {b}, {r}] without count_include_pad are not supported");
+        if (t == b && l == r && 2 * t <= kh && 2 * l <= kw) return One(Back(F.AvgPool2d(x, (kh, kw), (sh, sw), (t, l), ceil, include), oneD));
+        // Uneven or large padding: zeros added explicitly; without count_include_pad, each window's sum is divided by
+        // the number of real elements in it (the same pooling of a plane of ones).
+        var sum = F.AvgPool2d(F.Pad(x, [l, r, t, b]), (kh, kw), (sh, sw), (0, 0), ceil, true);
+        if (include) return One(Back(sum, oneD));
+        var ones = F.Pad(Tensor.Ones(1, 1, x.Shape[2], x.Shape[3]), [l, r, t, b]);
+        var share = F.AvgPool2d(ones, (kh, kw), (sh, sw), (0, 0), ceil, true);
+        return One(Back(F.Div(sum, share), oneD));
+    }
+
+    private static Tensor MatMul(Args a, Tensor x, Tensor y)
+    {
+        if (x.Rank == 1) return Squeeze(MatMul(a, F.Reshape(x, 1, x.Shape[0]), y), -2);
+        if (y.Rank == 1) return Squeeze(MatMul(a, x, F.Reshape(y, y.Shape[0], 1)), -1);
+        if (x.Rank == 2 && y.Rank == 2) return F.MatMul(x, y);
+        int m = x.Shape[-2], k = x.Shape[-1], n = y.Shape[-1];
+        var leadX = x.Shape.ToArray()[..^2];
+        var leadY = y.Shape.ToArray()[..^2];
+        int Batch(int[] lead) => lead.Aggregate(1, (p, d) => p * d);
+        if (y.Rank == 2)
+            return F.Reshape(F.MatMul(F.Reshape(x, Batch(leadX) * m, k), y), [.. leadX, m, n]);
+        if (x.Rank == 2)
+        {
+            // x @ y[i] for every i: y as [k, B * n], one product, then the batches back in front.
+            int batch = Batch(leadY);
+            var yk = F.Reshape(F.Permute(F.Reshape(y, batch, k, n), 1, 0, 2), k, batch * n);
+            var z = F.Permute(F.Reshape(F.MatMul(x, yk), m, batch, n), 1, 0, 2);
+            return F.Reshape(z, [.. leadY, m, n]);
+        }
+        if (!leadX.SequenceEqual(leadY)) throw a.Unsupported($"broadcasting batch dimensions {x.Shape} x {y.Shape} is not supported");
+        int bsz = Batch(leadX);
+        return F.Reshape(F.MatMul(F.Reshape(x, bsz, m, k), F.Reshape(y, bsz, k, n)), [.. leadX, m, n]);
+    }
+
+    private static Tensor Squeeze(Tensor t, int axis)
+    {
+        var dims = t.Shape.ToArray().ToList();
+        dims.RemoveAt(axis < 0 ? axis + dims.Count : axis);
+        return F.Reshape(t, [.. dims]);
+    }
+
+    // Training-mode batch normalization (opset 14+): the batch's mean and (biased) variance normalise it, and the
+    // running statistics come out as input * momentum + batch * (1 - momentum).
+    private static Tensor[] BatchNormTraining(Args a)
+    {
+        var x = a[0];
+        float eps = a.Float("epsilon", 1e-5f), momentum = a.Float("momentum", 0.9f);
+        int c = x.Shape[1];
+        int[] axes = [0, .. Enumerable.Range(2, x.Rank - 2)];
+        int[] shape = [1, c, .. Enumerable.Repeat(1, x.Rank - 2)];
+        var mean = F.Mean(x, axes, keepDim: true);
+        var centered = F.Sub(x, mean);
+        var variance = F.Mean(F.Square(centered), axes, keepDim: true);
+        var y = F.Div(centered, F.Sqrt(F.AddScalar(variance, eps)));
+        y = F.Add(F.Mul(y, F.Reshape(a[1], shape)), F.Reshape(a[2], shape));
+        var runningMean = F.Add(F.MulScalar(a[3], momentum), F.MulScalar(F.Reshape(mean, c), 1 - momentum));
+        var runningVar = F.Add(F.MulScalar(a[4], momentum), F.MulScalar(F.Reshape(variance, c), 1 - momentum));
+        return [y, runningMean, runningVar];
     }
 
     private static Tensor Pad(Args a, long[] pads, float value)

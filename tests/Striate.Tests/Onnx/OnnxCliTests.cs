@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Striate.Cli;
+using Striate.Tests.Support;
+
+namespace Striate.Tests.Onnx;
+
+/// <summary>The verbs that take a model take the .onnx file striate export writes, and answer as for its checkpoint.</summary>
+[Collection(nameof(SerialCollection))]
+public class OnnxCliTests
+{
+    private static readonly Lazy<string> s_onnx = new(() =>
+    {
+        string path = Path.Combine(Repo.TempDir(), "lenet5.onnx");
+        var (code, _, err) = CliRun.Run(["export", "--model", Visualization.TrainedLeNet.Model, "-o", path]);
+        if (code != 0) throw new InvalidOperationException(err);
+        return path;
+    });
+
+    [Fact]
+    public void PredictAndEvaluateGiveTheCheckpointsAnswers()
+    {
+        string ck = Visualization.TrainedLeNet.Model;
+        var (code, fromCheckpoint, err) = CliRun.Run(["predict", "--model", ck, "--data", Repo.FashionMnist, "--index", "0", "--index", "7", "--json"]);
+        Assert.True(code == 0, err);
+        (code, var fromOnnx, err) = CliRun.Run(["predict", "--model", s_onnx.Value, "--data", Repo.FashionMnist, "--index", "0", "--index", "7", "--json"]);
+        Assert.True(code == 0, err);
+        Assert.Equal(fromCheckpoint, fromOnnx);
+        Assert.Contains("Ankle boot", fromOnnx);
+
+        double Accuracy(string model)
+        {
+            var (c, o, e) = CliRun.Run(["evaluate", "--model", model, "--data", Repo.FashionMnist, "--json"]);
+            Assert.True(c == 0, e);
+            return JsonDocument.Parse(o).RootElement.GetProperty("accuracy").GetDouble();
+        }
+        Assert.Equal(Accuracy(ck), Accuracy(s_onnx.Value));
+    }
+
+    [Fact]
+    public void SummaryDescribesTheGraph()
+    {
+        var (code, output, err) = CliRun.Run(["summary", s_onnx.Value]);
+        Assert.True(code == 0, err);
+        Assert.Contains("ONNX IR 8, opset 17, written by Striate", output);
+        Assert.Contains("input   input: batchx1x28x28", output);
+        Assert.Contains("Conv x2", output);
+        Assert.Contains("Gemm x3", output);
+        Assert.Contains("61,706 parameters", output);
+        (code, _, err) = CliRun.Run(["summary", s_onnx.Value, "--classes", "3"]);
+        Assert.Equal(StriateCli.UsageError, code);
+        Assert.Contains("is an ONNX file, whose graph fixes both", err);
+    }
+
+    [Fact]
+    public void AnOnnxFileThatIsNotAClassifierOfImagesIsRefused()
+    {
+        string dir = Repo.TempDir(), path = Path.Combine(dir, "flat.onnx");
+        // A graph of one input [batch, 5] (no image) through Relu.
+        new Striate.Onnx.OnnxModel
+        {
+            IrVersion = 8,
+            Opsets = new Dictionary<string, long> { [""] = 17 },
+            Graph = new Striate.Onnx.OnnxGraph
+            {
+                Nodes = [new Striate.Onnx.OnnxNode { OpType = "Relu", Inputs = ["x"], Outputs = ["y"] }],
+                Inputs = [new Striate.Onnx.OnnxValueInfo("x", Striate.Onnx.OnnxDataType.Float, [new(null, "batch"), new(5, null)])],
+                Outputs = [new Striate.Onnx.OnnxValueInfo("y", Striate.Onnx.OnnxDataType.Float, [new(null, "batch"), new(5, null)])],
+            },
+        }.Save(path);
+        var (code, _, err) = CliRun.Run(["predict", "--model", path, "--index", "0"]);
+        Assert.Equal(StriateCli.UsageError, code);
+        Assert.Contains("the graph's input 'x' is [batch, 5]; the verbs take a model of one image input [batch, C, H, W]", err);
+        File.WriteAllBytes(Path.Combine(dir, "junk.onnx"), [0x0F, 0x00]);
+        (code, _, err) = CliRun.Run(["evaluate", "--model", Path.Combine(dir, "junk.onnx")]);
+        Assert.Equal(StriateCli.UsageError, code);
+        Assert.Contains("ONNX model", err);
+    }
+}
