@@ -12,7 +12,7 @@ namespace Striate.Cli;
 public static partial class ImageInputs
 {
     /// <summary>The help text's words for an image argument.</summary>
-    public const string Help = "PNG, JPEG or BMP file, or test:N / train:N for image N of the bundled data";
+    public const string Help = "PNG, JPEG or BMP file, or test:N / train:N for image N of the bundled data (--index N is test:N)";
 
     [GeneratedRegex(@"^(?<split>test|train):(?<index>\d+)$", RegexOptions.IgnoreCase)]
     private static partial Regex ItemPattern();

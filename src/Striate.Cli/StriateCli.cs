@@ -37,6 +37,24 @@ public static class StriateCli
         return $"{guess}'{command.Name}' takes {string.Join(", ", names)}.";
     }
 
+    // The verbs that take images as arguments (embed, verify, enroll, identify, visualize) also take "--index N" for
+    // test image N of the data, as predict does: the pair becomes the argument test:N where it stands.
+    private static string[] ImageIndexes(string[] args)
+    {
+        if (args.Length == 0 || args[0] is not ("embed" or "verify" or "enroll" or "identify" or "visualize")) return args;
+        var result = new List<string>(args.Length);
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--index" && i + 1 < args.Length && int.TryParse(args[i + 1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+                result.Add("test:" + args[++i]);
+            else if (args[i].StartsWith("--index=", StringComparison.Ordinal) && int.TryParse(args[i]["--index=".Length..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+                result.Add("test:" + args[i]["--index=".Length..]);
+            else
+                result.Add(args[i]);
+        }
+        return [.. result];
+    }
+
     // A value of the wrong type says what the option takes in words, not as a .NET type: "--epochs expects a whole
     // number, got 'abc'." instead of "... as expected type 'System.Int32'."
     private static string Plain(string message)
@@ -55,6 +73,7 @@ public static class StriateCli
     /// <summary>Runs the command line; returns the process exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        args = ImageIndexes(args);
         var root = Root();
         root.Subcommands.Add(TrainCommand.Create(stdout, stderr));
         root.Subcommands.Add(EvaluateCommand.Create(stdout));

@@ -27,6 +27,8 @@ internal static class OnnxOps
         public Tensor this[int i] =>
             i < node.Inputs.Count && env.TryGetValue(node.Inputs[i], out var t) ? t
             : i < node.Inputs.Count && constants.TryGetValue(node.Inputs[i], out var c) && c.Type == OnnxDataType.Float ? Tensor.FromArray(c.ToFloats(), [.. c.Dims.Select(d => (int)d)])
+            // An int64 constant where a float is computed with (an exponent, say) is taken as floats.
+            : i < node.Inputs.Count && constants.TryGetValue(node.Inputs[i], out var n) && n.Type == OnnxDataType.Int64 ? Tensor.FromArray([.. n.ToInt64s().Select(v => (float)v)], [.. n.Dims.Select(d => (int)d)])
             : throw Fail($"input {i} ('{(i < node.Inputs.Count ? node.Inputs[i] : "")}') is not a float tensor computed or held by the model");
 
         public Tensor? Optional(int i) => Has(i) ? this[i] : null;
@@ -35,6 +37,9 @@ internal static class OnnxOps
         public long[] Ints(int i) =>
             Has(i) && constants.TryGetValue(node.Inputs[i], out var c) && c.Type == OnnxDataType.Int64 ? c.ToInt64s()
             : throw Fail($"input {i} ('{(i < node.Inputs.Count ? node.Inputs[i] : "")}') must be an int64 constant (an initializer or a Constant node); computed shapes are not supported");
+
+        /// <summary>The dims of int64 constant input <paramref name="i"/>.</summary>
+        public long[] IndexShape(int i) => Has(i) && constants.TryGetValue(node.Inputs[i], out var c) ? c.Dims : throw Fail($"input {i} must be an int64 constant");
 
         public long Int(string name, long fallback) => node.Attribute(name) is { } a ? a.I : fallback;
         public float Float(string name, float fallback) => node.Attribute(name) is { } a ? a.F : fallback;
@@ -142,9 +147,122 @@ internal static class OnnxOps
         Add("ReduceMean", 18, a => One(Reduce(a, a.Has(1) ? a.Ints(1) : null, mean: true)));
         Add("ReduceSum", 1, a => One(Reduce(a, a.IntList("axes"), mean: false)));
         Add("ReduceSum", 13, a => One(Reduce(a, a.Has(1) ? a.Ints(1) : null, mean: false)));
+        Add("ConstantOfShape", 9, a =>
+        {
+            var shape = a.Ints(0);
+            if (shape.Any(d => d < 0 || d > int.MaxValue) || shape.Aggregate(1L, (p, d) => p * Math.Max(d, 1)) > 1L << 28)
+                throw a.Fail($"shape [{string.Join(", ", shape)}] is negative or too large");
+            var value = a.Node.Attribute("value")?.T;
+            if (value is not null && value.Type != OnnxDataType.Float) throw a.Unsupported($"a {value.Type} value (Striate computes in float32)");
+            return One(Tensor.Full([.. shape.Select(d => (int)d)], value is null ? 0f : value.ToFloats()[0]));
+        });
+        // Clamps and their kin, from max(a, b) = a + relu(b - a) and min(a, b) = a - relu(a - b).
+        Add("Clip", 1, a => One(Clamp(a[0], a.Node.Attribute("min")?.F, a.Node.Attribute("max")?.F)));
+        Add("Clip", 11, a => One(Clamp(a[0], a.Has(1) ? a[1].Item() : null, a.Has(2) ? a[2].Item() : null)));
+        Add("HardSigmoid", 6, a => One(Clamp(F.AddScalar(F.MulScalar(a[0], a.Float("alpha", 0.2f)), a.Float("beta", 0.5f)), 0f, 1f)));
+        Add("HardSwish", 14, a => One(F.Mul(a[0], Clamp(F.AddScalar(F.MulScalar(a[0], 1f / 6), 0.5f), 0f, 1f))));
+        Add("PRelu", 1, a => One(F.Sub(F.Relu(a[0]), F.Mul(a[1], F.Relu(F.Neg(a[0]))))));
+        Add("Max", 1, a => One(Enumerable.Range(1, a.Count - 1).Aggregate(a[0], (acc, i) => F.Add(acc, F.Relu(F.Sub(a[i], acc))))));
+        Add("Min", 1, a => One(Enumerable.Range(1, a.Count - 1).Aggregate(a[0], (acc, i) => F.Sub(acc, F.Relu(F.Sub(acc, a[i]))))));
+        // x^y: a constant exponent exactly, a tensor one as exp(y log x) (positive bases).
+        Add("Pow", 1, a => One(a[1].Numel == 1 ? F.Pow(a[0], a[1].Item()) : F.Exp(F.Mul(a[1], F.Log(a[0])))));
+        Add("Cast", 1, a => a.Int("to", 1) == (long)OnnxDataType.Float ? One(a[0]) : throw a.Unsupported($"a cast to {(OnnxDataType)a.Int("to", 0)} (Striate computes in float32)"));
+        Add("Expand", 8, a =>
+        {
+            var shape = a.Ints(1);
+            var x = a[0];
+            // Broadcasting x against zeros of the target shape (numpy rules: the larger of each pair of sizes).
+            int rank = Math.Max(shape.Length, x.Rank);
+            var dims = new int[rank];
+            for (int i = 0; i < rank; i++)
+            {
+                long want = i - (rank - shape.Length) >= 0 ? shape[i - (rank - shape.Length)] : 1;
+                int have = i - (rank - x.Rank) >= 0 ? x.Shape[i - (rank - x.Rank)] : 1;
+                dims[i] = (int)Math.Max(want, have);
+            }
+            return One(F.Add(x, Tensor.Zeros(dims)));
+        });
+        Add("Slice", 10, a =>
+        {
+            var x = a[0];
+            var starts = a.Ints(1);
+            var ends = a.Ints(2);
+            var axes = a.Has(3) ? a.Ints(3) : [.. Enumerable.Range(0, starts.Length).Select(i => (long)i)];
+            var steps = a.Has(4) ? a.Ints(4) : [.. Enumerable.Repeat(1L, starts.Length)];
+            for (int i = 0; i < starts.Length; i++)
+            {
+                int axis = (int)(axes[i] < 0 ? axes[i] + x.Rank : axes[i]), size = x.Shape[axis];
+                long step = steps[i];
+                if (step == 0) throw a.Fail("a step of 0");
+                // ONNX's clamping: [0, size] for a positive step, [-1, size - 1] for a negative one.
+                long Clamp(long v, long lo, long hi) => Math.Clamp(v < 0 ? v + size : v, lo, hi);
+                long start = step > 0 ? Clamp(starts[i], 0, size) : Clamp(starts[i], -1, size - 1);
+                long end = step > 0 ? Clamp(ends[i], 0, size) : Clamp(ends[i], -1, size - 1);
+                if (step == 1) { x = F.Narrow(x, axis, (int)start, (int)Math.Max(0, end - start)); continue; }
+                var picked = new List<long>();
+                for (long k = start; step > 0 ? k < end : k > end; k += step) picked.Add(k);
+                x = Take(a, x, axis, picked, [picked.Count]);
+            }
+            return One(x);
+        });
+        Add("Gather", 1, a =>
+        {
+            var x = a[0];
+            var indices = a.Ints(1);
+            int axis = (int)a.Int("axis", 0);
+            if (axis < 0) axis += x.Rank;
+            return One(Take(a, x, axis, indices, a.IndexShape(1)));
+        });
+        Add("Split", 1, a => Split(a, a.IntList("split")));
+        Add("Split", 13, a => Split(a, a.Has(1) ? a.Ints(1) : null));
         Add("Sum", 1, a => One(Enumerable.Range(1, a.Count - 1).Aggregate(a[0], (acc, i) => F.Add(acc, a[i]))));
         Add("Pad", 2, a => One(Pad(a, a.IntList("pads")?.ToArray() ?? throw a.Fail("the pads attribute is missing"), a.Float("value", 0f))));
         Add("Pad", 11, a => One(Pad(a, a.Ints(1), a.Has(2) ? a[2].Item() : 0f)));
+    }
+
+    // The slices of x at `indices` along `axis`, with the indices' shape in place of that axis.
+    private static Tensor Take(Args a, Tensor x, int axis, IReadOnlyList<long> indices, long[] indexShape)
+    {
+        int size = x.Shape[axis];
+        var parts = indices.Select(i => F.Narrow(x, axis, (int)(i < 0 ? i + size : i) is var k && k >= 0 && k < size ? k : throw a.Fail($"index {i} is outside {size}"), 1)).ToList();
+        if (parts.Count == 0) throw a.Unsupported("an empty set of indices");
+        var joined = parts.Count == 1 ? parts[0] : F.Concat(parts, axis);
+        var dims = x.Shape.ToArray().ToList();
+        dims.RemoveAt(axis);
+        dims.InsertRange(axis, indexShape.Select(d => (int)d));
+        return F.Reshape(joined, [.. dims]);
+    }
+
+    private static Tensor Clamp(Tensor x, float? lo, float? hi)
+    {
+        if (lo is float l) x = F.AddScalar(F.Relu(F.AddScalar(x, -l)), l);
+        if (hi is float h) x = F.AddScalar(F.Neg(F.Relu(F.AddScalar(F.Neg(x), h))), h);
+        return x;
+    }
+
+    // Pieces along an axis: the sizes given, or equal parts, one per output.
+    private static Tensor[] Split(Args a, IReadOnlyList<long>? sizes)
+    {
+        var x = a[0];
+        int axis = (int)a.Int("axis", 0);
+        if (axis < 0) axis += x.Rank;
+        if (axis < 0 || axis >= x.Rank) throw a.Fail($"axis {a.Int("axis", 0)} is outside a rank-{x.Rank} input");
+        int n = a.Node.Outputs.Count, length = x.Shape[axis];
+        if (sizes is not { Count: > 0 })
+        {
+            if (length % n != 0) throw a.Fail($"{length} does not split into {n} equal parts");
+            sizes = [.. Enumerable.Repeat((long)(length / n), n)];
+        }
+        if (sizes.Count != n || sizes.Sum() != length || sizes.Any(v => v < 0))
+            throw a.Fail($"split sizes [{string.Join(", ", sizes)}] do not divide {length} into {n} outputs");
+        var parts = new Tensor[n];
+        int start = 0;
+        for (int i = 0; i < n; i++)
+        {
+            parts[i] = F.Narrow(x, axis, start, (int)sizes[i]);
+            start += (int)sizes[i];
+        }
+        return parts;
     }
 
     private static Tensor Squeezed(Args a, IReadOnlyList<long>? axes)

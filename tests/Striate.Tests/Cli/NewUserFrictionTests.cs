@@ -35,6 +35,21 @@ public class NewUserFrictionTests
         Assert.Equal(otherBefore, File.Exists(other) ? File.GetLastWriteTimeUtc(other) : null);
     }
 
+    [Fact]
+    public void IndexNamesATestImageWhereverAnImageIsTaken()
+    {
+        string dir = Repo.TempDir(), embedding = Path.Combine(Repo.Root, "tests", "Striate.Tests", "Fixtures", "Compat", "embedding.safetensors");
+        var (code, byIndex, err) = Run("embed", "--model", embedding, "--index", "3", "--json");
+        var (code2, byArgument, err2) = Run("embed", "--model", embedding, "test:3", "--json");
+        Assert.True(code == 0 && code2 == 0, err + err2);
+        Assert.Equal(byArgument, byIndex);
+        (code, _, err) = Run("verify", "--model", embedding, "--index", "0", "--index=1");
+        Assert.True(code == 0, err);
+        (code, _, err) = Run("visualize", "gradcam", "-m", "lenet5", "--index", "7", "-o", Path.Combine(dir, "g.png"));
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(Path.Combine(dir, "g.png")));
+    }
+
     [Theory]
     [InlineData("visualize filters -m lenet5")]
     [InlineData("visualize activations -m lenet5 -l act1 test:0")]
