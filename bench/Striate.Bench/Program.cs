@@ -12,7 +12,7 @@ if (args.Length > 0 && args[0] == PeakMemory.ChildOption) return PeakMemory.RunC
 
 string? filter = null;
 int threads = Environment.ProcessorCount;
-bool quick = false, json = false, checkOnly = false;
+bool quick = false, json = false, checkOnly = false, onnxRuntime = false;
 int? repeatsOption = null, warmupOption = null;
 for (int i = 0; i < args.Length; i++)
 {
@@ -25,14 +25,18 @@ for (int i = 0; i < args.Length; i++)
         case "--quick": quick = true; break;
         case "--json": json = true; break;
         case "--check-libtorch": checkOnly = true; break;
+        case "--onnx-runtime": onnxRuntime = true; break;
         case "-h" or "--help":
             Console.WriteLine("Striate.Bench [--filter SUBSTRING] [--threads N] [--quick] [--json] [--repeats N] [--warmup N]");
             Console.WriteLine("Striate.Bench --check-libtorch [--threads N]");
+            Console.WriteLine("Striate.Bench --onnx-runtime [--threads N] [--quick] [--filter MODEL]");
             Console.WriteLine("Times each workload in Striate and in TorchSharp (libtorch CPU), alternately, and writes");
             Console.WriteLine("bench/results/<date>-<machine>.json and docs/PERFORMANCE.md. Peak-memory rows run each side in a");
             Console.WriteLine("process of its own (the bench started again with --peak-memory-child NAME striate|libtorch).");
             Console.WriteLine("--check-libtorch only checks libtorch's float32 convolutions on this host against float64 loops, prints");
             Console.WriteLine("the CPU and the errors found, and exits 1 when float32 results are wrong (0 when they agree).");
+            Console.WriteLine("--onnx-runtime times inference on zoo models exported to ONNX: ONNX Runtime, Striate's InferenceSession on the");
+            Console.WriteLine("native model and on the model imported from the file, alternately; prints a markdown table.");
             return 0;
         default:
             Console.Error.WriteLine($"Unknown or incomplete option '{args[i]}'. Try --help.");
@@ -54,6 +58,12 @@ if (checkOnly)
     Console.WriteLine(check.Summary());
     if (check.Float64Wrong) Console.WriteLine("libtorch's float64 results are wrong too: the oracle tests' reference cannot be trusted on this host.");
     return check.Float32Wrong || check.Float64Wrong ? 1 : 0;
+}
+if (onnxRuntime)
+{
+    Console.WriteLine($"Striate vs ONNX Runtime 1.32.0, {threads} thread(s), {(quick ? "quick" : "full")} mode, CPU: {cpu}");
+    Console.WriteLine(OnnxRuntimeComparison.Run(threads, repeats, target, warmup, filter, Console.Out));
+    return 0;
 }
 string load0 = LoadAverage();
 var started = DateTime.UtcNow;

@@ -17,6 +17,7 @@ public sealed class OnnxModule : Module
     private readonly Dictionary<string, Tensor> _weights = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OnnxTensor> _constants = new(StringComparer.Ordinal);
     private readonly OnnxOps.Impl[] _bound;
+    private readonly OnnxFusion.Fused?[] _fused;
 
     private OnnxModule(OnnxModel model, string source)
     {
@@ -40,8 +41,12 @@ public sealed class OnnxModule : Module
                 : throw new InvalidDataException($"ONNX model '{source}', initializer '{init.Name}': dimension {d} is too large."))]));
             init.ToFloats().CopyTo(t.Data);
             _weights[init.Name] = t;
-            Register(init.Name, t, statistics.Contains(init.Name), holders);
         }
+        // Convolutions (with the batch norm and relu that follow them) as Striate layers holding the same tensors, so
+        // an InferenceSession folds and transforms them as it does a native model's.
+        _fused = OnnxFusion.Plan(g, _weights);
+        foreach (var init in g.Initializers.Where(i => _weights.ContainsKey(i.Name)))
+            Register(init.Name, _weights[init.Name], statistics.Contains(init.Name), holders);
         // Constant nodes are constants too (a graph may carry its weights that way).
         foreach (var n in g.Nodes.Where(n => n.OpType == "Constant" && n.Domain.Length == 0))
             if (n.Attribute("value")?.T is { } value && n.Outputs.Count == 1) _constants[n.Outputs[0]] = value;
@@ -164,10 +169,19 @@ public sealed class OnnxModule : Module
     private Tensor[] Evaluate(Dictionary<string, Tensor> env, IReadOnlyDictionary<string, OnnxTensor> constants)
     {
         foreach (var (k, v) in _weights) env[k] = v;
+        bool fuse = !IsTraining && Nn.InferenceSession.Current is not null;
+        var done = fuse ? new bool[_graph.Nodes.Count] : null;
         for (int i = 0; i < _graph.Nodes.Count; i++)
         {
             var n = _graph.Nodes[i];
             if (n.OpType == "Constant" && n.Domain.Length == 0) continue;
+            if (done is not null && done[i]) continue;
+            if (fuse && _fused[i] is { } f)
+            {
+                env[f.Output] = Nn.InferenceFusion.ConvBn(f.Conv, f.Norm, env[n.Inputs[0]], null, f.Relu);
+                foreach (int k in f.Absorbed) done![k] = true;
+                continue;
+            }
             var args = new OnnxOps.Args(n, env, constants, IsTraining);
             var outputs = _bound[i](args);
             for (int k = 0; k < outputs.Length && k < n.Outputs.Count; k++)
