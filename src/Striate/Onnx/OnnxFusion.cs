@@ -13,12 +13,17 @@ namespace Striate.Onnx;
 /// </summary>
 internal static class OnnxFusion
 {
-    public sealed record Fused(Conv2d Conv, BatchNorm2d? Norm, bool Relu, string Output, int[] Absorbed);
+    /// <summary>
+    /// One fused group: relu?(norm(conv(Input)) + Residual) giving Output, run at node RunAt (the residual Add, whose
+    /// other input the graph computes after the convolution); the group's other nodes (Absorbed) are skipped.
+    /// </summary>
+    public sealed record Fused(Conv2d Conv, BatchNorm2d? Norm, bool Relu, string Input, string? Residual, string Output, int RunAt, int[] Absorbed);
 
     public static Fused?[] Plan(OnnxGraph g, Dictionary<string, Tensor> weights)
     {
         var plan = new Fused?[g.Nodes.Count];
         var adopted = new HashSet<string>(StringComparer.Ordinal);
+        var taken = new HashSet<int>();
         // How many nodes (and graph outputs) read each value: a fused value must have one reader.
         var readers = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var n in g.Nodes)
@@ -27,6 +32,18 @@ internal static class OnnxFusion
         var producer = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < g.Nodes.Count; i++)
             foreach (var y in g.Nodes[i].Outputs) producer[y] = i;
+        // The node that reads `value` (whichever input), when exactly one does.
+        int? ReaderOf(string value)
+        {
+            int? found = null;
+            for (int j = 0; j < g.Nodes.Count; j++)
+                if (g.Nodes[j].Inputs.Contains(value))
+                {
+                    if (found is not null) return null;
+                    found = j;
+                }
+            return found;
+        }
         int? SoleReader(string value, string op)
         {
             if (readers.GetValueOrDefault(value) != 1) return null;
@@ -78,7 +95,20 @@ internal static class OnnxFusion
                 output = bn.Outputs[0];
             }
             bool relu = false;
-            if (SoleReader(output, "Relu") is int ri)
+            string? residual = null;
+            int runAt = i;
+            // A residual block's end: Add(this, shortcut) then Relu, each the other's only reader.
+            if (ReaderOf(output) is int ai && !taken.Contains(ai) && g.Nodes[ai] is { OpType: "Add", Domain: "", Inputs.Count: 2 } add && readers.GetValueOrDefault(output) == 1
+                && add.Inputs[0] != add.Inputs[1] && SoleReader(add.Outputs[0], "Relu") is int ari)
+            {
+                residual = add.Inputs[0] == output ? add.Inputs[1] : add.Inputs[0];
+                absorbed.Add(ai);
+                absorbed.Add(ari);
+                relu = true;
+                runAt = ai;
+                output = g.Nodes[ari].Outputs[0];
+            }
+            else if (SoleReader(output, "Relu") is int ri)
             {
                 relu = true;
                 absorbed.Add(ri);
@@ -90,7 +120,10 @@ internal static class OnnxFusion
             conv.Eval();
             norm?.Eval();
             foreach (var name in n.Inputs.Skip(1).Concat(norm is null ? [] : g.Nodes[absorbed[0]].Inputs.Skip(1))) adopted.Add(name);
-            plan[i] = new Fused(conv, norm, relu, output, [.. absorbed]);
+            if (runAt != i) absorbed.Add(i);
+            taken.UnionWith(absorbed);
+            taken.Add(i);
+            plan[runAt] = new Fused(conv, norm, relu, n.Inputs[0], residual, output, runAt, [.. absorbed]);
         }
         return plan;
     }

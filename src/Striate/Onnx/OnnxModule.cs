@@ -18,6 +18,7 @@ public sealed class OnnxModule : Module
     private readonly Dictionary<string, OnnxTensor> _constants = new(StringComparer.Ordinal);
     private readonly OnnxOps.Impl[] _bound;
     private readonly OnnxFusion.Fused?[] _fused;
+    private readonly bool[] _covered;
 
     private OnnxModule(OnnxModel model, string source)
     {
@@ -45,6 +46,10 @@ public sealed class OnnxModule : Module
         // Convolutions (with the batch norm and relu that follow them) as Striate layers holding the same tensors, so
         // an InferenceSession folds and transforms them as it does a native model's.
         _fused = OnnxFusion.Plan(g, _weights);
+        _covered = new bool[g.Nodes.Count];
+        foreach (var f in _fused)
+            if (f is not null)
+                foreach (int k in f.Absorbed) _covered[k] = true;
         foreach (var init in g.Initializers.Where(i => _weights.ContainsKey(i.Name)))
             Register(init.Name, _weights[init.Name], statistics.Contains(init.Name), holders);
         // Constant nodes are constants too (a graph may carry its weights that way).
@@ -170,18 +175,16 @@ public sealed class OnnxModule : Module
     {
         foreach (var (k, v) in _weights) env[k] = v;
         bool fuse = !IsTraining && Nn.InferenceSession.Current is not null;
-        var done = fuse ? new bool[_graph.Nodes.Count] : null;
         for (int i = 0; i < _graph.Nodes.Count; i++)
         {
             var n = _graph.Nodes[i];
             if (n.OpType == "Constant" && n.Domain.Length == 0) continue;
-            if (done is not null && done[i]) continue;
             if (fuse && _fused[i] is { } f)
             {
-                env[f.Output] = Nn.InferenceFusion.ConvBn(f.Conv, f.Norm, env[n.Inputs[0]], null, f.Relu);
-                foreach (int k in f.Absorbed) done![k] = true;
+                env[f.Output] = Nn.InferenceFusion.ConvBn(f.Conv, f.Norm, env[f.Input], f.Residual is { } r ? env[r] : null, f.Relu);
                 continue;
             }
+            if (fuse && _covered[i]) continue;
             var args = new OnnxOps.Args(n, env, constants, IsTraining);
             var outputs = _bound[i](args);
             for (int k = 0; k < outputs.Length && k < n.Outputs.Count; k++)

@@ -16,6 +16,8 @@ public class OnnxImportTests
     [Theory]
     [InlineData("lenet5", 1, 28, 28)]
     [InlineData("resnet8-small", 3, 32, 32)]
+    [InlineData("resnet18-small", 3, 32, 32)]
+    [InlineData("resnet50", 3, 64, 64)]
     [InlineData("mobilenet-v1-0.25", 3, 64, 64)]
     [InlineData("nin", 3, 32, 32)]
     [InlineData("googlenet", 3, 96, 96)]
