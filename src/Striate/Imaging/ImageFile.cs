@@ -184,7 +184,7 @@ public static partial class ImageFile
     {
         using var ms = new MemoryStream(bytes, writable: false);
         var info = ImageInfo.FromStream(ms) ?? throw new InvalidDataException($"Image file '{path}' is not a PNG, JPEG or BMP image.");
-        bool bmp = bytes.Length >= 2 && bytes[0] == (byte)'B' && bytes[1] == (byte)'M';
+        bool bmp = Kind(bytes) == "BMP";
         // A BMP with a negative height stores its rows top-down.
         int height = bmp && info.Height < 0 && info.Height != int.MinValue ? -info.Height : info.Height;
         if (info.Width < 1 || height < 1)

@@ -171,9 +171,11 @@ public sealed class OnnxModule : Module
         return Evaluate(env, constants);
     }
 
+    // A computed value, or a weight.
+    private Tensor Value(Dictionary<string, Tensor> env, string name) => env.TryGetValue(name, out var t) ? t : _weights[name];
+
     private Tensor[] Evaluate(Dictionary<string, Tensor> env, IReadOnlyDictionary<string, OnnxTensor> constants)
     {
-        foreach (var (k, v) in _weights) env[k] = v;
         bool fuse = !IsTraining && Nn.InferenceSession.Current is not null;
         for (int i = 0; i < _graph.Nodes.Count; i++)
         {
@@ -181,16 +183,16 @@ public sealed class OnnxModule : Module
             if (n.OpType == "Constant" && n.Domain.Length == 0) continue;
             if (fuse && _fused[i] is { } f)
             {
-                env[f.Output] = Nn.InferenceFusion.ConvBn(f.Conv, f.Norm, env[f.Input], f.Residual is { } r ? env[r] : null, f.Relu);
+                env[f.Output] = Nn.InferenceFusion.ConvBn(f.Conv, f.Norm, Value(env, f.Input), f.Residual is { } r ? Value(env, r) : null, f.Relu);
                 continue;
             }
             if (fuse && _covered[i]) continue;
-            var args = new OnnxOps.Args(n, env, constants, IsTraining);
+            var args = new OnnxOps.Args(n, env, _weights, constants, IsTraining);
             var outputs = _bound[i](args);
             for (int k = 0; k < outputs.Length && k < n.Outputs.Count; k++)
                 if (n.Outputs[k].Length > 0) env[n.Outputs[k]] = outputs[k];
         }
-        return [.. _graph.Outputs.Select(o => env.TryGetValue(o.Name, out var y) ? y
+        return [.. _graph.Outputs.Select(o => env.TryGetValue(o.Name, out var y) || _weights.TryGetValue(o.Name, out y) ? y
             : throw new InvalidOperationException($"ONNX model '{Source}': the output '{o.Name}' is a constant, not computed from the inputs."))];
     }
 

@@ -16,7 +16,8 @@ internal static class OnnxOps
     public delegate Tensor[] Impl(Args a);
 
     /// <summary>A node's inputs (tensors computed or held, int64 constants) and attributes, as an implementation reads them.</summary>
-    public readonly struct Args(OnnxNode node, IReadOnlyDictionary<string, Tensor> env, IReadOnlyDictionary<string, OnnxTensor> constants, bool training)
+    public readonly struct Args(OnnxNode node, IReadOnlyDictionary<string, Tensor> env, IReadOnlyDictionary<string, Tensor> weights,
+        IReadOnlyDictionary<string, OnnxTensor> constants, bool training)
     {
         public OnnxNode Node => node;
         public bool Training => training;
@@ -25,7 +26,7 @@ internal static class OnnxOps
         public bool Has(int i) => i < node.Inputs.Count && node.Inputs[i].Length > 0;
 
         public Tensor this[int i] =>
-            i < node.Inputs.Count && env.TryGetValue(node.Inputs[i], out var t) ? t
+            i < node.Inputs.Count && (env.TryGetValue(node.Inputs[i], out var t) || weights.TryGetValue(node.Inputs[i], out t)) ? t
             : i < node.Inputs.Count && constants.TryGetValue(node.Inputs[i], out var c) && c.Type == OnnxDataType.Float ? Tensor.FromArray(c.ToFloats(), [.. c.Dims.Select(d => (int)d)])
             // An int64 constant where a float is computed with (an exponent, say) is taken as floats.
             : i < node.Inputs.Count && constants.TryGetValue(node.Inputs[i], out var n) && n.Type == OnnxDataType.Int64 ? Tensor.FromArray([.. n.ToInt64s().Select(v => (float)v)], [.. n.Dims.Select(d => (int)d)])
