@@ -16,7 +16,7 @@ public static class FinetuneCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var cmd = new Command("finetune", "Fine-tune a trained model on chosen classes (new head, frozen layers), or train one from scratch on them.");
-        var from = new Option<string?>("--from") { Description = "Pre-trained checkpoint, a classifier or an embedding model (its embedding layer becomes the new head); without it the model is trained from scratch." };
+        var from = new Option<string?>("--from") { Description = "Pre-trained checkpoint, a classifier or an embedding model (its embedding layer becomes the new head), or an .onnx classifier striate export wrote; without it the model is trained from scratch." };
         var model = new Option<string?>("--model", "-m") { Description = "Architecture when training from scratch (default lenet5)." }.Choice(ModelZoo.Check);
         var classes = new Option<string>("--classes") { Description = "Dataset classes to learn, relabelled in order: 5-9 or 5,6,7.", Required = true }.ClassList();
         var perClass = new Option<int>("--per-class") { Description = "Training images per class, sampled with the seed (0: all)." }.AtLeast(0);
@@ -32,7 +32,7 @@ public static class FinetuneCommand
             var rules = (r.GetValue(layerLr) ?? []).Select(LayerRate).ToList();
             string outPath = r.GetValue(shared.Out) ?? Path.Combine("runs", "finetune.safetensors");
             Output.CheckWritable(outPath, "--out");
-            var source = r.GetValue(from) is { } f ? Checkpoint.Load(Arguments.ExistingFile(f)) : null;
+            var source = r.GetValue(from) is { } f ? OnnxFiles.IsOnnx(f) ? OnnxFiles.LoadForFineTuning(Arguments.ExistingFile(f)) : Checkpoint.Load(Arguments.ExistingFile(f)) : null;
             string folder = DataLocator.Resolve(r.GetValue(shared.Data));
             var options = new FineTuneOptions
             {

@@ -59,6 +59,28 @@ public static class OnnxFiles
         };
     }
 
+    /// <summary>
+    /// An ONNX file as the source of <c>finetune --from</c>: a classifier <c>striate export</c> wrote, whose metadata
+    /// names its zoo architecture and whose weights (initializers named by the state-dict keys) are that
+    /// architecture's, so fine-tuning rebuilds the network and takes every weight but the head, as from its checkpoint.
+    /// </summary>
+    /// <exception cref="CliUsageException">The file names no zoo architecture, or its weights are not that architecture's.</exception>
+    public static Checkpoint LoadForFineTuning(string path)
+    {
+        var ck = Load(path);
+        var module = (OnnxModule)ck.Model;
+        if (!module.Model.Metadata.TryGetValue("striate.architecture", out var arch) || ModelZoo.Names.All(n => n != arch))
+            throw new CliUsageException($"'{path}' does not name a Striate architecture in its metadata ('striate.architecture' is {(arch is null ? "missing" : $"'{arch}'")}): " +
+                "finetune --from takes a checkpoint, or an .onnx classifier striate export wrote. Another graph can be fine-tuned in code: OnnxModule.Load gives a module whose weights train (docs/ONNX.md).");
+        var spec = ck.Spec with { Architecture = arch };
+        var expected = ModelZoo.Create(spec).StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.Shape);
+        foreach (var (key, t) in module.StateDict())
+            if (!expected.TryGetValue(key, out var shape) || !shape.Equals(t.Shape))
+                throw new CliUsageException($"'{path}': weight '{key}' {t.Shape} is not one of a {arch} classifier of {spec.NumClasses} classes " +
+                    $"({(shape is null ? "no such key" : $"which has {shape}")}); finetune --from takes an .onnx classifier striate export wrote.");
+        return new Checkpoint { Spec = spec, Model = module, ClassNames = ck.ClassNames, Mean = ck.Mean, Std = ck.Std };
+    }
+
     private sealed record Normalization(float[]? mean, float[]? std);
 
     private static T? Read<T>(string json, string path, string key)

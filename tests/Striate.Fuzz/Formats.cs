@@ -53,8 +53,21 @@ public static class Formats
             new("deepface-head", "head.safetensors", [HeadSeed(scratch)], (dir, path) => DeepFaceHeadFile.Load(path), n => 8 * n + 8 * MiB),
             new("training-log", "run.csv", [TextSeed("log", LogText(scratch))], (dir, path) => TrainingLog.Read(path), n => 16 * n + 2 * MiB),
             new("step-log", "run.steps.csv", [TextSeed("steps", StepsText(scratch))], (dir, path) => StepLog.Read(path), n => 16 * n + 2 * MiB),
-            new("onnx", "model.onnx", [OnnxSeed("small", SmallNet(), (1, 8, 8)), OnnxSeed("lenet5", Striate.Models.ModelZoo.Create(new Striate.Models.ModelSpec("lenet5", 10, 1, 28, 28), new Striate.Tensors.Generator(1)), (1, 28, 28))],
-                (dir, path) => Striate.Onnx.OnnxModel.Load(path), n => 8 * n + 8 * MiB),
+            // Read and bound as a module (every node bound, every input checked); an operator Striate lacks is refused
+            // as NotSupportedException, which names it, and counts as a refusal here.
+            new("onnx", "model.onnx", [OnnxSeed("small", SmallNet(), (1, 8, 8)), OnnxSeed("lenet5", Striate.Models.ModelZoo.Create(new Striate.Models.ModelSpec("lenet5", 10, 1, 28, 28), new Striate.Tensors.Generator(1)), (1, 28, 28)),
+                    OnnxSeed("shapes", ShapeGraph()), .. RealOnnxSeeds()],
+                (dir, path) =>
+                {
+                    try
+                    {
+                        Striate.Onnx.OnnxModule.Load(path);
+                    }
+                    catch (NotSupportedException e)
+                    {
+                        throw new InvalidDataException(e.Message, e);
+                    }
+                }, n => 8 * n + 8 * MiB),
         };
         return formats;
     }
@@ -69,11 +82,58 @@ public static class Formats
         new Striate.Nn.MaxPool2d(2), new Striate.Nn.Flatten(), new Striate.Nn.Linear(18, 3, generator: new Striate.Tensors.Generator(3)));
 
     // An exported model; the structure (everything but the weights' bytes) is where most mutations aim.
-    private static Seed OnnxSeed(string name, Striate.Nn.Module model, (int, int, int) input)
+    private static Seed OnnxSeed(string name, Striate.Nn.Module model, (int, int, int) input) => OnnxSeed(name, Striate.Onnx.OnnxExport.ToModel(model, input).ToBytes());
+
+    private static Seed OnnxSeed(string name, Striate.Onnx.OnnxModel model) => OnnxSeed(name, model.ToBytes());
+
+    private static Seed OnnxSeed(string name, byte[] b)
     {
-        byte[] b = Striate.Onnx.OnnxExport.ToModel(model, input).ToBytes();
         int hot = Math.Min(b.Length, 2048);
         return new Seed("onnx " + name, b, [0, 2, b.Length / 4, b.Length / 2, b.Length - 64, b.Length - 16], (0, hot));
+    }
+
+    // Shape arithmetic and Resize as PyTorch writes them: x.view(x.size(0), -1) after a 2x upsampling whose sizes are
+    // computed from the input's shape, with Constant nodes of several value attributes.
+    private static Striate.Onnx.OnnxModel ShapeGraph()
+    {
+        static Striate.Onnx.OnnxNode N(string op, string[] inputs, string output, params Striate.Onnx.OnnxAttribute[] attributes) =>
+            new() { OpType = op, Inputs = inputs, Outputs = [output], Name = output, Attributes = attributes };
+        return new Striate.Onnx.OnnxModel
+        {
+            IrVersion = 8,
+            Opsets = new Dictionary<string, long> { [""] = 13 },
+            Graph = new Striate.Onnx.OnnxGraph
+            {
+                Nodes =
+                [
+                    N("Constant", [], "two", Striate.Onnx.OnnxAttribute.IntList("value_ints", 1, 1, 2, 2)),
+                    N("Constant", [], "minus_one", Striate.Onnx.OnnxAttribute.Tensor("value", Striate.Onnx.OnnxTensor.FromInt64s("", [1], [-1]))),
+                    N("Shape", ["x"], "shape"),
+                    N("Mul", ["shape", "two"], "sizes"),
+                    N("Resize", ["x", "", "", "sizes"], "up", Striate.Onnx.OnnxAttribute.Text("mode", "linear")),
+                    N("Slice", ["shape", "zero", "one"], "batch"),
+                    N("Concat", ["batch", "minus_one"], "flat_shape", Striate.Onnx.OnnxAttribute.Int("axis", 0)),
+                    N("Reshape", ["up", "flat_shape"], "y"),
+                ],
+                Initializers = [Striate.Onnx.OnnxTensor.FromInt64s("zero", [1], [0]), Striate.Onnx.OnnxTensor.FromInt64s("one", [1], [1])],
+                Inputs = [new("x", Striate.Onnx.OnnxDataType.Float, [new(null, "batch"), new(2, null), new(4, null), new(4, null)])],
+                Outputs = [new("y", Striate.Onnx.OnnxDataType.Float, null)],
+            },
+        };
+    }
+
+    // The small real models of the ONNX tests (CNTK's preprocessing graph, tf2onnx's BlazeFace) when scripts/fetch-models
+    // has filled its cache.
+    private static IEnumerable<Seed> RealOnnxSeeds()
+    {
+        string cache = Environment.GetEnvironmentVariable("STRIATE_MODELS") is { Length: > 0 } c ? c
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "striate", "models");
+        foreach (var file in new[] { "ResNetPreprocess.onnx", "face_detection_front_128x128_barracuda.onnx" })
+        {
+            string path = Path.Combine(cache, file);
+            if (File.Exists(path)) yield return OnnxSeed(Path.GetFileNameWithoutExtension(file), File.ReadAllBytes(path));
+            else Console.Error.WriteLine($"onnx: no seed {file} ({path} is missing; scripts/fetch-models fetches it)");
+        }
     }
 
     private static Seed TextSeed(string name, string text)

@@ -166,10 +166,12 @@ internal sealed class OnnxTracer : ModuleTrace
         };
     }
 
-    // x / max(||x||, eps) along the last axis.
+    // x / max(||x||, eps) along the last axis (ReduceL2 takes its axes as an input from opset 18).
     private string Normalize(string x, float eps)
     {
-        string norm = Node("ReduceL2", "norm", [x], OnnxAttribute.IntList("axes", -1), OnnxAttribute.Int("keepdims", 1));
+        string norm = _opset >= 18
+            ? Node("ReduceL2", "norm", [x, Constant("norm_axes", [1], [-1L])], OnnxAttribute.Int("keepdims", 1))
+            : Node("ReduceL2", "norm", [x], OnnxAttribute.IntList("axes", -1), OnnxAttribute.Int("keepdims", 1));
         string clamped = Node("Max", "norm_clamped", [norm, Constant("eps", [], [eps])]);
         return Node("Div", "normalized", [x, clamped]);
     }

@@ -49,7 +49,7 @@ internal static class OnnxFusion
             if (readers.GetValueOrDefault(value) != 1) return null;
             for (int j = 0; j < g.Nodes.Count; j++)
                 if (g.Nodes[j].Inputs.Count > 0 && g.Nodes[j].Inputs[0] == value)
-                    return g.Nodes[j].OpType == op && g.Nodes[j].Domain.Length == 0 ? j : null;
+                    return g.Nodes[j].OpType == op && g.Nodes[j].Domain.Length == 0 && g.Nodes[j].Outputs.Count >= 1 ? j : null;
             return null;
         }
         for (int i = 0; i < g.Nodes.Count; i++)
@@ -98,7 +98,7 @@ internal static class OnnxFusion
             string? residual = null;
             int runAt = i;
             // A residual block's end: Add(this, shortcut) then Relu, each the other's only reader.
-            if (ReaderOf(output) is int ai && !taken.Contains(ai) && g.Nodes[ai] is { OpType: "Add", Domain: "", Inputs.Count: 2 } add && readers.GetValueOrDefault(output) == 1
+            if (ReaderOf(output) is int ai && !taken.Contains(ai) && g.Nodes[ai] is { OpType: "Add", Domain: "", Inputs.Count: 2, Outputs.Count: >= 1 } add && readers.GetValueOrDefault(output) == 1
                 && add.Inputs[0] != add.Inputs[1] && SoleReader(add.Outputs[0], "Relu") is int ari)
             {
                 residual = add.Inputs[0] == output ? add.Inputs[1] : add.Inputs[0];

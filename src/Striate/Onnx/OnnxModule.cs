@@ -50,14 +50,27 @@ public sealed class OnnxModule : Module
         foreach (var f in _fused)
             if (f is not null)
                 foreach (int k in f.Absorbed) _covered[k] = true;
+        var registered = new HashSet<string>(StringComparer.Ordinal);
         foreach (var init in g.Initializers.Where(i => _weights.ContainsKey(i.Name)))
-            Register(init.Name, _weights[init.Name], statistics.Contains(init.Name), holders);
+        {
+            if (init.Name.Length == 0) throw new InvalidDataException($"ONNX model '{source}': an initializer has no name.");
+            if (!registered.Add(init.Name)) throw new InvalidDataException($"ONNX model '{source}': initializer '{init.Name}' appears twice.");
+            try
+            {
+                Register(init.Name, _weights[init.Name], statistics.Contains(init.Name), holders);
+            }
+            catch (ArgumentException e)
+            {
+                // A name that is both a tensor and a prefix of others ("conv" and "conv.weight").
+                throw new InvalidDataException($"ONNX model '{source}': initializer '{init.Name}' cannot be a state-dict key beside the others ({e.Message}).", e);
+            }
+        }
         // Constant nodes are constants too (a graph may carry its weights that way).
-        foreach (var n in g.Nodes.Where(n => n.OpType == "Constant" && n.Domain.Length == 0))
-            if (n.Attribute("value")?.T is { } value && n.Outputs.Count == 1) _constants[n.Outputs[0]] = value;
+        for (int i = 0; i < g.Nodes.Count; i++)
+            if (g.Nodes[i] is { OpType: "Constant", Domain.Length: 0, Outputs.Count: 1 } n)
+                _constants[n.Outputs[0]] = OnnxOps.ConstantValue(n, $"ONNX model '{source}', node {i} ('{(n.Name.Length > 0 ? n.Name : n.OpType)}', Constant)");
 
         Inputs = g.Inputs.Where(i => !_weights.ContainsKey(i.Name) && !_constants.ContainsKey(i.Name)).ToList();
-        if (Inputs.Count == 0) throw new InvalidDataException($"ONNX model '{source}': the graph has no input besides its initializers.");
         if (g.Outputs.Count < 1) throw new InvalidDataException($"ONNX model '{source}': the graph has no output.");
 
         // Bind every node before anything runs, and check that each input is produced before it is read.
@@ -92,7 +105,8 @@ public sealed class OnnxModule : Module
     public IReadOnlyList<OnnxValueInfo> Inputs { get; }
 
     /// <summary>The graph's first input (the image, for a network).</summary>
-    public OnnxValueInfo InputInfo => Inputs[0];
+    /// <exception cref="InvalidOperationException">The graph has no input (it computes constants).</exception>
+    public OnnxValueInfo InputInfo => Inputs.Count > 0 ? Inputs[0] : throw new InvalidOperationException($"ONNX model '{Source}' has no input besides its initializers.");
 
     /// <summary>Loads an ONNX model as a module.</summary>
     /// <exception cref="InvalidDataException">The file is not a valid ONNX model, or the graph cannot run.</exception>
@@ -150,7 +164,7 @@ public sealed class OnnxModule : Module
 
     /// <summary>
     /// Runs the graph on named inputs (float tensors as <see cref="Tensor"/>; int64 ones, such as a shape, as
-    /// constants) and returns every graph output in order.
+    /// constants) and returns every graph output in order (an int64 output, such as a computed shape, as float values).
     /// </summary>
     /// <exception cref="ArgumentException">An input is missing, or not float or int64.</exception>
     public IReadOnlyList<Tensor> Run(IReadOnlyDictionary<string, OnnxTensor> inputs)
@@ -174,8 +188,10 @@ public sealed class OnnxModule : Module
     // A computed value, or a weight.
     private Tensor Value(Dictionary<string, Tensor> env, string name) => env.TryGetValue(name, out var t) ? t : _weights[name];
 
-    private Tensor[] Evaluate(Dictionary<string, Tensor> env, IReadOnlyDictionary<string, OnnxTensor> constants)
+    private Tensor[] Evaluate(Dictionary<string, Tensor> env, IReadOnlyDictionary<string, OnnxTensor> given)
     {
+        // The constants, and the int64 values this run computes from shapes.
+        var constants = new Dictionary<string, OnnxTensor>(given, StringComparer.Ordinal);
         bool fuse = !IsTraining && Nn.InferenceSession.Current is not null;
         for (int i = 0; i < _graph.Nodes.Count; i++)
         {
@@ -193,7 +209,10 @@ public sealed class OnnxModule : Module
                 if (n.Outputs[k].Length > 0) env[n.Outputs[k]] = outputs[k];
         }
         return [.. _graph.Outputs.Select(o => env.TryGetValue(o.Name, out var y) || _weights.TryGetValue(o.Name, out y) ? y
-            : throw new InvalidOperationException($"ONNX model '{Source}': the output '{o.Name}' is a constant, not computed from the inputs."))];
+            // A constant output, or an int64 one (a shape), comes back as float values.
+            : constants.TryGetValue(o.Name, out var c) && c.Type is OnnxDataType.Int64 or OnnxDataType.Float
+                ? Tensor.FromArray(c.Type == OnnxDataType.Float ? c.ToFloats() : [.. c.ToInt64s().Select(v => (float)v)], [.. c.Dims.Select(d => checked((int)d))])
+            : throw new InvalidOperationException($"ONNX model '{Source}': the output '{o.Name}' holds {(constants.TryGetValue(o.Name, out var other) ? other.Type : "no value")}, not float32 or int64 values."))];
     }
 
     public override string ToString() => $"OnnxModule('{Source}', opset {Opset.ToString(CultureInfo.InvariantCulture)}, {_graph.Nodes.Count} nodes)";

@@ -11,13 +11,13 @@ namespace Striate.Onnx;
 /// 13 flattens to 2-D; Pad takes its pads as an attribute before 11 and as an input from 11). Each implementation
 /// reads the node's inputs and attributes and computes with Striate's differentiable ops.
 /// </summary>
-internal static class OnnxOps
+internal static partial class OnnxOps
 {
     public delegate Tensor[] Impl(Args a);
 
     /// <summary>A node's inputs (tensors computed or held, int64 constants) and attributes, as an implementation reads them.</summary>
     public readonly struct Args(OnnxNode node, IReadOnlyDictionary<string, Tensor> env, IReadOnlyDictionary<string, Tensor> weights,
-        IReadOnlyDictionary<string, OnnxTensor> constants, bool training)
+        Dictionary<string, OnnxTensor> constants, bool training)
     {
         public OnnxNode Node => node;
         public bool Training => training;
@@ -33,6 +33,41 @@ internal static class OnnxOps
             : throw Fail($"input {i} ('{(i < node.Inputs.Count ? node.Inputs[i] : "")}') is not a float tensor computed or held by the model");
 
         public Tensor? Optional(int i) => Has(i) ? this[i] : null;
+
+        /// <summary>Whether input <paramref name="i"/> is an int64 value (a constant, or one the graph computed from shapes).</summary>
+        public bool IsInts(int i) => Has(i) && !env.ContainsKey(node.Inputs[i]) && !weights.ContainsKey(node.Inputs[i])
+            && constants.TryGetValue(node.Inputs[i], out var c) && c.Type == OnnxDataType.Int64;
+
+        /// <summary>Whether every input given is an int64 value.</summary>
+        public bool AllInts
+        {
+            get
+            {
+                for (int i = 0; i < node.Inputs.Count; i++)
+                    if (node.Inputs[i].Length > 0 && !IsInts(i)) return false;
+                return node.Inputs.Count > 0;
+            }
+        }
+
+        /// <summary>The int64 value input <paramref name="i"/> holds.</summary>
+        public OnnxTensor IntValue(int i) => IsInts(i) ? constants[node.Inputs[i]] : throw Fail($"input {i} is not an int64 value");
+
+        /// <summary>Gives the node's outputs as int64 values (shape arithmetic), which later nodes read as constants.</summary>
+        public Tensor[] Emit(params OnnxTensor[] values)
+        {
+            for (int k = 0; k < values.Length && k < node.Outputs.Count; k++)
+                if (node.Outputs[k].Length > 0) constants[node.Outputs[k]] = values[k];
+            return [];
+        }
+
+        /// <summary>Gives output <paramref name="k"/> as an int64 value.</summary>
+        public void EmitAt(int k, OnnxTensor value)
+        {
+            if (k < node.Outputs.Count && node.Outputs[k].Length > 0) constants[node.Outputs[k]] = value;
+        }
+
+        /// <summary>The same node reading <paramref name="values"/> in place of its computed inputs (for shape arithmetic).</summary>
+        public Args With(IReadOnlyDictionary<string, Tensor> values) => new(node, values, weights, constants, training);
 
         /// <summary>An int64 input that must be a constant (a shape, pads, axes).</summary>
         public long[] Ints(int i) =>
@@ -70,7 +105,7 @@ internal static class OnnxOps
         if (!s_ops.TryGetValue(("", node.OpType), out var versions))
             throw new NotSupportedException($"{where}: operator '{node.OpType}' (opset {opset}) is not supported. Supported: {string.Join(", ", s_ops.Keys.Select(k => k.Op).Order(StringComparer.Ordinal))}.");
         foreach (var (since, impl) in versions)
-            if (since <= opset) return impl;
+            if (since <= opset) return s_ints.Contains(node.OpType) ? a => a.AllInts ? IntegerOp(a, impl) : impl(a) : impl;
         throw new NotSupportedException($"{where}: operator '{node.OpType}' exists from opset {versions[^1].Since}; the model imports opset {opset}.");
     }
 
@@ -81,6 +116,8 @@ internal static class OnnxOps
 
     static OnnxOps()
     {
+        // A Constant's value is read when the model is loaded (OnnxModule); the node itself computes nothing.
+        Add("Constant", 1, a => []);
         Add("Identity", 1, a => One(a[0]));
         Add("Dropout", 1, a => a.Node.Outputs.Count > 1 && a.Node.Outputs[1].Length > 0 ? throw a.Unsupported("the mask output is not supported") : One(a[0]));
         Add("Relu", 1, a => One(F.Relu(a[0])));
@@ -144,30 +181,43 @@ internal static class OnnxOps
         Add("Unsqueeze", 1, a => One(Unsqueezed(a, a.IntList("axes") ?? throw a.Fail("the axes attribute is missing"))));
         Add("Unsqueeze", 13, a => One(Unsqueezed(a, a.Ints(1))));
         Add("GlobalMaxPool", 1, a => One(F.MaxPool2d(a[0], (a[0].Shape[2], a[0].Shape[3]))));
-        Add("ReduceMean", 1, a => One(Reduce(a, a.IntList("axes"), mean: true)));
-        Add("ReduceMean", 18, a => One(Reduce(a, a.Has(1) ? a.Ints(1) : null, mean: true)));
-        Add("ReduceSum", 1, a => One(Reduce(a, a.IntList("axes"), mean: false)));
-        Add("ReduceSum", 13, a => One(Reduce(a, a.Has(1) ? a.Ints(1) : null, mean: false)));
-        Add("ConstantOfShape", 9, a =>
-        {
-            var shape = a.Ints(0);
-            if (shape.Any(d => d < 0 || d > int.MaxValue) || shape.Aggregate(1L, (p, d) => p * Math.Max(d, 1)) > 1L << 28)
-                throw a.Fail($"shape [{string.Join(", ", shape)}] is negative or too large");
-            var value = a.Node.Attribute("value")?.T;
-            if (value is not null && value.Type != OnnxDataType.Float) throw a.Unsupported($"a {value.Type} value (Striate computes in float32)");
-            return One(Tensor.Full([.. shape.Select(d => (int)d)], value is null ? 0f : value.ToFloats()[0]));
-        });
         // Clamps and their kin, from max(a, b) = a + relu(b - a) and min(a, b) = a - relu(a - b).
         Add("Clip", 1, a => One(Clamp(a[0], a.Node.Attribute("min")?.F, a.Node.Attribute("max")?.F)));
         Add("Clip", 11, a => One(Clamp(a[0], a.Has(1) ? a[1].Item() : null, a.Has(2) ? a[2].Item() : null)));
         Add("HardSigmoid", 6, a => One(Clamp(F.AddScalar(F.MulScalar(a[0], a.Float("alpha", 0.2f)), a.Float("beta", 0.5f)), 0f, 1f)));
         Add("HardSwish", 14, a => One(F.Mul(a[0], Clamp(F.AddScalar(F.MulScalar(a[0], 1f / 6), 0.5f), 0f, 1f))));
-        Add("PRelu", 1, a => One(F.Sub(F.Relu(a[0]), F.Mul(a[1], F.Relu(F.Neg(a[0]))))));
+        // Before opset 7 a 1-D slope of C values is per channel (axis 1); from 7 it broadcasts from the right.
+        Add("PRelu", 1, a => One(PRelu(a[0], a[1].Rank == 1 && a[0].Rank > 2 && a[1].Shape[0] == a[0].Shape[1] && a[1].Numel > 1
+            ? F.Reshape(a[1], [a[1].Shape[0], .. Enumerable.Repeat(1, a[0].Rank - 2)]) : a[1])));
+        Add("PRelu", 7, a => One(PRelu(a[0], a[1])));
+        Add("Softplus", 1, a => One(F.Add(F.Relu(a[0]), F.Log(F.AddScalar(F.Exp(F.Neg(F.Abs(a[0]))), 1f)))));
+        Add("Softsign", 1, a => One(F.Div(a[0], F.AddScalar(F.Abs(a[0]), 1f))));
+        Add("Selu", 1, a => One(F.MulScalar(F.Elu(a[0], a.Float("alpha", 1.67326319217681884765625f)), a.Float("gamma", 1.05070102214813232421875f))));
+        Add("ThresholdedRelu", 10, a => One(F.Mul(a[0], Detached(a[0], v => v > a.Float("alpha", 1f) ? 1f : 0f))));
+        Add("Reciprocal", 1, a => One(F.Pow(a[0], -1f)));
+        Add("Sign", 9, a => One(Detached(a[0], v => float.IsNaN(v) ? v : MathF.Sign(v))));
+        Add("Mean", 1, a => One(F.MulScalar(Enumerable.Range(1, a.Count - 1).Aggregate(a[0], (acc, i) => F.Add(acc, a[i])), 1f / a.Count)));
+        Add("Tile", 6, a =>
+        {
+            var x = a[0];
+            var repeats = a.Ints(1);
+            if (repeats.Length != x.Rank || repeats.Any(r => r < 0 || r > 1 << 20)) throw a.Fail($"repeats [{string.Join(", ", repeats)}] do not give one count of at least 0 per dimension of {x.Shape}");
+            for (int d = 0; d < x.Rank; d++)
+                if (repeats[d] != 1) x = repeats[d] == 0 ? F.Narrow(x, d, 0, 0) : F.Concat([.. Enumerable.Repeat(x, (int)repeats[d])], d);
+            return One(x);
+        });
+        Add("DepthToSpace", 1, a => One(DepthToSpace(a, a.Text("mode", "DCR"))));
+        Add("SpaceToDepth", 1, a =>
+        {
+            var x = a[0];
+            int b = (int)a.Int("blocksize", 0), n = x.Shape[0], c = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
+            if (x.Rank != 4 || b < 1 || h % b != 0 || w % b != 0) throw a.Fail($"blocksize {b} does not divide the height and width of {x.Shape}");
+            return One(F.Reshape(F.Permute(F.Reshape(x, n, c, h / b, b, w / b, b), 0, 3, 5, 1, 2, 4), n, c * b * b, h / b, w / b));
+        });
         Add("Max", 1, a => One(Enumerable.Range(1, a.Count - 1).Aggregate(a[0], (acc, i) => F.Add(acc, F.Relu(F.Sub(a[i], acc))))));
         Add("Min", 1, a => One(Enumerable.Range(1, a.Count - 1).Aggregate(a[0], (acc, i) => F.Sub(acc, F.Relu(F.Sub(acc, a[i]))))));
         // x^y: a constant exponent exactly, a tensor one as exp(y log x) (positive bases).
         Add("Pow", 1, a => One(a[1].Numel == 1 ? F.Pow(a[0], a[1].Item()) : F.Exp(F.Mul(a[1], F.Log(a[0])))));
-        Add("Cast", 1, a => a.Int("to", 1) == (long)OnnxDataType.Float ? One(a[0]) : throw a.Unsupported($"a cast to {(OnnxDataType)a.Int("to", 0)} (Striate computes in float32)"));
         Add("Expand", 8, a =>
         {
             var shape = a.Ints(1);
@@ -183,29 +233,8 @@ internal static class OnnxOps
             }
             return One(F.Add(x, Tensor.Zeros(dims)));
         });
-        Add("Slice", 10, a =>
-        {
-            var x = a[0];
-            var starts = a.Ints(1);
-            var ends = a.Ints(2);
-            var axes = a.Has(3) ? a.Ints(3) : [.. Enumerable.Range(0, starts.Length).Select(i => (long)i)];
-            var steps = a.Has(4) ? a.Ints(4) : [.. Enumerable.Repeat(1L, starts.Length)];
-            for (int i = 0; i < starts.Length; i++)
-            {
-                int axis = (int)(axes[i] < 0 ? axes[i] + x.Rank : axes[i]), size = x.Shape[axis];
-                long step = steps[i];
-                if (step == 0) throw a.Fail("a step of 0");
-                // ONNX's clamping: [0, size] for a positive step, [-1, size - 1] for a negative one.
-                long Clamp(long v, long lo, long hi) => Math.Clamp(v < 0 ? v + size : v, lo, hi);
-                long start = step > 0 ? Clamp(starts[i], 0, size) : Clamp(starts[i], -1, size - 1);
-                long end = step > 0 ? Clamp(ends[i], 0, size) : Clamp(ends[i], -1, size - 1);
-                if (step == 1) { x = F.Narrow(x, axis, (int)start, (int)Math.Max(0, end - start)); continue; }
-                var picked = new List<long>();
-                for (long k = start; step > 0 ? k < end : k > end; k += step) picked.Add(k);
-                x = Take(a, x, axis, picked, [picked.Count]);
-            }
-            return One(x);
-        });
+        Add("Slice", 1, a => One(Slice(a, [.. a.IntList("starts") ?? []], [.. a.IntList("ends") ?? []], a.IntList("axes")?.ToArray(), null)));
+        Add("Slice", 10, a => One(Slice(a, a.Ints(1), a.Ints(2), a.Has(3) ? a.Ints(3) : null, a.Has(4) ? a.Ints(4) : null)));
         Add("Gather", 1, a =>
         {
             var x = a[0];
@@ -219,6 +248,53 @@ internal static class OnnxOps
         Add("Sum", 1, a => One(Enumerable.Range(1, a.Count - 1).Aggregate(a[0], (acc, i) => F.Add(acc, a[i]))));
         Add("Pad", 2, a => One(Pad(a, a.IntList("pads")?.ToArray() ?? throw a.Fail("the pads attribute is missing"), a.Float("value", 0f))));
         Add("Pad", 11, a => One(Pad(a, a.Ints(1), a.Has(2) ? a[2].Item() : 0f)));
+        AddShapeArithmetic();
+        AddResize();
+        AddReductions();
+    }
+
+    private static Tensor Slice(Args a, long[] starts, long[] ends, long[]? axes, long[]? steps)
+    {
+        var x = a[0];
+        axes ??= [.. Enumerable.Range(0, starts.Length).Select(i => (long)i)];
+        steps ??= [.. Enumerable.Repeat(1L, starts.Length)];
+        if (ends.Length != starts.Length || axes.Length != starts.Length || steps.Length != starts.Length)
+            throw a.Fail($"{starts.Length} starts, {ends.Length} ends, {axes.Length} axes and {steps.Length} steps do not match");
+        for (int i = 0; i < starts.Length; i++)
+        {
+            if (axes[i] < -x.Rank || axes[i] >= x.Rank) throw a.Fail($"axis {axes[i]} is outside a rank-{x.Rank} input");
+            int axis = (int)(axes[i] < 0 ? axes[i] + x.Rank : axes[i]), size = x.Shape[axis];
+            long step = steps[i];
+            if (step == 0) throw a.Fail("a step of 0");
+            // ONNX's clamping: [0, size] for a positive step, [-1, size - 1] for a negative one.
+            long Clamp(long v, long lo, long hi) => Math.Clamp(v < 0 ? v + size : v, lo, hi);
+            long start = step > 0 ? Clamp(starts[i], 0, size) : Clamp(starts[i], -1, size - 1);
+            long end = step > 0 ? Clamp(ends[i], 0, size) : Clamp(ends[i], -1, size - 1);
+            if (step == 1) { x = F.Narrow(x, axis, (int)start, (int)Math.Max(0, end - start)); continue; }
+            var picked = new List<long>();
+            for (long k = start; step > 0 ? k < end : k > end; k += step) picked.Add(k);
+            x = Take(a, x, axis, picked, [picked.Count]);
+        }
+        return x;
+    }
+
+    private static Tensor PRelu(Tensor x, Tensor slope) => F.Sub(F.Relu(x), F.Mul(slope, F.Relu(F.Neg(x))));
+
+    // [N, C, H, W] to [N, C / b², H·b, W·b]: depth-column-row (DCR) takes the block offsets from the outer part of the
+    // channels, column-row-depth (CRD) from the inner part.
+    private static Tensor DepthToSpace(Args a, string mode)
+    {
+        var x = a[0];
+        int b = (int)a.Int("blocksize", 0);
+        if (x.Rank != 4 || b < 1 || x.Shape[1] % (b * b) != 0) throw a.Fail($"blocksize {b} does not divide the channels of {x.Shape}");
+        int n = x.Shape[0], c = x.Shape[1] / (b * b), h = x.Shape[2], w = x.Shape[3];
+        var y = mode switch
+        {
+            "DCR" => F.Permute(F.Reshape(x, n, b, b, c, h, w), 0, 3, 4, 1, 5, 2),
+            "CRD" => F.Permute(F.Reshape(x, n, c, b, b, h, w), 0, 1, 4, 2, 5, 3),
+            _ => throw a.Fail($"mode '{mode}' is not DCR or CRD"),
+        };
+        return F.Reshape(y, n, c, h * b, w * b);
     }
 
     // The slices of x at `indices` along `axis`, with the indices' shape in place of that axis.
@@ -285,19 +361,6 @@ internal static class OnnxOps
         int k = 0;
         for (int i = 0; i < rank; i++) dims[i] = at.Contains(i) ? 1 : x.Shape[k++];
         return F.Reshape(x, dims);
-    }
-
-    private static Tensor Reduce(Args a, IReadOnlyList<long>? axes, bool mean)
-    {
-        var x = a[0];
-        bool keep = a.Int("keepdims", 1) != 0;
-        if (axes is not { Count: > 0 })
-        {
-            if (a.Int("noop_with_empty_axes", 0) != 0) return x;
-            axes = [.. Enumerable.Range(0, x.Rank).Select(i => (long)i)];
-        }
-        int[] dims = [.. axes.Select(v => (int)(v < 0 ? v + x.Rank : v)).Distinct().Order()];
-        return mean ? F.Mean(x, dims, keep) : F.Sum(x, dims, keep);
     }
 
     // Before opset 13, (Log)Softmax flattens the input to 2-D at axis (default 1) and normalises each row.
@@ -425,17 +488,45 @@ internal static class OnnxOps
 
     private static Tensor[] MaxPool(Args a)
     {
-        if (a.Node.Outputs.Count > 1 && a.Node.Outputs[1].Length > 0) throw a.Unsupported("the Indices output is not supported");
         var (x, oneD) = As2d(a, a[0]);
         var (kh, kw) = Pair(Lift(a.IntList("kernel_shape"), oneD, 1), 0, a, "kernel_shape");
         var (sh, sw) = Pair(Lift(a.IntList("strides"), oneD, 1), 1, a, "strides");
         var (dh, dw) = Pair(Lift(a.IntList("dilations"), oneD, 1), 1, a, "dilations");
         var (t, l, b, r) = Pads2(a, kh, kw, sh, sw, dh, dw, x, Lift(a.IntList("pads"), oneD, 0, pads: true));
         bool ceil = a.Int("ceil_mode", 0) != 0;
-        if (t == b && l == r && 2 * t <= kh && 2 * l <= kw) return One(Back(F.MaxPool2d(x, (kh, kw), (sh, sw), (t, l), (dh, dw), ceil), oneD));
         // Uneven or large padding: padded explicitly with the lowest float, which no window's maximum can be.
-        var padded = F.Pad(x, [l, r, t, b], PadMode.Constant, float.MinValue);
-        return One(Back(F.MaxPool2d(padded, (kh, kw), (sh, sw), (0, 0), (dh, dw), ceil), oneD));
+        var y = t == b && l == r && 2 * t <= kh && 2 * l <= kw ? F.MaxPool2d(x, (kh, kw), (sh, sw), (t, l), (dh, dw), ceil)
+            : F.MaxPool2d(F.Pad(x, [l, r, t, b], PadMode.Constant, float.MinValue), (kh, kw), (sh, sw), (0, 0), (dh, dw), ceil);
+        if (a.Node.Outputs.Count > 1 && a.Node.Outputs[1].Length > 0)
+            a.EmitAt(1, ArgMax(x, y, kh, kw, sh, sw, dh, dw, t, l, a.Int("storage_order", 0) != 0, oneD));
+        return One(Back(y, oneD));
+    }
+
+    // MaxPool's Indices: where in the input (flattened row-major, or with H and W swapped for storage_order 1) each
+    // output's maximum is, the first in the window on ties.
+    private static OnnxTensor ArgMax(Tensor x, Tensor y, int kh, int kw, int sh, int sw, int dh, int dw, int t, int l, bool columnMajor, bool oneD)
+    {
+        int planes = x.Shape[0] * x.Shape[1], h = x.Shape[2], w = x.Shape[3], oh = y.Shape[2], ow = y.Shape[3];
+        var xd = x.Data;
+        var indices = new long[planes * oh * ow];
+        for (int p = 0; p < planes; p++)
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
+                {
+                    float best = float.NegativeInfinity;
+                    long at = -1;
+                    for (int u = 0; u < kh; u++)
+                        for (int v = 0; v < kw; v++)
+                        {
+                            int r = i * sh - t + u * dh, c = j * sw - l + v * dw;
+                            if (r < 0 || r >= h || c < 0 || c >= w) continue;
+                            float value = xd[(p * h + r) * w + c];
+                            if (at < 0 || value > best) (best, at) = (value, (long)p * h * w + (columnMajor ? (long)c * h + r : (long)r * w + c));
+                        }
+                    indices[(p * oh + i) * ow + j] = at;
+                }
+        long[] dims = oneD ? [y.Shape[0], y.Shape[1], ow] : [y.Shape[0], y.Shape[1], oh, ow];
+        return OnnxTensor.FromInt64s("", dims, indices);
     }
 
     private static Tensor[] AveragePool(Args a)

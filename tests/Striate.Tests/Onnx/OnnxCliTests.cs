@@ -52,6 +52,34 @@ public class OnnxCliTests
     }
 
     [Fact]
+    public void FinetuneFromTheOnnxFileTrainsAsFromTheCheckpoint()
+    {
+        string dir = Repo.TempDir();
+        string[] Args(string from, string output) =>
+            ["finetune", "--from", from, "--classes", "5,7,9", "--per-class", "30", "--train-layers", "fc3", "--epochs", "1", "--test-limit", "150",
+             "--data", Repo.FashionMnist, "--out", Path.Combine(dir, output), "--json"];
+        var (code, fromCheckpoint, err) = CliRun.Run(Args(Visualization.TrainedLeNet.Model, "a.safetensors"));
+        Assert.True(code == 0, err);
+        (code, var fromOnnx, err) = CliRun.Run(Args(s_onnx.Value, "b.safetensors"));
+        Assert.True(code == 0, err);
+        // The same weights loaded (all but the head), the same training: the same epoch, to the last digit.
+        string Epoch(string output)
+        {
+            var e = JsonDocument.Parse(output.Split('\n')[0]).RootElement;
+            return string.Join(" ", new[] { "train_loss", "train_accuracy", "test_loss", "test_accuracy" }.Select(k => $"{k} {e.GetProperty(k).GetDouble():R}"));
+        }
+        Assert.Equal(Epoch(fromCheckpoint), Epoch(fromOnnx));
+        // A graph striate export did not write (no architecture in its metadata) is refused with the way to do it in code.
+        var module = Striate.Onnx.OnnxModel.Load(s_onnx.Value);
+        string foreign = Path.Combine(dir, "foreign.onnx");
+        new Striate.Onnx.OnnxModel { IrVersion = module.IrVersion, Opsets = module.Opsets, Graph = module.Graph }.Save(foreign);
+        (code, _, err) = CliRun.Run(Args(foreign, "c.safetensors"));
+        Assert.Equal(StriateCli.UsageError, code);
+        Assert.Contains("does not name a Striate architecture in its metadata ('striate.architecture' is missing)", err);
+        Assert.Contains("OnnxModule.Load", err);
+    }
+
+    [Fact]
     public void AnOnnxFileThatIsNotAClassifierOfImagesIsRefused()
     {
         string dir = Repo.TempDir(), path = Path.Combine(dir, "flat.onnx");

@@ -137,5 +137,35 @@ public class OnnxImportTests
         Assert.Contains("output 'a' is produced twice", d.Message);
         e = Assert.Throws<NotSupportedException>(() => OnnxModule.FromModel(Graph(4, N("Reshape", ["x"], "y")), "old.onnx"));
         Assert.Contains("operator 'Reshape' exists from opset 5; the model imports opset 4", e.Message);
+        // Initializers that cannot be state-dict keys: no name, twice the same, a name that is also another's prefix.
+        OnnxModel WithWeights(params string[] names) => new()
+        {
+            IrVersion = 8,
+            Opsets = new Dictionary<string, long> { [""] = 17 },
+            Graph = new OnnxGraph
+            {
+                Nodes = [N("Relu", ["x"], "y")],
+                Initializers = [.. names.Select(n => OnnxTensor.FromFloats(n, [1], [1f]))],
+                Inputs = [new OnnxValueInfo("x", OnnxDataType.Float, null)],
+                Outputs = [new OnnxValueInfo("y", OnnxDataType.Float, null)],
+            },
+        };
+        Assert.Contains("an initializer has no name", Assert.Throws<InvalidDataException>(() => OnnxModule.FromModel(WithWeights(""))).Message);
+        Assert.Contains("initializer 'w' appears twice", Assert.Throws<InvalidDataException>(() => OnnxModule.FromModel(WithWeights("w", "w"))).Message);
+        // A relu that gives no output, alone reading a convolution's: no fused layer is planned around it.
+        var dangling = new OnnxModel
+        {
+            IrVersion = 8,
+            Opsets = new Dictionary<string, long> { [""] = 17 },
+            Graph = new OnnxGraph
+            {
+                Nodes = [N("Conv", ["x", "w"], "c"), new OnnxNode { OpType = "Relu", Inputs = ["c"], Outputs = [] }, N("Identity", ["x"], "y")],
+                Initializers = [OnnxTensor.FromFloats("w", [1, 1, 1, 1], [2f])],
+                Inputs = [new OnnxValueInfo("x", OnnxDataType.Float, null)],
+                Outputs = [new OnnxValueInfo("y", OnnxDataType.Float, null)],
+            },
+        };
+        Assert.Equal(new[] { 3f }, OnnxModule.FromModel(dangling).Forward(Tensor.Full([1, 1, 1, 1], 3f)).ToArray());
+        Assert.Contains("initializer 'conv.weight' cannot be a state-dict key", Assert.Throws<InvalidDataException>(() => OnnxModule.FromModel(WithWeights("conv", "conv.weight"))).Message);
     }
 }
