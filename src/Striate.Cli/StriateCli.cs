@@ -86,6 +86,7 @@ public static class StriateCli
         root.Subcommands.Add(ReportCommand.Create(stdout));
         root.Subcommands.Add(ExportCommand.Create(stdout));
         root.Subcommands.Add(FinetuneCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ConvertCommand.Create(stdout));
         root.Subcommands.Add(EmbedCommands.Embed(stdout));
         root.Subcommands.Add(EmbedCommands.Verify(stdout));
         root.Subcommands.Add(EmbedCommands.Enroll(stdout));

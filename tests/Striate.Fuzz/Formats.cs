@@ -68,8 +68,22 @@ public static class Formats
                         throw new InvalidDataException(e.Message, e);
                     }
                 }, n => 8 * n + 8 * MiB),
+            // PyTorch's files: the zip and legacy fixtures Debian's PyTorch wrote (tests/Striate.Tests/Fixtures/pth).
+            new("pth", "x.pth", [.. PthSeeds()], (dir, path) => PthFile.Read(path), n => 8 * n + 8 * MiB),
         };
         return formats;
+    }
+
+    private static IEnumerable<Seed> PthSeeds()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Striate.slnx"))) root = root.Parent;
+        string dir = Path.Combine(root?.FullName ?? throw new InvalidOperationException("no Striate.slnx above " + AppContext.BaseDirectory), "tests", "Striate.Tests", "Fixtures", "pth");
+        foreach (var file in new[] { "lenet_zip.pth", "lenet_legacy.pth", "hard_zip.pth", "hard_legacy.pth", "checkpoint_nested.pth" })
+        {
+            byte[] b = File.ReadAllBytes(Path.Combine(dir, file));
+            yield return new Seed("pth " + file, b, [0, 4, 30, b.Length / 4, b.Length / 2, b.Length - 22, b.Length - 8], (0, b.Length));
+        }
     }
 
     // An image decodes to at most its pixel budget: three bytes a pixel from the decoder, twelve as floats.

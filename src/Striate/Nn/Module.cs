@@ -179,10 +179,11 @@ public abstract class Module
     public void Save(string path) => StateDictFile.Write(path, StateDict());
 
     /// <summary>
-    /// Loads weights written by <see cref="Save"/> (or by <c>safetensors.torch.save_file(model.state_dict())</c>) into
-    /// this module, as <see cref="LoadStateDict"/> does: by key, every shape checked, nothing copied unless all pass.
+    /// Loads weights written by <see cref="Save"/> (or by <c>safetensors.torch.save_file(model.state_dict())</c>, or a
+    /// PyTorch <c>torch.save(model.state_dict())</c> .pth file) into this module, as <see cref="LoadStateDict"/> does: by
+    /// key, every shape checked, nothing copied unless all pass. Half, bfloat16 and double tensors convert to float32.
     /// </summary>
-    /// <exception cref="InvalidDataException">The file is not safetensors or holds a tensor that is not F32 or I64.</exception>
+    /// <exception cref="InvalidDataException">The file is neither safetensors nor a PyTorch file, or holds a tensor of another type.</exception>
     /// <exception cref="ArgumentException">A key is missing, unexpected (with <paramref name="strict"/>) or wrongly shaped.</exception>
     public LoadResult Load(string path, bool strict = true) => LoadStateDict(StateDictFile.Read(path), strict);
 

@@ -17,9 +17,28 @@ public static class StateDictFile
         SafeTensors.Write(path, state.Select(kv => ToEntry(kv.Key, kv.Value)).ToList(), metadata);
     }
 
-    /// <summary>Reads every tensor of a safetensors file as float32, by key, in the file's order.</summary>
-    /// <exception cref="InvalidDataException">The file is not safetensors, or a tensor is neither F32 nor I64 or has an unusable shape.</exception>
-    public static IReadOnlyList<KeyValuePair<string, Tensor>> Read(string path) => Read(SafeTensors.Read(path), $"'{path}'");
+    /// <summary>
+    /// Reads every tensor of a safetensors file, or of a PyTorch .pth file (told apart by their first bytes; see
+    /// <see cref="PthFile"/>), as float32, by key, in the file's order.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is neither, or a tensor is not of a float or integer type or has an unusable shape.</exception>
+    public static IReadOnlyList<KeyValuePair<string, Tensor>> Read(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (IsPth(path))
+            return PthFile.Read(path).Tensors.Select(e => new KeyValuePair<string, Tensor>(e.Name, ToTensor(e, $"'{path}'"))).ToList();
+        return Read(SafeTensors.Read(path), $"'{path}'");
+    }
+
+    /// <summary>Whether the file at <paramref name="path"/> is a PyTorch file (a zip archive, or a pickle) rather than safetensors.</summary>
+    public static bool IsPth(string path)
+    {
+        if (!File.Exists(path)) return false;
+        Span<byte> head = stackalloc byte[4];
+        using var f = File.OpenRead(path);
+        int n = f.ReadAtLeast(head, 4, throwOnEndOfStream: false);
+        return (n >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) || (n >= 2 && head[0] == 0x80 && head[1] is >= 2 and <= 5);
+    }
 
     /// <summary>The tensors of read safetensors content as float32, by key; <paramref name="source"/> begins each error.</summary>
     /// <exception cref="InvalidDataException">A tensor is neither F32 nor I64, or has an unusable shape.</exception>
@@ -43,16 +62,18 @@ public static class StateDictFile
     public static long[] Dims(Tensor t) => t.Shape.Dims.ToArray().Select(d => (long)d).ToArray();
 
     /// <summary>One safetensors entry as a float32 tensor; <paramref name="source"/> (the file) begins each error.</summary>
-    /// <exception cref="InvalidDataException">The entry is neither F32 nor I64, or its shape cannot be a tensor's.</exception>
+    /// <exception cref="InvalidDataException">The entry is not of a float or integer type, or its shape cannot be a tensor's.</exception>
     public static Tensor ToTensor(SafeTensorEntry e, string source)
     {
         ArgumentNullException.ThrowIfNull(e);
         var shape = e.Shape.Select(d => d > int.MaxValue ? throw new InvalidDataException($"{source}: tensor '{e.Name}' is too large.") : (int)d).ToArray();
+        // Other libraries' files: half, bfloat16 and double tensors load converted to float32, integer buffers as values.
         float[] values = e.DType switch
         {
             SafeTensorDType.Float32 => e.ToFloat32Array(),
-            SafeTensorDType.Int64 => e.ToInt64Array().Select(v => (float)v).ToArray(),
-            _ => throw new InvalidDataException($"{source}: tensor '{e.Name}' has dtype {e.DType}; expected F32 (or I64 for counters)."),
+            SafeTensorDType.Float16 or SafeTensorDType.BFloat16 or SafeTensorDType.Float64 or SafeTensorDType.Int64 or SafeTensorDType.Int32
+                or SafeTensorDType.Int16 or SafeTensorDType.Int8 or SafeTensorDType.UInt8 or SafeTensorDType.Bool => e.ToFloat32Converted(),
+            _ => throw new InvalidDataException($"{source}: tensor '{e.Name}' has dtype {SafeTensors.DTypeCode(e.DType)}; expected a float (F16, BF16, F32, F64) or integer tensor."),
         };
         try
         {

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -126,6 +127,37 @@ public sealed class SafeTensorEntry
     {
         var result = new long[CheckedCount(SafeTensorDType.Int64)];
         FromBytes(result.AsSpan());
+        return result;
+    }
+
+    /// <summary>
+    /// The elements converted to float32 from any float type (F16, BF16 and F32 exactly, F64 rounded to nearest) or
+    /// integer type (exact up to 2^24 in magnitude, rounded beyond), as a model's float32 parameters and buffers take them.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The element type is an 8-bit float, which has no conversion here.</exception>
+    public float[] ToFloat32Converted()
+    {
+        var src = Data.Span;
+        var result = new float[ElementCount];
+        for (int i = 0; i < result.Length; i++)
+        {
+            result[i] = DType switch
+            {
+                SafeTensorDType.Float32 => BinaryPrimitives.ReadSingleLittleEndian(src[(4 * i)..]),
+                SafeTensorDType.Float16 => (float)BinaryPrimitives.ReadHalfLittleEndian(src[(2 * i)..]),
+                SafeTensorDType.BFloat16 => BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(src[(2 * i)..]) << 16),
+                SafeTensorDType.Float64 => (float)BinaryPrimitives.ReadDoubleLittleEndian(src[(8 * i)..]),
+                SafeTensorDType.Int64 => BinaryPrimitives.ReadInt64LittleEndian(src[(8 * i)..]),
+                SafeTensorDType.UInt64 => BinaryPrimitives.ReadUInt64LittleEndian(src[(8 * i)..]),
+                SafeTensorDType.Int32 => BinaryPrimitives.ReadInt32LittleEndian(src[(4 * i)..]),
+                SafeTensorDType.UInt32 => BinaryPrimitives.ReadUInt32LittleEndian(src[(4 * i)..]),
+                SafeTensorDType.Int16 => BinaryPrimitives.ReadInt16LittleEndian(src[(2 * i)..]),
+                SafeTensorDType.UInt16 => BinaryPrimitives.ReadUInt16LittleEndian(src[(2 * i)..]),
+                SafeTensorDType.Int8 => (sbyte)src[i],
+                SafeTensorDType.UInt8 or SafeTensorDType.Bool => src[i],
+                _ => throw new InvalidOperationException($"Tensor '{Name}': {SafeTensors.DTypeCode(DType)} elements have no conversion to float32."),
+            };
+        }
         return result;
     }
 
