@@ -19,11 +19,11 @@ public static class OnnxRuntimeComparison
 {
     private static readonly string[] s_models = ["resnet18", "resnet50", "vgg16", "mobilenet-v1", "googlenet", "densenet121"];
 
-    private static Side Ort(byte[] onnx, float[] input, int threads)
+    private static Side Ort(byte[] onnx, float[] input, int threads, string inputName = "input")
     {
         var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
         var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx, options);
-        var value = NamedOnnxValue.CreateFromTensor("input", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(input, new[] { 1, 3, 224, 224 }));
+        var value = NamedOnnxValue.CreateFromTensor(inputName, new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(input, new[] { 1, 3, 224, 224 }));
         var feed = new List<NamedOnnxValue> { value };
         return new Side(() =>
         {
@@ -63,6 +63,23 @@ public static class OnnxRuntimeComparison
             string line = $"| {name} | {F(native.Torch.Median)} | {F(native.Striate.Median)} | {native.Ratio.ToString("F2", CultureInfo.InvariantCulture)} | {F(fromFile.Striate.Median)} | {fromFile.Ratio.ToString("F2", CultureInfo.InvariantCulture)} | {paired.Ratio.ToString("F2", CultureInfo.InvariantCulture)} |";
             log.WriteLine(line);
             table.AppendLine(line);
+        }
+        // The CNTK ResNet-18 featurizer (NuGet, fetched by scripts/fetch-models): imported only, there is no native model.
+        string featurizer = Path.Combine(ModelCache.Folder, "ResNet18.onnx");
+        if (filter is null || "resnet18-featurizer".Contains(filter, StringComparison.OrdinalIgnoreCase))
+        {
+            if (!File.Exists(featurizer)) log.WriteLine($"(no featurizer row: {featurizer} is missing; scripts/fetch-models fetches it)");
+            else
+            {
+                byte[] onnx = File.ReadAllBytes(featurizer);
+                var imported = OnnxModule.FromModel(OnnxModel.Parse(onnx, featurizer), featurizer);
+                imported.Eval();
+                var row = Harness.Measure(new Workload("resnet18-featurizer imported", "images/s", 1, () => Striate(imported, input), () => Ort(onnx, input, threads, "Input247")), repeats, target, warmup);
+                string F(double v) => v.ToString(v >= 100 ? "F0" : "F1", CultureInfo.InvariantCulture);
+                string line = $"| CNTK ResNet-18 featurizer (NuGet) | {F(row.Torch.Median)} | | | {F(row.Striate.Median)} | {row.Ratio.ToString("F2", CultureInfo.InvariantCulture)} | |";
+                log.WriteLine(line);
+                table.AppendLine(line);
+            }
         }
         return table.ToString();
     }

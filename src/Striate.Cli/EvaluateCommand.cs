@@ -12,19 +12,20 @@ public static class EvaluateCommand
     public static Command Create(TextWriter stdout)
     {
         var cmd = new Command("evaluate", "Evaluate a saved model on the test images of a --data folder (IDX, CIFAR or an image folder): accuracy, per-class accuracy and the confusion matrix.");
-        var model = new Option<string>("--model", "-m") { Description = "Checkpoint (.safetensors) written by striate train.", Required = true };
+        var model = new Option<string>("--model", "-m") { Description = "Checkpoint (.safetensors) written by striate train, an .onnx classifier, or a zoo model's name with --weights.", Required = true };
+        var weights = new Option<string?>("--weights") { Description = "State dict (.pth or .safetensors, written by PyTorch or Striate) for the zoo model --model names." };
         var data = new Option<string?>("--data") { Description = "Folder with the IDX files (default: the bundled data/fashion-mnist)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var tta = new Option<int>("--tta") { Description = "Test-time augmentation: average the predicted probabilities over N views, the first the plain image.", DefaultValueFactory = _ => 1 }.Within(1, 100, " (1 for no test-time augmentation)");
         var ttaAugment = new Option<string>("--tta-augment") { Description = "Augmentation of the views after the first: standard or strong.", DefaultValueFactory = _ => "standard" }.Choice(ViewAugmentation);
         var seed = new Option<ulong>("--seed") { Description = "Seed of the test-time augmentation views.", DefaultValueFactory = _ => 1 };
         var classes = new Option<string?>("--classes") { Description = "Evaluate on these dataset classes only, relabelled in order (0-4 or 5,6,7); default: the classes a fine-tuned checkpoint names, else all." }.ClassList();
-        foreach (var o in new Option[] { model, data, json, tta, ttaAugment, seed, classes }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, weights, data, json, tta, ttaAugment, seed, classes }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             int views = r.GetValue(tta);
             string ttaName = ViewAugmentation(r.GetValue(ttaAugment)!);
-            var ckpt = Arguments.Classifier(r.GetValue(model)!, "evaluate");
+            var ckpt = r.GetValue(weights) is { } w ? WeightsFiles.Zoo(r.GetValue(model)!, w, (28, 28)) : Arguments.Classifier(r.GetValue(model)!, "evaluate");
             string folder = DataLocator.Resolve(r.GetValue(data));
             var spec = ckpt.Spec;
             var test = Datasets.LoadTestFor(ckpt, folder, r.GetValue(classes) is { } chosen ? Arguments.Classes(chosen, "--classes") : null);

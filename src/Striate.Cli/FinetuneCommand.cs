@@ -17,14 +17,15 @@ public static class FinetuneCommand
     {
         var cmd = new Command("finetune", "Fine-tune a trained model on chosen classes (new head, frozen layers), or train one from scratch on them.");
         var from = new Option<string?>("--from") { Description = "Pre-trained checkpoint, a classifier or an embedding model (its embedding layer becomes the new head), or an .onnx classifier striate export wrote; without it the model is trained from scratch." };
-        var model = new Option<string?>("--model", "-m") { Description = "Architecture when training from scratch (default lenet5)." }.Choice(ModelZoo.Check);
+        var model = new Option<string?>("--model", "-m") { Description = "Architecture when training from scratch (default lenet5), or the one --weights fits." }.Choice(ModelZoo.Check);
+        var weights = new Option<string?>("--weights") { Description = "Pre-trained state dict (.pth or .safetensors, written by PyTorch or Striate) of the zoo model --model names, in place of --from." };
         var classes = new Option<string>("--classes") { Description = "Dataset classes to learn, relabelled in order: 5-9 or 5,6,7.", Required = true }.ClassList();
         var perClass = new Option<int>("--per-class") { Description = "Training images per class, sampled with the seed (0: all)." }.AtLeast(0);
         var layers = new Option<string[]>("--train-layers") { Description = "Layers left trainable (names or patterns: fc3, layer4, *.bias); default all.", AllowMultipleArgumentsPerToken = true };
         var layerLr = new Option<string[]>("--layer-lr") { Description = "PATTERN=LR: a learning rate of its own for some trainable layers (repeatable).", AllowMultipleArgumentsPerToken = true }.Choice(LayerRate);
         var shared = new RunOptions(10, "Folder with the four IDX files (default: the bundled data/fashion-mnist).", "Checkpoint to write (default runs/finetune.safetensors).",
             "Seed of the new weights, the sample and the shuffling.").AddTo(cmd);
-        foreach (var o in new Option[] { from, model, classes, perClass, layers, layerLr })
+        foreach (var o in new Option[] { from, model, weights, classes, perClass, layers, layerLr })
             cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
@@ -32,7 +33,10 @@ public static class FinetuneCommand
             var rules = (r.GetValue(layerLr) ?? []).Select(LayerRate).ToList();
             string outPath = r.GetValue(shared.Out) ?? Path.Combine("runs", "finetune.safetensors");
             Output.CheckWritable(outPath, "--out");
-            var source = r.GetValue(from) is { } f ? OnnxFiles.IsOnnx(f) ? OnnxFiles.LoadForFineTuning(Arguments.ExistingFile(f)) : Checkpoint.Load(Arguments.ExistingFile(f)) : null;
+            if (r.GetValue(weights) is not null && (r.GetValue(from) is not null || r.GetValue(model) is null))
+                throw new CliUsageException("--weights loads a state dict into the zoo model --model names; give --model, and not --from.");
+            var source = r.GetValue(weights) is { } w ? WeightsFiles.Zoo(r.GetValue(model)!, w, (28, 28))
+                : r.GetValue(from) is { } f ? OnnxFiles.IsOnnx(f) ? OnnxFiles.LoadForFineTuning(Arguments.ExistingFile(f)) : Checkpoint.Load(Arguments.ExistingFile(f)) : null;
             string folder = DataLocator.Resolve(r.GetValue(shared.Data));
             var options = new FineTuneOptions
             {
@@ -62,7 +66,7 @@ public static class FinetuneCommand
             }
             bool asJson = r.GetValue(shared.Json);
             var log = asJson ? stderr : stdout;
-            log.WriteLine($"{(source is null ? "training from scratch" : $"fine-tuning {r.GetValue(from)}")}: {run.Spec.Architecture} for classes {string.Join(",", options.Classes)} " +
+            log.WriteLine($"{(source is null ? "training from scratch" : $"fine-tuning {r.GetValue(from) ?? r.GetValue(weights)}")}: {run.Spec.Architecture} for classes {string.Join(",", options.Classes)} " +
                 $"({string.Join(", ", run.TrainSet.ClassNames)}), {run.TrainSet.Count:N0} training images, {run.TrainableCount:N0} of {run.Model.ParameterCount():N0} parameters trainable");
             if (run.Report is { } rep)
                 log.WriteLine($"loaded {rep.Loaded.Count} tensors; skipped {string.Join(", ", rep.Skipped.Select(s => $"{s.Key} ({s.Reason})"))}; fresh: {string.Join(", ", rep.Fresh)}");

@@ -12,16 +12,17 @@ public static class PredictCommand
     public static Command Create(TextWriter stdout)
     {
         var cmd = new Command("predict", "Top-5 classes with probabilities for image files or test images of the dataset.");
-        var model = new Option<string>("--model", "-m") { Description = "Checkpoint (.safetensors) written by striate train.", Required = true };
+        var model = new Option<string>("--model", "-m") { Description = "Checkpoint (.safetensors) written by striate train, an .onnx classifier, or a zoo model's name with --weights.", Required = true };
+        var weights = new Option<string?>("--weights") { Description = "State dict (.pth or .safetensors, written by PyTorch or Striate) for the zoo model --model names." };
         var index = new Option<int[]>("--index") { Description = "Index of a test image of the dataset (repeatable).", AllowMultipleArgumentsPerToken = true };
         var data = new Option<string?>("--data") { Description = "Folder with the IDX files, for --index (default: the bundled data)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per image." };
         var images = new Argument<string[]>("IMAGE") { Description = ImageInputs.Help + ".", Arity = ArgumentArity.ZeroOrMore };
-        foreach (var o in new Option[] { model, index, data, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, weights, index, data, json }) cmd.Options.Add(o);
         cmd.Arguments.Add(images);
         cmd.SetAction(r =>
         {
-            var ckpt = Arguments.Classifier(r.GetValue(model)!, "predict");
+            var ckpt = r.GetValue(weights) is { } w ? WeightsFiles.Zoo(r.GetValue(model)!, w, (28, 28)) : Arguments.Classifier(r.GetValue(model)!, "predict");
             var spec = ckpt.Spec;
             // The true class of a test image is named by the data's classes, which need not be the model's.
             var inputs = new List<(string Name, float[] Pixels, string? Label)>();

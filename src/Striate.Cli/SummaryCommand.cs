@@ -16,11 +16,14 @@ public static class SummaryCommand
         var classes = new Option<int?>("--classes") { Description = "Number of classes of a zoo model (default: ImageNet's 1000 for the networks torchvision defines, 10 for the others)." }.Within(1, Arguments.MaxClasses);
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         cmd.Arguments.Add(model);
-        foreach (var o in new Option[] { input, classes, json }) cmd.Options.Add(o);
+        var weights = new Option<string?>("--weights") { Description = "State dict (.pth or .safetensors) for the zoo model: its class count and input channels come from the file." };
+        foreach (var o in new Option[] { input, classes, json, weights }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             string name = r.GetValue(model)!;
             if (Directory.Exists(name)) throw new CliUsageException(Arguments.FolderNotFile(name));
+            if (r.GetValue(weights) is not null && File.Exists(name))
+                throw new CliUsageException($"--weights loads into a zoo model; '{name}' is a file, which holds its own weights.");
             if (OnnxFiles.IsOnnx(name) && File.Exists(name))
             {
                 if (r.GetValue(classes) is not null || r.GetValue(input) is not null)
@@ -51,7 +54,14 @@ public static class SummaryCommand
                 }
                 size = r.GetValue(input) is { } text ? Arguments.Chw(text) : (1, 28, 28);
                 int n = r.GetValue(classes) ?? ModelZoo.DefaultClasses(name);
-                try
+                if (r.GetValue(weights) is { } w)
+                {
+                    if (r.GetValue(classes) is not null) throw new CliUsageException("--classes and --weights: the weights fix the class count.");
+                    var loaded = WeightsFiles.Zoo(name, w, (size.H, size.W), r.GetValue(input) is null ? null : size.C);
+                    m = loaded.Model;
+                    size = (loaded.Spec.InChannels, size.H, size.W);
+                }
+                else try
                 {
                     m = ModelZoo.Create(new ModelSpec(name, n, size.C, size.H, size.W));
                 }

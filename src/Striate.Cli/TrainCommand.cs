@@ -25,13 +25,14 @@ public static class TrainCommand
         var momentum = new Option<float>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9f }.NonNegative();
         var weightDecay = new Option<float>("--weight-decay") { Description = "Weight decay (L2 for sgd/adam, decoupled for adamw)." }.NonNegative();
         var resume = new Option<string?>("--resume") { Description = "Checkpoint to continue from." };
+        var weights = new Option<string?>("--weights") { Description = "State dict (.pth or .safetensors, written by PyTorch or Striate) the model starts from in place of its initialisation; every key must fit." };
         var validation = new Option<double>("--validation") { Description = "Fraction of the training images held out for validation." }.InRange(0, 1);
         var limit = new Option<int>("--limit") { Description = "Train on N training images only (0: all): the first N (with --task deepface, the first N of the chosen classes); with --task triplet or contrastive, N drawn with the seed from the chosen classes." }.AtLeast(0);
         var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule over the run: constant, cosine, onecycle, step:SIZE:GAMMA, multistep:E1,E2:GAMMA, plateau:FACTOR:PATIENCE[:COOLDOWN[:MIN_LR]] (on the validation loss, else the training loss); add +warmup:EPOCHS for a linear warm-up.", DefaultValueFactory = _ => "cosine" }
             .Choice(LrSchedule.Parse);
         var clip = new Option<double?>("--clip-grad-norm") { Description = "Clip the gradients' joint L2 norm to this value before every step." }.Positive();
         var workers = new Option<int?>("--workers") { Description = "Threads assembling and augmenting the training batches (default: half the cores, 1 to 4); the batches are the same for any number." }.Within(0, 256);
-        foreach (var o in new Option[] { report, model, momentum, weightDecay, schedule, clip, resume, validation, limit, workers })
+        foreach (var o in new Option[] { report, model, momentum, weightDecay, schedule, clip, resume, weights, validation, limit, workers })
             cmd.Options.Add(o);
         EmbeddingTask.AddOptions(cmd);
         var imageOptions = ImageOptions.Add(cmd);
@@ -56,6 +57,8 @@ public static class TrainCommand
                 throw new CliUsageException("--early-stopping-min-delta and --early-stopping-monitor tune --early-stopping; give the patience too.");
             // A resumed run keeps the checkpoint's settings (TrainingOptions.ResumedFrom): an option given with another
             // value is refused, and the batch size, image limit and validation fraction come from the checkpoint.
+            if (r.GetValue(resume) is not null && r.GetValue(weights) is not null)
+                throw new CliUsageException("--resume continues from its checkpoint's weights; --weights starts a new run from a state dict: give one of them.");
             var resumed = r.GetValue(resume) is { } resumePath ? Checkpoint.ReadHeader(Arguments.ExistingFile(resumePath)) : null;
             var given = r.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>().Where(o => !o.Implicit)
                 .Select(o => o.Option.Name.TrimStart('-')).ToHashSet(StringComparer.Ordinal);
@@ -97,6 +100,7 @@ public static class TrainCommand
                 ImageSize = !imageFolder && dataOptions.Height is int h ? (h, dataOptions.Width ?? h) : null,
                 Channels = imageFolder ? null : dataOptions.Channels,
                 Init = Nn.Init.ParseScheme(r.GetValue(init)!),
+                Weights = r.GetValue(weights) is { } w ? Arguments.ExistingFile(w) : null,
                 EarlyStoppingPatience = r.GetValue(stopping),
                 EarlyStoppingMinDelta = r.GetValue(stoppingDelta),
                 EarlyStoppingMonitor = EarlyStopping.ParseMonitor(r.GetValue(stoppingMonitor)!),

@@ -140,8 +140,7 @@ public static class Formats
     // has filled its cache.
     private static IEnumerable<Seed> RealOnnxSeeds()
     {
-        string cache = Environment.GetEnvironmentVariable("STRIATE_MODELS") is { Length: > 0 } c ? c
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "striate", "models");
+        string cache = Striate.Bench.ModelCache.Folder;
         foreach (var file in new[] { "ResNetPreprocess.onnx", "face_detection_front_128x128_barracuda.onnx" })
         {
             string path = Path.Combine(cache, file);

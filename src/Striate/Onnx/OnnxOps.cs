@@ -494,7 +494,13 @@ internal static partial class OnnxOps
         var (dh, dw) = Pair(Lift(a.IntList("dilations"), oneD, 1), 1, a, "dilations");
         var (t, l, b, r) = Pads2(a, kh, kw, sh, sw, dh, dw, x, Lift(a.IntList("pads"), oneD, 0, pads: true));
         bool ceil = a.Int("ceil_mode", 0) != 0;
-        // Uneven or large padding: padded explicitly with the lowest float, which no window's maximum can be.
+        (t, b) = Even(x.Shape[2], kh, sh, dh, t, b, ceil);
+        (l, r) = Even(x.Shape[3], kw, sw, dw, l, r, ceil);
+        // Extra end pads that give the windows ceil mode takes (as Striate and PyTorch export a ceil-mode pooling) pool
+        // in ceil mode; other uneven or large padding is made explicit with the lowest float, which no maximum can be.
+        if (!ceil && (t != b || l != r) && 2 * t <= kh && 2 * l <= kw
+            && CeilOut(x.Shape[2], kh, sh, dh, t) == FloorOut(x.Shape[2], kh, sh, dh, t, b) && CeilOut(x.Shape[3], kw, sw, dw, l) == FloorOut(x.Shape[3], kw, sw, dw, l, r))
+            (b, r, ceil) = (t, l, true);
         var y = t == b && l == r && 2 * t <= kh && 2 * l <= kw ? F.MaxPool2d(x, (kh, kw), (sh, sw), (t, l), (dh, dw), ceil)
             : F.MaxPool2d(F.Pad(x, [l, r, t, b], PadMode.Constant, float.MinValue), (kh, kw), (sh, sw), (0, 0), (dh, dw), ceil);
         if (a.Node.Outputs.Count > 1 && a.Node.Outputs[1].Length > 0)
@@ -536,6 +542,8 @@ internal static partial class OnnxOps
         var (sh, sw) = Pair(Lift(a.IntList("strides"), oneD, 1), 1, a, "strides");
         var (t, l, b, r) = Pads2(a, kh, kw, sh, sw, 1, 1, x, Lift(a.IntList("pads"), oneD, 0, pads: true));
         bool include = a.Int("count_include_pad", 0) != 0, ceil = a.Int("ceil_mode", 0) != 0;
+        (t, b) = Even(x.Shape[2], kh, sh, 1, t, b, ceil);
+        (l, r) = Even(x.Shape[3], kw, sw, 1, l, r, ceil);
         if (t == b && l == r && 2 * t <= kh && 2 * l <= kw) return One(Back(F.AvgPool2d(x, (kh, kw), (sh, sw), (t, l), ceil, include), oneD));
         // Uneven or large padding: zeros added explicitly; without count_include_pad, each window's sum is divided by
         // the number of real elements in it (the same pooling of a plane of ones).
@@ -544,6 +552,26 @@ internal static partial class OnnxOps
         var ones = F.Pad(Tensor.Ones(1, 1, x.Shape[2], x.Shape[3]), [l, r, t, b]);
         var share = F.AvgPool2d(ones, (kh, kw), (sh, sw), (0, 0), ceil, true);
         return One(Back(F.Div(sum, share), oneD));
+    }
+
+    // Uneven pads that no window reaches past: (1, 0) where the last window ends inside the input, as exporters write
+    // a 3x3 / 2 pooling of an even size, gives the same windows as (1, 1), which pools without padding a copy.
+    private static (int Begin, int End) Even(int size, int k, int s, int d, int begin, int end, bool ceil)
+    {
+        if (begin == end || ceil) return (begin, end);
+        int span = d * (k - 1) + 1;
+        int Out(int e) => size + begin + e >= span ? (size + begin + e - span) / s + 1 : -1;
+        return Out(end) > 0 && Out(end) == Out(begin) ? (begin, begin) : (begin, end);
+    }
+
+    // Output sizes: ONNX's floor mode with pads (begin, end); PyTorch's ceil mode with pad on both sides, whose last
+    // window must start inside the input or the begin pad.
+    private static int FloorOut(int size, int k, int s, int d, int begin, int end) => (size + begin + end - d * (k - 1) - 1) / s + 1;
+
+    private static int CeilOut(int size, int k, int s, int d, int pad)
+    {
+        int n = (size + 2 * pad - d * (k - 1) - 1 + s - 1) / s + 1;
+        return (n - 1) * s >= size + pad ? n - 1 : n;
     }
 
     private static Tensor MatMul(Args a, Tensor x, Tensor y)

@@ -65,6 +65,12 @@ public sealed record TrainingOptions
     /// <summary>The initialisation of a new model's convolution and linear layers.</summary>
     public InitScheme Init { get; init; }
 
+    /// <summary>
+    /// A state dict (.pth or .safetensors, written by PyTorch or Striate) the model starts from in place of its
+    /// initialisation, loaded strictly; null for none. A resumed run starts from its checkpoint instead.
+    /// </summary>
+    public string? Weights { get; init; }
+
     /// <summary>Stop after this many epochs without a better validation metric (null: never); needs a validation set.</summary>
     public int? EarlyStoppingPatience { get; init; }
 
@@ -122,6 +128,8 @@ public sealed record TrainingOptions
             [LimitKey] = TrainLimit.ToString(inv),
             [ValidationKey] = Validation.ToString("R", inv),
         };
+        // Where the weights came from, for the record (a resumed run continues from its checkpoint).
+        if (Weights is not null) d["initial_weights"] = Path.GetFileName(Weights);
         if (ClipGradNorm is double clip) d[ClipKey] = clip.ToString("R", inv);
         if (ImageSize is var (h, w)) d[ImageSizeKey] = string.Create(inv, $"{h}x{w}");
         if (Channels is int c) d[ChannelsKey] = c.ToString(inv);

@@ -84,6 +84,17 @@ public sealed class TrainingRun
         Spec = spec;
         Model = resume?.Model ?? ModelZoo.Create(spec, new Generator(Seed));
         if (resume is null) Nn.Init.Apply(Model, options.Init, new Generator(Seed).Fork(0x1417));
+        if (resume is null && options.Weights is { } start)
+        {
+            try
+            {
+                Model.Load(start);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"the weights '{start}' do not fit {spec.Architecture} for {spec.NumClasses} classes and {spec.InChannels}x{spec.InputHeight}x{spec.InputWidth} images: {e.Message}", e);
+            }
+        }
         // One image through the model before any training: an input too small for it fails here, naming the layer.
         ModelSummary summary;
         try

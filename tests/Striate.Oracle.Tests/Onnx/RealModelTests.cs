@@ -10,8 +10,7 @@ namespace Striate.Oracle.Tests.Onnx;
 /// <summary>A test that needs the real models scripts/fetch-models puts in its cache; skipped, with the reason, without them.</summary>
 public sealed class RealModelFactAttribute : FactAttribute
 {
-    public static string Cache { get; } = Environment.GetEnvironmentVariable("STRIATE_MODELS") is { Length: > 0 } c ? c
-        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "striate", "models");
+    public static string Cache => Striate.Bench.ModelCache.Folder;
 
     public RealModelFactAttribute(params string[] files)
     {

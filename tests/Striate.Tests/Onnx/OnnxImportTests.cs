@@ -124,6 +124,21 @@ public class OnnxImportTests
         Assert.Equal(2f, now.Sum(), 1e-6f);
     }
 
+    [Theory]
+    [InlineData(8, 3, 2, 1, 0)] // a 3x3 / 2 pooling of an even size, as exporters write it: the end pad is never reached
+    [InlineData(7, 3, 2, 0, 1)] // a ceil-mode pooling written as an end pad
+    [InlineData(9, 2, 2, 0, 1)]
+    [InlineData(6, 3, 1, 2, 0)] // a large uneven pad, which stays explicit
+    public void UnevenPoolingPadsGiveTheExplicitlyPaddedWindows(int size, int k, int stride, int begin, int end)
+    {
+        var x = Tensor.Uniform(new Generator(7), -1, 1, 1, 2, size, size);
+        var attributes = new[] { OnnxAttribute.IntList("kernel_shape", k, k), OnnxAttribute.IntList("strides", stride, stride), OnnxAttribute.IntList("pads", begin, begin, end, end) };
+        var max = OnnxModule.FromModel(Graph(13, N("MaxPool", ["x"], "y", "", attributes))).Forward(x).ToArray();
+        var average = OnnxModule.FromModel(Graph(13, N("AveragePool", ["x"], "y", "", [.. attributes, OnnxAttribute.Int("count_include_pad", 1)]))).Forward(x).ToArray();
+        Assert.Equal(F.MaxPool2d(F.Pad(x, [begin, end, begin, end], PadMode.Constant, float.MinValue), (k, k), (stride, stride)).ToArray(), max);
+        Assert.Equal(F.AvgPool2d(F.Pad(x, [begin, end, begin, end]), (k, k), (stride, stride), countIncludePad: true).ToArray(), average);
+    }
+
     [Fact]
     public void GraphsThatCannotRunAreRefusedBeforeRunningNamingTheNode()
     {

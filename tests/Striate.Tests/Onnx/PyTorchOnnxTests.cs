@@ -13,15 +13,15 @@ public sealed class PyTorchFactAttribute : FactAttribute
 {
     public PyTorchFactAttribute()
     {
-        if (!Available.Value) Skip = $"Debian's python3-torch, python3-torchvision and python3-onnx are not all installed ({OnnxCheckerFactAttribute.Python} cannot import them): install them to import models PyTorch exported";
+        if (!Available.Value) Skip = $"Debian's python3-torch, python3-torchvision and python3-onnx are not all installed ({PythonScript.Python} cannot import them): install them to import models PyTorch exported";
     }
 
     private static readonly Lazy<bool> Available = new(() =>
     {
-        if (!File.Exists(OnnxCheckerFactAttribute.Python)) return false;
+        if (!File.Exists(PythonScript.Python)) return false;
         try
         {
-            using var p = Process.Start(new ProcessStartInfo(OnnxCheckerFactAttribute.Python, ["-c", "import torch, torchvision, onnx"]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            using var p = Process.Start(new ProcessStartInfo(PythonScript.Python, ["-c", "import torch, torchvision, onnx"]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
             p.WaitForExit(120_000);
             return p.HasExited && p.ExitCode == 0;
         }
@@ -43,14 +43,7 @@ public class PyTorchOnnxTests(ITestOutputHelper output)
     private static readonly Lazy<string> s_exported = new(() =>
     {
         string dir = Repo.TempDir();
-        var psi = new ProcessStartInfo(OnnxCheckerFactAttribute.Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(Repo.Root, "tests", "Striate.Tests", "Onnx", "pytorch_export.py"));
-        psi.ArgumentList.Add(dir);
-        using var p = Process.Start(psi)!;
-        var error = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"pytorch_export.py failed: {error.Result}\n{output}");
+        PythonScript.Run(Path.Combine("Onnx", "pytorch_export.py"), dir);
         return dir;
     });
 

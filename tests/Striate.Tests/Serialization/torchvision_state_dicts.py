@@ -1,7 +1,7 @@
 # Saves torchvision networks' state dicts (random weights and batch-norm statistics) as PyTorch writes them, in the
 # zip and the legacy format (VGG-11 in the zip format only), with each network's logits on a fixed input computed by PyTorch in float64:
 # OUT/NAME.pth, OUT/NAME.legacy.pth, OUT/NAME.input.bin and OUT/NAME.logits.bin (float64, little-endian), and
-# OUT/NAME.shape (the input's C H W). Usage: python3 torchvision_state_dicts.py OUT
+# OUT/NAME.shape (the input's C H W). Usage: python3 torchvision_state_dicts.py OUT [NAME ...] (default: all)
 import os
 import sys
 
@@ -17,7 +17,8 @@ MODELS = {
     "densenet121": (lambda: torchvision.models.densenet121(num_classes=10), (3, 64, 64)),
     "vgg11_bn": (lambda: torchvision.models.vgg11_bn(num_classes=10), (3, 32, 32)),
 }
-for name, (make, shape) in MODELS.items():
+for name in sys.argv[2:] or list(MODELS):
+    make, shape = MODELS[name]
     torch.manual_seed(0)
     model = make()
     for m in model.modules():
