@@ -117,6 +117,8 @@ public static partial class F
         int outW = ys[rank - 1], inW = xs[rank - 1];
         int rows = ys.Numel / outW;
         var inner = maps[rank - 1];
+        // The longest run of the padded row that reads consecutive input elements (the interior), copied as a block.
+        var (runStart, runLength) = inner is null ? (0, outW) : LongestRun(inner);
         for (int r = 0; r < rows; r++)
         {
             var yRow = y.Slice(r * outW, outW);
@@ -132,12 +134,37 @@ public static partial class F
                 xRow.CopyTo(yRow);
                 continue;
             }
-            for (int j = 0; j < outW; j++)
+            if (runLength > 0) xRow.Slice(inner[runStart], runLength).CopyTo(yRow.Slice(runStart, runLength));
+            for (int j = 0; j < runStart; j++)
+            {
+                int s = inner[j];
+                yRow[j] = s < 0 ? value : xRow[s];
+            }
+            for (int j = runStart + runLength; j < outW; j++)
             {
                 int s = inner[j];
                 yRow[j] = s < 0 ? value : xRow[s];
             }
         }
+    }
+
+    // The start and length of the longest stretch of map whose sources are consecutive input indices.
+    private static (int Start, int Length) LongestRun(int[] map)
+    {
+        int bestStart = 0, bestLength = 0;
+        for (int j = 0; j < map.Length;)
+        {
+            if (map[j] < 0)
+            {
+                j++;
+                continue;
+            }
+            int k = j + 1;
+            while (k < map.Length && map[k] == map[k - 1] + 1) k++;
+            if (k - j > bestLength) (bestStart, bestLength) = (j, k - j);
+            j = k;
+        }
+        return (bestStart, bestLength);
     }
 
     // dx[source(o)] += dy[o]: the adjoint of PadGather, in output order (deterministic).
