@@ -159,7 +159,7 @@ public sealed class OnnxModule : Module
         if (Inputs.Count != 1)
             throw new InvalidOperationException($"ONNX model '{Source}' takes {Inputs.Count} inputs ({string.Join(", ", Inputs.Select(i => i.Name))}); give them all to Run.");
         var env = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [Inputs[0].Name] = input };
-        return Evaluate(env, _constants)[0];
+        return Evaluate(env, new Dictionary<string, OnnxTensor>(StringComparer.Ordinal))[0];
     }
 
     /// <summary>
@@ -171,27 +171,26 @@ public sealed class OnnxModule : Module
     {
         ArgumentNullException.ThrowIfNull(inputs);
         var env = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        var constants = new Dictionary<string, OnnxTensor>(_constants, StringComparer.Ordinal);
+        var given = new Dictionary<string, OnnxTensor>(StringComparer.Ordinal);
         foreach (var info in Inputs)
         {
             if (!inputs.TryGetValue(info.Name, out var value)) throw new ArgumentException($"ONNX model '{Source}': input '{info.Name}' is missing.");
             if (value.Type == OnnxDataType.Float)
                 env[info.Name] = Tensor.FromArray(value.ToFloats(), [.. value.Dims.Select(d => checked((int)d))]);
             else if (value.Type == OnnxDataType.Int64)
-                constants[info.Name] = value;
+                given[info.Name] = value;
             else
                 throw new ArgumentException($"ONNX model '{Source}': input '{info.Name}' holds {value.Type} elements; Striate computes in float32 (int64 inputs are taken as constants).");
         }
-        return Evaluate(env, constants);
+        return Evaluate(env, given);
     }
 
     // A computed value, or a weight.
     private Tensor Value(Dictionary<string, Tensor> env, string name) => env.TryGetValue(name, out var t) ? t : _weights[name];
 
-    private Tensor[] Evaluate(Dictionary<string, Tensor> env, IReadOnlyDictionary<string, OnnxTensor> given)
+    // computed: the int64 inputs given to Run; the int64 values the run computes from shapes join them.
+    private Tensor[] Evaluate(Dictionary<string, Tensor> env, Dictionary<string, OnnxTensor> computed)
     {
-        // The constants, and the int64 values this run computes from shapes.
-        var constants = new Dictionary<string, OnnxTensor>(given, StringComparer.Ordinal);
         bool fuse = !IsTraining && Nn.InferenceSession.Current is not null;
         for (int i = 0; i < _graph.Nodes.Count; i++)
         {
@@ -203,16 +202,16 @@ public sealed class OnnxModule : Module
                 continue;
             }
             if (fuse && _covered[i]) continue;
-            var args = new OnnxOps.Args(n, env, _weights, constants, IsTraining);
+            var args = new OnnxOps.Args(n, env, _weights, _constants, computed, IsTraining);
             var outputs = _bound[i](args);
             for (int k = 0; k < outputs.Length && k < n.Outputs.Count; k++)
                 if (n.Outputs[k].Length > 0) env[n.Outputs[k]] = outputs[k];
         }
         return [.. _graph.Outputs.Select(o => env.TryGetValue(o.Name, out var y) || _weights.TryGetValue(o.Name, out y) ? y
             // A constant output, or an int64 one (a shape), comes back as float values.
-            : constants.TryGetValue(o.Name, out var c) && c.Type is OnnxDataType.Int64 or OnnxDataType.Float
+            : (computed.TryGetValue(o.Name, out var c) || _constants.TryGetValue(o.Name, out c)) && c.Type is OnnxDataType.Int64 or OnnxDataType.Float
                 ? Tensor.FromArray(c.Type == OnnxDataType.Float ? c.ToFloats() : [.. c.ToInt64s().Select(v => (float)v)], [.. c.Dims.Select(d => checked((int)d))])
-            : throw new InvalidOperationException($"ONNX model '{Source}': the output '{o.Name}' holds {(constants.TryGetValue(o.Name, out var other) ? other.Type : "no value")}, not float32 or int64 values."))];
+            : throw new InvalidOperationException($"ONNX model '{Source}': the output '{o.Name}' holds {(computed.TryGetValue(o.Name, out var other) || _constants.TryGetValue(o.Name, out other) ? other.Type : "no value")}, not float32 or int64 values."))];
     }
 
     public override string ToString() => $"OnnxModule('{Source}', opset {Opset.ToString(CultureInfo.InvariantCulture)}, {_graph.Nodes.Count} nodes)";

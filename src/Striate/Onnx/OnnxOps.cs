@@ -16,9 +16,13 @@ internal static partial class OnnxOps
     public delegate Tensor[] Impl(Args a);
 
     /// <summary>A node's inputs (tensors computed or held, int64 constants) and attributes, as an implementation reads them.</summary>
+    /// <remarks><paramref name="constants"/> are the model's; <paramref name="computed"/> holds the int64 values this run
+    /// has computed (and int64 inputs given to Run), read first.</remarks>
     public readonly struct Args(OnnxNode node, IReadOnlyDictionary<string, Tensor> env, IReadOnlyDictionary<string, Tensor> weights,
-        Dictionary<string, OnnxTensor> constants, bool training)
+        IReadOnlyDictionary<string, OnnxTensor> constants, Dictionary<string, OnnxTensor> computed, bool training)
     {
+        private bool TryConstant(string name, out OnnxTensor value) => computed.TryGetValue(name, out value!) || constants.TryGetValue(name, out value!);
+
         public OnnxNode Node => node;
         public bool Training => training;
         public int Count => node.Inputs.Count;
@@ -27,16 +31,16 @@ internal static partial class OnnxOps
 
         public Tensor this[int i] =>
             i < node.Inputs.Count && (env.TryGetValue(node.Inputs[i], out var t) || weights.TryGetValue(node.Inputs[i], out t)) ? t
-            : i < node.Inputs.Count && constants.TryGetValue(node.Inputs[i], out var c) && c.Type == OnnxDataType.Float ? Tensor.FromArray(c.ToFloats(), [.. c.Dims.Select(d => (int)d)])
+            : i < node.Inputs.Count && TryConstant(node.Inputs[i], out var c) && c.Type == OnnxDataType.Float ? Tensor.FromArray(c.ToFloats(), [.. c.Dims.Select(d => (int)d)])
             // An int64 constant where a float is computed with (an exponent, say) is taken as floats.
-            : i < node.Inputs.Count && constants.TryGetValue(node.Inputs[i], out var n) && n.Type == OnnxDataType.Int64 ? Tensor.FromArray([.. n.ToInt64s().Select(v => (float)v)], [.. n.Dims.Select(d => (int)d)])
+            : i < node.Inputs.Count && TryConstant(node.Inputs[i], out var n) && n.Type == OnnxDataType.Int64 ? Tensor.FromArray([.. n.ToInt64s().Select(v => (float)v)], [.. n.Dims.Select(d => (int)d)])
             : throw Fail($"input {i} ('{(i < node.Inputs.Count ? node.Inputs[i] : "")}') is not a float tensor computed or held by the model");
 
         public Tensor? Optional(int i) => Has(i) ? this[i] : null;
 
         /// <summary>Whether input <paramref name="i"/> is an int64 value (a constant, or one the graph computed from shapes).</summary>
         public bool IsInts(int i) => Has(i) && !env.ContainsKey(node.Inputs[i]) && !weights.ContainsKey(node.Inputs[i])
-            && constants.TryGetValue(node.Inputs[i], out var c) && c.Type == OnnxDataType.Int64;
+            && TryConstant(node.Inputs[i], out var c) && c.Type == OnnxDataType.Int64;
 
         /// <summary>Whether every input given is an int64 value.</summary>
         public bool AllInts
@@ -50,32 +54,32 @@ internal static partial class OnnxOps
         }
 
         /// <summary>The int64 value input <paramref name="i"/> holds.</summary>
-        public OnnxTensor IntValue(int i) => IsInts(i) ? constants[node.Inputs[i]] : throw Fail($"input {i} is not an int64 value");
+        public OnnxTensor IntValue(int i) => IsInts(i) && TryConstant(node.Inputs[i], out var c) ? c : throw Fail($"input {i} is not an int64 value");
 
         /// <summary>Gives the node's outputs as int64 values (shape arithmetic), which later nodes read as constants.</summary>
         public Tensor[] Emit(params OnnxTensor[] values)
         {
             for (int k = 0; k < values.Length && k < node.Outputs.Count; k++)
-                if (node.Outputs[k].Length > 0) constants[node.Outputs[k]] = values[k];
+                if (node.Outputs[k].Length > 0) computed[node.Outputs[k]] = values[k];
             return [];
         }
 
         /// <summary>Gives output <paramref name="k"/> as an int64 value.</summary>
         public void EmitAt(int k, OnnxTensor value)
         {
-            if (k < node.Outputs.Count && node.Outputs[k].Length > 0) constants[node.Outputs[k]] = value;
+            if (k < node.Outputs.Count && node.Outputs[k].Length > 0) computed[node.Outputs[k]] = value;
         }
 
         /// <summary>The same node reading <paramref name="values"/> in place of its computed inputs (for shape arithmetic).</summary>
-        public Args With(IReadOnlyDictionary<string, Tensor> values) => new(node, values, weights, constants, training);
+        public Args With(IReadOnlyDictionary<string, Tensor> values) => new(node, values, weights, constants, computed, training);
 
         /// <summary>An int64 input that must be a constant (a shape, pads, axes).</summary>
         public long[] Ints(int i) =>
-            Has(i) && constants.TryGetValue(node.Inputs[i], out var c) && c.Type == OnnxDataType.Int64 ? c.ToInt64s()
+            Has(i) && TryConstant(node.Inputs[i], out var c) && c.Type == OnnxDataType.Int64 ? c.ToInt64s()
             : throw Fail($"input {i} ('{(i < node.Inputs.Count ? node.Inputs[i] : "")}') must be an int64 constant (an initializer or a Constant node); computed shapes are not supported");
 
         /// <summary>The dims of int64 constant input <paramref name="i"/>.</summary>
-        public long[] IndexShape(int i) => Has(i) && constants.TryGetValue(node.Inputs[i], out var c) ? c.Dims : throw Fail($"input {i} must be an int64 constant");
+        public long[] IndexShape(int i) => Has(i) && TryConstant(node.Inputs[i], out var c) ? c.Dims : throw Fail($"input {i} must be an int64 constant");
 
         public long Int(string name, long fallback) => node.Attribute(name) is { } a ? a.I : fallback;
         public float Float(string name, float fallback) => node.Attribute(name) is { } a ? a.F : fallback;

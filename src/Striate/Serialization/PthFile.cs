@@ -49,8 +49,9 @@ public static class PthFile
         new StorageType("ByteStorage", SafeTensorDType.UInt8, 1), new StorageType("BoolStorage", SafeTensorDType.Bool, 1),
     }.ToDictionary(s => s.Name, StringComparer.Ordinal);
 
-    // A storage named by a persistent id: its type, key and element count; Base and Offset for a legacy view.
-    private sealed record Storage(StorageType Type, string Key, long Numel, string? Base = null, long Offset = 0);
+    // A storage named by a persistent id: its type, key and element count; a legacy view is the window of Numel
+    // elements from Offset of the storage Key.
+    private sealed record Storage(StorageType Type, string Key, long Numel, long Offset = 0);
 
     // A tensor as _rebuild_tensor_v2 describes it.
     private sealed record Tensor(Storage Storage, long Offset, long[] Size, long[] Stride);
@@ -221,9 +222,9 @@ public static class PthFile
         // A legacy view: (view key, offset, view size) of the storage.
         if (legacy && t.Count >= 6 && t[5] is PickleTuple { Count: 3 } view)
         {
-            if (view[0] is not string viewKey || view[1] is not long offset || view[2] is not long size || offset < 0 || size < 0 || offset + size > numel)
+            if (view[0] is not string || view[1] is not long offset || view[2] is not long size || offset < 0 || size < 0 || offset + size > numel)
                 throw new InvalidDataException($"'{name}': a view of storage '{key}' lies outside its {numel} elements.");
-            return new Storage(type, key, size, viewKey, offset);
+            return new Storage(type, key, size, offset);
         }
         return known;
     }

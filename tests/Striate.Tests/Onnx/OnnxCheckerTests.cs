@@ -9,27 +9,12 @@ namespace Striate.Tests.Onnx;
 /// <summary>A test that needs Debian's python3-onnx (onnx.checker); skipped, with the reason, without it.</summary>
 public sealed class OnnxCheckerFactAttribute : FactAttribute
 {
-    public const string Python = "/usr/bin/python3";
-
     public OnnxCheckerFactAttribute()
     {
-        if (!Available.Value) Skip = $"Debian's python3-onnx is not installed ({Python} cannot import onnx): install it to run onnx.checker on the exported models";
+        if (!Available.Value) Skip = $"Debian's python3-onnx is not installed ({PythonScript.Python} cannot import onnx): install it to run onnx.checker on the exported models";
     }
 
-    private static readonly Lazy<bool> Available = new(() =>
-    {
-        if (!File.Exists(Python)) return false;
-        try
-        {
-            using var p = Process.Start(new ProcessStartInfo(Python, ["-c", "import onnx"]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-            p.WaitForExit(60_000);
-            return p.HasExited && p.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
-    });
+    private static readonly Lazy<bool> Available = new(() => PythonScript.CanImport("onnx"));
 }
 
 /// <summary>The exported files pass ONNX's own checker, with its full check (shape inference included).</summary>
@@ -47,7 +32,7 @@ public class OnnxCheckerTests
             files.Add(path);
         }
         const string script = "import sys, onnx\nfor p in sys.argv[1:]:\n    onnx.checker.check_model(onnx.load(p), full_check=True)\n    print('ok', p)\n";
-        var psi = new ProcessStartInfo(OnnxCheckerFactAttribute.Python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(PythonScript.Python) { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add(script);
         foreach (var f in files) psi.ArgumentList.Add(f);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Striate.Nn;
 using Striate.Onnx;
 using Striate.Ops;
@@ -16,20 +15,7 @@ public sealed class PyTorchFactAttribute : FactAttribute
         if (!Available.Value) Skip = $"Debian's python3-torch, python3-torchvision and python3-onnx are not all installed ({PythonScript.Python} cannot import them): install them to import models PyTorch exported";
     }
 
-    private static readonly Lazy<bool> Available = new(() =>
-    {
-        if (!File.Exists(PythonScript.Python)) return false;
-        try
-        {
-            using var p = Process.Start(new ProcessStartInfo(PythonScript.Python, ["-c", "import torch, torchvision, onnx"]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-            p.WaitForExit(120_000);
-            return p.HasExited && p.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
-    });
+    private static readonly Lazy<bool> Available = new(() => PythonScript.CanImport("torch, torchvision, onnx"));
 }
 
 /// <summary>

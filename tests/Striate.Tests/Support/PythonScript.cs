@@ -7,6 +7,22 @@ public static class PythonScript
 {
     public const string Python = "/usr/bin/python3";
 
+    /// <summary>Whether /usr/bin/python3 exists and imports <paramref name="modules"/> ("torch, onnx").</summary>
+    public static bool CanImport(string modules)
+    {
+        if (!File.Exists(Python)) return false;
+        try
+        {
+            using var p = Process.Start(new ProcessStartInfo(Python, ["-c", "import " + modules]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            p.WaitForExit(120_000);
+            return p.HasExited && p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Runs tests/Striate.Tests/<paramref name="script"/> with <paramref name="args"/>; its standard output, or an exception with its error output.</summary>
     public static string Run(string script, params string[] args)
     {
