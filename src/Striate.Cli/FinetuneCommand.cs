@@ -16,20 +16,24 @@ public static class FinetuneCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var cmd = new Command("finetune", "Fine-tune a trained model on chosen classes (new head, frozen layers), or train one from scratch on them.");
-        var from = new Option<string?>("--from") { Description = "Pre-trained checkpoint, a classifier or an embedding model (its embedding layer becomes the new head), or an .onnx classifier striate export wrote; without it the model is trained from scratch." };
+        var from = new Option<string?>("--from") { Description = "Pre-trained checkpoint, a classifier or an embedding model (its embedding layer becomes the new head), an .onnx classifier striate export wrote, or another .onnx network (such as an ImageNet feature extractor) as a backbone; without it the model is trained from scratch." };
         var model = new Option<string?>("--model", "-m") { Description = "Architecture when training from scratch (default lenet5), or the one --weights fits." }.Choice(ModelZoo.Check);
         var weights = new Option<string?>("--weights") { Description = "Pre-trained state dict (.pth or .safetensors, written by PyTorch or Striate) of the zoo model --model names, in place of --from." };
         var classes = new Option<string>("--classes") { Description = "Dataset classes to learn, relabelled in order: 5-9 or 5,6,7.", Required = true }.ClassList();
         var perClass = new Option<int>("--per-class") { Description = "Training images per class, sampled with the seed (0: all)." }.AtLeast(0);
-        var layers = new Option<string[]>("--train-layers") { Description = "Layers left trainable (names or patterns: fc3, layer4, *.bias); default all.", AllowMultipleArgumentsPerToken = true };
+        var layers = new Option<string[]>("--train-layers") { Description = "Layers left trainable (names or patterns: fc3, layer4, *.bias); default all. With an .onnx backbone: last (its last stage) or after:VALUE; default none (frozen).", AllowMultipleArgumentsPerToken = true };
         var layerLr = new Option<string[]>("--layer-lr") { Description = "PATTERN=LR: a learning rate of its own for some trainable layers (repeatable).", AllowMultipleArgumentsPerToken = true }.Choice(LayerRate);
         var shared = new RunOptions(10, "Folder with the four IDX files (default: the bundled data/fashion-mnist).", "Checkpoint to write (default runs/finetune.safetensors).",
             "Seed of the new weights, the sample and the shuffling.").AddTo(cmd);
-        foreach (var o in new Option[] { from, model, weights, classes, perClass, layers, layerLr })
+        var backbone = new BackboneFinetune();
+        foreach (var o in new Option[] { from, model, weights, classes, perClass, layers, layerLr }.Concat(backbone.All))
             cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             shared.ApplyThreads(r);
+            if (r.GetValue(from) is { } network && BackboneFinetune.IsForeign(network))
+                return backbone.Run(r, shared, classes, perClass, layers, layerLr, model, weights, network, stdout, stderr, cmd);
+            backbone.RefuseWithout(r);
             var rules = (r.GetValue(layerLr) ?? []).Select(LayerRate).ToList();
             string outPath = r.GetValue(shared.Out) ?? Path.Combine("runs", "finetune.safetensors");
             Output.CheckWritable(outPath, "--out");

@@ -13,6 +13,9 @@ namespace Striate.Cli;
 /// </summary>
 public static class OnnxFiles
 {
+    /// <summary>The metadata key of the dataset classes a classifier was trained on (as <see cref="Runs.TrainedClasses"/> formats them).</summary>
+    public const string ClassesKey = "striate.classes";
+
     /// <summary>True when <paramref name="path"/> names an ONNX file.</summary>
     public static bool IsOnnx(string path) => path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase);
 
@@ -56,6 +59,7 @@ public static class OnnxFiles
             ClassNames = names,
             Mean = mean,
             Std = std,
+            Extra = meta.TryGetValue(ClassesKey, out var trained) ? new Dictionary<string, string> { [Runs.TrainedClasses.Key] = trained } : new Dictionary<string, string>(),
         };
     }
 
@@ -71,7 +75,7 @@ public static class OnnxFiles
         var module = (OnnxModule)ck.Model;
         if (!module.Model.Metadata.TryGetValue("striate.architecture", out var arch) || ModelZoo.Names.All(n => n != arch))
             throw new CliUsageException($"'{path}' does not name a Striate architecture in its metadata ('striate.architecture' is {(arch is null ? "missing" : $"'{arch}'")}): " +
-                "finetune --from takes a checkpoint, or an .onnx classifier striate export wrote. Another graph can be fine-tuned in code: OnnxModule.Load gives a module whose weights train (docs/ONNX.md).");
+                "finetune --from takes a checkpoint, an .onnx classifier striate export wrote, or a network without Striate's metadata as a backbone (docs/ONNX.md).");
         var spec = ck.Spec with { Architecture = arch };
         var expected = ModelZoo.Create(spec).StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.Shape);
         foreach (var (key, t) in module.StateDict())

@@ -158,6 +158,84 @@ public sealed class OnnxModel
     /// <summary>Writes the model to <paramref name="path"/> atomically.</summary>
     public void Save(string path) => IO.AtomicFile.WriteAllBytes(path, ToBytes());
 
+    /// <summary>The model with the initializers of <paramref name="replacements"/>' names replaced by them (others kept); a name the graph lacks is ignored.</summary>
+    /// <exception cref="ArgumentException">A replacement's element type or shape differs from the initializer's.</exception>
+    public OnnxModel WithInitializers(IEnumerable<OnnxTensor> replacements)
+    {
+        ArgumentNullException.ThrowIfNull(replacements);
+        var by = replacements.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var g = Graph;
+        var inits = g.Initializers.Select(i =>
+        {
+            if (!by.TryGetValue(i.Name, out var r)) return i;
+            if (r.Type != i.Type || !r.Dims.SequenceEqual(i.Dims))
+                throw new ArgumentException($"initializer '{i.Name}' is {i.Type} [{string.Join(", ", i.Dims)}]; its replacement is {r.Type} [{string.Join(", ", r.Dims)}].");
+            return r;
+        }).ToList();
+        var graph = new OnnxGraph { Name = g.Name, Nodes = g.Nodes, Initializers = inits, Inputs = g.Inputs, Outputs = g.Outputs, ValueInfo = g.ValueInfo };
+        return new OnnxModel { IrVersion = IrVersion, Opsets = Opsets, ProducerName = ProducerName, ProducerVersion = ProducerVersion, Graph = graph, Metadata = Metadata };
+    }
+
+    /// <summary>
+    /// The part of the graph that computes <paramref name="outputs"/> from <paramref name="inputs"/> (the graph's own
+    /// inputs when null): the nodes those outputs need, in their order, with the initializers they read. Cutting a
+    /// network at an inner value splits it in two: <c>Slice(null, [cut])</c> is the part before the cut,
+    /// <c>Slice([cut], [output])</c> the part after it (which takes the cut value as its input).
+    /// </summary>
+    /// <exception cref="ArgumentException">A name is no value of the graph, an output does not depend on the inputs given, or it needs a value that is neither computed from them nor a constant.</exception>
+    public OnnxModel Slice(IReadOnlyList<string>? inputs, IReadOnlyList<string> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        if (outputs.Count == 0) throw new ArgumentException("A slice needs at least one output.", nameof(outputs));
+        var g = Graph;
+        var producer = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < g.Nodes.Count; i++)
+            foreach (var o in g.Nodes[i].Outputs)
+                if (o.Length > 0) producer.TryAdd(o, i);
+        var initializers = g.Initializers.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var graphInputs = g.Inputs.Where(v => !initializers.ContainsKey(v.Name)).ToDictionary(v => v.Name, StringComparer.Ordinal);
+        string Known() => string.Join(", ", g.Nodes.SelectMany(n => n.Outputs).Where(o => o.Length > 0).Take(8)) + (producer.Count > 8 ? ", ..." : "");
+        var cut = new HashSet<string>(inputs ?? [.. graphInputs.Keys], StringComparer.Ordinal);
+        foreach (var name in cut.Concat(outputs))
+            if (!producer.ContainsKey(name) && !graphInputs.ContainsKey(name))
+                throw new ArgumentException($"'{name}' is no value of the graph (its values include {Known()}).");
+        // Walk back from the outputs, stopping at the cut.
+        var keep = new bool[g.Nodes.Count];
+        var usedInputs = new HashSet<string>(StringComparer.Ordinal);
+        var usedInitializers = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>(outputs);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (pending.Count > 0)
+        {
+            string v = pending.Pop();
+            if (v.Length == 0 || !seen.Add(v)) continue;
+            if (cut.Contains(v)) { usedInputs.Add(v); continue; }
+            if (initializers.ContainsKey(v)) { usedInitializers.Add(v); continue; }
+            if (!producer.TryGetValue(v, out int k))
+                throw new ArgumentException($"The slice needs graph input '{v}', which is not among its inputs ({string.Join(", ", cut)}).");
+            keep[k] = true;
+            foreach (var x in g.Nodes[k].Inputs) pending.Push(x);
+            // Values a subgraph (If, Loop) reads from this scope.
+            foreach (var a in g.Nodes[k].Attributes)
+                if (a.G is { } sub)
+                    foreach (var x in sub.Nodes.SelectMany(n => n.Inputs)) if (producer.ContainsKey(x) || initializers.ContainsKey(x)) pending.Push(x);
+        }
+        foreach (var name in cut.Where(c => !usedInputs.Contains(c)).Where(c => inputs is not null))
+            throw new ArgumentException($"The outputs ({string.Join(", ", outputs)}) do not depend on input '{name}'.");
+        var info = g.ValueInfo.Concat(g.Outputs).Concat(g.Inputs).GroupBy(v => v.Name, StringComparer.Ordinal).ToDictionary(v => v.Key, v => v.First(), StringComparer.Ordinal);
+        OnnxValueInfo Info(string name) => info.TryGetValue(name, out var v) ? v : new OnnxValueInfo(name, OnnxDataType.Float, null);
+        var graph = new OnnxGraph
+        {
+            Name = g.Name,
+            Nodes = [.. g.Nodes.Where((_, i) => keep[i])],
+            Initializers = [.. g.Initializers.Where(t => usedInitializers.Contains(t.Name))],
+            Inputs = [.. (inputs ?? [.. graphInputs.Keys]).Where(usedInputs.Contains).Select(Info)],
+            Outputs = [.. outputs.Select(Info)],
+            ValueInfo = [.. g.ValueInfo.Where(v => seen.Contains(v.Name))],
+        };
+        return new OnnxModel { IrVersion = IrVersion, Opsets = Opsets, ProducerName = ProducerName, ProducerVersion = ProducerVersion, Graph = graph, Metadata = Metadata };
+    }
+
     private static void WriteGraph(ProtoWriter w, OnnxGraph graph)
     {
         foreach (var node in graph.Nodes) w.Message(1, n => WriteNode(n, node));

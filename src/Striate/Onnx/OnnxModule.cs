@@ -179,8 +179,10 @@ public sealed class OnnxModule : Module
                 env[info.Name] = Tensor.FromArray(value.ToFloats(), [.. value.Dims.Select(d => checked((int)d))]);
             else if (value.Type == OnnxDataType.Int64)
                 given[info.Name] = value;
+            else if (value.Type == OnnxDataType.Int32)
+                given[info.Name] = OnnxTensor.FromInt64s(info.Name, value.Dims, [.. System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(value.Data).ToArray().Select(v => (long)v)]);
             else
-                throw new ArgumentException($"ONNX model '{Source}': input '{info.Name}' holds {value.Type} elements; Striate computes in float32 (int64 inputs are taken as constants).");
+                throw new ArgumentException($"ONNX model '{Source}': input '{info.Name}' holds {value.Type} elements; Striate computes in float32 (int64 and int32 inputs are taken as int64 constants).");
         }
         return Evaluate(env, given);
     }
@@ -213,6 +215,9 @@ public sealed class OnnxModule : Module
                 ? Tensor.FromArray(c.Type == OnnxDataType.Float ? c.ToFloats() : [.. c.ToInt64s().Select(v => (float)v)], [.. c.Dims.Select(d => checked((int)d))])
             : throw new InvalidOperationException($"ONNX model '{Source}': the output '{o.Name}' holds {(computed.TryGetValue(o.Name, out var other) || _constants.TryGetValue(o.Name, out other) ? other.Type : "no value")}, not float32 or int64 values."))];
     }
+
+    /// <summary>The model with the module's current weights as its initializers: after training, the graph to save.</summary>
+    public OnnxModel ToModel() => Model.WithInitializers(_weights.Select(kv => OnnxTensor.FromFloats(kv.Key, [.. kv.Value.Shape.ToArray().Select(d => (long)d)], kv.Value.Data)));
 
     public override string ToString() => $"OnnxModule('{Source}', opset {Opset.ToString(CultureInfo.InvariantCulture)}, {_graph.Nodes.Count} nodes)";
 }

@@ -254,6 +254,7 @@ internal static partial class OnnxOps
         Add("Pad", 11, a => One(Pad(a, a.Ints(1), a.Has(2) ? a[2].Item() : 0f)));
         AddShapeArithmetic();
         AddResize();
+        AddRecurrent();
         AddReductions();
     }
 

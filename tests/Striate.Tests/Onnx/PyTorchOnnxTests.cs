@@ -68,6 +68,6 @@ public class PyTorchOnnxTests(ITestOutputHelper output)
             Assert.True(worst <= 1e-4 * scale && worstFused <= 1e-4 * scale, string.Join("\n", report));
         }
         foreach (var line in report) output.WriteLine(line);
-        Assert.Equal(8, report.Count);
+        Assert.Equal(9, report.Count);
     }
 }

@@ -33,6 +33,23 @@ class Functional(nn.Module):
         return torch.cat([m, n, F.softplus(flat[:, :8]), torch.flatten(F.adaptive_avg_pool2d(y, (2, 2)), 1)], dim=1)
 
 
+class Recurrent(nn.Module):
+    """Two bidirectional LSTM layers, a GRU and a ReLU RNN over a batch-first sequence, read at its last step."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(6, 8, num_layers=2, batch_first=True, bidirectional=True)
+        self.gru = nn.GRU(16, 5, batch_first=True)
+        self.rnn = nn.RNN(5, 4, nonlinearity="relu", batch_first=True)
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        y, _ = self.lstm(x)
+        y, h = self.gru(y)
+        y, _ = self.rnn(y)
+        return torch.cat([self.fc(y[:, -1]), h[0]], dim=1)
+
+
 def seeded(model):
     torch.manual_seed(0)
     for m in model.modules():
@@ -52,6 +69,7 @@ MODELS = {
     "lraspp_mobilenet_v3": (lambda: torchvision.models.segmentation.lraspp_mobilenet_v3_large(num_classes=4, weights_backbone=None), (2, 3, 64, 64), 14),
     "functional_opset11": (Functional, (2, 3, 10, 12), 11),
     "functional_opset17": (Functional, (2, 3, 10, 12), 17),
+    "recurrent": (Recurrent, (2, 7, 6), 14),
 }
 
 
