@@ -56,7 +56,8 @@ public static class Formats
             // Read and bound as a module (every node bound, every input checked); an operator Striate lacks is refused
             // as NotSupportedException, which names it, and counts as a refusal here.
             new("onnx", "model.onnx", [OnnxSeed("small", SmallNet(), (1, 8, 8)), OnnxSeed("lenet5", Striate.Models.ModelZoo.Create(new Striate.Models.ModelSpec("lenet5", 10, 1, 28, 28), new Striate.Tensors.Generator(1)), (1, 28, 28)),
-                    OnnxSeed("shapes", ShapeGraph()), .. RealOnnxSeeds()],
+                    OnnxSeed("shapes", ShapeGraph()), OnnxSeed("gru-rows", Striate.Models.ModelZoo.Create(new Striate.Models.ModelSpec("gru-rows", 10, 1, 28, 28), new Striate.Tensors.Generator(1)), (1, 28, 28)),
+                    .. RealOnnxSeeds()],
                 (dir, path) =>
                 {
                     try

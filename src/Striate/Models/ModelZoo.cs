@@ -44,6 +44,9 @@ public static class ModelZoo
         ["densenet161"] = ("DenseNet-161 (growth rate 48, 96 initial channels)", (s, g) => DenseNet.DenseNet161(s.NumClasses, s.InChannels, g)),
         ["densenet169"] = ("DenseNet-169 (growth rate 32, blocks of 6, 12, 32 and 32 layers)", (s, g) => DenseNet.DenseNet169(s.NumClasses, s.InChannels, g)),
         ["densenet201"] = ("DenseNet-201 (growth rate 32, blocks of 6, 12, 48 and 32 layers)", (s, g) => DenseNet.DenseNet201(s.NumClasses, s.InChannels, g)),
+        ["lstm-rows"] = ("An LSTM of 128 units reading the image row by row (28 steps of 28 pixels), a linear head on its last output", (s, g) => new RowRecurrentNet(Ops.RecurrentKind.Lstm, s.NumClasses, s.InChannels, s.InputHeight, s.InputWidth, 128, g)),
+        ["gru-rows"] = ("A GRU of 128 units reading the image row by row, a linear head on its last output", (s, g) => new RowRecurrentNet(Ops.RecurrentKind.Gru, s.NumClasses, s.InChannels, s.InputHeight, s.InputWidth, 128, g)),
+        ["rnn-rows"] = ("A plain tanh RNN of 128 units reading the image row by row, a linear head on its last output", (s, g) => new RowRecurrentNet(Ops.RecurrentKind.RnnTanh, s.NumClasses, s.InChannels, s.InputHeight, s.InputWidth, 128, g)),
     };
 
     // The zoo's networks that torchvision defines with the same layers and state-dict keys, by torchvision's names.

@@ -121,7 +121,7 @@ internal sealed class OnnxTracer : ModuleTrace
             _initializers.Add(OnnxTensor.FromFloats(key, [.. t.Shape.ToArray().Select(d => (long)d)], t.Data));
             return key;
         }
-        throw new NotSupportedException($"ONNX export: {what} was computed by an operation the exporter cannot trace (only Striate's layers and the operations add, concat, flatten, reshape, relu, average pooling, normalize and scalar multiplication between them).");
+        throw new NotSupportedException($"ONNX export: {what} was computed by an operation the exporter cannot trace (only Striate's layers and the operations add, concat, flatten, reshape, permute, narrow, relu, average pooling, normalize and scalar multiplication between them).");
     }
 
     /// <summary>A constant initializer of floats.</summary>
@@ -162,6 +162,9 @@ internal sealed class OnnxTracer : ModuleTrace
             ("avg_pool2d", AvgPoolDetails p) => OnnxLayers.AveragePool(this, "avg_pool", In(0), p.Kernel, p.Stride, p.Padding, p.CeilMode, p.CountIncludePad),
             ("adaptive_avg_pool2d", ValueTuple<int, int> size) => OnnxLayers.AdaptiveAveragePool(this, "adaptive_avg_pool", In(0), inputs[0], size, null),
             ("normalize", float eps) => Normalize(In(0), eps),
+            ("permute", int[] perm) => Node("Transpose", "transpose", [In(0)], OnnxAttribute.IntList("perm", [.. perm.Select(v => (long)v)])),
+            ("narrow", ValueTuple<int, int, int> n) => Node("Slice", "slice", [In(0), Constant("slice_starts", [1], [(long)n.Item2]),
+                Constant("slice_ends", [1], [(long)(n.Item2 + n.Item3)]), Constant("slice_axes", [1], [(long)n.Item1])]),
             _ => throw new NotSupportedException($"ONNX export: the operation '{name}' has no ONNX form."),
         };
     }

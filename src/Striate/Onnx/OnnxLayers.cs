@@ -37,6 +37,7 @@ internal static class OnnxLayers
             LocalResponseNorm n => (t, m, x, _, _, _) => t.Node("LRN", Stem(m), [x], OnnxAttribute.Int("size", n.Size), OnnxAttribute.Float("alpha", n.Alpha),
                 OnnxAttribute.Float("beta", n.Beta), OnnxAttribute.Float("bias", n.K)),
             Pad2d => Pad,
+            RecurrentNetwork => Recurrent,
             _ => null,
         };
         return export is not null;
@@ -150,6 +151,52 @@ internal static class OnnxLayers
         var dims = output.Shape.ToArray().Select(d => (long)d).ToArray();
         if (input.Rank > 0 && output.Rank > 0 && output.Shape[0] == input.Shape[0]) dims[0] = 0;
         return t.Node("Reshape", stem, [x, t.Constant(stem + ".shape", [dims.Length], dims)]);
+    }
+
+    // One ONNX RNN, GRU or LSTM node per layer (both directions in it), the weights stacked per direction with their
+    // gates in ONNX's order; Y [T, D, B, H] is joined to [T, B, D*H] for the next layer.
+    private static string Recurrent(OnnxTracer t, Module layer, string x, Tensor input, Tensor output, int opset)
+    {
+        var r = (RecurrentNetwork)layer;
+        string stem = Stem(layer);
+        if (r.ProjSize > 0) throw new NotSupportedException($"ONNX export: LSTM '{layer.Path}' has a projection (proj_size), which ONNX's LSTM lacks.");
+        if (input.Rank != 3) throw new NotSupportedException($"ONNX export: {layer.GetType().Name} '{layer.Path}' takes an unbatched sequence {input.Shape}; export takes batched input.");
+        string op = r.Kind switch { RecurrentKind.Lstm => "LSTM", RecurrentKind.Gru => "GRU", _ => "RNN" };
+        int[] order = r.Kind switch { RecurrentKind.Lstm => [0, 3, 1, 2], RecurrentKind.Gru => [1, 0, 2], _ => [0] };
+        int d = r.Bidirectional ? 2 : 1, h = r.HiddenSize, g = order.Length;
+        float[] Stack(Func<RecurrentWeights, Tensor?> pick, int layerIndex, int[] gates) =>
+            [.. Enumerable.Range(0, d).SelectMany(dir =>
+            {
+                var v = pick(r.Weights(layerIndex, dir))!.ToArray();
+                int block = v.Length / gates.Length;
+                return gates.SelectMany(k => v.Skip(k * block).Take(block));
+            })];
+        string cur = r.BatchFirst ? t.Node("Transpose", stem + ".time_major", [x], OnnxAttribute.IntList("perm", 1, 0, 2)) : x;
+        for (int k = 0; k < r.NumLayers; k++)
+        {
+            var w0 = r.Weights(k);
+            int inSize = w0.WeightIh.Shape[1];
+            string w = t.Constant($"{stem}.W_l{k}", [d, g * h, inSize], Stack(ws => ws.WeightIh, k, order));
+            string rw = t.Constant($"{stem}.R_l{k}", [d, g * h, h], Stack(ws => ws.WeightHh, k, order));
+            string b = w0.BiasIh is null ? "" : t.Constant($"{stem}.B_l{k}", [d, 2 * g * h],
+                [.. Enumerable.Range(0, d).SelectMany(dir =>
+                {
+                    var ws = r.Weights(k, dir);
+                    var bi = ws.BiasIh!.ToArray();
+                    var bh = ws.BiasHh!.ToArray();
+                    return order.SelectMany(q => bi.Skip(q * h).Take(h)).Concat(order.SelectMany(q => bh.Skip(q * h).Take(h)));
+                })]);
+            var inputs = new List<string> { cur, w, rw, b };
+            if (w0.Peephole is not null) inputs.AddRange(["", "", "", t.Constant($"{stem}.P_l{k}", [d, 3 * h], Stack(ws => ws.Peephole, k, [0, 2, 1]))]);
+            var attributes = new List<OnnxAttribute> { OnnxAttribute.Int("hidden_size", h) };
+            if (d == 2) attributes.Add(OnnxAttribute.Text("direction", "bidirectional"));
+            if (r.Kind == RecurrentKind.Gru) attributes.Add(OnnxAttribute.Int("linear_before_reset", 1));
+            if (r.Kind == RecurrentKind.RnnRelu) attributes.Add(new OnnxAttribute { Name = "activations", Type = OnnxAttributeType.Strings, Strings = [.. Enumerable.Repeat("Relu", d)] });
+            string y = t.Node(op, $"{stem}.l{k}", inputs, [.. attributes]);
+            string joined = t.Node("Transpose", $"{stem}.l{k}.batch_major", [y], OnnxAttribute.IntList("perm", 0, 2, 1, 3));
+            cur = t.Node("Reshape", $"{stem}.l{k}.output", [joined, t.Constant($"{stem}.l{k}.shape", [3], [0L, 0L, -1L])]);
+        }
+        return r.BatchFirst ? t.Node("Transpose", stem + ".batch_first", [cur], OnnxAttribute.IntList("perm", 1, 0, 2)) : cur;
     }
 
     private static string Pad(OnnxTracer t, Module layer, string x, Tensor input, Tensor output, int opset)

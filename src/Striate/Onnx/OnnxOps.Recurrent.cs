@@ -49,14 +49,18 @@ internal static partial class OnnxOps
         {
             string[] defaults = kind switch { RecurrentKind.Lstm => ["Sigmoid", "Tanh", "Tanh"], RecurrentKind.Gru => ["Sigmoid", "Tanh"], _ => ["Tanh"] };
             var given = acts.Strings;
-            for (int d = 0; d < directions; d++)
-                for (int k = 0; k < defaults.Length; k++)
-                {
-                    string act = d * defaults.Length + k < given.Count ? given[d * defaults.Length + k] : defaults[k];
-                    if (kind is RecurrentKind.RnnTanh && act == "Relu") kind = RecurrentKind.RnnRelu;
-                    else if (!string.Equals(act, defaults[k], StringComparison.OrdinalIgnoreCase) || (kind == RecurrentKind.RnnRelu && act != "Relu"))
-                        throw a.Unsupported($"activation '{act}' in place of {defaults[k]} is not supported (the activations must be the defaults, or Relu for an RNN)");
-                }
+            if (kind == RecurrentKind.RnnTanh)
+            {
+                // One activation per direction, the same in both: Tanh, or Relu.
+                var chosen = given.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+                if (chosen.Count != 1 || !(chosen[0].Equals("Tanh", StringComparison.OrdinalIgnoreCase) || chosen[0].Equals("Relu", StringComparison.OrdinalIgnoreCase)))
+                    throw a.Unsupported($"activations [{string.Join(", ", given)}] are not supported (an RNN takes Tanh or Relu, the same in both directions)");
+                if (chosen[0].Equals("Relu", StringComparison.OrdinalIgnoreCase)) kind = RecurrentKind.RnnRelu;
+            }
+            else
+                for (int k = 0; k < given.Count; k++)
+                    if (!string.Equals(given[k], defaults[k % defaults.Length], StringComparison.OrdinalIgnoreCase))
+                        throw a.Unsupported($"activation '{given[k]}' in place of {defaults[k % defaults.Length]} is not supported (the activations must be the defaults)");
         }
         bool batchFirst = layout && a.Int("layout", 0) != 0;
         var x = batchFirst ? F.Transpose(a[0], 0, 1) : a[0];

@@ -62,6 +62,7 @@ public static partial class F
         var p = perm.Select(d => x.Shape.Axis(d, "permute")).ToArray();
         if (p.Distinct().Count() != p.Length)
             throw new ArgumentException($"permute: {Shape.Format(perm)} repeats a dimension.");
+        if (OpTrace.Active is { } trace) return trace.Op("permute", [x], () => Permute(x, p), p);
         var outShape = new Shape(p.Select(d => x.Shape[d]).ToArray());
         var y = Tensor.Empty(outShape);
         PermuteCopy(x.Data, x.Shape, p, y.Data);
@@ -196,6 +197,7 @@ public static partial class F
     /// <summary>The slice [start, start + length) along <paramref name="dim"/>, copied.</summary>
     public static Tensor Narrow(Tensor x, int dim, int start, int length)
     {
+        if (OpTrace.Active is { } trace) return trace.Op("narrow", [x], () => Narrow(x, dim, start, length), (x.Shape.Axis(dim, "narrow"), start, length));
         int axis = x.Shape.Axis(dim, "narrow");
         if (start < 0 || length < 0 || start + length > x.Shape[axis])
             throw new ArgumentException($"narrow: [{start}, {start + length}) is outside dimension {axis} of shape {x.Shape}.");

@@ -22,7 +22,7 @@ public static class ModelHeads
             return ["classifier.6"];
         if (architecture == "nin") return ["features.6.4"];
         if (architecture.StartsWith("googlenet", StringComparison.Ordinal)) return ["fc", "aux1.fc2", "aux2.fc2"];
-        if (architecture.StartsWith("resnet", StringComparison.Ordinal) || architecture == "plain8") return ["fc"];
+        if (architecture.StartsWith("resnet", StringComparison.Ordinal) || architecture == "plain8" || architecture.EndsWith("-rows", StringComparison.Ordinal)) return ["fc"];
         if (architecture.StartsWith("mobilenet", StringComparison.Ordinal) || architecture.StartsWith("densenet", StringComparison.Ordinal)) return ["classifier"];
         throw new ArgumentException($"ModelHeads: the head of '{architecture}' is not known; add it to ModelHeads.Of.");
     }

@@ -61,6 +61,10 @@ public class ModelZooTests
         ["densenet161"] = new(3, 1000, 32, 28_681_000, ["features.conv0.weight", "features.denseblock3.denselayer36.conv2.weight", "features.norm5.running_var"]),
         ["densenet169"] = new(3, 1000, 32, 14_149_480, ["features.denseblock4.denselayer32.norm2.bias", "features.transition3.conv.weight"]),
         ["densenet201"] = new(3, 1000, 32, 20_013_928, ["features.denseblock3.denselayer48.conv1.weight", "classifier.bias"]),
+        // PyTorch's nn.LSTM(28, 128), nn.GRU(28, 128) and nn.RNN(48, 128) counts plus the 1,290 of the head.
+        ["lstm-rows"] = new(1, 10, 28, 82_186, ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0", "fc.weight"]),
+        ["gru-rows"] = new(1, 10, 28, 61_962),
+        ["rnn-rows"] = new(3, 10, 16, 24_074),
     };
 
     public static TheoryData<string> Names => new(ModelZoo.Names);
