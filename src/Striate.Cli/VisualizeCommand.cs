@@ -20,6 +20,7 @@ public static class VisualizeCommand
         cmd.Subcommands.Add(Activations(stdout));
         foreach (var c in AttributionCommands.Create(stdout)) cmd.Subcommands.Add(c);
         cmd.Subcommands.Add(ReceptiveField(stdout));
+        cmd.Subcommands.Add(TimeGradientsCommand.Create(stdout));
         return cmd;
     }
 

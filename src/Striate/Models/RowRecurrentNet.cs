@@ -28,14 +28,19 @@ public sealed class RowRecurrentNet : Module
     public RecurrentNetwork Rnn { get; }
     public Linear Fc { get; }
 
-    protected override Tensor OnForward(Tensor input)
+    protected override Tensor OnForward(Tensor input) => Logits(input, null);
+
+    /// <summary>The logits, with <paramref name="stateProbes"/> (one [batch, hidden] tensor per row) added to the hidden states (see <see cref="Visualization.TimeGradients"/>).</summary>
+    public Tensor ForwardWithStateProbes(Tensor input, IReadOnlyList<Tensor> stateProbes) => Logits(input, stateProbes ?? throw new ArgumentNullException(nameof(stateProbes)));
+
+    private Tensor Logits(Tensor input, IReadOnlyList<Tensor>? stateProbes)
     {
         if (input.Rank != 4 || input.Shape[1] != Channels || input.Shape[2] != Height || input.Shape[3] != Width)
             throw new ArgumentException($"{RecurrentNetwork.LayerName(Rnn.Kind)} rows: expected images [batch, {Channels}, {Height}, {Width}], got {input.Shape}.");
         int n = input.Shape[0];
         // [N, C, H, W] -> [N, H, C * W]: one step per row.
         var rows = Channels == 1 ? F.Reshape(input, n, Height, Width) : F.Reshape(F.Permute(input, 0, 2, 1, 3), n, Height, Channels * Width);
-        var y = Rnn.Forward(rows);
+        var y = stateProbes is null ? Rnn.Forward(rows) : Rnn.Run(rows, stateProbes: stateProbes).Output;
         var last = F.Reshape(F.Narrow(y, 1, Height - 1, 1), n, Rnn.HiddenSize);
         return Fc.Forward(last);
     }

@@ -94,8 +94,10 @@ public class RecurrentNetwork : Module
     /// Runs the network on <paramref name="input"/> from the initial states <paramref name="h0"/> (and, for an LSTM,
     /// <paramref name="c0"/>), zeros when null; <paramref name="lengths"/> gives each sequence's length.
     /// </summary>
+    /// <paramref name="stateProbes"/> (one [B, H'] zero tensor per step) are added to the first layer's hidden states in
+    /// the forward direction, so their gradients are the loss's gradients with respect to those states.
     /// <exception cref="ArgumentException">The input's rank or feature size, a state's shape, or a length is not what the layer takes; the message names the layer and both.</exception>
-    public RecurrentOutput Run(Tensor input, Tensor? h0 = null, Tensor? c0 = null, IReadOnlyList<int>? lengths = null)
+    public RecurrentOutput Run(Tensor input, Tensor? h0 = null, Tensor? c0 = null, IReadOnlyList<int>? lengths = null, IReadOnlyList<Tensor>? stateProbes = null)
     {
         ArgumentNullException.ThrowIfNull(input);
         string name = LayerName(Kind);
@@ -137,7 +139,7 @@ public class RecurrentNetwork : Module
             {
                 int s = layer * directions + d;
                 Tensor Pick(Tensor t) => F.Reshape(F.Narrow(t, 0, s, 1), t.Shape[1], t.Shape[2]);
-                var (output, hn, cn) = F.RecurrentLayer(Kind, layerInput, Pick(h), c is null ? null : Pick(c), _weights[s], reverse: d == 1, lengths);
+                var (output, hn, cn) = F.RecurrentLayer(Kind, layerInput, Pick(h), c is null ? null : Pick(c), _weights[s], reverse: d == 1, lengths, s == 0 ? stateProbes : null);
                 outputs[d] = output;
                 finalH[s] = F.Reshape(hn, 1, batch, OutputSize);
                 if (cn is not null) finalC[s] = F.Reshape(cn, 1, batch, HiddenSize);

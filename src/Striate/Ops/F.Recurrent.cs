@@ -93,14 +93,17 @@ public static partial class F
     /// <paramref name="reverse"/>). With <paramref name="lengths"/> (one per sequence, 1..T), a sequence's steps past
     /// its length leave its state unchanged and output zeros, so its final state is the one at its own last step
     /// (and a reverse pass starts there). Returns the outputs [T, B, H'], the final hidden state [B, H'] and, for
-    /// an LSTM, the final cell state [B, H].
+    /// an LSTM, the final cell state [B, H]. <paramref name="stateProbes"/> (one [B, H'] tensor per step, zeros that
+    /// require a gradient) are added to each step's new hidden state, so their gradients are the loss's gradient with
+    /// respect to h_t.
     /// </summary>
     public static (Tensor Output, Tensor Hidden, Tensor? Cell) RecurrentLayer(RecurrentKind kind, Tensor x, Tensor h0, Tensor? c0, RecurrentWeights w,
-        bool reverse = false, IReadOnlyList<int>? lengths = null)
+        bool reverse = false, IReadOnlyList<int>? lengths = null, IReadOnlyList<Tensor>? stateProbes = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(w);
         int steps = x.Shape[0], batch = x.Shape[1], features = x.Shape[2];
+        if (stateProbes is not null && stateProbes.Count != steps) throw new ArgumentException($"recurrent layer: {stateProbes.Count} state probes for {steps} steps.");
         var projection = Reshape(Linear(Reshape(x, steps * batch, features), w.WeightIh, w.BiasIh), steps, batch, w.WeightIh.Shape[0]);
         var h = h0;
         var c = c0;
@@ -110,6 +113,7 @@ public static partial class F
             int t = reverse ? steps - 1 - k : k;
             var xt = Reshape(Narrow(projection, 0, t, 1), batch, w.WeightIh.Shape[0]);
             var (hNew, cNew) = RecurrentStep(kind, xt, h, c, w);
+            if (stateProbes is not null) hNew = Add(hNew, stateProbes[t]);
             if (lengths is not null && lengths.Any(l => t >= l))
             {
                 // Sequences already ended keep their state and output zeros.

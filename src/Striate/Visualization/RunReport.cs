@@ -66,9 +66,37 @@ public static class RunReport
                 .Append(conv.OutChannels.ToString(inv)).Append(" filters, each scaled on its own: mid-gray is zero.</p>\n");
             Img(html, "filters", "first-layer filters", FilterBank.Picture(conv, firstConv.Name));
         }
+        if (model is Models.RowRecurrentNet rows && test.Count > 0)
+        {
+            // The gradient through time at the checkpoint's weights, on the first test images.
+            var normalized = test.Normalize(checkpoint.Mean, checkpoint.Std);
+            int n = Math.Min(256, normalized.Count);
+            var norms = TimeGradientsOf(rows, normalized, n);
+            html.Append("<h2>Gradient through time</h2>\n<p>The norm of the loss's gradient with respect to the hidden state at each of the ")
+                .Append(norms.Length.ToString(inv)).Append(" steps (rows), mean over the first ").Append(n.ToString(inv))
+                .Append(" test images, at the checkpoint's weights; the first step's is ").Append(Enc((norms[0] / norms[^1]).ToString("E2", inv)))
+                .Append(" of the last's (<code>striate visualize time-gradients</code> compares models early in training).</p>\n");
+            Img(html, "time-gradients", "gradient norm by step", TimeGradients.Draw([(spec.Architecture, norms)]));
+        }
         html.Append("<h2>Model summary</h2>\n<pre>").Append(Enc(ModelSummary.Of(model, spec.InChannels, spec.InputHeight, spec.InputWidth, spec.Architecture).ToString()))
             .Append("</pre>\n</body></html>\n");
         return html.ToString();
+    }
+
+    private static double[] TimeGradientsOf(Models.RowRecurrentNet model, ImageDataset set, int n)
+    {
+        var images = Tensor.Empty(n, set.Channels, set.Height, set.Width);
+        for (int i = 0; i < n; i++) set.Image(i).CopyTo(images.Data.Slice(i * set.ImageSize, set.ImageSize));
+        bool training = model.IsTraining;
+        model.Eval();
+        try
+        {
+            return TimeGradients.Measure(model, images, set.Labels[..n]);
+        }
+        finally
+        {
+            if (training) model.Train();
+        }
     }
 
     /// <summary>
