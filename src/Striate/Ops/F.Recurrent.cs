@@ -1,3 +1,4 @@
+using Striate.Backends;
 using Striate.Tensors;
 
 namespace Striate.Ops;
@@ -60,19 +61,19 @@ public static partial class F
             case RecurrentKind.RnnRelu:
                 return (Relu(Add(xProjection, hh)), null);
             case RecurrentKind.Gru:
-            {
-                int n = hh.Shape[1] / 3;
-                var r = Sigmoid(Add(Narrow(xProjection, 1, 0, n), Narrow(hh, 1, 0, n)));
-                var z = Sigmoid(Add(Narrow(xProjection, 1, n, n), Narrow(hh, 1, n, n)));
-                var candidate = Tanh(Add(Narrow(xProjection, 1, 2 * n, n), Mul(r, Narrow(hh, 1, 2 * n, n))));
-                // (1 - z) n + z h = n + z (h - n)
-                return (Add(candidate, Mul(z, Sub(h, candidate))), null);
-            }
+                return (GruCell(xProjection, hh, h), null);
             default:
             {
                 ArgumentNullException.ThrowIfNull(c);
                 var gates = Add(xProjection, hh);
                 int n = gates.Shape[1] / 4;
+                if (w.Peephole is null)
+                {
+                    // The gates and the state update in one pass (and one backward).
+                    var packed = LstmCell(gates, c);
+                    var hCell = Narrow(packed, 1, 0, n);
+                    return (w.WeightHr is null ? hCell : Linear(hCell, w.WeightHr), Narrow(packed, 1, n, n));
+                }
                 Tensor Gate(int k) => Narrow(gates, 1, k * n, n);
                 Tensor Peep(int k) => Narrow(w.Peephole!, 0, k * n, n);
                 var i = Sigmoid(w.Peephole is null ? Gate(0) : Add(Gate(0), Mul(Peep(0), c)));
@@ -85,6 +86,129 @@ public static partial class F
                 return (hNew, cNew);
             }
         }
+    }
+
+    /// <summary>
+    /// An LSTM cell's nonlinearities and state update in one pass: from the gates' pre-activations
+    /// <paramref name="gates"/> [B, 4H] (input, forget, cell, output) and the cell state <paramref name="c"/> [B, H],
+    /// the new hidden state and cell state side by side, [B, 2H]: h' = o tanh(c'), c' = f c + i g. Its backward
+    /// gives the gates' and the cell state's gradients in one pass too.
+    /// </summary>
+    internal static Tensor LstmCell(Tensor gates, Tensor c)
+    {
+        int batch = gates.Shape[0], n = gates.Shape[1] / 4;
+        if (gates.Rank != 2 || gates.Shape[1] != 4 * n || c.Rank != 2 || c.Shape[0] != batch || c.Shape[1] != n)
+            throw new ArgumentException($"LSTM cell: expected gates [B, 4H] and a cell state [B, H], got {gates.Shape} and {c.Shape}.");
+        var act = Tensor.Empty(batch, 4 * n);   // sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)
+        var tc = Tensor.Empty(batch, n);        // tanh(c')
+        var y = Tensor.Empty(batch, 2 * n);     // h', then c'
+        var a = gates.Data;
+        var s = act.Data;
+        var cd = c.Data;
+        var td = tc.Data;
+        var yd = y.Data;
+        for (int r = 0; r < batch; r++)
+        {
+            int g0 = r * 4 * n;
+            B.Unary(UnaryOp.Sigmoid, 0, a.Slice(g0, 2 * n), s.Slice(g0, 2 * n));
+            B.Unary(UnaryOp.Tanh, 0, a.Slice(g0 + 2 * n, n), s.Slice(g0 + 2 * n, n));
+            B.Unary(UnaryOp.Sigmoid, 0, a.Slice(g0 + 3 * n, n), s.Slice(g0 + 3 * n, n));
+            for (int u = 0; u < n; u++) yd[r * 2 * n + n + u] = s[g0 + n + u] * cd[r * n + u] + s[g0 + u] * s[g0 + 2 * n + u];
+            B.Unary(UnaryOp.Tanh, 0, yd.Slice(r * 2 * n + n, n), td.Slice(r * n, n));
+            for (int u = 0; u < n; u++) yd[r * 2 * n + u] = s[g0 + 3 * n + u] * td[r * n + u];
+        }
+        if (!Autograd.Needs(gates, c)) return y;
+        return Autograd.Record(y, "lstm_cell", [gates, c], (g, grads) =>
+        {
+            var dGates = Tensor.Empty(batch, 4 * n);
+            var dC = c.RequiresGrad ? Tensor.Empty(batch, n) : null;
+            var gd = g.Data;
+            var dg = dGates.Data;
+            var sd = act.Data;
+            var cv = c.Data;
+            var t = tc.Data;
+            for (int r = 0; r < batch; r++)
+            {
+                int g0 = r * 4 * n;
+                for (int u = 0; u < n; u++)
+                {
+                    float i = sd[g0 + u], f = sd[g0 + n + u], gg = sd[g0 + 2 * n + u], o = sd[g0 + 3 * n + u], th = t[r * n + u];
+                    float dh = gd[r * 2 * n + u];
+                    float dct = gd[r * 2 * n + n + u] + dh * o * (1f - th * th);
+                    dg[g0 + u] = dct * gg * i * (1f - i);
+                    dg[g0 + n + u] = dct * cv[r * n + u] * f * (1f - f);
+                    dg[g0 + 2 * n + u] = dct * i * (1f - gg * gg);
+                    dg[g0 + 3 * n + u] = dh * th * o * (1f - o);
+                    if (dC is not null) dC.Data[r * n + u] = dct * f;
+                }
+            }
+            if (gates.RequiresGrad) grads[0] = dGates;
+            if (dC is not null) grads[1] = dC;
+        });
+    }
+
+    /// <summary>
+    /// A GRU cell's gates and update in one pass, PyTorch's form: from the input's projection <paramref name="x"/>
+    /// [B, 3H] and the state's <paramref name="hh"/> [B, 3H] (reset, update, new) and the state <paramref name="h"/>
+    /// [B, H]: r = sigmoid(x_r + hh_r), z = sigmoid(x_z + hh_z), n = tanh(x_n + r hh_n), h' = n + z (h - n).
+    /// </summary>
+    internal static Tensor GruCell(Tensor x, Tensor hh, Tensor h)
+    {
+        int batch = x.Shape[0], n = x.Shape[1] / 3;
+        if (x.Rank != 2 || x.Shape[1] != 3 * n || !hh.Shape.Equals(x.Shape) || h.Rank != 2 || h.Shape[0] != batch || h.Shape[1] != n)
+            throw new ArgumentException($"GRU cell: expected projections [B, 3H] and a state [B, H], got {x.Shape}, {hh.Shape} and {h.Shape}.");
+        var act = Tensor.Empty(batch, 3 * n);   // r, z, n
+        var y = Tensor.Empty(batch, n);
+        var xd = x.Data;
+        var hd = hh.Data;
+        var s = act.Data;
+        var hv = h.Data;
+        var yd = y.Data;
+        for (int b = 0; b < batch; b++)
+        {
+            int g0 = b * 3 * n;
+            for (int u = 0; u < 2 * n; u++) s[g0 + u] = xd[g0 + u] + hd[g0 + u];
+            B.Unary(UnaryOp.Sigmoid, 0, s.Slice(g0, 2 * n), s.Slice(g0, 2 * n));
+            for (int u = 0; u < n; u++) s[g0 + 2 * n + u] = xd[g0 + 2 * n + u] + s[g0 + u] * hd[g0 + 2 * n + u];
+            B.Unary(UnaryOp.Tanh, 0, s.Slice(g0 + 2 * n, n), s.Slice(g0 + 2 * n, n));
+            for (int u = 0; u < n; u++)
+            {
+                float cand = s[g0 + 2 * n + u];
+                yd[b * n + u] = cand + s[g0 + n + u] * (hv[b * n + u] - cand);
+            }
+        }
+        if (!Autograd.Needs(x, hh, h)) return y;
+        return Autograd.Record(y, "gru_cell", [x, hh, h], (g, grads) =>
+        {
+            var dx = Tensor.Empty(batch, 3 * n);
+            var dhh = Tensor.Empty(batch, 3 * n);
+            var dh = h.RequiresGrad ? Tensor.Empty(batch, n) : null;
+            var gd = g.Data;
+            var sd = act.Data;
+            var hn = hh.Data;
+            var hp = h.Data;
+            for (int b = 0; b < batch; b++)
+            {
+                int g0 = b * 3 * n;
+                for (int u = 0; u < n; u++)
+                {
+                    float r = sd[g0 + u], z = sd[g0 + n + u], cand = sd[g0 + 2 * n + u], dy = gd[b * n + u];
+                    float dn = dy * (1f - z) * (1f - cand * cand);
+                    float dz = dy * (hp[b * n + u] - cand) * z * (1f - z);
+                    float dr = dn * hn[g0 + 2 * n + u] * r * (1f - r);
+                    dx.Data[g0 + u] = dr;
+                    dx.Data[g0 + n + u] = dz;
+                    dx.Data[g0 + 2 * n + u] = dn;
+                    dhh.Data[g0 + u] = dr;
+                    dhh.Data[g0 + n + u] = dz;
+                    dhh.Data[g0 + 2 * n + u] = dn * r;
+                    if (dh is not null) dh.Data[b * n + u] = dy * z;
+                }
+            }
+            if (x.RequiresGrad) grads[0] = dx;
+            if (hh.RequiresGrad) grads[1] = dhh;
+            if (dh is not null) grads[2] = dh;
+        });
     }
 
     /// <summary>

@@ -144,6 +144,48 @@ public class RecurrentTests
     }
 
     [Fact]
+    public void TheFusedLstmCellMatchesItsEquationsAndFiniteDifferences()
+    {
+        const int batch = 3, n = 5;
+        var c = new OpCase("lstm cell", [[batch, 4 * n], [batch, n]], a => F.LstmCell(a[0], a[1]), a =>
+        {
+            var y = new double[batch * 2 * n];
+            for (int b = 0; b < batch; b++)
+                for (int u = 0; u < n; u++)
+                {
+                    double i = Sig(a[0][b * 4 * n + u]), f = Sig(a[0][b * 4 * n + n + u]), g = Math.Tanh(a[0][b * 4 * n + 2 * n + u]), o = Sig(a[0][b * 4 * n + 3 * n + u]);
+                    double cNew = f * a[1][b * n + u] + i * g;
+                    y[b * 2 * n + u] = o * Math.Tanh(cNew);
+                    y[b * 2 * n + n + u] = cNew;
+                }
+            return y;
+        }) { Low = -3, High = 3 };
+        for (ulong seed = 1; seed <= 3; seed++) Check.Op(c, seed);
+        Assert.Contains("expected gates [B, 4H]", Assert.Throws<ArgumentException>(() => F.LstmCell(Tensor.Zeros(2, 8), Tensor.Zeros(2, 3))).Message);
+    }
+
+    [Fact]
+    public void TheFusedGruCellMatchesItsEquationsAndFiniteDifferences()
+    {
+        const int batch = 3, n = 4;
+        var c = new OpCase("gru cell", [[batch, 3 * n], [batch, 3 * n], [batch, n]], a => F.GruCell(a[0], a[1], a[2]), a =>
+        {
+            var y = new double[batch * n];
+            for (int b = 0; b < batch; b++)
+                for (int u = 0; u < n; u++)
+                {
+                    int g0 = b * 3 * n;
+                    double r = Sig(a[0][g0 + u] + a[1][g0 + u]), z = Sig(a[0][g0 + n + u] + a[1][g0 + n + u]);
+                    double cand = Math.Tanh(a[0][g0 + 2 * n + u] + r * a[1][g0 + 2 * n + u]);
+                    y[b * n + u] = (1 - z) * cand + z * a[2][b * n + u];
+                }
+            return y;
+        }) { Low = -3, High = 3 };
+        for (ulong seed = 1; seed <= 3; seed++) Check.Op(c, seed);
+        Assert.Contains("expected projections [B, 3H]", Assert.Throws<ArgumentException>(() => F.GruCell(Tensor.Zeros(2, 6), Tensor.Zeros(2, 6), Tensor.Zeros(2, 3))).Message);
+    }
+
+    [Fact]
     public void OutputsPastASequencesEndAreZeroAndItsFinalStateIsItsOwnLastStep()
     {
         var lstm = new LSTM(3, 4, generator: new Generator(1));
