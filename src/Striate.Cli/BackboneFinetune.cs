@@ -25,9 +25,9 @@ public sealed class BackboneFinetune
 
     public IEnumerable<Option> All => [Preprocess, PixelScale, Fill, Stages, HeadSteps, WeightDecay];
 
-    /// <summary>True when <paramref name="path"/> is an .onnx file that names no Striate architecture (a network from elsewhere).</summary>
-    public static bool IsForeign(string path) =>
-        OnnxFiles.IsOnnx(path) && File.Exists(path) && !OnnxModel.Load(path).Metadata.ContainsKey("striate.architecture");
+    /// <summary>The model of <paramref name="path"/> when it is an .onnx file that names no Striate architecture (a network from elsewhere), else null.</summary>
+    public static OnnxModel? Foreign(string path) =>
+        OnnxFiles.IsOnnx(path) && File.Exists(path) && OnnxModel.Load(path) is var m && !m.Metadata.ContainsKey("striate.architecture") ? m : null;
 
     /// <summary>Refuses the backbone options when --from is not a foreign network.</summary>
     public void RefuseWithout(ParseResult r)
@@ -38,7 +38,7 @@ public sealed class BackboneFinetune
 
     /// <summary>Runs the backbone fine-tuning; returns the exit code.</summary>
     public int Run(ParseResult r, RunOptions shared, Option<string> classesOption, Option<int> perClass, Option<string[]> layers, Option<string[]> layerLr,
-        Option<string?> model, Option<string?> weights, string fromPath, TextWriter stdout, TextWriter stderr, Command cmd)
+        Option<string?> model, Option<string?> weights, string fromPath, OnnxModel network, TextWriter stdout, TextWriter stderr, Command cmd)
     {
         if (r.Given(model) || r.Given(weights)) throw new CliUsageException("--model and --weights build a zoo model; --from network.onnx brings its own network.");
         if (r.Given(layerLr)) throw new CliUsageException("--layer-lr: a network from an .onnx file trains with one rate (--lr) for the part --train-layers leaves trainable.");
@@ -56,7 +56,6 @@ public sealed class BackboneFinetune
         OnnxBackbone backbone;
         try
         {
-            var network = OnnxModel.Load(fromPath);
             var pre = r.GetValue(Preprocess) is { } p ? OnnxModel.Load(Arguments.ExistingFile(p)) : null;
             backbone = OnnxBackbone.Create(network, pre, (train.Channels, train.Height, train.Width), r.GetValue(PixelScale), r.GetValue(Fill));
         }

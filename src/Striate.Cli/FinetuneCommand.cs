@@ -31,8 +31,8 @@ public static class FinetuneCommand
         cmd.SetAction(r =>
         {
             shared.ApplyThreads(r);
-            if (r.GetValue(from) is { } network && BackboneFinetune.IsForeign(network))
-                return backbone.Run(r, shared, classes, perClass, layers, layerLr, model, weights, network, stdout, stderr, cmd);
+            if (r.GetValue(from) is { } fromPath && BackboneFinetune.Foreign(fromPath) is { } network)
+                return backbone.Run(r, shared, classes, perClass, layers, layerLr, model, weights, fromPath, network, stdout, stderr, cmd);
             backbone.RefuseWithout(r);
             var rules = (r.GetValue(layerLr) ?? []).Select(LayerRate).ToList();
             string outPath = r.GetValue(shared.Out) ?? Path.Combine("runs", "finetune.safetensors");

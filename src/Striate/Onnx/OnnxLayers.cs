@@ -162,7 +162,7 @@ internal static class OnnxLayers
         if (r.ProjSize > 0) throw new NotSupportedException($"ONNX export: LSTM '{layer.Path}' has a projection (proj_size), which ONNX's LSTM lacks.");
         if (input.Rank != 3) throw new NotSupportedException($"ONNX export: {layer.GetType().Name} '{layer.Path}' takes an unbatched sequence {input.Shape}; export takes batched input.");
         string op = r.Kind switch { RecurrentKind.Lstm => "LSTM", RecurrentKind.Gru => "GRU", _ => "RNN" };
-        int[] order = r.Kind switch { RecurrentKind.Lstm => [0, 3, 1, 2], RecurrentKind.Gru => [1, 0, 2], _ => [0] };
+        int[] order = OnnxOps.OnnxGateOrder(r.Kind);
         int d = r.Bidirectional ? 2 : 1, h = r.HiddenSize, g = order.Length;
         float[] Stack(Func<RecurrentWeights, Tensor?> pick, int layerIndex, int[] gates) =>
             [.. Enumerable.Range(0, d).SelectMany(dir =>
@@ -187,7 +187,7 @@ internal static class OnnxLayers
                     return order.SelectMany(q => bi.Skip(q * h).Take(h)).Concat(order.SelectMany(q => bh.Skip(q * h).Take(h)));
                 })]);
             var inputs = new List<string> { cur, w, rw, b };
-            if (w0.Peephole is not null) inputs.AddRange(["", "", "", t.Constant($"{stem}.P_l{k}", [d, 3 * h], Stack(ws => ws.Peephole, k, [0, 2, 1]))]);
+            if (w0.Peephole is not null) inputs.AddRange(["", "", "", t.Constant($"{stem}.P_l{k}", [d, 3 * h], Stack(ws => ws.Peephole, k, OnnxOps.PeepholeOrder))]);
             var attributes = new List<OnnxAttribute> { OnnxAttribute.Int("hidden_size", h) };
             if (d == 2) attributes.Add(OnnxAttribute.Text("direction", "bidirectional"));
             if (r.Kind == RecurrentKind.Gru) attributes.Add(OnnxAttribute.Int("linear_before_reset", 1));

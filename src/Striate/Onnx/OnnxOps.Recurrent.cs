@@ -17,13 +17,25 @@ internal static partial class OnnxOps
         Add("LSTM", 14, a => Recurrent(a, RecurrentKind.Lstm, layout: true));
     }
 
-    // ONNX gate order -> PyTorch's: LSTM i, o, f, c -> i, f, c, o; GRU z, r, h -> r, z, h; peepholes i, o, f -> i, f, o.
-    private static int[] GateOrder(RecurrentKind kind) => kind switch
+    // ONNX gate order -> PyTorch's: LSTM i, o, f, c -> i, f, c, o; GRU z, r, h -> r, z, h; peepholes i, o, f -> i, f, o
+    // (the peephole order is its own inverse). Entry k is the ONNX block that PyTorch's block k comes from.
+    internal static int[] GateOrder(RecurrentKind kind) => kind switch
     {
         RecurrentKind.Lstm => [0, 2, 3, 1],
         RecurrentKind.Gru => [1, 0, 2],
         _ => [0],
     };
+
+    internal static readonly int[] PeepholeOrder = [0, 2, 1];
+
+    // The other way, PyTorch's order -> ONNX's, for the exporter: entry k is the PyTorch block of ONNX's block k.
+    internal static int[] OnnxGateOrder(RecurrentKind kind)
+    {
+        var order = GateOrder(kind);
+        var inverse = new int[order.Length];
+        for (int k = 0; k < order.Length; k++) inverse[order[k]] = k;
+        return inverse;
+    }
 
     private static Tensor Reordered(Tensor t, int[] order, int block)
     {
@@ -114,7 +126,7 @@ internal static partial class OnnxOps
                 bHh = Reordered(F.Narrow(bd, 0, gates * hidden, gates * hidden), order, hidden);
             }
             var weights = new RecurrentWeights(Reordered(Dir(w, d), order, hidden), Reordered(Dir(r, d), order, hidden), bIh, bHh,
-                Peephole: p is null ? null : Reordered(Dir(p, d), [0, 2, 1], hidden), ResetBeforeProduct: resetBefore);
+                Peephole: p is null ? null : Reordered(Dir(p, d), PeepholeOrder, hidden), ResetBeforeProduct: resetBefore);
             bool reverse = direction == "reverse" || d == 1;
             var (y, hn, cn) = F.RecurrentLayer(kind, x, Dir(h0, d), c0 is null ? null : Dir(c0, d), weights, reverse, lengths);
             ys[d] = F.Reshape(y, steps, 1, batch, hidden);

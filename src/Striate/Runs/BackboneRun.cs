@@ -133,7 +133,6 @@ public sealed class BackboneRun
         int[] labels = _options.Flip ? [.. TrainSet.Labels, .. TrainSet.Labels] : [.. TrainSet.Labels];
         float[] trainFeatures, testFeatures;
         float[]? trainCut = null, testCut = null;
-        OnnxModule? rest = null;
         if (Cut is null)
         {
             var front = OnnxModule.FromModel(featuresModel, "backbone");
@@ -145,7 +144,7 @@ public sealed class BackboneRun
             var front = OnnxModule.FromModel(_backbone.Model.Slice(null, [Cut.Value]), "backbone");
             trainCut = Compute(front, TrainSet, _options.Flip, log, "training images");
             testCut = Compute(front, TestSet, false, log, "test images");
-            rest = OnnxModule.FromModel(featuresModel.Slice([Cut.Value], [OnnxBackbone.FeaturesName]), "trained stages");
+            var rest = OnnxModule.FromModel(featuresModel.Slice([Cut.Value], [OnnxBackbone.FeaturesName]), "trained stages");
             trainFeatures = Apply(rest, trainCut, labels.Length);
             testFeatures = Apply(rest, testCut, TestSet.Count);
         }
