@@ -31,11 +31,49 @@ public static class Repo
         throw new InvalidOperationException("Cannot find the repository root (Striate.slnx) above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>A fresh empty folder under the system temp folder.</summary>
+    private static readonly Lazy<string> s_runDir = new(CreateRunDir);
+
+    /// <summary>
+    /// A fresh empty folder under this test process's own folder in the system temp folder. The process folder is
+    /// deleted when the process exits, and folders left by test processes that no longer run (killed ones) are swept
+    /// when the next one starts, so test runs do not fill the disk.
+    /// </summary>
     public static string TempDir()
     {
-        string d = Path.Combine(Path.GetTempPath(), "striate-tests", Guid.NewGuid().ToString("N"));
+        string d = Path.Combine(s_runDir.Value, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(d);
         return d;
+    }
+
+    private static string CreateRunDir()
+    {
+        string root = Path.Combine(Path.GetTempPath(), "striate-tests");
+        Directory.CreateDirectory(root);
+        foreach (var old in Directory.EnumerateDirectories(root))
+        {
+            string name = Path.GetFileName(old);
+            int dash = name.IndexOf('-');
+            bool alive = dash > 0 && int.TryParse(name.AsSpan(0, dash), out int pid) && IsRunning(pid);
+            if (!alive)
+                try { Directory.Delete(old, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+        string dir = Path.Combine(root, $"{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        };
+        return dir;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
     }
 }
