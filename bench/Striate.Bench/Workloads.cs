@@ -51,6 +51,7 @@ public static class Workloads
         if (!quick) list.Add(Vgg16Inference(16));
         list.AddRange(AugmentationWorkloads.All());
         list.AddRange(EpochWorkloads.All(quick));
+        list.AddRange(RecurrentWorkloads.All());
         return list;
     }
 

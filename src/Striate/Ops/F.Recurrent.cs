@@ -229,6 +229,14 @@ public static partial class F
         int steps = x.Shape[0], batch = x.Shape[1], features = x.Shape[2];
         if (stateProbes is not null && stateProbes.Count != steps) throw new ArgumentException($"recurrent layer: {stateProbes.Count} state probes for {steps} steps.");
         var projection = Reshape(Linear(Reshape(x, steps * batch, features), w.WeightIh, w.BiasIh), steps, batch, w.WeightIh.Shape[0]);
+        if (stateProbes is null && w.Peephole is null && w.WeightHr is null && !(kind == RecurrentKind.Gru && w.ResetBeforeProduct))
+        {
+            // The whole sequence in one node: no per-step tensors.
+            var packed = RecurrentSequence(kind, projection, w.WeightHh, w.BiasHh, h0, c0, reverse, lengths);
+            int n = h0.Shape[1];
+            return (Narrow(packed, 0, 0, steps), Reshape(Narrow(packed, 0, steps, 1), batch, n),
+                kind == RecurrentKind.Lstm ? Reshape(Narrow(packed, 0, steps + 1, 1), batch, n) : null);
+        }
         var h = h0;
         var c = c0;
         var outputs = new Tensor[steps];

@@ -104,6 +104,8 @@ public class RecurrentTests
         new("lstm, lengths 1, 3, 2 (any order)", RecurrentKind.Lstm, 3, 3, 2, 3, Lengths: [1, 3, 2]),
         new("gru", RecurrentKind.Gru, 5, 2, 3, 4),
         new("gru, lengths 3 and 5, reverse", RecurrentKind.Gru, 5, 2, 3, 4, Reverse: true, Lengths: [3, 5]),
+        new("gru, no bias, lengths 2, 4, 1", RecurrentKind.Gru, 4, 3, 2, 3, Bias: false, Lengths: [2, 4, 1]),
+        new("rnn relu, lengths 3 and 1, reverse", RecurrentKind.RnnRelu, 3, 2, 4, 5, Reverse: true, Lengths: [3, 1]),
     ];
 
     public static TheoryData<string> Cases() => [.. s_cases.Select(c => c.Name)];
@@ -141,6 +143,50 @@ public class RecurrentTests
             return [.. y, .. h, .. cell];
         });
         for (ulong seed = 1; seed <= 2; seed++) Check.Op(c, seed);
+    }
+
+    [Theory]
+    [InlineData(RecurrentKind.RnnTanh, false, 4, 7)]
+    [InlineData(RecurrentKind.RnnRelu, true, 4, 7)]
+    [InlineData(RecurrentKind.Lstm, false, 4, 7)]
+    [InlineData(RecurrentKind.Lstm, true, 4, 7)]
+    [InlineData(RecurrentKind.Gru, false, 4, 7)]
+    [InlineData(RecurrentKind.Gru, true, 4, 7)]
+    // Wide enough for whole vectors and a tail, and batches large enough to be split between threads.
+    [InlineData(RecurrentKind.Lstm, true, 160, 19)]
+    [InlineData(RecurrentKind.Gru, false, 160, 19)]
+    [InlineData(RecurrentKind.RnnTanh, false, 160, 40)]
+    public void TheWholeSequenceNodeGivesTheStepByStepAnswers(RecurrentKind kind, bool reverse, int batch, int hidden)
+    {
+        // State probes (zeros here) make the layer run step by step; without them it is one node for the sequence.
+        const int steps = 6, input = 5;
+        int g = F.Gates(kind);
+        int[] lengths = [.. Enumerable.Range(0, batch).Select(b => b % 2 == 0 ? steps : 1 + b * 7 % steps)];
+        var gen = new Generator(11);
+        Tensor P(params int[] shape) { var t = Tensor.Uniform(gen, -0.6f, 0.6f, shape); t.RequiresGrad = true; return t; }
+        var x = P(steps, batch, input);
+        var h0 = P(batch, hidden);
+        var c0 = kind == RecurrentKind.Lstm ? P(batch, hidden) : null;
+        var w = new RecurrentWeights(P(g * hidden, input), P(g * hidden, hidden), P(g * hidden), P(g * hidden));
+        var weights = new[] { Tensor.Uniform(gen, -1f, 1f, steps, batch, hidden), Tensor.Uniform(gen, -1f, 1f, batch, hidden), Tensor.Uniform(gen, -1f, 1f, batch, hidden) };
+        Tensor[] leaves = c0 is null ? [x, h0, w.WeightIh, w.WeightHh, w.BiasIh!, w.BiasHh!] : [x, h0, c0, w.WeightIh, w.WeightHh, w.BiasIh!, w.BiasHh!];
+        (float[] Values, float[][] Grads) Run(IReadOnlyList<Tensor>? probes)
+        {
+            foreach (var l in leaves) l.Grad = null;
+            var (y, h, c) = F.RecurrentLayer(kind, x, h0, c0, w, reverse, lengths, probes);
+            var loss = F.Add(F.Sum(F.Mul(y, weights[0])), F.Sum(F.Mul(h, weights[1])));
+            if (c is not null) loss = F.Add(loss, F.Sum(F.Mul(c, weights[2])));
+            loss.Backward();
+            float[] values = [.. y.ToArray(), .. h.ToArray(), .. c?.ToArray() ?? []];
+            return (values, [.. leaves.Select(l => l.Grad!.ToArray())]);
+        }
+        var fused = Run(null);
+        var stepwise = Run([.. Enumerable.Range(0, steps).Select(_ => Tensor.Zeros(batch, hidden))]);
+        Assert.Equal(stepwise.Values, fused.Values);   // the same arithmetic, to the last bit
+        for (int i = 0; i < leaves.Length; i++)
+            for (int j = 0; j < fused.Grads[i].Length; j++)
+                Assert.True(Math.Abs(fused.Grads[i][j] - stepwise.Grads[i][j]) <= 1e-5 + 1e-5 * Math.Abs(stepwise.Grads[i][j]),
+                    $"gradient {i}[{j}]: {fused.Grads[i][j]} whole sequence, {stepwise.Grads[i][j]} step by step");
     }
 
     [Fact]
