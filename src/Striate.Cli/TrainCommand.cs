@@ -35,6 +35,7 @@ public static class TrainCommand
         foreach (var o in new Option[] { report, model, momentum, weightDecay, schedule, clip, resume, weights, validation, limit, workers })
             cmd.Options.Add(o);
         EmbeddingTask.AddOptions(cmd);
+        CharLmTask.AddOptions(cmd);
         var imageOptions = ImageOptions.Add(cmd);
         var balancing = BalanceOptions.Add(cmd);
         var stopping = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without a better validation metric (needs --validation); the best epoch's checkpoint is kept as <out>.best.safetensors." }.AtLeast(1);
@@ -46,10 +47,11 @@ public static class TrainCommand
         foreach (var o in new Option[] { stopping, stoppingDelta, stoppingMonitor, init }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
+            if (CharLmTask.Handles(r)) return CharLmTask.Run(r, stdout, stderr);
             if (EmbeddingTask.Handles(r)) return EmbeddingTask.Run(r, stdout, stderr);
             // Options of the other tasks, and options that only act with another option, are refused rather than dropped.
             TaskOptions.RejectUnused(r, "classify", r.CommandResult.Command.Options.Select(o => o.Name).Except(EmbeddingTask.OtherTaskOptionNames).ToList(),
-                "They belong to --task triplet, contrastive or deepface.");
+                "They belong to --task triplet, contrastive, deepface or charlm.");
             var opt = shared.OptimizerKind(r);
             if (r.Given(momentum) && opt != OptimizerKind.Sgd)
                 throw new CliUsageException($"--momentum applies to --optimizer sgd, not {r.GetValue(optimizer)}.");

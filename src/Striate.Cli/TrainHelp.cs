@@ -1,8 +1,8 @@
 namespace Striate.Cli;
 
 /// <summary>
-/// <c>striate train --help</c> with its options under three headings (those of classification and every task, those
-/// of the embedding tasks, those of the DeepFace task) instead of one list of fifty.
+/// <c>striate train --help</c> with its options under four headings (those of classification and every task, those
+/// of the embedding tasks, those of the DeepFace task, those of the character-level language model) instead of one list of fifty.
 /// </summary>
 public static class TrainHelp
 {
@@ -23,10 +23,11 @@ public static class TrainHelp
         }
         var embedding = EmbeddingTask.EmbeddingOptions.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         var deepface = DeepFaceTask.Options.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var charlm = CharLmTask.Options.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         string Group(List<string> row)
         {
             var names = row[0].TrimStart().Split("  ")[0].Split([',', ' '], StringSplitOptions.RemoveEmptyEntries);
-            return names.Any(deepface.Contains) ? "deepface" : names.Any(embedding.Contains) ? "embedding" : "common";
+            return names.Any(deepface.Contains) ? "deepface" : names.Any(embedding.Contains) ? "embedding" : names.Any(charlm.Contains) ? "charlm" : "common";
         }
         var sb = new System.Text.StringBuilder();
         foreach (var line in lines[..start]) sb.Append(line).Append('\n');
@@ -35,6 +36,7 @@ public static class TrainHelp
             ("common", "Options (classification, and those every task reads):"),
             ("embedding", "Options of --task triplet and contrastive (--classes and --pairs also of --task deepface):"),
             ("deepface", "Options of --task deepface (it also reads --classes, --pairs, --epochs, --lr, --seed, --limit, --data, --out, --json, --threads):"),
+            ("charlm", "Options of --task charlm (it also reads --epochs (default 10), --batch-size (streams, default 32), --lr (default 0.003), --schedule (cosine or constant), --seed, --out, --validation (default 0.05), --clip-grad-norm (default 5), --json, --threads):"),
         })
         {
             sb.Append(title).Append('\n');

@@ -10,10 +10,26 @@ public static partial class F
     /// divides by the sum of w[y_i] over counted samples (PyTorch). Targets equal to <paramref name="ignoreIndex"/>
     /// add neither loss nor weight.
     /// </summary>
+    /// <remarks>
+    /// Logits [N, C, H, W] with one target per pixel (N*H*W, in N, H, W order) give the per-pixel loss of
+    /// segmentation, as PyTorch's F.cross_entropy does for [N, C, d1, d2]: the mean is over the counted pixels of the
+    /// whole batch (weighted), and <see cref="Reduction.None"/> gives [N, H, W].
+    /// </remarks>
     /// <exception cref="ArgumentException">Shapes disagree or a target is out of range.</exception>
     public static Tensor CrossEntropy(Tensor logits, ReadOnlySpan<int> targets, Tensor? weight = null, Reduction reduction = Reduction.Mean,
         float labelSmoothing = 0f, int ignoreIndex = -100)
     {
+        ArgumentNullException.ThrowIfNull(logits);
+        if (logits.Rank == 4)
+        {
+            // Each pixel a row of class scores: [N, C, H, W] -> [N, H, W, C] -> [N*H*W, C].
+            int pn = logits.Shape[0], pc = logits.Shape[1], ph = logits.Shape[2], pw = logits.Shape[3];
+            if (targets.Length != pn * ph * pw)
+                throw new ArgumentException($"cross_entropy: expected {pn * ph * pw} targets (one per pixel of input {logits.Shape}, in N, H, W order), got {targets.Length}.");
+            var rows = Reshape(Permute(logits, 0, 2, 3, 1), pn * ph * pw, pc);
+            var loss = CrossEntropy(rows, targets, weight, reduction, labelSmoothing, ignoreIndex);
+            return reduction == Reduction.None ? Reshape(loss, pn, ph, pw) : loss;
+        }
         var (n, c) = CheckClassification("cross_entropy", logits, targets, weight, ignoreIndex);
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
             throw new ArgumentException($"cross_entropy: label_smoothing must be in [0, 1], got {labelSmoothing}.");
@@ -199,7 +215,7 @@ public static partial class F
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank != 2)
-            throw new ArgumentException($"{op} expects input [N, C] (one row of class scores per sample), got {x.Shape}.");
+            throw new ArgumentException($"{op} expects input [N, C] (one row of class scores per sample){(op == "cross_entropy" ? " or [N, C, H, W] (one per pixel)" : "")}, got {x.Shape}.");
         int n = x.Shape[0], c = x.Shape[1];
         if (targets.Length != n)
             throw new ArgumentException($"{op}: expected {n} targets (one per row of input {x.Shape}), got {targets.Length}.");
