@@ -17,7 +17,7 @@ namespace Striate.Cli;
 /// </summary>
 public static class EmbeddingTask
 {
-    private static readonly Option<string> s_task = new Option<string>("--task") { Description = "classify (default), triplet / contrastive to train an embedding, deepface to train a similarity head on one (--embedding-model), or charlm to train a character-level language model on a --text file.", DefaultValueFactory = _ => "classify" }.Choice(ParseTask);
+    private static readonly Option<string> s_task = new Option<string>("--task") { Description = "classify (default), triplet / contrastive to train an embedding, deepface to train a similarity head on one (--embedding-model), charlm to train a character-level language model on a --text file, or segment to train a segmentation model (--model unet-small, fcn8s-small, ...) on scenes of the data's images.", DefaultValueFactory = _ => "classify" }.Choice(ParseTask);
     private static readonly Option<int> s_dim = new Option<int>("--embedding-dim") { Description = "Embedding size for --task triplet|contrastive.", DefaultValueFactory = _ => 64 }.AtLeast(1);
     private static readonly Option<bool> s_raw = new("--no-normalize") { Description = "Keep embeddings unnormalised (default: unit L2 norm)." };
     private static readonly Option<string> s_mining = new Option<string>("--mining") { Description = "Triplet mining: batch-all, batch-hard or semi-hard.", DefaultValueFactory = _ => "batch-all" }.Choice(ParseMining);
@@ -52,7 +52,7 @@ public static class EmbeddingTask
         [s_dim, s_raw, s_mining, s_margin, s_classes, s_trials, s_pairs, s_projection, s_warmup, s_instance, s_instanceAugment, s_instanceMargin, s_ema, s_flip, s_initFrom, s_instanceHead];
 
     /// <summary>The options of <c>striate train</c> that only the embedding and DeepFace tasks read.</summary>
-    public static IEnumerable<string> OtherTaskOptionNames => DeepFaceTask.Options.Concat(EmbeddingOptions).Concat(CharLmTask.Options).Select(o => o.Name);
+    public static IEnumerable<string> OtherTaskOptionNames => DeepFaceTask.Options.Concat(EmbeddingOptions).Concat(CharLmTask.Options).Concat(SegmentTask.Options).Select(o => o.Name);
 
     /// <summary>Adds the embedding options to <c>striate train</c>.</summary>
     public static void AddOptions(Command train)
@@ -64,8 +64,8 @@ public static class EmbeddingTask
 
     /// <summary>True when the command line asks for embedding training.</summary>
     // The --task names.
-    private static string ParseTask(string task) => task.ToLowerInvariant() is "classify" or "triplet" or "contrastive" or "deepface" or "charlm"
-        ? task.ToLowerInvariant() : throw new ArgumentException($"unknown task '{task}'. Valid tasks: classify, triplet, contrastive, deepface, charlm.");
+    private static string ParseTask(string task) => task.ToLowerInvariant() is "classify" or "triplet" or "contrastive" or "deepface" or "charlm" or "segment"
+        ? task.ToLowerInvariant() : throw new ArgumentException($"unknown task '{task}'. Valid tasks: classify, triplet, contrastive, deepface, charlm, segment.");
 
     // The --mining names.
     private static TripletMining ParseMining(string name) => name.ToLowerInvariant() switch
@@ -107,6 +107,7 @@ public static class EmbeddingTask
         bool instance = task == "triplet" && r.GetValue(s_instance) > 0;
         TaskOptions.RejectUnused(r, task, [.. EmbeddingOptionNames, .. task == "triplet" ? TripletOptionNames : [], .. instance ? InstanceOptionNames : []],
             task == "triplet" && !instance ? "The --instance-* options need --instance-weight > 0." : task == "contrastive" ? "Mining and the instance term go with --task triplet." : null);
+        SegmentTask.RejectModel(r.GetValue<string?>("--model"), task);
         string arch = r.GetValue<string?>("--model") is { } m ? ModelZoo.Check(m) : "lenet5";
         if (r.GetValue<int?>("--threads") is int t) Parallelism.Threads = t;
         string output = r.GetValue<string?>("--out") ?? Path.Combine("runs", $"{arch}-{task}.safetensors");

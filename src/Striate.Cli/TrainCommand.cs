@@ -21,7 +21,7 @@ public static class TrainCommand
         var (data, epochs, batch, optimizer, seed, testLimit, output, json) =
             (shared.Data, shared.Epochs, shared.BatchSize, shared.Optimizer, shared.Seed, shared.TestLimit, shared.Out, shared.Json);
         var report = new Option<string?>("--report") { Description = "Also write a self-contained HTML report of the run (curves, confusion matrix, filters) to this file." };
-        var model = new Option<string?>("--model", "-m") { Description = $"Architecture: {string.Join(", ", ModelZoo.Names)} (default lenet5)." }.Choice(ModelZoo.Check);
+        var model = new Option<string?>("--model", "-m") { Description = $"Architecture: {string.Join(", ", ModelZoo.Names)} (default lenet5)." }.Choice(n => Runs.SegmentationModels.Names.Contains(n) ? n : ModelZoo.Check(n));
         var momentum = new Option<float>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9f }.NonNegative();
         var weightDecay = new Option<float>("--weight-decay") { Description = "Weight decay (L2 for sgd/adam, decoupled for adamw)." }.NonNegative();
         var resume = new Option<string?>("--resume") { Description = "Checkpoint to continue from." };
@@ -36,6 +36,7 @@ public static class TrainCommand
             cmd.Options.Add(o);
         EmbeddingTask.AddOptions(cmd);
         CharLmTask.AddOptions(cmd);
+        SegmentTask.AddOptions(cmd);
         var imageOptions = ImageOptions.Add(cmd);
         var balancing = BalanceOptions.Add(cmd);
         var stopping = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without a better validation metric (needs --validation); the best epoch's checkpoint is kept as <out>.best.safetensors." }.AtLeast(1);
@@ -48,10 +49,11 @@ public static class TrainCommand
         cmd.SetAction(r =>
         {
             if (CharLmTask.Handles(r)) return CharLmTask.Run(r, stdout, stderr);
+            if (SegmentTask.Handles(r)) return SegmentTask.Run(r, stdout, stderr);
             if (EmbeddingTask.Handles(r)) return EmbeddingTask.Run(r, stdout, stderr);
             // Options of the other tasks, and options that only act with another option, are refused rather than dropped.
             TaskOptions.RejectUnused(r, "classify", r.CommandResult.Command.Options.Select(o => o.Name).Except(EmbeddingTask.OtherTaskOptionNames).ToList(),
-                "They belong to --task triplet, contrastive, deepface or charlm.");
+                "They belong to --task triplet, contrastive, deepface, charlm or segment.");
             var opt = shared.OptimizerKind(r);
             if (r.Given(momentum) && opt != OptimizerKind.Sgd)
                 throw new CliUsageException($"--momentum applies to --optimizer sgd, not {r.GetValue(optimizer)}.");
@@ -64,6 +66,7 @@ public static class TrainCommand
             var resumed = r.GetValue(resume) is { } resumePath ? Checkpoint.ReadHeader(Arguments.ExistingFile(resumePath)) : null;
             var given = r.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>().Where(o => !o.Implicit)
                 .Select(o => o.Option.Name.TrimStart('-')).ToHashSet(StringComparer.Ordinal);
+            SegmentTask.RejectModel(r.GetValue(model), "classify");
             string? arch = r.GetValue(model) is { } m ? ModelZoo.Check(m) : null;
             float rate = shared.LearningRate(r);
             var sched = ScheduleSpec.Parse(r.GetValue(schedule)!);

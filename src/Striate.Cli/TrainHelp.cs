@@ -24,10 +24,11 @@ public static class TrainHelp
         var embedding = EmbeddingTask.EmbeddingOptions.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         var deepface = DeepFaceTask.Options.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         var charlm = CharLmTask.Options.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var segment = SegmentTask.Options.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         string Group(List<string> row)
         {
             var names = row[0].TrimStart().Split("  ")[0].Split([',', ' '], StringSplitOptions.RemoveEmptyEntries);
-            return names.Any(deepface.Contains) ? "deepface" : names.Any(embedding.Contains) ? "embedding" : names.Any(charlm.Contains) ? "charlm" : "common";
+            return names.Any(deepface.Contains) ? "deepface" : names.Any(embedding.Contains) ? "embedding" : names.Any(charlm.Contains) ? "charlm" : names.Any(segment.Contains) ? "segment" : "common";
         }
         var sb = new System.Text.StringBuilder();
         foreach (var line in lines[..start]) sb.Append(line).Append('\n');
@@ -36,7 +37,8 @@ public static class TrainHelp
             ("common", "Options (classification, and those every task reads):"),
             ("embedding", "Options of --task triplet and contrastive (--classes and --pairs also of --task deepface):"),
             ("deepface", "Options of --task deepface (it also reads --classes, --pairs, --epochs, --lr, --seed, --limit, --data, --out, --json, --threads):"),
-            ("charlm", "Options of --task charlm (it also reads --epochs (default 10), --batch-size (streams, default 32), --lr (default 0.003), --schedule (cosine or constant), --seed, --out, --validation (default 0.05), --clip-grad-norm (default 5), --json, --threads):"),
+            ("charlm", "Options of --task charlm (it also reads --epochs (default 10), --batch-size (streams, default 32), --lr (default 0.003), --schedule (cosine or constant), --seed, --out, --validation (default 0.05), --clip-grad-norm (default 5), --json, --threads; --time-limit also serves --task segment):"),
+            ("segment", "Options of --task segment (it also reads --model (unet-small, fcn32s-small, fcn16s-small, fcn8s-small), --data, --epochs (default 10), --batch-size (default 32), --lr (default 0.002), --seed, --out, --time-limit, --json, --threads):"),
         })
         {
             sb.Append(title).Append('\n');
