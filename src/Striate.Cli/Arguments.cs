@@ -129,6 +129,10 @@ public static class Arguments
     /// <summary>True when the command line gives <paramref name="option"/> (not only its default).</summary>
     public static bool Given(this ParseResult r, Option option) => r.GetResult(option) is { Implicit: false };
 
+    /// <summary>True when the option of the parsed command named <paramref name="name"/> was written on the command line.</summary>
+    public static bool Given(this ParseResult r, string name) =>
+        r.CommandResult.Command.Options.FirstOrDefault(o => o.Name == name) is { } option && r.Given(option);
+
     /// <summary>A model file that must exist: a usage error naming the path otherwise (a folder's checkpoints are listed).</summary>
     public static string ExistingFile(string path)
     {

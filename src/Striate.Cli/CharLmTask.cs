@@ -43,21 +43,20 @@ public static class CharLmTask
         string output = r.GetValue<string?>("--out") ?? Path.Combine("runs", "charlm.safetensors");
         Output.CheckWritable(output, "--out");
         // The shared options' defaults are classification's: the run's own apply unless an option is given.
-        bool Given(string name) => r.Given(r.CommandResult.Command.Options.First(o => o.Name == name));
         var defaults = new CharLmOptions();
         var options = defaults with
         {
             SequenceLength = r.GetValue(s_sequence),
             Hidden = r.GetValue(s_hidden),
             Layers = r.GetValue(s_layers),
-            Epochs = Given("--epochs") ? r.GetValue<int>("--epochs") : defaults.Epochs,
-            BatchSize = Given("--batch-size") ? r.GetValue<int>("--batch-size") : defaults.BatchSize,
+            Epochs = r.Given("--epochs") ? r.GetValue<int>("--epochs") : defaults.Epochs,
+            BatchSize = r.Given("--batch-size") ? r.GetValue<int>("--batch-size") : defaults.BatchSize,
             LearningRate = r.GetValue<float?>("--lr") ?? defaults.LearningRate,
             Seed = r.GetValue<ulong>("--seed"),
             ValidationFraction = r.GetValue<double>("--validation") is > 0 and < 1 and var v ? v : defaults.ValidationFraction,
             ClipGradNorm = r.GetValue<double?>("--clip-grad-norm") ?? defaults.ClipGradNorm,
             TimeLimit = r.GetValue(s_minutes) is double m ? TimeSpan.FromMinutes(m) : null,
-            CosineSchedule = !Given("--schedule") || r.GetValue<string>("--schedule")!.ToLowerInvariant() switch
+            CosineSchedule = !r.Given("--schedule") || r.GetValue<string>("--schedule")!.ToLowerInvariant() switch
             {
                 "cosine" => true,
                 "constant" => false,

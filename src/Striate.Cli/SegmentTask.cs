@@ -42,7 +42,6 @@ public static class SegmentTask
     public static int Run(ParseResult r, TextWriter stdout, TextWriter stderr)
     {
         TaskOptions.RejectUnused(r, "segment", Used);
-        bool Given(string name) => r.Given(r.CommandResult.Command.Options.First(o => o.Name == name));
         string model = r.GetValue<string?>("--model") ?? "unet-small";
         if (!SegmentationModels.Names.Contains(model))
             throw new CliUsageException($"--task segment trains {string.Join(", ", SegmentationModels.Names)}; '{model}' is not one of them.");
@@ -56,8 +55,8 @@ public static class SegmentTask
         var options = defaults with
         {
             Model = model,
-            Epochs = Given("--epochs") ? r.GetValue<int>("--epochs") : defaults.Epochs,
-            BatchSize = Given("--batch-size") ? r.GetValue<int>("--batch-size") : defaults.BatchSize,
+            Epochs = r.Given("--epochs") ? r.GetValue<int>("--epochs") : defaults.Epochs,
+            BatchSize = r.Given("--batch-size") ? r.GetValue<int>("--batch-size") : defaults.BatchSize,
             LearningRate = r.GetValue<float?>("--lr") ?? defaults.LearningRate,
             Seed = r.GetValue<ulong>("--seed"),
             DiceWeight = r.GetValue(s_dice),
