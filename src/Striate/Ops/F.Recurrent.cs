@@ -102,48 +102,26 @@ public static partial class F
         var act = Tensor.Empty(batch, 4 * n);   // sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)
         var tc = Tensor.Empty(batch, n);        // tanh(c')
         var y = Tensor.Empty(batch, 2 * n);     // h', then c'
-        var a = gates.Data;
-        var s = act.Data;
-        var cd = c.Data;
-        var td = tc.Data;
-        var yd = y.Data;
+        gates.Data.CopyTo(act.Data);
         for (int r = 0; r < batch; r++)
         {
-            int g0 = r * 4 * n;
-            B.Unary(UnaryOp.Sigmoid, 0, a.Slice(g0, 2 * n), s.Slice(g0, 2 * n));
-            B.Unary(UnaryOp.Tanh, 0, a.Slice(g0 + 2 * n, n), s.Slice(g0 + 2 * n, n));
-            B.Unary(UnaryOp.Sigmoid, 0, a.Slice(g0 + 3 * n, n), s.Slice(g0 + 3 * n, n));
-            for (int u = 0; u < n; u++) yd[r * 2 * n + n + u] = s[g0 + n + u] * cd[r * n + u] + s[g0 + u] * s[g0 + 2 * n + u];
-            B.Unary(UnaryOp.Tanh, 0, yd.Slice(r * 2 * n + n, n), td.Slice(r * n, n));
-            for (int u = 0; u < n; u++) yd[r * 2 * n + u] = s[g0 + 3 * n + u] * td[r * n + u];
+            var yr = y.Data.Slice(r * 2 * n, 2 * n);
+            SequenceRun.LstmRow(act.Data.Slice(r * 4 * n, 4 * n), c.Data.Slice(r * n, n), yr[n..], tc.Data.Slice(r * n, n), yr[..n]);
         }
         if (!Autograd.Needs(gates, c)) return y;
         return Autograd.Record(y, "lstm_cell", [gates, c], (g, grads) =>
         {
             var dGates = Tensor.Empty(batch, 4 * n);
-            var dC = c.RequiresGrad ? Tensor.Empty(batch, n) : null;
-            var gd = g.Data;
-            var dg = dGates.Data;
-            var sd = act.Data;
-            var cv = c.Data;
-            var t = tc.Data;
+            var dC = Tensor.Empty(batch, n);
             for (int r = 0; r < batch; r++)
             {
-                int g0 = r * 4 * n;
-                for (int u = 0; u < n; u++)
-                {
-                    float i = sd[g0 + u], f = sd[g0 + n + u], gg = sd[g0 + 2 * n + u], o = sd[g0 + 3 * n + u], th = t[r * n + u];
-                    float dh = gd[r * 2 * n + u];
-                    float dct = gd[r * 2 * n + n + u] + dh * o * (1f - th * th);
-                    dg[g0 + u] = dct * gg * i * (1f - i);
-                    dg[g0 + n + u] = dct * cv[r * n + u] * f * (1f - f);
-                    dg[g0 + 2 * n + u] = dct * i * (1f - gg * gg);
-                    dg[g0 + 3 * n + u] = dh * th * o * (1f - o);
-                    if (dC is not null) dC.Data[r * n + u] = dct * f;
-                }
+                var gr = g.Data.Slice(r * 2 * n, 2 * n);
+                var dc = dC.Data.Slice(r * n, n);
+                gr[n..].CopyTo(dc);
+                SequenceRun.LstmBackward(act.Data.Slice(r * 4 * n, 4 * n), tc.Data.Slice(r * n, n), c.Data.Slice(r * n, n), gr[..n], dc, dGates.Data.Slice(r * 4 * n, 4 * n));
             }
             if (gates.RequiresGrad) grads[0] = dGates;
-            if (dC is not null) grads[1] = dC;
+            if (c.RequiresGrad) grads[1] = dC;
         });
     }
 
@@ -159,55 +137,20 @@ public static partial class F
             throw new ArgumentException($"GRU cell: expected projections [B, 3H] and a state [B, H], got {x.Shape}, {hh.Shape} and {h.Shape}.");
         var act = Tensor.Empty(batch, 3 * n);   // r, z, n
         var y = Tensor.Empty(batch, n);
-        var xd = x.Data;
-        var hd = hh.Data;
-        var s = act.Data;
-        var hv = h.Data;
-        var yd = y.Data;
         for (int b = 0; b < batch; b++)
-        {
-            int g0 = b * 3 * n;
-            for (int u = 0; u < 2 * n; u++) s[g0 + u] = xd[g0 + u] + hd[g0 + u];
-            B.Unary(UnaryOp.Sigmoid, 0, s.Slice(g0, 2 * n), s.Slice(g0, 2 * n));
-            for (int u = 0; u < n; u++) s[g0 + 2 * n + u] = xd[g0 + 2 * n + u] + s[g0 + u] * hd[g0 + 2 * n + u];
-            B.Unary(UnaryOp.Tanh, 0, s.Slice(g0 + 2 * n, n), s.Slice(g0 + 2 * n, n));
-            for (int u = 0; u < n; u++)
-            {
-                float cand = s[g0 + 2 * n + u];
-                yd[b * n + u] = cand + s[g0 + n + u] * (hv[b * n + u] - cand);
-            }
-        }
+            SequenceRun.GruRow(x.Data.Slice(b * 3 * n, 3 * n), hh.Data.Slice(b * 3 * n, 3 * n), act.Data.Slice(b * 3 * n, 3 * n), h.Data.Slice(b * n, n), y.Data.Slice(b * n, n));
         if (!Autograd.Needs(x, hh, h)) return y;
         return Autograd.Record(y, "gru_cell", [x, hh, h], (g, grads) =>
         {
             var dx = Tensor.Empty(batch, 3 * n);
             var dhh = Tensor.Empty(batch, 3 * n);
-            var dh = h.RequiresGrad ? Tensor.Empty(batch, n) : null;
-            var gd = g.Data;
-            var sd = act.Data;
-            var hn = hh.Data;
-            var hp = h.Data;
+            var dh = Tensor.Empty(batch, n);
             for (int b = 0; b < batch; b++)
-            {
-                int g0 = b * 3 * n;
-                for (int u = 0; u < n; u++)
-                {
-                    float r = sd[g0 + u], z = sd[g0 + n + u], cand = sd[g0 + 2 * n + u], dy = gd[b * n + u];
-                    float dn = dy * (1f - z) * (1f - cand * cand);
-                    float dz = dy * (hp[b * n + u] - cand) * z * (1f - z);
-                    float dr = dn * hn[g0 + 2 * n + u] * r * (1f - r);
-                    dx.Data[g0 + u] = dr;
-                    dx.Data[g0 + n + u] = dz;
-                    dx.Data[g0 + 2 * n + u] = dn;
-                    dhh.Data[g0 + u] = dr;
-                    dhh.Data[g0 + n + u] = dz;
-                    dhh.Data[g0 + 2 * n + u] = dn * r;
-                    if (dh is not null) dh.Data[b * n + u] = dy * z;
-                }
-            }
+                SequenceRun.GruBackward(act.Data.Slice(b * 3 * n, 3 * n), hh.Data.Slice(b * 3 * n + 2 * n, n), h.Data.Slice(b * n, n), g.Data.Slice(b * n, n),
+                    dx.Data.Slice(b * 3 * n, 3 * n), dhh.Data.Slice(b * 3 * n, 3 * n), dh.Data.Slice(b * n, n));
             if (x.RequiresGrad) grads[0] = dx;
             if (hh.RequiresGrad) grads[1] = dhh;
-            if (dh is not null) grads[2] = dh;
+            if (h.RequiresGrad) grads[2] = dh;
         });
     }
 

@@ -149,35 +149,14 @@ public static partial class F
                     case RecurrentKind.Lstm:
                     {
                         TensorPrimitives.Add(p, q, a);
-                        B.Unary(UnaryOp.Sigmoid, 0, a[..(2 * n)], a[..(2 * n)]);
-                        B.Unary(UnaryOp.Tanh, 0, a.Slice(2 * n, n), a.Slice(2 * n, n));
-                        B.Unary(UnaryOp.Sigmoid, 0, a.Slice(3 * n, n), a.Slice(3 * n, n));
                         var c = _c!.Data.Slice(b * n, n);
-                        var tc = _aux!.Data.Slice((_slot * _batch + b) * n, n);
-                        // c' = f c + i g (each product rounded, as LstmCell does), h' = o tanh(c')
-                        TensorPrimitives.Multiply(a[..n], a.Slice(2 * n, n), tc);
-                        TensorPrimitives.Multiply(a.Slice(n, n), c, c);
-                        TensorPrimitives.Add(c, tc, c);
-                        B.Unary(UnaryOp.Tanh, 0, c, tc);
-                        TensorPrimitives.Multiply(a.Slice(3 * n, n), tc, h);
+                        LstmRow(a, c, c, _aux!.Data.Slice((_slot * _batch + b) * n, n), h);
                         break;
                     }
                     case RecurrentKind.Gru:
-                    {
-                        TensorPrimitives.Add(p[..(2 * n)], q[..(2 * n)], a[..(2 * n)]);
-                        B.Unary(UnaryOp.Sigmoid, 0, a[..(2 * n)], a[..(2 * n)]);
-                        var hn = q.Slice(2 * n, n);
-                        hn.CopyTo(_aux!.Data.Slice((_slot * _batch + b) * n, n));
-                        var cand = a.Slice(2 * n, n);
-                        TensorPrimitives.Multiply(a[..n], hn, cand);
-                        TensorPrimitives.Add(p.Slice(2 * n, n), cand, cand);
-                        B.Unary(UnaryOp.Tanh, 0, cand, cand);
-                        // h' = n + z (h - n)
-                        TensorPrimitives.Subtract(h, cand, h);
-                        TensorPrimitives.Multiply(a.Slice(n, n), h, h);
-                        TensorPrimitives.Add(cand, h, h);
+                        q.Slice(2 * n, n).CopyTo(_aux!.Data.Slice((_slot * _batch + b) * n, n));
+                        GruRow(p, q, a, h, h);
                         break;
-                    }
                     default:
                         TensorPrimitives.Add(p, q, a);
                         B.Unary(_kind == RecurrentKind.RnnRelu ? UnaryOp.Relu : UnaryOp.Tanh, 0, a, a);
@@ -257,8 +236,39 @@ public static partial class F
             }
         }
 
+        // One sequence's LSTM step from the gates' pre-activations a (replaced by i, f, g, o): c' = f c + i g (each
+        // product rounded), tc = tanh(c'), h' = o tc. cNew may be c itself.
+        internal static void LstmRow(Span<float> a, ReadOnlySpan<float> c, Span<float> cNew, Span<float> tc, Span<float> h)
+        {
+            int n = tc.Length;
+            B.Unary(UnaryOp.Sigmoid, 0, a[..(2 * n)], a[..(2 * n)]);
+            B.Unary(UnaryOp.Tanh, 0, a.Slice(2 * n, n), a.Slice(2 * n, n));
+            B.Unary(UnaryOp.Sigmoid, 0, a.Slice(3 * n, n), a.Slice(3 * n, n));
+            TensorPrimitives.Multiply(a[..n], a.Slice(2 * n, n), tc);
+            TensorPrimitives.Multiply(a.Slice(n, n), c, cNew);
+            TensorPrimitives.Add(cNew, tc, cNew);
+            B.Unary(UnaryOp.Tanh, 0, cNew, tc);
+            TensorPrimitives.Multiply(a.Slice(3 * n, n), tc, h);
+        }
+
+        // One sequence's GRU step in PyTorch's form from the input's projection p and the state's q (reset, update,
+        // new): a gets r, z and n; hOut (which may be h itself) gets h' = n + z (h - n).
+        internal static void GruRow(ReadOnlySpan<float> p, ReadOnlySpan<float> q, Span<float> a, ReadOnlySpan<float> h, Span<float> hOut)
+        {
+            int n = h.Length;
+            TensorPrimitives.Add(p[..(2 * n)], q[..(2 * n)], a[..(2 * n)]);
+            B.Unary(UnaryOp.Sigmoid, 0, a[..(2 * n)], a[..(2 * n)]);
+            var cand = a.Slice(2 * n, n);
+            TensorPrimitives.Multiply(a[..n], q.Slice(2 * n, n), cand);
+            TensorPrimitives.Add(p.Slice(2 * n, n), cand, cand);
+            B.Unary(UnaryOp.Tanh, 0, cand, cand);
+            TensorPrimitives.Subtract(h, cand, hOut);
+            TensorPrimitives.Multiply(a.Slice(n, n), hOut, hOut);
+            TensorPrimitives.Add(cand, hOut, hOut);
+        }
+
         // The gates' gradients of one sequence's LSTM step from dh (h's gradient) and dc (c's, replaced by c_(t-1)'s).
-        private static void LstmBackward(ReadOnlySpan<float> a, ReadOnlySpan<float> tc, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> dh, Span<float> dc, Span<float> dx)
+        internal static void LstmBackward(ReadOnlySpan<float> a, ReadOnlySpan<float> tc, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> dh, Span<float> dc, Span<float> dx)
         {
             int n = tc.Length, u = 0;
             if (Vector.IsHardwareAccelerated)
@@ -293,7 +303,7 @@ public static partial class F
         }
 
         // A GRU step's gradients: the projection's (dx), the recurrent product's (dhh) and h_(t-1)'s direct part.
-        private static void GruBackward(ReadOnlySpan<float> a, ReadOnlySpan<float> hn, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> dh,
+        internal static void GruBackward(ReadOnlySpan<float> a, ReadOnlySpan<float> hn, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> dh,
             Span<float> dx, Span<float> dhh, Span<float> carry)
         {
             int n = hn.Length, u = 0;
