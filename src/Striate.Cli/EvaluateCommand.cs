@@ -20,9 +20,19 @@ public static class EvaluateCommand
         var ttaAugment = new Option<string>("--tta-augment") { Description = "Augmentation of the views after the first: standard or strong.", DefaultValueFactory = _ => "standard" }.Choice(ViewAugmentation);
         var seed = new Option<ulong>("--seed") { Description = "Seed of the test-time augmentation views.", DefaultValueFactory = _ => 1 };
         var classes = new Option<string?>("--classes") { Description = "Evaluate on these dataset classes only, relabelled in order (0-4 or 5,6,7); default: the classes a fine-tuned checkpoint names, else all." }.ClassList();
-        foreach (var o in new Option[] { model, weights, data, json, tta, ttaAugment, seed, classes }) cmd.Options.Add(o);
+        var scenes = new Option<int?>("--scenes") { Description = "Segmentation models: test scenes to draw from the test images (seeded by --seed, as striate train --task segment draws them; default 1000)." }.Within(1, 1_000_000);
+        var sceneSize = new Option<int?>("--scene-size") { Description = "Segmentation models: the scenes' side in pixels (default 64)." }.Within(32, 1024);
+        foreach (var o in new Option[] { model, weights, data, json, tta, ttaAugment, seed, classes, scenes, sceneSize }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
+            if (r.GetValue(weights) is null && SegmentTask.IsSegmentationFile(r.GetValue(model)!))
+            {
+                foreach (var o in new Option[] { tta, ttaAugment, classes })
+                    if (r.Given(o)) throw new CliUsageException($"{o.Name} is for classifiers; '{r.GetValue(model)}' is a segmentation model.");
+                return SegmentTask.Evaluate(r.GetValue(model)!, r.GetValue(data), r.GetValue(scenes), r.GetValue(sceneSize), r.GetValue(seed), r.GetValue(json), stdout);
+            }
+            foreach (var o in new Option[] { scenes, sceneSize })
+                if (r.Given(o)) throw new CliUsageException($"{o.Name} is for segmentation models (striate train --task segment).");
             int views = r.GetValue(tta);
             string ttaName = ViewAugmentation(r.GetValue(ttaAugment)!);
             var ckpt = r.GetValue(weights) is { } w ? WeightsFiles.Zoo(r.GetValue(model)!, w, (28, 28)) : Arguments.Classifier(r.GetValue(model)!, "evaluate");

@@ -33,6 +33,27 @@ public static class ExportCommand
             if (!onnx && !outPath.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
                 throw new CliUsageException($"--out '{outPath}': a weights-only checkpoint is a .safetensors file.");
             Output.CheckWritable(outPath, "--out");
+            if (SegmentTask.IsSegmentationFile(path))
+            {
+                var (net, name, channels, classes) = Runs.SegmentationFile.Load(path);
+                if (!onnx)
+                {
+                    long size = new FileInfo(path).Length;
+                    Runs.SegmentationFile.Save(outPath, name, net, channels, classes);
+                    stdout.WriteLine($"wrote {Path.GetFullPath(outPath)}: {new FileInfo(outPath).Length:N0} bytes ({size:N0} with the optimizer's state)");
+                    return 0;
+                }
+                try
+                {
+                    Runs.SegmentationFile.ToOnnx(net, name, channels, classes, opset: r.GetValue(opset)).Save(outPath);
+                }
+                catch (NotSupportedException e)
+                {
+                    throw new CliUsageException(e.Message);
+                }
+                stdout.WriteLine($"wrote {Path.GetFullPath(outPath)}: {new FileInfo(outPath).Length:N0} bytes, ONNX opset {r.GetValue(opset)}, input [batch, {channels}, height, width] (sides multiples of {Runs.SegmentationModels.SizeMultiple(name)}, pixels in [0, 1]), scores [batch, {classes.Count}, height, width]");
+                return 0;
+            }
             var ck = Checkpoint.Load(path);
             long before = new FileInfo(path).Length;
             if (onnx)

@@ -92,6 +92,7 @@ public static class StriateCli
         root.Subcommands.Add(EmbedCommands.Enroll(stdout));
         root.Subcommands.Add(EmbedCommands.Identify(stdout));
         root.Subcommands.Add(CharLmTask.Generate(stdout));
+        root.Subcommands.Add(SegmentCommand.Create(stdout));
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         try
         {

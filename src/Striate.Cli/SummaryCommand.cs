@@ -11,7 +11,7 @@ public static class SummaryCommand
     public static Command Create(TextWriter stdout)
     {
         var cmd = new Command("summary", "Layer-by-layer output shapes, parameters, multiply-accumulates, activation memory and receptive fields.");
-        var model = new Argument<string>("MODEL") { Description = $"A model name ({string.Join(", ", ModelZoo.Names)}) or a checkpoint file." };
+        var model = new Argument<string>("MODEL") { Description = $"A model name ({string.Join(", ", ModelZoo.Names)}; segmentation: {string.Join(", ", Runs.SegmentationModels.Names)}) or a checkpoint file." };
         var input = new Option<string?>("--input", "-i") { Description = "Input size CxHxW, e.g. 3x224x224 (default: the checkpoint's, or 1x28x28)." }.Choice(Arguments.Chw);
         var classes = new Option<int?>("--classes") { Description = "Number of classes of a zoo model (default: ImageNet's 1000 for the networks torchvision defines, 10 for the others)." }.Within(1, Arguments.MaxClasses);
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
@@ -33,7 +33,24 @@ public static class SummaryCommand
             }
             Striate.Nn.Module m;
             (int C, int H, int W) size;
-            if (File.Exists(name))
+            if (Runs.SegmentationModels.Names.Contains(name) && !File.Exists(name) || SegmentTask.IsSegmentationFile(name))
+            {
+                if (r.GetValue(weights) is not null) throw new CliUsageException("--weights loads into the zoo's classifiers; a segmentation model's weights are in the file striate train --task segment writes.");
+                if (File.Exists(name))
+                {
+                    if (r.GetValue(classes) is not null) throw new CliUsageException($"--classes builds a model; '{name}' is a segmentation model whose classes are fixed.");
+                    var (net, modelName, channels, _) = Runs.SegmentationFile.Load(name);
+                    (m, name) = (net, modelName);
+                    size = (channels, 64, 64);
+                }
+                else
+                {
+                    size = Runs.SegmentationModels.DefaultInput(name);
+                    if (r.GetValue(input) is { } text) size = Arguments.Chw(text);
+                    m = Runs.SegmentationModels.Create(name, size.C, r.GetValue(classes) ?? Runs.SegmentationModels.DefaultClasses(name));
+                }
+            }
+            else if (File.Exists(name))
             {
                 if (r.GetValue(classes) is not null)
                     throw new CliUsageException($"--classes builds a zoo model; '{name}' is a checkpoint, whose class count ({Checkpoint.Load(name).Spec.NumClasses}) is fixed.");

@@ -22,7 +22,7 @@ public sealed record SceneOptions
 }
 
 /// <summary>
-/// Segmentation scenes with exact masks, drawn from a single-channel image dataset (such as Fashion-MNIST): each
+/// Segmentation scenes with exact masks (a <see cref="SegmentationSet"/>), drawn from a single-channel image dataset (such as Fashion-MNIST): each
 /// scene is a black canvas holding 1 to 4 items, each a source image resized bilinearly by a random scale and placed
 /// at a random position inside the canvas, later items over earlier ones. An item's pixels above the threshold
 /// replace the canvas there and carry its class (the source label + 1); everything else is background (class 0).
@@ -30,53 +30,17 @@ public sealed record SceneOptions
 /// brighter than the threshold there. Scene i depends only on the seed and i; scenes drawn from a test set use test
 /// images only.
 /// </summary>
-public sealed class SegmentationScenes
+public static class SegmentationScenes
 {
-    private readonly float[] _images;
-    private readonly int[] _masks;
-
-    private SegmentationScenes(float[] images, int[] masks, int count, int size, IReadOnlyList<string> classNames)
-    {
-        _images = images;
-        _masks = masks;
-        Count = count;
-        Size = size;
-        ClassNames = classNames;
-    }
-
-    public int Count { get; }
-    public int Size { get; }
-
-    /// <summary>"background", then the source's class names.</summary>
-    public IReadOnlyList<string> ClassNames { get; }
-
-    public int ClassCount => ClassNames.Count;
-
-    /// <summary>Scene <paramref name="index"/>'s pixels, Size x Size.</summary>
-    public ReadOnlySpan<float> Image(int index) => _images.AsSpan(index * Size * Size, Size * Size);
-
-    /// <summary>Scene <paramref name="index"/>'s classes, one per pixel.</summary>
-    public ReadOnlySpan<int> Mask(int index) => _masks.AsSpan(index * Size * Size, Size * Size);
-
-    /// <summary>Images [B, 1, Size, Size] and their masks (B*Size*Size, in batch, row, column order) for <paramref name="indices"/>.</summary>
-    public (Tensor Images, int[] Masks) Batch(IReadOnlyList<int> indices)
-    {
-        ArgumentNullException.ThrowIfNull(indices);
-        int area = Size * Size;
-        var x = new float[indices.Count * area];
-        var y = new int[indices.Count * area];
-        for (int i = 0; i < indices.Count; i++)
-        {
-            if (indices[i] < 0 || indices[i] >= Count) throw new ArgumentOutOfRangeException(nameof(indices), $"scene {indices[i]} is not one of the {Count} scenes.");
-            Image(indices[i]).CopyTo(x.AsSpan(i * area, area));
-            Mask(indices[i]).CopyTo(y.AsSpan(i * area, area));
-        }
-        return (Tensor.FromArray(x, indices.Count, 1, Size, Size), y);
-    }
+    /// <summary>
+    /// The seed of the test scenes that go with training scenes drawn with <paramref name="seed"/> (a different stream,
+    /// so a test scene is never a training scene's twin even when both sets draw from one source).
+    /// </summary>
+    public static ulong TestSeed(ulong seed) => seed + 1_000_003;
 
     /// <summary>Draws <paramref name="count"/> scenes from <paramref name="source"/>'s images.</summary>
     /// <exception cref="ArgumentException">The source is not single-channel or is empty, or the options are out of range (an item larger than the canvas, no items, a threshold outside [0, 1)).</exception>
-    public static SegmentationScenes Generate(ImageDataset source, int count, ulong seed, SceneOptions? options = null)
+    public static SegmentationSet Generate(ImageDataset source, int count, ulong seed, SceneOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         options ??= new SceneOptions();
@@ -93,7 +57,7 @@ public sealed class SegmentationScenes
         var masks = new int[count * area];
         var root = new Generator(seed);
         Parallel.For(0, count, i => Draw(source, options, root.Fork((ulong)i), images.AsSpan((int)(i * area), (int)area), masks.AsSpan((int)(i * area), (int)area)));
-        return new SegmentationScenes(images, masks, count, options.Size, ["background", .. source.ClassNames]);
+        return new SegmentationSet(images, masks, count, 1, options.Size, options.Size, ["background", .. source.ClassNames]);
     }
 
     private static void Draw(ImageDataset source, SceneOptions o, Generator g, Span<float> canvas, Span<int> mask)

@@ -137,8 +137,17 @@ public sealed class Fcn : Module
         x = ScoreFr.Call(x);
         if (Stride <= 16)
         {
-            x = F.Add(Upscore2!.Call(x), ScorePool4!.Call(pool4!));
-            if (Stride == 8) x = F.Add(UpscorePool4!.Call(x), ScorePool3!.Call(pool3!));
+            var up = Upscore2!.Call(x);
+            var scores4 = ScorePool4!.Call(pool4!);
+            x = F.Add(up, scores4);
+            ForwardTrace.Skip("upscore2", "score_pool4", scores4, scores4, x, [up, scores4], "added");
+            if (Stride == 8)
+            {
+                up = UpscorePool4!.Call(x);
+                var scores3 = ScorePool3!.Call(pool3!);
+                x = F.Add(up, scores3);
+                ForwardTrace.Skip("upscore_pool4", "score_pool3", scores3, scores3, x, [up, scores3], "added");
+            }
         }
         return Upscore.Call(x);
     }

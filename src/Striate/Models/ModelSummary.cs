@@ -9,14 +9,16 @@ namespace Striate.Models;
 /// <summary>
 /// A layer-by-layer account of a model for one input size, made by running one image through it with every
 /// module call traced: output shapes, parameters, multiply-accumulates, activation memory, receptive fields
-/// (R_k = R_(k-1) + (F_k - 1) * jump_(k-1), with the dilated kernel size F_k; jump_k = jump_(k-1) * S_k), and
+/// (R_k = R_(k-1) + (F_k - 1) * jump_(k-1), with the dilated kernel size F_k; jump_k = jump_(k-1) * S_k; a transposed
+/// convolution adds (ceil(F_k / S_k) - 1) * jump_(k-1) and divides the jump by S_k), and
 /// the rows and columns a stride that does not tile its input drops. Activations are the values a layer
 /// stores (the input image counts; in-place activations, dropout and flatten do not).
 /// </summary>
 public sealed class ModelSummary
 {
-    private ModelSummary(string model, IReadOnlyList<int> inputShape, List<SummaryRow> rows, List<ModuleRow> modules, long parameters, long trainable)
+    private ModelSummary(string model, IReadOnlyList<int> inputShape, List<SummaryRow> rows, List<ModuleRow> modules, long parameters, long trainable, List<SkipRow> skips)
     {
+        Skips = skips;
         Modules = modules;
         Model = model;
         InputShape = inputShape;
@@ -37,6 +39,9 @@ public sealed class ModelSummary
 
     /// <summary>Every parameter of the model (including any a forward pass did not reach).</summary>
     public long Parameters { get; }
+
+    /// <summary>The skip connections the model reported (U-Net's concatenations, FCN's sums), each with the receptive field of its source.</summary>
+    public IReadOnlyList<SkipRow> Skips { get; }
 
     public long TrainableParameters { get; }
 
@@ -71,7 +76,7 @@ public sealed class ModelSummary
             using var trace = ForwardTrace.Begin();
             model.Call(Tensor.Zeros(1, channels, height, width));
             entries = trace.Entries;
-            return Build(model, name ?? model.GetType().Name, [channels, height, width], entries);
+            return Build(model, name ?? model.GetType().Name, [channels, height, width], entries, trace.Skips);
         }
         finally
         {
@@ -79,24 +84,39 @@ public sealed class ModelSummary
         }
     }
 
-    private static ModelSummary Build(Module model, string name, int[] input, IReadOnlyList<TraceEntry> entries)
+    private static ModelSummary Build(Module model, string name, int[] input, IReadOnlyList<TraceEntry> entries, IReadOnlyList<SkipConnection> skipConnections)
     {
         var paths = new Dictionary<Module, string>(ReferenceEqualityComparer.Instance);
         foreach (var (n, m) in model.NamedModules()) paths.TryAdd(m, n);
         var fields = new Dictionary<Tensor, (long Rf, long Jump)>(ReferenceEqualityComparer.Instance);
         (long Rf, long Jump) best = (1, 1);
         var rows = new List<SummaryRow>();
+        // A skip connection's joined map sees what its parts see: the largest field among them, at their (common) jump.
+        (long Rf, long Jump)? Joined(Tensor t)
+        {
+            var join = skipConnections.FirstOrDefault(k => ReferenceEquals(k.Joined, t));
+            if (join is null || !join.Parts.All(fields.ContainsKey)) return null;
+            var parts = join.Parts.Select(p => fields[p]).ToList();
+            return (parts.Max(p => p.Rf), parts.Min(p => p.Jump));
+        }
         if (entries.Count > 0) fields[entries[0].Input] = (1, 1);
         for (int i = 0; i < entries.Count; i++)
         {
             var e = entries[i];
             bool leaf = e.LastChild == i;
             if (!leaf) continue;
-            var inField = fields.TryGetValue(e.Input, out var f) ? f : best;
+            var inField = fields.TryGetValue(e.Input, out var f) ? f : Joined(e.Input) ?? best;
             var cost = e.Module.Cost(e.InputShape, e.OutputShape!);
             var outField = inField;
             int droppedRows = 0, droppedCols = 0;
-            if (cost.Window is { } w)
+            if (cost.Window is { Transposed: true } t)
+            {
+                // Each output pixel gathers ceil(F / S) input pixels a side; output pixels lie 1/S input pixels apart.
+                long effH = (long)t.DilationH * (t.KernelH - 1) + 1, effW = (long)t.DilationW * (t.KernelW - 1) + 1;
+                long taps = Math.Max((effH + t.StrideH - 1) / t.StrideH, (effW + t.StrideW - 1) / t.StrideW);
+                outField = (inField.Rf + (taps - 1) * inField.Jump, Math.Max(1, inField.Jump / Math.Max(t.StrideH, t.StrideW)));
+            }
+            else if (cost.Window is { } w)
             {
                 long effH = (long)w.DilationH * (w.KernelH - 1) + 1, effW = (long)w.DilationW * (w.KernelW - 1) + 1;
                 outField = (inField.Rf + (Math.Max(effH, effW) - 1) * inField.Jump, inField.Jump * Math.Max(w.StrideH, w.StrideW));
@@ -126,7 +146,10 @@ public sealed class ModelSummary
             paths.TryGetValue(e.Module, out var mp) ? (mp.Length == 0 ? "(model)" : mp) : e.Module.GetType().Name,
             e.Module.GetType().Name, e.OutputShape!.Dims[1..].ToArray(), e.Module.ParameterCount(), e.Depth)).ToList();
         long total = model.ParameterCount();
-        return new ModelSummary(name, input, rows, modules, total, model.Parameters().Where(t => t.RequiresGrad).Sum(t => (long)t.Numel));
+        // A skip's receptive field is that of the last layer under its source (the source itself, or its last child).
+        var skips = skipConnections.Select(k => new SkipRow(k.Into, k.From, k.FromShape, k.UsedShape, k.JoinedShape, k.How,
+            rows.LastOrDefault(r => r.Name == k.From || r.Name.StartsWith(k.From + ".", StringComparison.Ordinal))?.ReceptiveField ?? 0)).ToList();
+        return new ModelSummary(name, input, rows, modules, total, model.Parameters().Where(t => t.RequiresGrad).Sum(t => (long)t.Numel), skips);
     }
 
     private static long OwnParameters(Module m, out long weights)
@@ -170,6 +193,15 @@ public sealed class ModelSummary
         }
         Line(header);
         foreach (var t in table) Line(t);
+        if (Skips.Count > 0)
+        {
+            sb.AppendLine("skip connections:");
+            foreach (var k in Skips)
+            {
+                string cut = k.FromShape.SequenceEqual(k.UsedShape) ? "" : $", centre-cropped to {string.Join("x", k.UsedShape)}";
+                sb.AppendLine(string.Create(inv, $"  {k.From} ({string.Join("x", k.FromShape)}{cut}, RF {k.FromReceptiveField}) {k.How} at {k.Into} -> {string.Join("x", k.JoinedShape)}"));
+            }
+        }
         sb.AppendLine(string.Create(inv, $"parameters: {Parameters:N0} ({TrainableParameters:N0} trainable)"));
         sb.AppendLine(string.Create(inv, $"multiply-accumulates per image: {MultiplyAccumulates:N0}"));
         sb.AppendLine(string.Create(inv, $"activations per image: {Activations:N0} values = {Bytes(ForwardBytes)} forward, about {Bytes(TrainingBytes)} for training (forward + backward)"));
@@ -210,6 +242,16 @@ public sealed class ModelSummary
             jump = r.Jump,
             dropped_rows = r.DroppedRows,
             dropped_columns = r.DroppedColumns,
+        }),
+        skip_connections = Skips.Select(k => new
+        {
+            into = k.Into,
+            from = k.From,
+            from_shape = k.FromShape,
+            used_shape = k.UsedShape,
+            joined_shape = k.JoinedShape,
+            how = k.How,
+            from_receptive_field = k.FromReceptiveField,
         }),
     });
 }

@@ -17,3 +17,17 @@ public sealed record SummaryRow(
     long Jump,
     int DroppedRows,
     int DroppedColumns);
+
+/// <summary>
+/// A skip connection in a <see cref="ModelSummary"/>: <see cref="From"/>'s output (per-image shape, and the part used
+/// when it was centre-cropped) joined at <see cref="Into"/> (concatenated or added), the joined shape, and the
+/// receptive field at the source.
+/// </summary>
+public sealed record SkipRow(
+    string Into,
+    string From,
+    IReadOnlyList<int> FromShape,
+    IReadOnlyList<int> UsedShape,
+    IReadOnlyList<int> JoinedShape,
+    string How,
+    long FromReceptiveField);

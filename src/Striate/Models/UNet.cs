@@ -11,12 +11,13 @@ namespace Striate.Models;
 /// path's map of that level (centre-cropped to the same size when the convolutions are <c>valid</c>, as in the
 /// paper) and convolves twice again; a 1x1 convolution gives each pixel's class scores. With <c>valid</c> padding a
 /// 572x572 input gives 388x388 scores, as in the paper; with <c>same</c> the scores have the input's size.
-/// Children: <c>down{l}</c> and <c>bottom</c> (each a Sequential of conv, [bn,] relu, conv, [bn,] relu),
+/// Children: <c>down{l}</c> and <c>bottom</c> (each a Sequential of conv, [bn,] relu, conv, [bn,] relu), <c>pool{l}</c>,
 /// <c>up{l}.upconv</c> and <c>up{l}.conv</c>, and <c>head</c>.
 /// </summary>
 public sealed class UNet : Module
 {
     private readonly Sequential[] _down;
+    private readonly MaxPool2d[] _pool;
     private readonly ConvTranspose2d[] _upConv;
     private readonly Sequential[] _upBlock;
     private readonly Sequential _bottom;
@@ -33,11 +34,13 @@ public sealed class UNet : Module
         _down = new Sequential[depth];
         _upConv = new ConvTranspose2d[depth];
         _upBlock = new Sequential[depth];
+        _pool = new MaxPool2d[depth];
         int c = inChannels;
         for (int l = 0; l < depth; l++)
         {
             int w = baseChannels << l;
             _down[l] = RegisterModule($"down{l + 1}", DoubleConv(c, w, validPadding, batchNorm, generator));
+            _pool[l] = RegisterModule($"pool{l + 1}", new MaxPool2d(2));
             c = w;
         }
         _bottom = RegisterModule("bottom", DoubleConv(c, baseChannels << depth, validPadding, batchNorm, generator));
@@ -122,14 +125,16 @@ public sealed class UNet : Module
         for (int l = 0; l < Depth; l++)
         {
             skips[l] = _down[l].Call(x);
-            x = F.MaxPool2d(skips[l], (2, 2));
+            x = _pool[l].Call(skips[l]);
         }
         x = _bottom.Call(x);
         for (int l = Depth - 1; l >= 0; l--)
         {
             x = _upConv[l].Call(x);
             var skip = skips[l].Shape[2] == x.Shape[2] && skips[l].Shape[3] == x.Shape[3] ? skips[l] : F.CenterCrop(skips[l], x.Shape[2], x.Shape[3]);
-            x = _upBlock[l].Call(F.Concat([skip, x], 1));
+            var joined = F.Concat([skip, x], 1);
+            ForwardTrace.Skip($"up{l + 1}", $"down{l + 1}", skips[l], skip, joined, [skips[l], x], "concatenated");
+            x = _upBlock[l].Call(joined);
         }
         return _head.Call(x);
     }

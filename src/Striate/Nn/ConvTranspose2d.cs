@@ -42,7 +42,8 @@ public sealed class ConvTranspose2d : Module
         F.ConvTranspose2d(input, Weight, Bias, Stride, Padding, OutputPadding, Dilation, Groups, Path ?? "");
 
     public override LayerCost Cost(Shape input, Shape output) =>
-        new(input.Numel / Math.Max(input[0], 1) * ((long)(OutChannels / Groups) * KernelSize.H * KernelSize.W));
+        new(input.Numel / Math.Max(input[0], 1) * ((long)(OutChannels / Groups) * KernelSize.H * KernelSize.W),
+            new LayerWindow(KernelSize.H, KernelSize.W, Stride.H, Stride.W, Dilation.H, Dilation.W, 2 * Padding.H, 2 * Padding.W, Transposed: true));
 
     protected override string ExtraRepr() => $"{InChannels}, {OutChannels}, kernel_size={KernelSize}, stride={Stride}" +
         (Padding != new Size2(0, 0) ? $", padding={Padding}" : "") + (OutputPadding != new Size2(0, 0) ? $", output_padding={OutputPadding}" : "") +

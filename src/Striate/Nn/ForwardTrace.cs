@@ -12,6 +12,7 @@ public sealed class ForwardTrace : IDisposable
 
     private readonly ForwardTrace? _previous;
     private readonly List<TraceEntry> _entries = new();
+    private readonly List<SkipConnection> _skips = new();
     private readonly Func<Module, Tensor, Tensor>? _onOutput;
     private int _depth;
 
@@ -37,6 +38,30 @@ public sealed class ForwardTrace : IDisposable
     /// <summary>The calls, each listed when it began (a parent before its children).</summary>
     public IReadOnlyList<TraceEntry> Entries => _entries;
 
+    /// <summary>The skip connections the traced forward passes reported, in order.</summary>
+    public IReadOnlyList<SkipConnection> Skips => _skips;
+
+    /// <summary>
+    /// Reports, when a trace is open on this thread, that a model joined an earlier layer's output into its forward
+    /// pass: <paramref name="from"/>'s output <paramref name="source"/> (cut to <paramref name="used"/> where the sizes
+    /// differ) was joined with the rest of <paramref name="parts"/> (<paramref name="how"/>: concatenated or added) at
+    /// <paramref name="into"/>, giving <paramref name="joined"/>; <paramref name="parts"/> names the source uncut. Without an
+    /// open trace it does nothing.
+    /// </summary>
+    public static void Skip(string into, string from, Tensor source, Tensor used, Tensor joined, IReadOnlyList<Tensor> parts, string how)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(used);
+        ArgumentNullException.ThrowIfNull(joined);
+        ArgumentNullException.ThrowIfNull(parts);
+        t_current?._skips.Add(new SkipConnection(into, from, source.Shape.Dims[1..].ToArray(), used.Shape.Dims[1..].ToArray(), joined.Shape.Dims[1..].ToArray(), how)
+        {
+            Source = source,
+            Joined = joined,
+            Parts = parts,
+        });
+    }
+
     internal Tensor Run(Module module, Tensor input)
     {
         var entry = new TraceEntry(module, _depth, input.Shape, input);
@@ -58,6 +83,18 @@ public sealed class ForwardTrace : IDisposable
     }
 
     public void Dispose() => t_current = _previous;
+}
+
+/// <summary>
+/// A skip connection a model reported to a <see cref="ForwardTrace"/>: <see cref="From"/>'s output (per-image shape
+/// <see cref="FromShape"/>, cut to <see cref="UsedShape"/> where the sizes differ) joined at <see cref="Into"/>
+/// (<see cref="How"/>: "concatenated" or "added"), giving <see cref="JoinedShape"/>.
+/// </summary>
+public sealed record SkipConnection(string Into, string From, IReadOnlyList<int> FromShape, IReadOnlyList<int> UsedShape, IReadOnlyList<int> JoinedShape, string How)
+{
+    internal Tensor? Source { get; init; }
+    internal Tensor? Joined { get; init; }
+    internal IReadOnlyList<Tensor> Parts { get; init; } = [];
 }
 
 /// <summary>One module call seen by a <see cref="ForwardTrace"/>.</summary>

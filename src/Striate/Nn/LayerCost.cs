@@ -6,6 +6,10 @@ namespace Striate.Nn;
 /// </summary>
 public readonly record struct LayerCost(long MultiplyAccumulates, LayerWindow? Window = null, bool InPlace = false);
 
-/// <summary>A convolution or pooling window: kernel, stride, dilation and total padding per axis, and ceil mode.</summary>
+/// <summary>
+/// A convolution or pooling window: kernel, stride, dilation and total padding per axis, and ceil mode; for a
+/// transposed convolution (<see cref="Transposed"/>) the stride upsamples: each output pixel sees ceil(kernel / stride)
+/// input pixels a side, and the jump between output pixels is the input's divided by the stride.
+/// </summary>
 public readonly record struct LayerWindow(int KernelH, int KernelW, int StrideH, int StrideW, int DilationH, int DilationW,
-    int PadH, int PadW, bool CeilMode = false);
+    int PadH, int PadW, bool CeilMode = false, bool Transposed = false);

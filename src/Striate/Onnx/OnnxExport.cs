@@ -21,11 +21,14 @@ public static class OnnxExport
 
     /// <summary>
     /// The model of <paramref name="model"/> for inputs [batch, C, H, W] of <paramref name="inputShape"/> (C, H, W), with
-    /// <paramref name="metadata"/> as metadata_props (class names, normalisation).
+    /// <paramref name="metadata"/> as metadata_props (class names, normalisation). With <paramref name="dynamicSize"/>
+    /// the input's height and width are left free ("height", "width"), and so are the output's when they equal the
+    /// input's: for fully convolutional models (a segmentation network's scores), whose graph holds no constant that
+    /// depends on the input's size; the caller vouches for that.
     /// </summary>
     /// <exception cref="NotSupportedException">A module or operation has no ONNX form; the message names its path and type.</exception>
     public static OnnxModel ToModel(Module model, (int C, int H, int W) inputShape, int opset = DefaultOpset, bool dynamicBatch = true,
-        IReadOnlyDictionary<string, string>? metadata = null)
+        IReadOnlyDictionary<string, string>? metadata = null, bool dynamicSize = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (opset is < MinOpset or > MaxOpset) throw new ArgumentOutOfRangeException(nameof(opset), $"ONNX export writes opsets {MinOpset} to {MaxOpset}, got {opset}.");
@@ -43,13 +46,17 @@ public static class OnnxExport
                 output = model.Forward(input);
             string outName = tracer.NameOf(output, "the model's output");
             var batch = dynamicBatch ? new OnnxDim(null, "batch") : new OnnxDim(1, null);
+            var dims = output.Shape.ToArray().Skip(1).Select(d => new OnnxDim(d, null)).ToArray();
+            bool sameSize = output.Rank == 4 && output.Shape[2] == inputShape.H && output.Shape[3] == inputShape.W;
+            if (dynamicSize && sameSize) (dims[1], dims[2]) = (new OnnxDim(null, "height"), new OnnxDim(null, "width"));
+            var (inH, inW) = dynamicSize ? (new OnnxDim(null, "height"), new OnnxDim(null, "width")) : (new OnnxDim(inputShape.H, null), new OnnxDim(inputShape.W, null));
             var graph = new OnnxGraph
             {
                 Name = model.GetType().Name,
                 Nodes = tracer.Nodes,
                 Initializers = tracer.Initializers,
-                Inputs = [new OnnxValueInfo("input", OnnxDataType.Float, [batch, new(inputShape.C, null), new(inputShape.H, null), new(inputShape.W, null)])],
-                Outputs = [new OnnxValueInfo(outName, OnnxDataType.Float, [batch, .. output.Shape.ToArray().Skip(1).Select(d => new OnnxDim(d, null))])],
+                Inputs = [new OnnxValueInfo("input", OnnxDataType.Float, [batch, new(inputShape.C, null), inH, inW])],
+                Outputs = [new OnnxValueInfo(outName, OnnxDataType.Float, [batch, .. dims])],
             };
             return new OnnxModel
             {
@@ -69,8 +76,8 @@ public static class OnnxExport
 
     /// <summary>Writes <see cref="ToModel"/>'s model to <paramref name="path"/> (atomically).</summary>
     public static void Export(Module model, string path, (int C, int H, int W) inputShape, int opset = DefaultOpset, bool dynamicBatch = true,
-        IReadOnlyDictionary<string, string>? metadata = null) =>
-        ToModel(model, inputShape, opset, dynamicBatch, metadata).Save(path);
+        IReadOnlyDictionary<string, string>? metadata = null, bool dynamicSize = false) =>
+        ToModel(model, inputShape, opset, dynamicBatch, metadata, dynamicSize).Save(path);
 }
 
 /// <summary>

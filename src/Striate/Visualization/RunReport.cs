@@ -148,7 +148,7 @@ public static class RunReport
         return html.ToString();
     }
 
-    private static StringBuilder Begin(string title)
+    internal static StringBuilder Begin(string title)
     {
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(Enc(title)).Append("</title>\n<style>").Append(Style)
@@ -277,9 +277,9 @@ public static class RunReport
 
     private static string Pct(double? v) => v is double d ? d.ToString("P2", CultureInfo.InvariantCulture) : "";
 
-    private static string Enc(string s) => WebUtility.HtmlEncode(s);
+    internal static string Enc(string s) => WebUtility.HtmlEncode(s);
 
-    private static void Img(StringBuilder html, string id, string alt, Image image) =>
+    internal static void Img(StringBuilder html, string id, string alt, Image image) =>
         html.Append("<p><img id=\"").Append(id).Append("\" alt=\"").Append(Enc(alt)).Append("\" width=\"").Append(image.Width.ToString(CultureInfo.InvariantCulture))
             .Append("\" src=\"data:image/png;base64,").Append(Convert.ToBase64String(ImageFile.EncodePng(image))).Append("\"></p>\n");
 

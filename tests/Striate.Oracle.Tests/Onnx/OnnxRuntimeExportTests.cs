@@ -28,14 +28,9 @@ public class OnnxRuntimeExportTests(ITestOutputHelper output)
 
     public static TheoryData<string> Models() => [.. ModelZoo.Names];
 
-    [Theory]
-    [MemberData(nameof(Models))]
-    public void OnnxRuntimeAgreesWithStriateOnEveryZooModel(string name)
+    /// <summary>Gives the batch-norm layers statistics other than 0 and 1, so that folding them wrong would show.</summary>
+    internal static void PerturbBatchNorm(Module model)
     {
-        var (c, h, w) = InputFor(name);
-        var spec = new ModelSpec(name, 10, c, h, w);
-        var model = ModelZoo.Create(spec, new Generator(7));
-        // Batch-norm layers with statistics other than 0 and 1, so folding them wrong would show.
         var g = new Generator(11);
         foreach (var (key, t) in model.StateDict())
             if (key.EndsWith("running_mean", StringComparison.Ordinal) || key.EndsWith("running_var", StringComparison.Ordinal))
@@ -43,6 +38,16 @@ public class OnnxRuntimeExportTests(ITestOutputHelper output)
                 var noise = Tensor.Randn(g, t.Shape.ToArray());
                 for (int i = 0; i < t.Numel; i++) t.Data[i] = key.EndsWith("mean", StringComparison.Ordinal) ? 0.1f * noise.Data[i] : 1 + 0.2f * MathF.Abs(noise.Data[i]);
             }
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void OnnxRuntimeAgreesWithStriateOnEveryZooModel(string name)
+    {
+        var (c, h, w) = InputFor(name);
+        var spec = new ModelSpec(name, 10, c, h, w);
+        var model = ModelZoo.Create(spec, new Generator(7));
+        PerturbBatchNorm(model);
         model.Eval();
         byte[] onnx = OnnxExport.ToModel(model, (c, h, w)).ToBytes();
 

@@ -22,6 +22,44 @@ public class SegmentationModelTests
     }
 
     [Fact]
+    public void TheSummaryShowsTheSkipConnectionsWithTheirShapesAndReceptiveFields()
+    {
+        var unet = ModelSummary.Of(new UNet(1, 2, baseChannels: 2, depth: 4, validPadding: true, generator: new Generator(1)), 1, 572, 572, "unet");
+        // The paper's figure: 568 -> 392, 280 -> 200, 136 -> 104, 64 -> 56, each cropped and concatenated with the up-convolution.
+        Assert.Equal(["up4", "up3", "up2", "up1"], unet.Skips.Select(k => k.Into));
+        Assert.Equal(["down4", "down3", "down2", "down1"], unet.Skips.Select(k => k.From));
+        Assert.Equal(new[] { 16, 64, 64 }, unet.Skips[0].FromShape);
+        Assert.Equal(new[] { 16, 56, 56 }, unet.Skips[0].UsedShape);
+        Assert.Equal(new[] { 32, 56, 56 }, unet.Skips[0].JoinedShape);
+        Assert.Equal(new[] { 2, 568, 568 }, unet.Skips[3].FromShape);
+        Assert.Equal(new[] { 2, 392, 392 }, unet.Skips[3].UsedShape);
+        Assert.Equal(new[] { 4, 392, 392 }, unet.Skips[3].JoinedShape);
+        // Receptive fields by hand: two 3x3 convolutions add 4 jumps, a 2x2 pool one jump and doubles it.
+        // down1 5; pool 6 (jump 2); down2 6 + 8 = 14; pool 16 (jump 4); down3 32; pool 36 (jump 8); down4 68.
+        Assert.Equal(new long[] { 68, 32, 14, 5 }, unet.Skips.Select(k => k.FromReceptiveField));
+        Assert.Equal(2, unet.Rows.Single(r => r.Name == "pool1").Jump);
+        // Up the expanding path each 2x2 up-convolution halves the jump (one input pixel per output pixel) and each
+        // pair of convolutions adds 4 jumps: bottom 140 at jump 16, then 172, 188, 196, 200 at jump 1.
+        Assert.Equal((140L, 16L), (unet.Rows.Single(r => r.Name == "bottom.3").ReceptiveField, unet.Rows.Single(r => r.Name == "bottom.3").Jump));
+        Assert.Equal((200L, 1L), (unet.Rows[^1].ReceptiveField, unet.Rows[^1].Jump));
+        string text = unet.ToString();
+        Assert.Contains("skip connections:", text);
+        Assert.Contains("down1 (2x568x568, centre-cropped to 2x392x392, RF 5) concatenated at up1 -> 4x392x392", text);
+        Assert.Contains("\"skip_connections\"", unet.ToJson());
+
+        var fcn = ModelSummary.Of(Fcn.Small(8, 11, 1, new Generator(1)), 1, 64, 64, "fcn8s-small");
+        Assert.Equal(["score_pool4", "score_pool3"], fcn.Skips.Select(k => k.From));
+        Assert.All(fcn.Skips, k => Assert.Equal("added", k.How));
+        Assert.Equal(new[] { 11, 4, 4 }, fcn.Skips[0].JoinedShape);
+        Assert.Equal(new[] { 11, 8, 8 }, fcn.Skips[1].JoinedShape);
+        Assert.True(fcn.Skips[0].FromReceptiveField > fcn.Skips[1].FromReceptiveField);
+        // The scores come back to the input's grid: jump 32 at score_fr, 1 after upscore8.
+        Assert.Equal(32, fcn.Rows.Single(r => r.Name == "score_fr").Jump);
+        Assert.Equal(1, fcn.Rows[^1].Jump);
+        Assert.Empty(ModelSummary.Of(Fcn.Small(32, 11, 1, new Generator(1)), 1, 64, 64).Skips);
+    }
+
+    [Fact]
     public void ThePapersUNetHasItsParameterCount()
     {
         // Counted from the paper's figure: two 3x3 convolutions per level (64 ... 1024 channels), 2x2 up-convolutions
