@@ -256,6 +256,7 @@ internal static partial class OnnxOps
         AddResize();
         AddRecurrent();
         AddReductions();
+        AddDetection();
     }
 
     private static Tensor Slice(Args a, long[] starts, long[] ends, long[]? axes, long[]? steps)

@@ -13,7 +13,7 @@ namespace Striate.Runs;
 /// <summary>The settings of a segmentation run (<see cref="SegmentationRun"/>).</summary>
 public sealed record SegmentationOptions
 {
-    /// <summary>unet-small, fcn32s-small, fcn16s-small or fcn8s-small (see <see cref="SegmentationModels"/>).</summary>
+    /// <summary>One of <see cref="SegmentationModels.Trainable"/>: unet-small, an FCN-small, or an FCN on VGG-16.</summary>
     public string Model { get; init; } = "unet-small";
 
     public int Epochs { get; init; } = 10;
