@@ -80,6 +80,27 @@ public static class EvaluateCommand
         return valid.Contains(name) ? name : throw new ArgumentException($"unknown augmentation '{text}'. Valid augmentations: {string.Join(", ", valid)}.");
     }
 
+    /// <summary>
+    /// A confusion matrix as text under <paramref name="title"/>: numbered rows and columns, each row also naming its
+    /// class, cells at least <paramref name="minCell"/> characters wide.
+    /// </summary>
+    public static void AppendConfusion(StringBuilder sb, string title, IReadOnlyList<string> names, Func<int, int, long> at, int minCell)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        int k = names.Count, width = names.Max(n => n.Length), label = k.ToString(inv).Length;
+        int cell = Math.Max(minCell, 1 + Enumerable.Range(0, k).SelectMany(i => Enumerable.Range(0, k).Select(j => at(i, j).ToString(inv).Length)).DefaultIfEmpty(0).Max());
+        sb.AppendLine(title);
+        sb.Append("  ").Append(new string(' ', label + 1 + width));
+        for (int j = 0; j < k; j++) sb.Append(j.ToString(inv).PadLeft(cell));
+        sb.AppendLine();
+        for (int i = 0; i < k; i++)
+        {
+            sb.Append("  ").Append(i.ToString(inv).PadLeft(label)).Append(' ').Append(names[i].PadRight(width));
+            for (int j = 0; j < k; j++) sb.Append(at(i, j).ToString(inv).PadLeft(cell));
+            sb.AppendLine();
+        }
+    }
+
     /// <summary>The text report: accuracy (and top-5 with more than five classes), per-class accuracy, and the confusion matrix with numbered rows and columns.</summary>
     public static string Format(EvaluationResult r, IReadOnlyList<string> names)
     {
@@ -92,18 +113,7 @@ public static class EvaluateCommand
         for (int i = 0; i < names.Count; i++)
             sb.AppendLine(double.IsNaN(r.PerClassAccuracy[i]) ? $"  {names[i].PadRight(width)}  (no test images)"
                 : string.Create(inv, $"  {names[i].PadRight(width)}  {r.PerClassAccuracy[i]:P1}"));
-        // Rows and columns are numbered; each row also names its class.
-        int label = k.ToString(inv).Length, cell = Math.Max(6, 1 + Enumerable.Range(0, k).SelectMany(i => Enumerable.Range(0, k).Select(j => r.Confusion[i, j].ToString(inv).Length)).DefaultIfEmpty(0).Max());
-        sb.AppendLine("confusion matrix (rows: true class, columns: predicted class):");
-        sb.Append("  ").Append(new string(' ', label + 1 + width));
-        for (int j = 0; j < k; j++) sb.Append(j.ToString(inv).PadLeft(cell));
-        sb.AppendLine();
-        for (int i = 0; i < k; i++)
-        {
-            sb.Append("  ").Append(i.ToString(inv).PadLeft(label)).Append(' ').Append(names[i].PadRight(width));
-            for (int j = 0; j < k; j++) sb.Append(r.Confusion[i, j].ToString(inv).PadLeft(cell));
-            sb.AppendLine();
-        }
+        AppendConfusion(sb, "confusion matrix (rows: true class, columns: predicted class):", [.. names.Take(k)], (i, j) => r.Confusion[i, j], 6);
         return sb.ToString().TrimEnd();
     }
 }

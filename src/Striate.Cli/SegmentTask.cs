@@ -248,17 +248,9 @@ public static class SegmentTask
         int width = classes.Max(n => n.Length);
         for (int c = 0; c < k; c++)
             stdout.WriteLine(double.IsNaN(iou[c]) ? $"  {classes[c].PadRight(width)}  (absent)" : string.Create(inv, $"  {classes[c].PadRight(width)}  {iou[c]:F4}"));
-        int cell = Math.Max(7, 1 + Enumerable.Range(0, k * k).Max(i => confusion[i].ToString(inv).Length)), label = k.ToString(inv).Length;
-        stdout.WriteLine("confusion matrix in pixels (rows: true class, columns: predicted class):");
-        stdout.Write("  " + new string(' ', label + 1 + width));
-        for (int j = 0; j < k; j++) stdout.Write(j.ToString(inv).PadLeft(cell));
-        stdout.WriteLine();
-        for (int i = 0; i < k; i++)
-        {
-            stdout.Write("  " + i.ToString(inv).PadLeft(label) + " " + classes[i].PadRight(width));
-            for (int j = 0; j < k; j++) stdout.Write(confusion[i * k + j].ToString(inv).PadLeft(cell));
-            stdout.WriteLine();
-        }
+        var table = new System.Text.StringBuilder();
+        EvaluateCommand.AppendConfusion(table, "confusion matrix in pixels (rows: true class, columns: predicted class):", classes, (i, j) => confusion[i * k + j], 7);
+        stdout.Write(table.ToString());
         return 0;
     }
 }
