@@ -140,13 +140,13 @@ public sealed class Fcn : Module
             var up = Upscore2!.Call(x);
             var scores4 = ScorePool4!.Call(pool4!);
             x = F.Add(up, scores4);
-            ForwardTrace.Skip("upscore2", "score_pool4", scores4, scores4, x, [up, scores4], "added");
+            if (ForwardTrace.IsRecording) ForwardTrace.Skip("upscore2", "score_pool4", scores4, scores4, x, [up, scores4], "added");
             if (Stride == 8)
             {
                 up = UpscorePool4!.Call(x);
                 var scores3 = ScorePool3!.Call(pool3!);
                 x = F.Add(up, scores3);
-                ForwardTrace.Skip("upscore_pool4", "score_pool3", scores3, scores3, x, [up, scores3], "added");
+                if (ForwardTrace.IsRecording) ForwardTrace.Skip("upscore_pool4", "score_pool3", scores3, scores3, x, [up, scores3], "added");
             }
         }
         return Upscore.Call(x);

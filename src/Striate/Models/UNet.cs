@@ -133,7 +133,7 @@ public sealed class UNet : Module
             x = _upConv[l].Call(x);
             var skip = skips[l].Shape[2] == x.Shape[2] && skips[l].Shape[3] == x.Shape[3] ? skips[l] : F.CenterCrop(skips[l], x.Shape[2], x.Shape[3]);
             var joined = F.Concat([skip, x], 1);
-            ForwardTrace.Skip($"up{l + 1}", $"down{l + 1}", skips[l], skip, joined, [skips[l], x], "concatenated");
+            if (ForwardTrace.IsRecording) ForwardTrace.Skip($"up{l + 1}", $"down{l + 1}", skips[l], skip, joined, [skips[l], x], "concatenated");
             x = _upBlock[l].Call(joined);
         }
         return _head.Call(x);

@@ -25,6 +25,9 @@ public sealed class ForwardTrace : IDisposable
 
     internal static ForwardTrace? Current => t_current;
 
+    /// <summary>Whether a trace is recording on this thread (so a model can skip building what only a trace reads).</summary>
+    public static bool IsRecording => t_current is not null;
+
     /// <summary>Starts recording on this thread until disposed.</summary>
     public static ForwardTrace Begin() => new(null);
 
